@@ -1,0 +1,303 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.6
+//SOURCES lib/Cancellation.java lib/Cli.java lib/Colour.java lib/ColourDetector.java lib/ColourStack.java
+//SOURCES lib/ColourState.java lib/ComposeFiles.java lib/ComposeLoader.java lib/ComposeProject.java
+//SOURCES lib/ContainerInfo.java lib/ContainerLogs.java lib/DeployError.java lib/DeployLock.java lib/DockerHost.java
+//SOURCES lib/Durations.java lib/ExitCode.java lib/Git.java lib/HealthGate.java lib/HostOptions.java lib/HostState.java
+//SOURCES lib/ImagePuller.java lib/Interpolator.java lib/Labels.java lib/MarkerImage.java lib/ReleaseInfo.java
+//SOURCES lib/ShellWords.java lib/StatusView.java
+
+import lib.Cancellation;
+import lib.Cli;
+import lib.Colour;
+import lib.ColourDetector;
+import lib.ColourStack;
+import lib.ColourState;
+import lib.ComposeFiles;
+import lib.ComposeProject;
+import lib.ContainerLogs;
+import lib.DeployError;
+import lib.DeployLock;
+import lib.DockerHost;
+import lib.Durations;
+import lib.ExitCode;
+import lib.HealthGate;
+import lib.HostOptions;
+import lib.HostState;
+import lib.ImagePuller;
+import lib.ReleaseInfo;
+import lib.StatusView;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
+        subcommands = {deploy.Status.class, deploy.Unlock.class},
+        description = {
+                "Blue-green deploy of a Docker Compose app with no downtime.",
+                "",
+                "Replaces the shell step 'find the live colour, pull and up the other,",
+                "sleep 10, down the old' with:",
+                "  1. take the app's deploy lock on the Docker host (another deploy",
+                "     of the same app waits with --wait-lock, or fails with exit 4)",
+                "  2. find the live colour: project NAME-blue or NAME-green, including",
+                "     ones made by docker-compose or by hand",
+                "  3. pull the idle colour's images",
+                "  4. create and start the idle colour in depends_on order",
+                "  5. health gate: containers running, HEALTHCHECKs healthy, and the",
+                "     HTTP probe answering 2xx --probe-successes times in a row",
+                "  6. stop the old colour gracefully (its stop_signal, then its",
+                "     stop_grace_period) and remove it",
+                "If the new colour fails at any step the old colour is not touched and",
+                "keeps serving: the new containers are removed, the reason and their",
+                "last log lines are printed, and the exit code is 1. Ctrl-C does the",
+                "same and releases the lock.",
+                "",
+                "Compose files: one per colour (-f docker-compose.{colour}.yml), or one",
+                "file publishing \"127.0.0.1:$${DEPLOY_PORT}:80\" (blue 8080, green 8081).",
+                "",
+                "Examples:",
+                "  deploy.java --app shop -f compose/docker-compose.{colour}.yml",
+                "  deploy.java --app shop -f compose.yml --probe /health --health-timeout 2m",
+                "  deploy.java --app shop --dry-run",
+                "  deploy.java status --app shop",
+                "  DOCKER_HOST=tcp://web1:2376 DOCKER_TLS_VERIFY=1 deploy.java --app shop",
+                "",
+                "Options:"},
+        footer = ExitCode.HELP_FOOTER)
+public class deploy implements Callable<Integer> {
+    @Mixin HostOptions target;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+            description = "Compose file; {colour} in the path is replaced by blue or green (default: docker-compose.{colour}.yml if both exist, else compose.yaml / docker-compose.yml in the current directory).")
+    String file;
+
+    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "blue-green",
+            description = "blue-green (default): start the new colour, then retire the old one. recreate: stop the old colour first (a short outage, as the plain shell script), restart it if the new one fails.")
+    String strategy;
+
+    @Option(names = "--dry-run", description = "Print the plan (live colour, target, images, containers) and change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "missing",
+            description = "always | missing | never: when to pull the target colour's images (default: ${DEFAULT-VALUE}). Use always for mutable tags such as latest.")
+    String pull;
+
+    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "120s",
+            description = "How long the new colour may take to become healthy (default: ${DEFAULT-VALUE}).")
+    String healthTimeout;
+
+    @Option(names = "--probe", paramLabel = "PATH", defaultValue = "/",
+            description = "HTTP path probed on the new colour's published port; it must answer 2xx (default: ${DEFAULT-VALUE}).")
+    String probePath;
+
+    @Option(names = "--no-probe", description = "Skip the HTTP probe; gate on container state and HEALTHCHECKs only.")
+    boolean noProbe;
+
+    @Option(names = "--probe-service", paramLabel = "SERVICE",
+            description = "Service whose published port is probed (default: the first service that publishes a port).")
+    String probeService;
+
+    @Option(names = "--probe-successes", paramLabel = "N", defaultValue = "3",
+            description = "Consecutive 2xx answers needed (default: ${DEFAULT-VALUE}).")
+    int probeSuccesses;
+
+    @Option(names = "--wait-lock", paramLabel = "DURATION", defaultValue = "0s",
+            description = "Wait this long for another deploy of the same app to finish (default: fail at once).")
+    String waitLock;
+
+    @Option(names = "--release", paramLabel = "ID",
+            description = "Release name recorded on the containers and offered as $${DEPLOY_RELEASE} (default: the image tag, else the git commit hash).")
+    String release;
+
+    @Option(names = "--blue-port", defaultValue = "8080", paramLabel = "PORT", description = "$${DEPLOY_PORT} for blue (default: ${DEFAULT-VALUE}).")
+    int bluePort;
+
+    @Option(names = "--green-port", defaultValue = "8081", paramLabel = "PORT", description = "$${DEPLOY_PORT} for green (default: ${DEFAULT-VALUE}).")
+    int greenPort;
+
+    @Spec CommandSpec spec;
+
+    public static void main(String... args) {
+        System.exit(Cli.commandLine(new deploy()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String app = target.app();
+        boolean recreate = strategy();
+        Duration gateTimeout = duration("--health-timeout", healthTimeout);
+        Duration lockWait = duration("--wait-lock", waitLock);
+        ImagePuller.Policy pullPolicy = ImagePuller.Policy.parse(pull);
+        String pattern = ComposeFiles.pattern(file, Path.of(""));
+        String releaseVar = ReleaseInfo.releaseVariable(release, ComposeFiles.fileFor(pattern, Colour.BLUE));
+        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, ports(), releaseVar, System.getenv());
+
+        Cancellation cancel = dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(120));
+        try (DockerHost docker = target.connect(err)) {
+            if (dryRun) {
+                HostState state = ColourDetector.detect(docker.client(), app);
+                StatusView.plan(out, state, composed.get(state.target()), recreate);
+                return ExitCode.OK;
+            }
+            try (DeployLock lock = DeployLock.acquire(docker.client(), app, "deploy to " + docker.describe(), lockWait, out, cancel)) {
+                HostState state = ColourDetector.detect(docker.client(), app);
+                Colour next = state.target();
+                Optional<Colour> live = state.live();
+                ComposeProject compose = composed.get(next);
+                String rel = ReleaseInfo.releaseLabel(release, compose, releaseVar);
+                Cli.step(out, "deploy " + app + " release " + rel + " to " + next + " on " + docker.describe() + "; " + state.describe());
+
+                ColourStack stack = new ColourStack(docker.client(), compose, next.project(app), ReleaseInfo.labels(app, next, rel), out);
+                HealthGate gate = new HealthGate(docker.client(), gateTimeout, cancel, out);
+                try {
+                    Cli.step(out, "pull images");
+                    new ImagePuller(docker.client(), out, System.console() != null).pull(images(compose), pullPolicy, cancel);
+                    ColourState leftover = state.of(next);
+                    if (!leftover.empty()) {
+                        Cli.step(out, "remove " + next + "'s leftover containers (" + leftover.condition() + ")");
+                        ColourStack.retire(docker.client(), leftover, next.project(app), out);
+                    }
+                    if (recreate && live.isPresent()) {
+                        Cli.step(out, "stop " + live.get() + " first (--strategy recreate: the site is down until " + next + " is healthy)");
+                        ColourStack.stopAll(docker.client(), state.of(live.get()), out);
+                    }
+                    Cli.step(out, "start " + next);
+                    stack.up(gate, cancel);
+                    Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
+                    gate.await(stack.containerIds(), probe(docker, compose, out));
+                } catch (DeployError failure) {
+                    reportFailure(err, docker, failure, stack);
+                    stack.removeCreated();
+                    if (recreate && live.isPresent()) ColourStack.startAll(docker.client(), state.of(live.get()), out);
+                    throw new DeployError(failure.exitCode(), failedMessage(failure, next, live, state));
+                }
+                if (live.isPresent()) {
+                    Cli.step(out, "retire " + live.get() + " gracefully");
+                    ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), out);
+                }
+                out.println(Cli.ansi().string("@|bold,green deployed|@ ") + app + " release " + rel + ": " + next + " is live");
+                return ExitCode.OK;
+            }
+        } finally {
+            cancel.done();
+        }
+    }
+
+    private static void reportFailure(PrintWriter err, DockerHost docker, DeployError failure, ColourStack stack) {
+        if (failure.exitCode() == ExitCode.INTERRUPTED) return;
+        err.println(Cli.ansi().string("@|red new colour rejected:|@ ") + failure.getMessage());
+        String culprit = failure instanceof HealthGate.Failure f ? f.containerId() : null;
+        if (culprit == null && !stack.containerIds().isEmpty()) culprit = stack.containerIds().get(stack.containerIds().size() - 1);
+        if (culprit != null) {
+            var lines = ContainerLogs.tail(docker.client(), culprit, 20);
+            if (!lines.isEmpty()) {
+                err.println("last log lines of " + culprit.substring(0, 12) + ":");
+                lines.forEach(l -> err.println("  | " + l));
+            }
+        }
+        err.flush();
+    }
+
+    private static String failedMessage(DeployError failure, Colour next, Optional<Colour> live, HostState state) {
+        String serving = live.map(c -> c + " still serves release " + state.of(c).release())
+                .orElse("no colour was live before, so nothing serves");
+        String what = failure.exitCode() == ExitCode.INTERRUPTED ? "deploy interrupted" : "deploy failed";
+        return what + ": " + failure.getMessage() + "; " + next + " was removed and " + serving;
+    }
+
+    private HealthGate.Probe probe(DockerHost docker, ComposeProject compose, PrintWriter out) {
+        if (noProbe) return null;
+        var service = compose.services().values().stream()
+                .filter(s -> probeService == null ? s.ports().stream().anyMatch(p -> p.hostPort() != null && p.protocol().equals("tcp")) : s.name().equals(probeService))
+                .findFirst();
+        if (service.isEmpty()) {
+            if (probeService != null) throw DeployError.config("--probe-service \"" + probeService + "\" is not a service in " + compose.file());
+            out.println("  no published port to probe: gating on container state and HEALTHCHECKs only");
+            return null;
+        }
+        var port = service.get().ports().stream().filter(p -> p.hostPort() != null && p.protocol().equals("tcp")).findFirst()
+                .orElseThrow(() -> DeployError.config("--probe-service " + probeService + " publishes no fixed tcp port in " + compose.file()));
+        String path = probePath.startsWith("/") ? probePath : "/" + probePath;
+        String host = port.hostIp() == null || port.hostIp().equals("0.0.0.0") || port.hostIp().startsWith("127.") ? docker.publishedHost() : port.hostIp();
+        out.println("  probing http://" + host + ":" + port.hostPort() + path);
+        return new HealthGate.Probe(java.net.URI.create("http://" + host + ":" + port.hostPort() + path), Math.max(1, probeSuccesses));
+    }
+
+    private boolean strategy() {
+        return switch (strategy) {
+            case "blue-green" -> false;
+            case "recreate" -> true;
+            default -> throw DeployError.config("--strategy \"" + strategy + "\" is not one of blue-green, recreate");
+        };
+    }
+
+    private Map<Colour, Integer> ports() {
+        Map<Colour, Integer> p = new EnumMap<>(Colour.class);
+        p.put(Colour.BLUE, bluePort);
+        p.put(Colour.GREEN, greenPort);
+        return p;
+    }
+
+    private static LinkedHashSet<String> images(ComposeProject compose) {
+        LinkedHashSet<String> images = new LinkedHashSet<>();
+        compose.startOrder().forEach(s -> images.add(s.image()));
+        return images;
+    }
+
+    private static Duration duration(String option, String value) {
+        return Duration.ofNanos(Durations.parseNanos(value, option));
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = {"Show which colour is live, its release, since when and by whom, and whether it is healthy.",
+                    "Exits 0 when a colour serves and is healthy, 1 otherwise (usable from monitoring)."},
+            footer = ExitCode.HELP_FOOTER)
+    static class Status implements Callable<Integer> {
+        @Mixin HostOptions target;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
+                HostState state = ColourDetector.detect(docker.client(), target.app());
+                boolean ok = StatusView.print(spec.commandLine().getOut(), docker, state,
+                        DeployLock.holder(docker.client(), target.app()));
+                return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
+            }
+        }
+    }
+
+    @Command(name = "unlock", mixinStandardHelpOptions = true,
+            description = {"Break the app's deploy lock, left behind by a deploy that died (kill -9, lost connection).",
+                    "Only do this when no deploy of the app is running: the lock is what keeps two from interleaving."},
+            footer = ExitCode.HELP_FOOTER)
+    static class Unlock implements Callable<Integer> {
+        @Mixin HostOptions target;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
+                var held = DeployLock.breakLock(docker.client(), target.app());
+                spec.commandLine().getOut().println(held.map(h -> "released the lock of " + target.app() + ", held by " + h.who()
+                        + " since " + h.since() + " for: " + h.purpose()).orElse("no lock was held for " + target.app()));
+                return ExitCode.OK;
+            }
+        }
+    }
+}

@@ -1,0 +1,303 @@
+package lib;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HealthCheck;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.api.model.VolumesFrom;
+import lib.ComposeProject.Mount;
+import lib.ComposeProject.Port;
+import lib.ComposeProject.Resource;
+import lib.ComposeProject.Service;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Brings one colour's Compose project up through the Docker API, the way {@code docker-compose -p <app>-<colour> up -d}
+ * would (same project, service and network labels), and takes colours down gracefully. It remembers what it
+ * created so a failed or interrupted deploy removes exactly that and nothing else.
+ */
+public final class ColourStack {
+    private final DockerClient docker;
+    private final ComposeProject compose;
+    private final String project;
+    private final Map<String, String> ourLabels;
+    private final PrintWriter out;
+    private final List<String> createdContainers = new CopyOnWriteArrayList<>();
+    private final List<String> createdNetworks = new CopyOnWriteArrayList<>();
+    private final Map<String, String> containerIdByService = new LinkedHashMap<>();
+
+    public ColourStack(DockerClient docker, ComposeProject compose, String project, Map<String, String> ourLabels, PrintWriter out) {
+        this.docker = docker;
+        this.compose = compose;
+        this.project = project;
+        this.ourLabels = ourLabels;
+        this.out = out;
+    }
+
+    public static String containerName(String project, String service) {
+        return project + "-" + service + "-1";
+    }
+
+    public List<String> containerIds() {
+        return List.copyOf(createdContainers);
+    }
+
+    public String containerId(String service) {
+        return containerIdByService.get(service);
+    }
+
+    /** Creates and starts every service in dependency order; waits for service_healthy dependencies. */
+    public void up(HealthGate gate, Cancellation cancel) {
+        ensureNetworksAndVolumes();
+        for (Service s : compose.startOrder()) {
+            cancel.check();
+            s.dependsOn().forEach((dep, condition) -> {
+                if (condition.equals("service_healthy")) gate.awaitHealthy(containerIdByService.get(dep));
+            });
+            String id = create(s);
+            docker.startContainerCmd(id).exec();
+            out.println("  started " + containerName(project, s.name()) + " (" + s.image() + ")");
+            out.flush();
+        }
+    }
+
+    /** Removes what this stack created (containers with their anonymous volumes, networks); named volumes stay. */
+    public void removeCreated() {
+        List<String> ids = new ArrayList<>(createdContainers);
+        java.util.Collections.reverse(ids);
+        for (String id : ids) removeQuietly(docker, id);
+        for (String n : createdNetworks) {
+            try {
+                docker.removeNetworkCmd(n).exec();
+            } catch (RuntimeException inUseOrGone) {
+                // still used by something we did not make, or already gone: leave it
+            }
+        }
+    }
+
+    private void ensureNetworksAndVolumes() {
+        boolean needsDefault = compose.services().values().stream()
+                .anyMatch(s -> s.networkMode() == null && (s.networks().isEmpty() || s.networks().containsKey("default")));
+        if (needsDefault) ensureNetwork("default", new Resource("default", project + "_default", false));
+        for (Resource n : compose.networks().values()) ensureNetwork(n.key(), n);
+        for (Resource v : compose.volumes().values()) {
+            if (v.external()) {
+                try {
+                    docker.inspectVolumeCmd(v.name()).exec();
+                } catch (NotFoundException e) {
+                    throw DeployError.config(compose.file() + ": external volume \"" + v.name() + "\" does not exist; create it with: docker volume create " + v.name());
+                }
+                continue;
+            }
+            try {
+                docker.inspectVolumeCmd(v.name()).exec();
+            } catch (NotFoundException e) {
+                docker.createVolumeCmd().withName(v.name())
+                        .withLabels(Map.of(Labels.COMPOSE_PROJECT, project, Labels.COMPOSE_VOLUME, v.key())).exec();
+            }
+        }
+    }
+
+    private void ensureNetwork(String key, Resource n) {
+        if (!docker.listNetworksCmd().withNameFilter(n.name()).exec().stream().filter(x -> x.getName().equals(n.name())).toList().isEmpty()) return;
+        if (n.external()) {
+            throw DeployError.config(compose.file() + ": external network \"" + n.name() + "\" does not exist; create it with: docker network create " + n.name());
+        }
+        try {
+            String id = docker.createNetworkCmd().withName(n.name()).withDriver("bridge")
+                    .withLabels(Map.of(Labels.COMPOSE_PROJECT, project, Labels.COMPOSE_NETWORK, key)).exec().getId();
+            createdNetworks.add(id);
+        } catch (ConflictException raced) {
+            // created by a concurrent actor in the meantime: use it
+        }
+    }
+
+    private String create(Service s) {
+        String name = containerName(project, s.name());
+        Map<String, String> labels = new LinkedHashMap<>(s.labels());
+        labels.put(Labels.COMPOSE_PROJECT, project);
+        labels.put(Labels.COMPOSE_SERVICE, s.name());
+        labels.put(Labels.COMPOSE_NUMBER, "1");
+        labels.put(Labels.COMPOSE_ONEOFF, "False");
+        labels.put(Labels.COMPOSE_WORKING_DIR, compose.file().getParent().toString());
+        labels.put(Labels.COMPOSE_CONFIG_FILES, compose.file().toString());
+        labels.putAll(ourLabels);
+        labels.put(Labels.STOP_GRACE, String.valueOf(s.stopGraceOrDefault()));
+
+        HostConfig host = HostConfig.newHostConfig();
+        CreateContainerCmd cmd = docker.createContainerCmd(s.image()).withName(name).withLabels(labels)
+                .withEnv(s.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+        if (s.command() != null) cmd.withCmd(s.command());
+        if (s.entrypoint() != null) cmd.withEntrypoint(s.entrypoint());
+        if (s.user() != null) cmd.withUser(s.user());
+        if (s.workingDir() != null) cmd.withWorkingDir(s.workingDir());
+        if (s.stopSignal() != null) cmd.withStopSignal(s.stopSignal());
+        cmd.withStopTimeout(s.stopGraceOrDefault());
+
+        Ports bindings = new Ports();
+        List<ExposedPort> exposed = new ArrayList<>();
+        for (Port p : s.ports()) {
+            ExposedPort ep = p.protocol().equals("udp") ? ExposedPort.udp(p.containerPort()) : ExposedPort.tcp(p.containerPort());
+            exposed.add(ep);
+            bindings.bind(ep, new Ports.Binding(p.hostIp(), p.hostPort() == null ? null : String.valueOf(p.hostPort())));
+        }
+        if (!exposed.isEmpty()) cmd.withExposedPorts(exposed);
+        host.withPortBindings(bindings);
+
+        List<Bind> binds = new ArrayList<>();
+        List<Volume> anonymous = new ArrayList<>();
+        for (Mount m : s.volumes()) {
+            AccessMode mode = m.readOnly() ? AccessMode.ro : AccessMode.rw;
+            switch (m.kind()) {
+                case ANONYMOUS -> anonymous.add(new Volume(m.target()));
+                default -> binds.add(new Bind(m.source(), new Volume(m.target()), mode));
+            }
+        }
+        if (!anonymous.isEmpty()) cmd.withVolumes(anonymous);
+        host.withBinds(binds);
+
+        List<VolumesFrom> from = new ArrayList<>();
+        for (String vf : s.volumesFrom()) {
+            String[] p = vf.split(":");
+            boolean container = p[0].equals("container");
+            String source = container ? p[1] : containerName(project, p[0]);
+            String mode = p.length > (container ? 2 : 1) ? p[container ? 2 : 1] : "rw";
+            from.add(new VolumesFrom(source, AccessMode.valueOf(mode)));
+        }
+        if (!from.isEmpty()) host.withVolumesFrom(from.toArray(new VolumesFrom[0]));
+
+        if (s.restart() != null) host.withRestartPolicy(s.restart().equals("no") ? RestartPolicy.noRestart() : RestartPolicy.parse(s.restart()));
+        if (!s.extraHosts().isEmpty()) host.withExtraHosts(s.extraHosts().toArray(new String[0]));
+        if (s.healthcheck() != null) {
+            var h = s.healthcheck();
+            cmd.withHealthcheck(new HealthCheck().withTest(h.test()).withInterval(h.intervalNanos()).withTimeout(h.timeoutNanos())
+                    .withRetries(h.retries()).withStartPeriod(h.startPeriodNanos()));
+        }
+
+        List<Map.Entry<String, List<String>>> networks = new ArrayList<>();
+        if (s.networkMode() != null) {
+            String mode = s.networkMode();
+            host.withNetworkMode(mode.startsWith("service:") ? "container:" + containerName(project, mode.substring(8)) : mode);
+        } else {
+            Map<String, List<String>> nets = s.networks().isEmpty() ? Map.of("default", List.of()) : s.networks();
+            nets.forEach((k, aliases) -> {
+                List<String> all = new ArrayList<>(aliases);
+                all.add(0, s.name());
+                networks.add(Map.entry(networkName(k), all));
+            });
+            host.withNetworkMode(networks.get(0).getKey());
+            cmd.withAliases(networks.get(0).getValue());
+        }
+        cmd.withHostConfig(host);
+
+        String id;
+        try {
+            id = cmd.exec().getId();
+        } catch (NotFoundException noImage) {
+            throw DeployError.failed("image " + s.image() + " of service \"" + s.name() + "\" is not on the host; pull it or push it to the registry first");
+        } catch (ConflictException taken) {
+            throw DeployError.failed("a container named " + name + " already exists and is not part of this deploy; remove it with: docker rm -f " + name);
+        }
+        createdContainers.add(id);
+        containerIdByService.put(s.name(), id);
+        for (var extra : networks.subList(1, networks.size())) {
+            docker.connectToNetworkCmd().withNetworkId(extra.getKey()).withContainerId(id)
+                    .withContainerNetwork(new ContainerNetwork().withAliases(extra.getValue())).exec();
+        }
+        return id;
+    }
+
+    private String networkName(String key) {
+        return key.equals("default") && !compose.networks().containsKey("default") ? project + "_default" : compose.networks().get(key).name();
+    }
+
+    /**
+     * Takes a colour down gracefully: newest container first (ours are created in dependency order, so the
+     * front-most service goes first and the app behind it keeps answering its in-flight requests), each with its own
+     * stop signal and grace period, then removes them with their anonymous volumes and the colour's networks.
+     */
+    public static void retire(DockerClient docker, ColourState colour, String project, PrintWriter out) {
+        List<ContainerInfo> order = newestFirst(colour);
+        stopAll(docker, colour, out);
+        for (ContainerInfo c : order) removeQuietly(docker, c.id());
+        for (var n : docker.listNetworksCmd().withFilter("label", List.of(Labels.COMPOSE_PROJECT + "=" + project)).exec()) {
+            try {
+                docker.removeNetworkCmd(n.getId()).exec();
+            } catch (RuntimeException inUse) {
+                // another container still uses it; leaving a network behind loses nothing
+            }
+        }
+    }
+
+    /** Stops a colour without removing it (recreate strategy), so it can be started again if the new one fails. */
+    public static void stopAll(DockerClient docker, ColourState colour, PrintWriter out) {
+        for (ContainerInfo c : newestFirst(colour)) {
+            stop(docker, c);
+            out.println("  stopped " + c.name());
+        }
+        out.flush();
+    }
+
+    public static void startAll(DockerClient docker, ColourState colour, PrintWriter out) {
+        List<ContainerInfo> order = newestFirst(colour);
+        java.util.Collections.reverse(order);
+        for (ContainerInfo c : order) {
+            try {
+                docker.startContainerCmd(c.id()).exec();
+                out.println("  restarted " + c.name());
+            } catch (NotModifiedException alreadyRunning) {
+                // fine
+            }
+        }
+        out.flush();
+    }
+
+    private static List<ContainerInfo> newestFirst(ColourState colour) {
+        List<ContainerInfo> order = new ArrayList<>(colour.containers());
+        order.sort(Comparator.comparing(ContainerInfo::created, Comparator.nullsFirst(Comparator.naturalOrder())).reversed());
+        return order;
+    }
+
+    static void stop(DockerClient docker, ContainerInfo c) {
+        if (!c.running()) return;
+        int grace = graceSeconds(c);
+        try {
+            docker.stopContainerCmd(c.id()).withTimeout(grace).exec();
+        } catch (NotModifiedException | NotFoundException alreadyStopped) {
+            // stopped or removed meanwhile: the goal is reached
+        }
+    }
+
+    static int graceSeconds(ContainerInfo c) {
+        try {
+            return Integer.parseInt(c.labels().getOrDefault(Labels.STOP_GRACE, "10"));
+        } catch (NumberFormatException e) {
+            return 10;
+        }
+    }
+
+    static void removeQuietly(DockerClient docker, String id) {
+        try {
+            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException gone) {
+            // already removed
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package lib;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What a deploy calls its release, and the labels that record it on every container of the colour. */
+public final class ReleaseInfo {
+    private ReleaseInfo() {}
+
+    /** ${DEPLOY_RELEASE}: --release, else the commit hash of the repo holding the Compose file, else unset. */
+    public static String releaseVariable(String option, Path composeFile) {
+        if (option != null) return option;
+        Path dir = composeFile.toAbsolutePath().getParent();
+        return dir == null ? null : Git.shortHashIfAny(dir).orElse(null);
+    }
+
+    /** The name shown in status: --release, else the first image tag that is not "latest", else the commit hash. */
+    public static String releaseLabel(String option, ComposeProject compose, String releaseVariable) {
+        if (option != null) return option;
+        return compose.startOrder().stream().map(s -> ColourState.tagOf(s.image())).filter(t -> !"latest".equals(t))
+                .reduce((a, b) -> b) // the last service started is the front of the colour, usually the app's own image
+                .orElse(releaseVariable != null ? releaseVariable : "latest");
+    }
+
+    public static Map<String, String> labels(String app, Colour colour, String release) {
+        Map<String, String> l = new LinkedHashMap<>();
+        l.put(Labels.APP, app);
+        l.put(Labels.COLOUR, colour.id());
+        l.put(Labels.RELEASE, release);
+        l.put(Labels.DEPLOYED_AT, Instant.now().toString());
+        l.put(Labels.DEPLOYED_BY, DeployLock.whoAmI());
+        return l;
+    }
+}

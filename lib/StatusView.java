@@ -1,0 +1,53 @@
+package lib;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/** The human views: `deploy.java status` and `deploy.java --dry-run`. */
+public final class StatusView {
+    private StatusView() {}
+
+    /** Returns true when a colour serves and is healthy. */
+    public static boolean print(PrintWriter out, DockerHost docker, HostState state, Optional<DeployLock.Holder> lock) {
+        out.println("app " + state.app() + " on " + docker.describe() + ": " + state.describe());
+        for (Colour c : Colour.values()) {
+            ColourState s = state.of(c);
+            boolean live = state.live().map(c::equals).orElse(false);
+            out.printf("  %-5s %-4s %-9s", c, live ? "LIVE" : "", s.condition());
+            if (!s.empty()) {
+                Instant since = s.since();
+                out.print("  release " + s.release());
+                if (since != null) out.print("  since " + since + " (" + DeployLock.human(Duration.between(since, Instant.now())) + " ago)");
+                if (s.deployedBy() != null) out.print("  by " + s.deployedBy());
+                out.print("  [" + s.origins() + "]");
+            }
+            out.println();
+            for (ContainerInfo ci : s.containers()) {
+                out.println("        " + ci.name() + "  " + ci.state() + (ci.health() != null ? " (" + ci.health() + ")" : "") + "  " + ci.image());
+            }
+        }
+        out.println("  lock: " + lock.map(h -> "held by " + h.describe(Instant.now())).orElse("free"));
+        out.flush();
+        return state.live().map(c -> state.of(c).allRunning() && !state.of(c).unhealthy()).orElse(false);
+    }
+
+    public static void plan(PrintWriter out, HostState state, ComposeProject compose, boolean recreate) {
+        Colour next = state.target();
+        out.println("plan for " + state.app() + " (dry run, nothing changes):");
+        out.println("  now: " + state.describe());
+        out.println("  1. take the deploy lock " + DeployLock.name(state.app()));
+        if (!state.of(next).empty()) out.println("  2. remove " + next + "'s leftover containers (" + state.of(next).condition() + ")");
+        out.println("  3. pull (per --pull): " + String.join(", ", compose.startOrder().stream().map(ComposeProject.Service::image).distinct().toList()));
+        state.live().filter(l -> recreate).ifPresent(l -> out.println("  4. stop " + l + " first (recreate strategy)"));
+        for (ComposeProject.Service s : compose.startOrder()) {
+            out.println("  5. create and start " + ColourStack.containerName(next.project(state.app()), s.name()) + " from " + s.image()
+                    + (s.ports().isEmpty() ? "" : " ports " + s.ports().stream().map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList()));
+        }
+        out.println("  6. health gate on " + next);
+        state.live().ifPresentOrElse(l -> out.println("  7. retire " + l + " gracefully (release " + state.of(l).release() + ")"),
+                () -> out.println("  7. nothing to retire"));
+        out.flush();
+    }
+}
