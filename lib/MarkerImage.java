@@ -9,10 +9,15 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A one-file image, imported over the API, to create marker containers from (the deploy lock) on a host that
+ * A one-file image, loaded over the API, to create marker containers from (the deploy lock) on a host that
  * cannot pull anything. Its containers are only ever created, never started.
  */
 public final class MarkerImage {
@@ -23,30 +28,53 @@ public final class MarkerImage {
     public static String ensure(DockerClient docker) {
         try {
             docker.inspectImageCmd(REF).exec();
-            return REF;
         } catch (NotFoundException missing) {
-            docker.createImageCmd("bgdeploy/marker", new ByteArrayInputStream(tar())).withTag("1").exec();
-            return REF;
+            // docker load of a hand-made image archive; POST /images/create (docker import) mangles request bodies
+            // in docker-java's httpclient5 transport.
+            docker.loadImageCmd(new ByteArrayInputStream(imageArchive())).exec();
         }
+        return REF;
     }
 
     public static Map<String, String> labels() {
         return Map.of(Labels.ROLE, "marker");
     }
 
-    private static byte[] tar() {
-        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            byte[] readme = "marker image of bgdeploy; its containers are never started\n".getBytes();
-            TarArchiveEntry e = new TarArchiveEntry("README");
-            e.setSize(readme.length);
-            tar.putArchiveEntry(e);
-            tar.write(readme);
-            tar.closeArchiveEntry();
-            tar.finish();
-            return bytes.toByteArray();
+    /** A docker-save archive: manifest.json, the image config, one layer holding a README. */
+    static byte[] imageArchive() {
+        byte[] layer = tar(Map.of("README", "marker image of bgdeploy; its containers are never started\n".getBytes(StandardCharsets.UTF_8)));
+        String diffId = "sha256:" + sha256(layer);
+        String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/lock\"],\"Labels\":{\"" + Labels.ROLE
+                + "\":\"marker\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}";
+        String manifest = "[{\"Config\":\"config.json\",\"RepoTags\":[\"" + REF + "\"],\"Layers\":[\"layer.tar\"]}]";
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("config.json", config.getBytes(StandardCharsets.UTF_8));
+        files.put("layer.tar", layer);
+        files.put("manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
+        return tar(files);
+    }
+
+    private static byte[] tar(Map<String, byte[]> files) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            for (var f : files.entrySet()) {
+                TarArchiveEntry e = new TarArchiveEntry(f.getKey());
+                e.setSize(f.getValue().length);
+                tar.putArchiveEntry(e);
+                tar.write(f.getValue());
+                tar.closeArchiveEntry();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 }
