@@ -1,0 +1,132 @@
+import lib.Colour;
+import lib.ColourDetector;
+import lib.HostState;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The happy paths, end to end on the real engine, checked through the passive front nginx. */
+class DeployTest {
+
+    @Test
+    void firstDeployThenV2ThenV3AreServedThroughTheFrontWithoutAFailedGet() throws Exception {
+        try (TestApp app = new TestApp("deploy")) {
+            var r = app.deploy("v1");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("nothing deployed yet"), r.toString());
+            assertEquals("v1", app.front().get("/version.txt"));
+            assertEquals(Colour.BLUE, state(app).live().orElseThrow());
+
+            try (var load = app.load()) {
+                r = app.deploy("v2");
+                assertEquals(0, r.code(), r.toString());
+                assertEquals("v2", app.front().get("/version.txt"));
+                assertEquals(Colour.GREEN, state(app).live().orElseThrow());
+
+                r = app.deploy("v3");
+                assertEquals(0, r.code(), r.toString());
+                assertEquals("v3", app.front().get("/version.txt"));
+                load.close();
+                assertEquals(List.of(), load.failures(), "GETs through the front failed during the deploys");
+                assertTrue(load.answers.size() > 20, "the load ran: " + load.answers.size());
+                assertTrue(load.answers.contains("v1") && load.answers.contains("v3"), "served both old and new");
+            }
+            HostState s = state(app);
+            assertEquals(Colour.BLUE, s.live().orElseThrow());
+            assertTrue(s.green().empty(), "the old colour was removed");
+            assertEquals("v3", s.blue().release());
+        }
+    }
+
+    @Test
+    void appSlowerThanAnyFixedSleepDeploysWithNoFailedGet() throws Exception {
+        try (TestApp app = new TestApp("slow")) {
+            assertEquals(0, app.deploy("v1").code());
+            try (var load = app.load()) {
+                long t0 = System.nanoTime();
+                var r = app.deploy("slow");
+                long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+                load.close();
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(seconds >= 14, "the gate waited for the 14 s start, took " + seconds + " s");
+                assertEquals(List.of(), load.failures());
+            }
+            assertEquals("slow", app.front().get("/version.txt"));
+        }
+    }
+
+    @Test
+    void statusShowsLiveColourReleaseAndWhoAndExitsOneWhenNothingServes() throws Exception {
+        try (TestApp app = new TestApp("status")) {
+            var none = TestApp.run("status", "--app", app.name);
+            assertEquals(1, none.code(), none.toString());
+            assertTrue(none.out().contains("nothing deployed yet"), none.toString());
+
+            assertEquals(0, app.deploy("v1").code());
+            var r = TestApp.run("status", "--app", app.name);
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().matches("(?s).*blue\\s+LIVE\\s+running\\s+release v1\\s+since .* by .*"), r.out());
+            assertTrue(r.out().contains(app.name + "-blue-app-1  running (healthy)"), r.out());
+            assertTrue(r.out().contains("lock: free"), r.out());
+        }
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndChangesNothing() throws Exception {
+        try (TestApp app = new TestApp("dry")) {
+            assertEquals(0, app.deploy("v1").code());
+            var r = app.deploy("v2", "--dry-run");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("create and start " + app.name + "-green-app-1 from bgtest-app:v2"), r.out());
+            assertTrue(r.out().contains("retire blue gracefully (release v1)"), r.out());
+            HostState s = state(app);
+            assertTrue(s.green().empty());
+            assertEquals("v1", s.blue().release());
+        }
+    }
+
+    @Test
+    void recreateStrategyReplacesTheLiveColourAndRestartsItWhenTheNewOneFails() throws Exception {
+        try (TestApp app = new TestApp("recreate")) {
+            assertEquals(0, app.deploy("v1").code());
+            var r = app.deploy("v2", "--strategy", "recreate");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().indexOf("stop blue first") < r.out().indexOf("start green"), r.out());
+            assertEquals("v2", app.front().get("/version.txt"));
+
+            var bad = app.deploy("crash", "--strategy", "recreate");
+            assertEquals(1, bad.code(), bad.toString());
+            assertTrue(bad.out().contains("restarted " + app.name + "-green-web-1"), bad.toString());
+            assertEquals("v2", app.front().get("/version.txt"));
+        }
+    }
+
+    @Test
+    void perColourFilesOfTheShellVersionWorkAndDockerComposeSeesOurContainers() throws Exception {
+        try (TestApp app = new TestApp("percolour")) {
+            for (var c : Colour.values()) {
+                int port = c == Colour.BLUE ? app.bluePort : app.greenPort;
+                java.nio.file.Files.writeString(app.dir.resolve("docker-compose." + c.id() + ".yml"),
+                        TestApp.COMPOSE.replace("${DEPLOY_PORT}", String.valueOf(port)));
+            }
+            var r = TestApp.run("--app", app.name, "-f", app.dir.resolve("docker-compose.{colour}.yml").toString(),
+                    "--release", "v1", "--probe", "/health.txt", "--pull", "never");
+            assertEquals(0, r.code(), r.toString());
+            assertEquals("v1", app.front().get("/version.txt"));
+
+            var ps = new org.zeroturnaround.exec.ProcessExecutor()
+                    .command("docker-compose", "-p", app.name + "-blue", "-f", app.dir.resolve("docker-compose.blue.yml").toString(), "ps")
+                    .environment("DEPLOY_RELEASE", "v1").readOutput(true).execute();
+            assertEquals(0, ps.getExitValue(), ps.outputUTF8());
+            assertTrue(ps.outputUTF8().contains(app.name + "-blue-web-1"), ps.outputUTF8());
+            assertTrue(ps.outputUTF8().contains(app.name + "-blue-app-1"), ps.outputUTF8());
+        }
+    }
+
+    static HostState state(TestApp app) {
+        return ColourDetector.detect(TestHost.docker(), app.name);
+    }
+}

@@ -1,0 +1,122 @@
+import lib.Colour;
+import lib.DeployLock;
+import lib.HostState;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A new release that fails, in every way we know, never takes the old one down, and the exit code says so. */
+class FailureTest {
+
+    @Test
+    void imageThatCrashesAtStartIsRejectedAndTheOldColourKeepsServing() throws Exception {
+        try (TestApp app = new TestApp("crash")) {
+            assertEquals(0, app.deploy("v1").code());
+            try (var load = app.load()) {
+                var r = app.deploy("crash");
+                load.close();
+                assertEquals(1, r.code(), r.toString());
+                assertTrue(r.err().contains("crashed and was restarted") || r.err().contains("exited with code 1"), r.err());
+                assertTrue(r.err().contains("simulated crash at start"), "shows the container's last log lines: " + r.err());
+                assertTrue(r.err().contains("blue still serves release v1"), r.err());
+                assertEquals(List.of(), load.failures());
+            }
+            HostState s = DeployTest.state(app);
+            assertEquals(Colour.BLUE, s.live().orElseThrow());
+            assertTrue(s.green().empty(), "the failed colour was removed: " + s.green().containers());
+            assertEquals("v1", app.front().get("/version.txt"));
+            assertTrue(DeployLock.holder(TestHost.docker(), app.name).isEmpty(), "lock released");
+        }
+    }
+
+    @Test
+    void imageThatNeverBecomesHealthyIsRejectedAtTheDeadline() throws Exception {
+        try (TestApp app = new TestApp("unhealthy")) {
+            assertEquals(0, app.deploy("v1").code());
+            var r = app.deploy("unhealthy", "--health-timeout", "4s");
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains("not healthy within 4s"), r.err());
+            assertTrue(r.err().lines().filter(l -> l.startsWith("error:")).count() == 1, "one error line: " + r.err());
+            assertEquals("v1", app.front().get("/version.txt"));
+            assertTrue(DeployTest.state(app).green().empty());
+        }
+    }
+
+    @Test
+    void firstDeployOfABrokenImageFailsAndSaysNothingServes() throws Exception {
+        try (TestApp app = new TestApp("firstbroken")) {
+            var r = app.deploy("crash");
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains("no colour was live before, so nothing serves"), r.err());
+            assertTrue(DeployTest.state(app).blue().empty());
+        }
+    }
+
+    @Test
+    void missingImageFailsBeforeAnythingStarts() throws Exception {
+        try (TestApp app = new TestApp("noimage")) {
+            assertEquals(0, app.deploy("v1").code());
+            var r = app.deploy("does-not-exist");
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains("bgtest-app:does-not-exist is not on the host"), r.err());
+            assertEquals("v1", app.front().get("/version.txt"));
+        }
+    }
+
+    @Test
+    void badComposeInputIsOneLineNamingFileAndKeyWithExitThree() throws Exception {
+        try (TestApp app = new TestApp("badcompose")) {
+            String[][] cases = {
+                    {"  web:\n    image: x\n    build: .\n", "service \"web\": key \"build\" is not supported"},
+                    {"  web:\n    image: x\n    privileged: true\n", "service \"web\": unsupported key \"privileged\""},
+                    {"  web:\n    image: x\n    ports: [\"99999:80\"]\n", "bad port \"99999:80\""},
+                    {"  web:\n    image: x\n   bad-indent: [\n", "invalid YAML"},
+            };
+            for (String[] c : cases) {
+                Files.writeString(app.composeFile, "services:\n" + c[0]);
+                var r = app.deploy("v1");
+                assertEquals(3, r.code(), r.toString());
+                assertTrue(r.err().contains(app.composeFile.toString()) && r.err().contains(c[1]), r.err());
+                assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+                assertEquals("", r.out());
+            }
+            var missing = TestApp.run("--app", app.name, "-f", app.dir.resolve("nope.yml").toString());
+            assertEquals(3, missing.code());
+            assertTrue(missing.err().contains("nope.yml: Compose file not found"), missing.err());
+        }
+    }
+
+    @Test
+    void ctrlCDuringTheHealthGateRemovesTheNewColourReleasesTheLockAndKeepsTheOldOne() throws Exception {
+        try (TestApp app = new TestApp("sigint")) {
+            assertEquals(0, app.deploy("v1").code());
+            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "-cp", System.getProperty("java.class.path"), "deploy"));
+            cmd.addAll(app.deployArgs("slow"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(app.dir.resolve("deploy.log").toFile()).start();
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (DeployTest.state(app).green().empty() && System.currentTimeMillis() < deadline) Thread.sleep(200);
+            assertTrue(!DeployTest.state(app).green().empty(), "green started");
+            new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "deploy exited after Ctrl-C");
+            String log = Files.readString(app.dir.resolve("deploy.log"));
+            assertEquals(130, p.exitValue(), log);
+            assertTrue(log.contains("deploy interrupted") && log.contains("blue still serves release v1"), log);
+            HostState s = DeployTest.state(app);
+            assertTrue(s.green().empty(), "new colour removed: " + s.green().containers());
+            assertEquals(Colour.BLUE, s.live().orElseThrow());
+            assertTrue(DeployLock.holder(TestHost.docker(), app.name).isEmpty(), "lock released");
+            assertEquals("v1", app.front().get("/version.txt"));
+
+            var again = app.deploy("v2");
+            assertEquals(0, again.code(), again.toString());
+            assertEquals("v2", app.front().get("/version.txt"));
+        }
+    }
+}

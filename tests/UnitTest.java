@@ -1,0 +1,122 @@
+import lib.Colour;
+import lib.ColourState;
+import lib.ContainerInfo;
+import lib.DeployError;
+import lib.Durations;
+import lib.HostState;
+import lib.Interpolator;
+import lib.Labels;
+import lib.ShellWords;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Fast tests of the pure logic: no Docker needed. */
+class UnitTest {
+
+    // --- colour decisions -----------------------------------------------------------------------
+
+    static ContainerInfo container(String state, Instant deployedAt, String release) {
+        return new ContainerInfo("id" + Math.random(), "x", "web", "app:" + release, "sha", state, null, deployedAt, deployedAt, 0,
+                Map.of(Labels.DEPLOYED_AT, deployedAt.toString(), Labels.RELEASE, release, Labels.APP, "shop"));
+    }
+
+    static HostState host(List<ContainerInfo> blue, List<ContainerInfo> green) {
+        return new HostState("shop", new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green));
+    }
+
+    final Instant t1 = Instant.parse("2026-01-01T10:00:00Z");
+    final Instant t2 = Instant.parse("2026-01-01T11:00:00Z");
+
+    @Test
+    void nothingDeployedTargetsBlue() {
+        HostState s = host(List.of(), List.of());
+        assertEquals(HostState.Situation.NOTHING_DEPLOYED, s.situation());
+        assertTrue(s.live().isEmpty());
+        assertEquals(Colour.BLUE, s.target());
+    }
+
+    @Test
+    void oneLiveColourTargetsTheOther() {
+        HostState s = host(List.of(), List.of(container("running", t1, "v1")));
+        assertEquals(Colour.GREEN, s.live().orElseThrow());
+        assertEquals(Colour.BLUE, s.target());
+    }
+
+    @Test
+    void bothRunningKeepsTheOlderUnlessItIsHalfStopped() {
+        HostState s = host(List.of(container("running", t2, "v2")), List.of(container("running", t1, "v1")));
+        assertEquals(HostState.Situation.BOTH_RUNNING, s.situation());
+        assertEquals(Colour.GREEN, s.live().orElseThrow());
+        assertEquals(Colour.BLUE, s.target());
+
+        HostState retiring = host(List.of(container("running", t2, "v2")),
+                List.of(container("running", t1, "v1"), container("exited", t1, "v1")));
+        assertEquals(Colour.BLUE, retiring.live().orElseThrow(), "green was being retired, so blue had passed its gate");
+    }
+
+    @Test
+    void noneRunningTargetsTheEmptyColourOrTheOlderStoppedOne() {
+        assertEquals(Colour.GREEN, host(List.of(container("exited", t1, "v1")), List.of()).target());
+        assertEquals(Colour.BLUE, host(List.of(container("exited", t1, "v1")), List.of(container("exited", t2, "v2"))).target());
+        assertEquals(HostState.Situation.NONE_RUNNING, host(List.of(container("exited", t1, "v1")), List.of()).situation());
+    }
+
+    @Test
+    void releaseFallsBackToTheImageTag() {
+        var c = new ContainerInfo("id", "shop-blue_web_1", "web", "registry:5000/shop-app:0123456789", "sha", "running", null, t1, t1, 0, Map.of());
+        assertEquals("0123456789", new ColourState(Colour.BLUE, List.of(c)).release());
+        var untagged = new ContainerInfo("id", "shop-blue_web_1", "web", "shop-app", "sha", "running", null, t1, t1, 0, Map.of());
+        assertEquals("latest", new ColourState(Colour.BLUE, List.of(untagged)).release());
+    }
+
+    // --- interpolation ----------------------------------------------------------------------------
+
+    final Interpolator in = new Interpolator(Map.of("TAG", "v2", "EMPTY", ""), "f.yml");
+
+    @Test
+    void interpolatesLikeCompose() {
+        assertEquals("app:v2", in.apply("app:${TAG}"));
+        assertEquals("app:v2", in.apply("app:$TAG"));
+        assertEquals("x", in.apply("${NOPE:-x}"));
+        assertEquals("x", in.apply("${EMPTY:-x}"));
+        assertEquals("", in.apply("${EMPTY-x}"));
+        assertEquals("$5 and $TAG", in.apply("$$5 and $$TAG"));
+        assertEquals("v2", in.apply("${TAG:?needed}"));
+    }
+
+    @Test
+    void unsetVariableIsAnErrorNamingFileAndVariable() {
+        DeployError e = assertThrows(DeployError.class, () -> in.apply("app:${NOPE}"));
+        assertEquals("f.yml: variable NOPE is not set; set it in the environment or .env, or write ${NOPE:-default}", e.getMessage());
+        e = assertThrows(DeployError.class, () -> in.apply("${NOPE:?pass --release}"));
+        assertTrue(e.getMessage().endsWith("variable NOPE is required: pass --release"), e.getMessage());
+        assertThrows(DeployError.class, () -> in.apply("cost: $"));
+        assertThrows(DeployError.class, () -> in.apply("${TAG"));
+    }
+
+    // --- durations, shell words -------------------------------------------------------------------
+
+    @Test
+    void parsesGoDurations() {
+        assertEquals(90_000_000_000L, Durations.parseNanos("1m30s", "x"));
+        assertEquals(500_000_000L, Durations.parseNanos("500ms", "x"));
+        assertEquals(10_000_000_000L, Durations.parseNanos("10", "x"));
+        DeployError e = assertThrows(DeployError.class, () -> Durations.parseNanos("10 sec", "f.yml: stop_grace_period"));
+        assertTrue(e.getMessage().startsWith("f.yml: stop_grace_period: \"10 sec\" is not a duration"), e.getMessage());
+    }
+
+    @Test
+    void splitsCommandsWithoutAShell() {
+        assertEquals(List.of("sh", "-c", "echo 'hi there'; exit 1"), ShellWords.split("sh -c \"echo 'hi there'; exit 1\"", "x"));
+        assertEquals(List.of("a b", "c"), ShellWords.split("'a b' c", "x"));
+        assertEquals(List.of("$(rm -rf /)"), ShellWords.split("'$(rm -rf /)'", "x"));
+        assertThrows(DeployError.class, () -> ShellWords.split("echo 'oops", "x"));
+    }
+}
