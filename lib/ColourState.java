@@ -25,10 +25,20 @@ public record ColourState(Colour colour, List<ContainerInfo> containers) {
         return containers.stream().anyMatch(c -> "unhealthy".equals(c.health()));
     }
 
-    /** Our release label when we made it; otherwise the image tag, which is what the shell scripts deployed by. */
+    /**
+     * Our release label when we made it. Otherwise an image tag, which is what the shell scripts deployed by: a
+     * commit-hash tag if there is one, else the tag of the container created first (Compose creates dependencies
+     * first, and the app is what the front services depend on).
+     */
     public String release() {
         return containers.stream().map(c -> c.labels().get(Labels.RELEASE)).filter(Objects::nonNull).findFirst()
-                .orElseGet(() -> containers.stream().map(c -> tagOf(c.image())).findFirst().orElse(null));
+                .orElseGet(() -> {
+                    List<String> tags = containers.stream()
+                            .sorted(Comparator.comparing(ContainerInfo::created, Comparator.nullsLast(Comparator.naturalOrder())))
+                            .map(c -> tagOf(c.image())).toList();
+                    return tags.stream().filter(t -> t.matches("[0-9a-f]{7,40}")).findFirst()
+                            .orElse(tags.isEmpty() ? null : tags.get(0));
+                });
     }
 
     public String images() {

@@ -16,12 +16,15 @@ public final class ReleaseInfo {
         return dir == null ? null : Git.shortHashIfAny(dir).orElse(null);
     }
 
-    /** The name shown in status: --release, else the first image tag that is not "latest", else the commit hash. */
+    /**
+     * The name shown in status: --release, else the commit hash given to the file as ${DEPLOY_RELEASE}, else the
+     * first image tag in start order that is not "latest" (dependencies start first, and the app is one).
+     */
     public static String releaseLabel(String option, ComposeProject compose, String releaseVariable) {
         if (option != null) return option;
+        if (releaseVariable != null) return releaseVariable;
         return compose.startOrder().stream().map(s -> ColourState.tagOf(s.image())).filter(t -> !"latest".equals(t))
-                .reduce((a, b) -> b) // the last service started is the front of the colour, usually the app's own image
-                .orElse(releaseVariable != null ? releaseVariable : "latest");
+                .findFirst().orElse("latest");
     }
 
     public static Map<String, String> labels(String app, Colour colour, String release) {

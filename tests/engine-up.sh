@@ -5,17 +5,17 @@ set -euo pipefail
 
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
-[ -x /bin/busybox ] && /bin/busybox --list | grep -qx httpd || need+=(busybox-static)
+# The fixture images copy /bin/busybox into FROM-scratch images: it must be the static build, with httpd.
+{ ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' && /bin/busybox --list | grep -qx httpd; } || need+=(busybox-static)
 command -v nginx >/dev/null || need+=(nginx)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v git >/dev/null || need+=(git)
 if [ ${#need[@]} -gt 0 ]; then
   echo "engine-up: installing ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# The Debian nginx package starts a host nginx on :80 that nothing here needs.
-systemctl disable --now nginx >/dev/null 2>&1 || nginx -s quit >/dev/null 2>&1 || true
 
 if ! docker info >/dev/null 2>&1; then
   echo "engine-up: starting dockerd (log: /var/log/dockerd.log)"
