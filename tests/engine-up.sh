@@ -6,7 +6,7 @@ set -euo pipefail
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 # The fixture images copy /bin/busybox into FROM-scratch images: it must be the static build, with httpd.
-{ ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' && /bin/busybox --list | grep -qx httpd; } || need+=(busybox-static)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v nginx >/dev/null || need+=(nginx)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v docker-compose >/dev/null || need+=(docker-compose)
