@@ -1,0 +1,261 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.6
+//SOURCES ../deploy.java ../compose/ExampleImages.java ../lib/EngineCheck.java ../tests/FrontNginx.java LoadGenerator.java
+
+import com.github.dockerjava.api.DockerClient;
+import lib.Cli;
+import lib.DockerHost;
+import lib.EngineCheck;
+import lib.ExitCode;
+import org.zeroturnaround.exec.ProcessExecutor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+@Command(name = "bench.java", mixinStandardHelpOptions = true,
+        description = {"Deploys under load and counts every request, on the local engine, against 127.0.0.1 only.",
+                "Load: 4 GET workers (/version.txt, 10 ms apart) and 2 slow-POST workers (1.5 s each) through the",
+                "passive front nginx (compose/front/nginx.conf). Modes, side by side in one run:",
+                "  shell     the shell version: docker-compose up -d the other colour, sleep 10, down the old one",
+                "  bgdeploy  deploy.java (health gate, graceful stop)",
+                "Scenarios: a fast app (ready in 2 s), b slow POSTs in flight, c app needing 30 s to start,",
+                "d image that crashes, e image that never gets healthy, f 20 deploys back to back.",
+                "Writes a Markdown table to bench/results/ and prints it.", ""},
+        footer = ExitCode.HELP_FOOTER)
+public class bench implements Callable<Integer> {
+    @Option(names = "--scenarios", split = ",", defaultValue = "a,b,c,d,e,f", description = "Which scenarios (default: ${DEFAULT-VALUE}).")
+    List<String> scenarios;
+
+    @Option(names = "--modes", split = ",", defaultValue = "shell,bgdeploy", description = "Which modes (default: ${DEFAULT-VALUE}).")
+    List<String> modes;
+
+    @Option(names = "--repeat", defaultValue = "20", description = "Deploys in scenario f (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Spec CommandSpec spec;
+
+    static final String COMPOSE = """
+            version: '2.1'
+            services:
+              app:
+                image: bench-app:${DEPLOY_RELEASE}
+                restart: unless-stopped
+              web:
+                image: shop-web:1
+                depends_on:
+                  app:
+                    condition: service_healthy
+                volumes_from:
+                  - app:ro
+                ports:
+                  - "127.0.0.1:${DEPLOY_PORT}:80"
+                restart: unless-stopped
+                stop_signal: SIGQUIT
+                stop_grace_period: 30s
+            """;
+
+    DockerClient docker;
+    PrintWriter out;
+
+    public static void main(String... args) {
+        System.exit(Cli.commandLine(new bench()).execute(args));
+    }
+
+    record Row(String scenario, String mode, String exit, double deploySeconds, long gets, long failedGets, long posts,
+               long failedPosts, long oldAfter, String servedAfter) {}
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        EngineCheck.ensureLocalEngine(out);
+        try (DockerHost host = DockerHost.connect(null, false, spec.commandLine().getErr())) {
+            docker = host.client();
+            buildImages();
+            List<Row> rows = new ArrayList<>();
+            for (String s : scenarios) {
+                for (String m : modes) {
+                    out.println("== scenario " + s + ", mode " + m);
+                    out.flush();
+                    rows.add(run(s, m));
+                    out.println("   " + rows.get(rows.size() - 1));
+                }
+            }
+            String table = table(rows);
+            Path dir = EngineCheck.projectRoot().resolve("bench/results");
+            Files.createDirectories(dir);
+            Path file = dir.resolve("bench-" + Instant.now().toString().replace(':', '-') + ".md");
+            Files.writeString(file, table);
+            out.println();
+            out.println(table);
+            out.println("written to " + file);
+        }
+        return ExitCode.OK;
+    }
+
+    void buildImages() {
+        var images = new ExampleImages(docker, EngineCheck.projectRoot().resolve("compose"));
+        images.web("shop-web:1");
+        images.app("bench-app", new ExampleImages.Variant("v1", 2, false, false));
+        images.app("bench-app", new ExampleImages.Variant("v2", 2, false, false));
+        images.app("bench-app", new ExampleImages.Variant("slow30", 30, false, false));
+        images.app("bench-app", new ExampleImages.Variant("crash", 0, true, false));
+        images.app("bench-app", new ExampleImages.Variant("unhealthy", 0, false, true));
+    }
+
+    Row run(String scenario, String mode) throws Exception {
+        String app = "bench-" + scenario + "-" + mode;
+        int blue = freePort(), green = freePort();
+        Path dir = Files.createTempDirectory(app);
+        Files.writeString(dir.resolve("docker-compose.yml"), COMPOSE);
+        for (String c : new String[]{"blue", "green"}) {
+            // The shell version's files: fixed ports and a plain depends_on (compose starts nginx at once).
+            Files.writeString(dir.resolve("docker-compose." + c + ".yml"), COMPOSE
+                    .replace("${DEPLOY_PORT}", String.valueOf(c.equals("blue") ? blue : green))
+                    .replace("      app:\n        condition: service_healthy\n", "      - app\n"));
+        }
+        Target t = new Target(app, mode, dir, blue, green);
+        cleanup(app);
+        try (FrontNginx front = new FrontNginx(freePort(), blue, green)) {
+            t.deploy("v1");
+            String next = switch (scenario) {
+                case "c" -> "slow30";
+                case "d" -> "crash";
+                case "e" -> "unhealthy";
+                default -> "v2";
+            };
+            int postWorkers = scenario.equals("b") ? 8 : 2;
+            try (LoadGenerator load = new LoadGenerator(front.port, 4, postWorkers, 200_000, Duration.ofMinutes(30))) {
+                Thread.sleep(2000);
+                long t0 = System.nanoTime();
+                String exit;
+                long deployEnd;
+                if (scenario.equals("f")) {
+                    List<Integer> codes = new ArrayList<>();
+                    for (int i = 0; i < repeat; i++) codes.add(t.deploy(i % 2 == 0 ? "v2" : "v1"));
+                    exit = codes.stream().allMatch(c -> c == 0) ? "0 x" + repeat : codes.toString();
+                } else {
+                    exit = String.valueOf(t.deploy(next));
+                }
+                deployEnd = System.nanoTime();
+                Thread.sleep(3000);
+                load.close();
+                String expectedOld = scenario.equals("f") ? (repeat % 2 == 0 ? "v2" : "v1") : "v1";
+                var reqs = load.requests();
+                long gets = reqs.stream().filter(r -> r.kind().equals("GET")).count();
+                long failedGets = reqs.stream().filter(r -> r.kind().equals("GET") && r.failed()).count();
+                long posts = reqs.stream().filter(r -> r.kind().equals("POST")).count();
+                long failedPosts = reqs.stream().filter(r -> r.kind().equals("POST") && r.failed()).count();
+                boolean newShouldServe = scenario.matches("[abcf]");
+                long oldAfter = newShouldServe ? reqs.stream().filter(r -> r.startNanos() > deployEnd && !r.failed()
+                        && expectedOld.equals(r.version())).count() : 0;
+                reqs.stream().filter(LoadGenerator.Request::failed).limit(5).forEach(r -> out.printf(Locale.ROOT,
+                        "   failed %s at %+.2fs (%.2fs long): %s%n", r.kind(), (r.startNanos() - t0) / 1e9,
+                        (r.endNanos() - r.startNanos()) / 1e9, r.error() != null ? r.error() : "HTTP " + r.status()));
+                String served = front.get("/version.txt");
+                double secs = (deployEnd - t0) / 1e9 / (scenario.equals("f") ? repeat : 1);
+                return new Row(scenario, mode, exit, secs, gets, failedGets, posts, failedPosts, oldAfter, served);
+            }
+        } finally {
+            cleanup(app);
+            ExampleImages.deleteTree(dir);
+        }
+    }
+
+    /** One app under test, deployed either the shell way or with deploy.java. */
+    final class Target {
+        final String app, mode;
+        final Path dir;
+        final int blue, green;
+
+        Target(String app, String mode, Path dir, int blue, int green) {
+            this.app = app;
+            this.mode = mode;
+            this.dir = dir;
+            this.blue = blue;
+            this.green = green;
+        }
+
+        int deploy(String release) throws Exception {
+            return mode.equals("shell") ? shell(release) : bgdeploy(release);
+        }
+
+        int bgdeploy(String release) {
+            var cl = Cli.commandLine(new deploy());
+            StringWriter sink = new StringWriter();
+            cl.setOut(new PrintWriter(sink));
+            cl.setErr(new PrintWriter(sink));
+            int code = cl.execute("--app", app, "-f", dir.resolve("docker-compose.yml").toString(), "--release", release,
+                    "--blue-port", String.valueOf(blue), "--green-port", String.valueOf(green), "--probe", "/health.txt",
+                    "--pull", "never", "--health-timeout", "60s");
+            if (code != 0) out.println("   deploy.java exit " + code + ": " + sink.toString().lines().filter(l -> l.startsWith("error")).findFirst().orElse(""));
+            return code;
+        }
+
+        /** The shell script, step for step: which colour is Up, up -d the other, sleep 10, down the old. */
+        int shell(String release) throws Exception {
+            boolean blueUp = compose("blue", release, "ps").contains(" Up ");
+            String next = blueUp ? "green" : "blue";
+            compose(next, release, "up", "-d");
+            Thread.sleep(10_000);
+            if (blueUp || !compose("green", release, "ps").isBlank()) compose(blueUp ? "blue" : "green", release, "down");
+            return 0;
+        }
+
+        String compose(String colour, String release, String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of("docker-compose", "-p", app + "-" + colour, "-f",
+                    dir.resolve("docker-compose." + colour + ".yml").toString()));
+            cmd.addAll(List.of(args));
+            return new ProcessExecutor().command(cmd).environment("DEPLOY_RELEASE", release).readOutput(true)
+                    .timeout(5, TimeUnit.MINUTES).execute().outputUTF8();
+        }
+    }
+
+    void cleanup(String app) {
+        for (var c : docker.listContainersCmd().withShowAll(true).exec()) {
+            if (c.getNames()[0].startsWith("/" + app + "-")) docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+        }
+        for (var n : docker.listNetworksCmd().exec()) {
+            if (n.getName().startsWith(app + "-")) {
+                try {
+                    docker.removeNetworkCmd(n.getId()).exec();
+                } catch (RuntimeException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String table(List<Row> rows) {
+        StringBuilder b = new StringBuilder();
+        b.append("| scenario | mode | deploy exit | deploy wall (s) | GETs | failed GETs | POSTs | failed POSTs | old answers after deploy | served after |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        String[] names = {"a fast app (ready in 2 s)", "b slow POSTs in flight", "c 30 s start", "d crashing image", "e never healthy", "f back-to-back (per deploy)"};
+        for (Row r : rows) {
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %d | %d | %d | %d | %d | %s |%n",
+                    names["abcdef".indexOf(r.scenario())], r.mode(), r.exit(), r.deploySeconds(), r.gets(), r.failedGets(),
+                    r.posts(), r.failedPosts(), r.oldAfter(), r.servedAfter()));
+        }
+        return b.toString();
+    }
+}
