@@ -5,8 +5,8 @@
 //SOURCES lib/ColourState.java lib/ComposeFiles.java lib/ComposeLoader.java lib/ComposeProject.java
 //SOURCES lib/ContainerInfo.java lib/ContainerLogs.java lib/DeployError.java lib/DeployLock.java lib/DockerHost.java
 //SOURCES lib/Durations.java lib/ExitCode.java lib/Git.java lib/HealthGate.java lib/HostOptions.java lib/HostState.java
-//SOURCES lib/ImagePuller.java lib/Interpolator.java lib/Labels.java lib/MarkerImage.java lib/ReleaseInfo.java
-//SOURCES lib/ShellWords.java lib/StatusView.java
+//SOURCES lib/ImagePuller.java lib/Interpolator.java lib/Labels.java lib/MarkerImage.java lib/Probes.java lib/ReleaseInfo.java
+//SOURCES lib/ReleaseHistory.java lib/ShellWords.java lib/StatusView.java lib/Tar.java
 
 import lib.Cancellation;
 import lib.Cli;
@@ -26,6 +26,8 @@ import lib.HealthGate;
 import lib.HostOptions;
 import lib.HostState;
 import lib.ImagePuller;
+import lib.Probes;
+import lib.ReleaseHistory;
 import lib.ReleaseInfo;
 import lib.StatusView;
 import picocli.CommandLine.Command;
@@ -44,7 +46,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {deploy.Status.class, deploy.Unlock.class},
+        subcommands = {deploy.Status.class, deploy.History.class, deploy.Unlock.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",
@@ -59,7 +61,9 @@ import java.util.concurrent.Callable;
                 "  5. health gate: containers running, HEALTHCHECKs healthy, and the",
                 "     HTTP probe answering 2xx --probe-successes times in a row",
                 "  6. stop the old colour gracefully (its stop_signal, then its",
-                "     stop_grace_period) and remove it",
+                "     stop_grace_period); keep it stopped for a fast rollback.java",
+                "     until the next deploy (or remove it now with --remove-old)",
+                "  7. record the result in the release history on the host",
                 "If the new colour fails at any step the old colour is not touched and",
                 "keeps serving: the new containers are removed, the reason and their",
                 "last log lines are printed, and the exit code is 1. Ctrl-C does the",
@@ -73,6 +77,7 @@ import java.util.concurrent.Callable;
                 "  deploy.java --app shop -f compose.yml --probe /health --health-timeout 2m",
                 "  deploy.java --app shop --dry-run",
                 "  deploy.java status --app shop",
+                "  deploy.java history --app shop",
                 "  DOCKER_HOST=tcp://web1:2376 DOCKER_TLS_VERIFY=1 deploy.java --app shop",
                 "",
                 "Options:"},
@@ -122,6 +127,13 @@ public class deploy implements Callable<Integer> {
             description = "Release name recorded on the containers and offered as $${DEPLOY_RELEASE} (default: the image tag, else the git commit hash).")
     String release;
 
+    @Option(names = "--remove-old", description = "Remove the old colour after the switch instead of keeping it stopped (which makes rollback.java instant).")
+    boolean removeOld;
+
+    /** rollback.java's slow path is a deploy of an older release; the history should say rollback. */
+    @Option(names = "--record-as", hidden = true, defaultValue = "deploy")
+    String recordAs;
+
     @Option(names = "--blue-port", defaultValue = "8080", paramLabel = "PORT", description = "$${DEPLOY_PORT} for blue (default: ${DEFAULT-VALUE}).")
     int bluePort;
 
@@ -155,11 +167,13 @@ public class deploy implements Callable<Integer> {
                 return ExitCode.OK;
             }
             try (DeployLock lock = DeployLock.acquire(docker.client(), app, "deploy to " + docker.describe(), lockWait, out, cancel)) {
+                long started = System.currentTimeMillis();
                 HostState state = ColourDetector.detect(docker.client(), app);
                 Colour next = state.target();
                 Optional<Colour> live = state.live();
                 ComposeProject compose = composed.get(next);
                 String rel = ReleaseInfo.releaseLabel(release, compose, releaseVar);
+                String previous = live.map(c -> state.of(c).release()).orElse(null);
                 Cli.step(out, "deploy " + app + " release " + rel + " to " + next + " on " + docker.describe() + "; " + state.describe());
 
                 ColourStack stack = new ColourStack(docker.client(), compose, next.project(app), ReleaseInfo.labels(app, next, rel), out);
@@ -170,7 +184,7 @@ public class deploy implements Callable<Integer> {
                     ColourState leftover = state.of(next);
                     if (!leftover.empty()) {
                         Cli.step(out, "remove " + next + "'s leftover containers (" + leftover.condition() + ")");
-                        ColourStack.retire(docker.client(), leftover, next.project(app), out);
+                        ColourStack.retire(docker.client(), leftover, next.project(app), true, out);
                     }
                     if (recreate && live.isPresent()) {
                         Cli.step(out, "stop " + live.get() + " first (--strategy recreate: the site is down until " + next + " is healthy)");
@@ -179,22 +193,37 @@ public class deploy implements Callable<Integer> {
                     Cli.step(out, "start " + next);
                     stack.up(gate, cancel);
                     Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
-                    gate.await(stack.containerIds(), probe(docker, compose, out));
+                    gate.await(stack.containerIds(), Probes.fromCompose(probeSettings(), compose, docker, out));
                 } catch (DeployError failure) {
                     reportFailure(err, docker, failure, stack);
                     stack.removeCreated();
                     if (recreate && live.isPresent()) ColourStack.startAll(docker.client(), state.of(live.get()), out);
-                    throw new DeployError(failure.exitCode(), failedMessage(failure, next, live, state));
+                    String message = failedMessage(failure, next, live, state);
+                    record(docker, app, recordAs, rel, next, previous, failure.exitCode() == ExitCode.INTERRUPTED ? "interrupted" : "failed",
+                            started, failure.getMessage(), err);
+                    throw new DeployError(failure.exitCode(), message);
                 }
                 if (live.isPresent()) {
-                    Cli.step(out, "retire " + live.get() + " gracefully");
-                    ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), out);
+                    Cli.step(out, (removeOld ? "retire " : "stop ") + live.get() + " gracefully" + (removeOld ? "" : " (kept stopped for rollback.java)"));
+                    ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), removeOld, out);
                 }
+                record(docker, app, recordAs, rel, next, previous, "ok", started, null, err);
                 out.println(Cli.ansi().string("@|bold,green deployed|@ ") + app + " release " + rel + ": " + next + " is live");
                 return ExitCode.OK;
             }
         } finally {
             cancel.done();
+        }
+    }
+
+    /** History is for people; failing to write it must not turn a good deploy into a failed one. */
+    static void record(DockerHost docker, String app, String action, String release, Colour colour, String previous, String result,
+                       long startedMillis, String reason, PrintWriter err) {
+        try {
+            new ReleaseHistory(docker.client(), app).append(new ReleaseHistory.Entry(java.time.Instant.now().toString(), action,
+                    release, colour.id(), previous, result, System.currentTimeMillis() - startedMillis, DeployLock.whoAmI(), reason));
+        } catch (RuntimeException e) {
+            err.println(Cli.ansi().string("@|yellow warning:|@ ") + "could not record the release history: " + e.getMessage());
         }
     }
 
@@ -220,22 +249,8 @@ public class deploy implements Callable<Integer> {
         return what + ": " + failure.getMessage() + "; " + next + " was removed and " + serving;
     }
 
-    private HealthGate.Probe probe(DockerHost docker, ComposeProject compose, PrintWriter out) {
-        if (noProbe) return null;
-        var service = compose.services().values().stream()
-                .filter(s -> probeService == null ? s.ports().stream().anyMatch(p -> p.hostPort() != null && p.protocol().equals("tcp")) : s.name().equals(probeService))
-                .findFirst();
-        if (service.isEmpty()) {
-            if (probeService != null) throw DeployError.config("--probe-service \"" + probeService + "\" is not a service in " + compose.file());
-            out.println("  no published port to probe: gating on container state and HEALTHCHECKs only");
-            return null;
-        }
-        var port = service.get().ports().stream().filter(p -> p.hostPort() != null && p.protocol().equals("tcp")).findFirst()
-                .orElseThrow(() -> DeployError.config("--probe-service " + probeService + " publishes no fixed tcp port in " + compose.file()));
-        String path = probePath.startsWith("/") ? probePath : "/" + probePath;
-        String host = port.hostIp() == null || port.hostIp().equals("0.0.0.0") || port.hostIp().startsWith("127.") ? docker.publishedHost() : port.hostIp();
-        out.println("  probing http://" + host + ":" + port.hostPort() + path);
-        return new HealthGate.Probe(java.net.URI.create("http://" + host + ":" + port.hostPort() + path), Math.max(1, probeSuccesses));
+    Probes.Settings probeSettings() {
+        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses);
     }
 
     private boolean strategy() {
@@ -278,6 +293,23 @@ public class deploy implements Callable<Integer> {
                 boolean ok = StatusView.print(spec.commandLine().getOut(), docker, state,
                         DeployLock.holder(docker.client(), target.app()));
                 return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
+            }
+        }
+    }
+
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = {"Show every deploy and rollback of the app on this host: when, what release, which colour,",
+                    "the result, how long it took and who ran it. Kept on the Docker host, so every machine sees the same."},
+            footer = ExitCode.HELP_FOOTER)
+    static class History implements Callable<Integer> {
+        @Mixin HostOptions target;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
+                StatusView.history(spec.commandLine().getOut(), new ReleaseHistory(docker.client(), target.app()).read());
+                return ExitCode.OK;
             }
         }
     }

@@ -1,7 +1,6 @@
 //DEPS org.zeroturnaround:zt-exec:1.12
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
-import com.github.dockerjava.api.exception.NotFoundException;
 import org.zeroturnaround.exec.ProcessExecutor;
 
 import java.io.IOException;
@@ -54,7 +53,6 @@ public final class ExampleImages {
     }
 
     public String web(String tag) {
-        if (exists(tag)) return tag;
         Path ctx = tempDir("web");
         try {
             Path root = ctx.resolve("root");
@@ -78,15 +76,6 @@ public final class ExampleImages {
             throw new UncheckedIOException(e);
         } finally {
             deleteTree(ctx);
-        }
-    }
-
-    public boolean exists(String tag) {
-        try {
-            docker.inspectImageCmd(tag).exec();
-            return true;
-        } catch (NotFoundException e) {
-            return false;
         }
     }
 

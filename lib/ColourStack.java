@@ -231,11 +231,13 @@ public final class ColourStack {
     /**
      * Takes a colour down gracefully: newest container first (ours are created in dependency order, so the
      * front-most service goes first and the app behind it keeps answering its in-flight requests), each with its own
-     * stop signal and grace period, then removes them with their anonymous volumes and the colour's networks.
+     * stop signal and grace period. With remove, also removes them with their anonymous volumes and the colour's
+     * networks; without, they stay stopped so a rollback can start them again.
      */
-    public static void retire(DockerClient docker, ColourState colour, String project, PrintWriter out) {
+    public static void retire(DockerClient docker, ColourState colour, String project, boolean remove, PrintWriter out) {
         List<ContainerInfo> order = newestFirst(colour);
         stopAll(docker, colour, out);
+        if (!remove) return;
         for (ContainerInfo c : order) removeQuietly(docker, c.id());
         for (var n : docker.listNetworksCmd().withFilter("label", List.of(Labels.COMPOSE_PROJECT + "=" + project)).exec()) {
             try {

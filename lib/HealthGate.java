@@ -55,7 +55,7 @@ public final class HealthGate {
     public void await(List<String> containerIds, Probe probe) {
         Instant deadline = Instant.now().plus(timeout);
         int successes = 0;
-        String waitingFor = "containers to start";
+        String waitingFor = "";
         String lastContainer = containerIds.isEmpty() ? null : containerIds.get(0);
         while (true) {
             cancel.check();
@@ -67,22 +67,29 @@ public final class HealthGate {
                     break;
                 }
             }
+            String now;
             if (pending != null) {
                 successes = 0;
-                waitingFor = pending;
+                now = pending;
             } else if (probe == null) {
                 return;
             } else {
                 String answer = probeOnce(probe.url());
                 if (answer == null) {
                     if (++successes >= probe.successesNeeded()) return;
+                    now = waitingFor;
                 } else {
                     successes = 0;
-                    waitingFor = answer;
+                    now = answer;
                 }
             }
+            if (!now.equals(waitingFor)) {
+                out.println("  waiting for " + now);
+                out.flush();
+                waitingFor = now;
+            }
             if (Instant.now().isAfter(deadline)) {
-                throw new Failure("not healthy within " + timeout.toSeconds() + "s: still waiting for " + waitingFor
+                throw new Failure("not healthy within " + timeout.toSeconds() + "s: still waiting for " + (waitingFor.isEmpty() ? "containers to start" : waitingFor)
                         + " (raise --health-timeout if the app is just slow)", lastContainer);
             }
             cancel.sleep(POLL);

@@ -2,13 +2,8 @@ package lib;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,7 +37,7 @@ public final class MarkerImage {
 
     /** A docker-save archive: manifest.json, the image config, one layer holding a README. */
     static byte[] imageArchive() {
-        byte[] layer = tar(Map.of("README", "marker image of bgdeploy; its containers are never started\n".getBytes(StandardCharsets.UTF_8)));
+        byte[] layer = Tar.of(Map.of("README", "marker image of bgdeploy; its containers are never started\n".getBytes(StandardCharsets.UTF_8)));
         String diffId = "sha256:" + sha256(layer);
         String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/lock\"],\"Labels\":{\"" + Labels.ROLE
                 + "\":\"marker\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}";
@@ -51,23 +46,7 @@ public final class MarkerImage {
         files.put("config.json", config.getBytes(StandardCharsets.UTF_8));
         files.put("layer.tar", layer);
         files.put("manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
-        return tar(files);
-    }
-
-    private static byte[] tar(Map<String, byte[]> files) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            for (var f : files.entrySet()) {
-                TarArchiveEntry e = new TarArchiveEntry(f.getKey());
-                e.setSize(f.getValue().length);
-                tar.putArchiveEntry(e);
-                tar.write(f.getValue());
-                tar.closeArchiveEntry();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return Tar.of(files);
     }
 
     private static String sha256(byte[] data) {

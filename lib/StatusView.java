@@ -33,6 +33,20 @@ public final class StatusView {
         return state.live().map(c -> state.of(c).allRunning() && !state.of(c).unhealthy()).orElse(false);
     }
 
+    public static void history(PrintWriter out, java.util.List<ReleaseHistory.Entry> entries) {
+        if (entries.isEmpty()) {
+            out.println("no deploys recorded on this host yet");
+            return;
+        }
+        out.printf("%-24s %-8s %-12s %-6s %-12s %-11s %7s  %s%n", "when", "action", "release", "colour", "previous", "result", "seconds", "by");
+        for (ReleaseHistory.Entry e : entries) {
+            out.printf("%-24.24s %-8s %-12s %-6s %-12s %-11s %7.1f  %s%s%n", e.at(), e.action(), e.release(), e.colour(),
+                    e.previousRelease() == null ? "-" : e.previousRelease(), e.result(), e.durationMillis() / 1000.0, e.by(),
+                    e.reason() == null ? "" : "  (" + e.reason() + ")");
+        }
+        out.flush();
+    }
+
     public static void plan(PrintWriter out, HostState state, ComposeProject compose, boolean recreate) {
         Colour next = state.target();
         out.println("plan for " + state.app() + " (dry run, nothing changes):");
@@ -46,7 +60,7 @@ public final class StatusView {
                     + (s.ports().isEmpty() ? "" : " ports " + s.ports().stream().map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList()));
         }
         out.println("  6. health gate on " + next);
-        state.live().ifPresentOrElse(l -> out.println("  7. retire " + l + " gracefully (release " + state.of(l).release() + ")"),
+        state.live().ifPresentOrElse(l -> out.println("  7. stop " + l + " gracefully (release " + state.of(l).release() + ")"),
                 () -> out.println("  7. nothing to retire"));
         out.flush();
     }

@@ -36,7 +36,7 @@ class DeployTest {
             }
             HostState s = state(app);
             assertEquals(Colour.BLUE, s.live().orElseThrow());
-            assertTrue(s.green().empty(), "the old colour was removed");
+            assertEquals("stopped", s.green().condition(), "the old colour is kept stopped for a fast rollback");
             assertEquals("v3", s.blue().release());
         }
     }
@@ -81,7 +81,7 @@ class DeployTest {
             var r = app.deploy("v2", "--dry-run");
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("create and start " + app.name + "-green-app-1 from bgtest-app:v2"), r.out());
-            assertTrue(r.out().contains("retire blue gracefully (release v1)"), r.out());
+            assertTrue(r.out().contains("stop blue gracefully (release v1)"), r.out());
             HostState s = state(app);
             assertTrue(s.green().empty());
             assertEquals("v1", s.blue().release());
@@ -123,6 +123,25 @@ class DeployTest {
             assertEquals(0, ps.getExitValue(), ps.outputUTF8());
             assertTrue(ps.outputUTF8().contains(app.name + "-blue-web-1"), ps.outputUTF8());
             assertTrue(ps.outputUTF8().contains(app.name + "-blue-app-1"), ps.outputUTF8());
+        }
+    }
+
+    @Test
+    void removeOldRemovesThePreviousColourAndHistoryRecordsEveryDeploy() throws Exception {
+        try (TestApp app = new TestApp("history")) {
+            assertEquals(0, app.deploy("v1").code());
+            assertEquals(0, app.deploy("v2", "--remove-old").code());
+            assertTrue(state(app).blue().empty(), "--remove-old removed blue");
+            assertEquals(1, app.deploy("crash").code());
+
+            var h = TestApp.run("history", "--app", app.name);
+            assertEquals(0, h.code(), h.toString());
+            List<String> rows = h.out().lines().skip(1).toList();
+            assertEquals(3, rows.size(), h.out());
+            assertTrue(rows.get(0).matches(".*deploy\\s+v1\\s+blue\\s+-\\s+ok .*"), rows.get(0));
+            assertTrue(rows.get(1).matches(".*deploy\\s+v2\\s+green\\s+v1\\s+ok .*"), rows.get(1));
+            assertTrue(rows.get(2).matches(".*deploy\\s+crash\\s+blue\\s+v2\\s+failed .*crashed.*"), rows.get(2));
+            assertTrue(rows.get(2).contains(lib.DeployLock.whoAmI()), rows.get(2));
         }
     }
 

@@ -31,7 +31,7 @@ class HostStatesTest {
             assertTrue(r.out().contains("to green") && r.out().contains("blue is live"), r.out());
             s = DeployTest.state(app);
             assertEquals(Colour.GREEN, s.live().orElseThrow());
-            assertTrue(s.blue().empty(), "the compose-made colour was retired");
+            assertEquals("stopped", s.blue().condition(), "the compose-made colour was stopped");
             assertEquals("v2", app.front().get("/version.txt"));
         }
     }
@@ -51,7 +51,7 @@ class HostStatesTest {
 
             var r = app.deploy("v2");
             assertEquals(0, r.code(), r.toString());
-            assertTrue(DeployTest.state(app).blue().empty());
+            assertEquals("stopped", DeployTest.state(app).blue().condition());
             assertEquals("v2", app.front().get("/version.txt"));
         }
     }
@@ -96,7 +96,7 @@ class HostStatesTest {
             s = DeployTest.state(app);
             assertEquals(Colour.GREEN, s.live().orElseThrow());
             assertEquals("v3", s.green().release());
-            assertTrue(s.blue().empty());
+            assertEquals("stopped", s.blue().condition());
         }
     }
 

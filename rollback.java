@@ -1,0 +1,205 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.6
+//SOURCES deploy.java
+
+import lib.Cancellation;
+import lib.Cli;
+import lib.Colour;
+import lib.ColourDetector;
+import lib.ColourStack;
+import lib.ColourState;
+import lib.DeployError;
+import lib.DeployLock;
+import lib.DockerHost;
+import lib.Durations;
+import lib.ExitCode;
+import lib.HealthGate;
+import lib.HostOptions;
+import lib.HostState;
+import lib.Probes;
+import lib.ReleaseHistory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "rollback.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {
+                "Return to the previous release, or to a named one, without downtime.",
+                "",
+                "Replaces 're-tag an older commit's image as latest and deploy again'",
+                "(a full pull and start, ~25 s, while the broken release serves) with:",
+                "  fast path: deploy.java keeps the previous colour stopped until the",
+                "    next deploy. If it holds the wanted release, rollback starts it,",
+                "    runs the same health gate and stops the current colour: no pull,",
+                "    no new containers.",
+                "  slow path: otherwise it deploys that release like deploy.java",
+                "    (needs -f; the Compose file picks the image by $${DEPLOY_RELEASE}).",
+                "Both take the deploy lock; the current colour serves until the target",
+                "passed its health gate. With no RELEASE the target is the stopped",
+                "colour's release, or else the release the host's history shows live",
+                "before the current one (deploy.java history).",
+                "",
+                "Examples:",
+                "  rollback.java --app shop",
+                "  rollback.java --app shop 0123456789 -f 'compose/docker-compose.{colour}.yml'",
+                "",
+                "Options:"},
+        footer = ExitCode.HELP_FOOTER)
+public class rollback implements Callable<Integer> {
+    @Mixin HostOptions target;
+
+    @Parameters(arity = "0..1", paramLabel = "RELEASE", description = "Release (commit hash, or a prefix of 7+ characters) to return to.")
+    String release;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Compose file for the slow path, as for deploy.java.")
+    String file;
+
+    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "120s", description = "As for deploy.java (default: ${DEFAULT-VALUE}).")
+    String healthTimeout;
+
+    @Option(names = "--probe", paramLabel = "PATH", defaultValue = "/", description = "As for deploy.java (default: ${DEFAULT-VALUE}).")
+    String probePath;
+
+    @Option(names = "--no-probe", description = "As for deploy.java.")
+    boolean noProbe;
+
+    @Option(names = "--probe-service", paramLabel = "SERVICE", description = "As for deploy.java.")
+    String probeService;
+
+    @Option(names = "--probe-successes", paramLabel = "N", defaultValue = "3", description = "As for deploy.java (default: ${DEFAULT-VALUE}).")
+    int probeSuccesses;
+
+    @Option(names = "--wait-lock", paramLabel = "DURATION", defaultValue = "0s", description = "As for deploy.java.")
+    String waitLock;
+
+    @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "missing", description = "Slow path: as for deploy.java (default: ${DEFAULT-VALUE}).")
+    String pull;
+
+    @Option(names = "--blue-port", defaultValue = "8080", paramLabel = "PORT", description = "Slow path: as for deploy.java.")
+    int bluePort;
+
+    @Option(names = "--green-port", defaultValue = "8081", paramLabel = "PORT", description = "Slow path: as for deploy.java.")
+    int greenPort;
+
+    @Spec CommandSpec spec;
+
+    public static void main(String... args) {
+        System.exit(Cli.commandLine(new rollback()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String app = target.app();
+        Duration gateTimeout = Duration.ofNanos(Durations.parseNanos(healthTimeout, "--health-timeout"));
+        Duration lockWait = Duration.ofNanos(Durations.parseNanos(waitLock, "--wait-lock"));
+        Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(120));
+        try (DockerHost docker = target.connect(err)) {
+            String wanted;
+            try (DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), lockWait, out, cancel)) {
+                long started = System.currentTimeMillis();
+                HostState state = ColourDetector.detect(docker.client(), app);
+                Optional<Colour> live = state.live();
+                String current = live.map(c -> state.of(c).release()).orElse(null);
+                ReleaseHistory history = new ReleaseHistory(docker.client(), app);
+                wanted = release != null ? release : previousRelease(state, live, current, history);
+                if (current != null && sameRelease(current, wanted)) {
+                    out.println("release " + current + " is already live on " + live.get() + "; nothing to do");
+                    return ExitCode.OK;
+                }
+                Optional<Colour> standby = standbyWith(state, live, wanted);
+                if (standby.isPresent()) {
+                    Colour back = standby.get();
+                    ColourState standbyState = state.of(back);
+                    Cli.step(out, "rollback " + app + " to release " + standbyState.release() + ": start the stopped " + back
+                            + " again (fast path, no pull)" + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
+                    ColourStack.startAll(docker.client(), standbyState, out);
+                    HealthGate gate = new HealthGate(docker.client(), gateTimeout, cancel, out);
+                    try {
+                        Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
+                        gate.await(standbyState.containers().stream().map(c -> c.id()).toList(),
+                                Probes.fromContainers(probeSettings(), standbyState, docker.client(), docker, out));
+                    } catch (DeployError failure) {
+                        ColourStack.stopAll(docker.client(), standbyState, out);
+                        deploy.record(docker, app, "rollback", standbyState.release(), back, current,
+                                failure.exitCode() == ExitCode.INTERRUPTED ? "interrupted" : "failed", started, failure.getMessage(), err);
+                        throw new DeployError(failure.exitCode(), "rollback failed: " + failure.getMessage() + "; " + back
+                                + " was stopped again and " + live.map(c -> c + " still serves " + current).orElse("nothing serves"));
+                    }
+                    if (live.isPresent()) {
+                        Cli.step(out, "stop " + live.get() + " gracefully (kept stopped: deploy.java or rollback.java " + current + " returns to it)");
+                        ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), false, out);
+                    }
+                    deploy.record(docker, app, "rollback", standbyState.release(), back, current, "ok", started, null, err);
+                    out.println(Cli.ansi().string("@|bold,green rolled back|@ ") + app + " to release " + standbyState.release() + ": " + back + " is live");
+                    return ExitCode.OK;
+                }
+            }
+            return slowPath(app, wanted, out, err);
+        } finally {
+            cancel.done();
+        }
+    }
+
+    /** No stopped colour holds the release: deploy it (deploy.java takes the lock itself). */
+    private int slowPath(String app, String wanted, PrintWriter out, PrintWriter err) {
+        if (file == null) {
+            throw DeployError.config("release " + wanted + " is not on a stopped colour of " + app
+                    + ", so it must be deployed again: pass -f FILE (the Compose file, as for deploy.java)");
+        }
+        Cli.step(out, "rollback " + app + " to release " + wanted + ": no stopped colour holds it, deploying it (slow path)");
+        List<String> args = new ArrayList<>(List.of("--app", app, "-f", file, "--release", wanted, "--record-as", "rollback",
+                "--health-timeout", healthTimeout, "--probe", probePath, "--probe-successes", String.valueOf(probeSuccesses),
+                "--wait-lock", waitLock, "--pull", pull, "--blue-port", String.valueOf(bluePort), "--green-port", String.valueOf(greenPort)));
+        if (noProbe) args.add("--no-probe");
+        if (probeService != null) args.addAll(List.of("--probe-service", probeService));
+        if (target.host != null) args.addAll(List.of("--host", target.host));
+        if (target.insecure) args.add("--insecure");
+        var cl = Cli.commandLine(new deploy());
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args.toArray(new String[0]));
+    }
+
+    private String previousRelease(HostState state, Optional<Colour> live, String current, ReleaseHistory history) {
+        Optional<Colour> idle = live.map(Colour::other).or(() -> Optional.of(state.target().other()));
+        ColourState standby = state.of(idle.get());
+        if (!standby.empty() && !standby.anyRunning() && !sameRelease(standby.release(), current)) return standby.release();
+        return history.lastLiveBefore(current == null ? "" : current).map(ReleaseHistory.Entry::release)
+                .orElseThrow(() -> DeployError.config("nothing to roll back to: no stopped colour and no earlier release in the history of "
+                        + target.app + " (see deploy.java history --app " + target.app + "); name a release: rollback.java --app "
+                        + target.app + " RELEASE -f FILE"));
+    }
+
+    private static Optional<Colour> standbyWith(HostState state, Optional<Colour> live, String wanted) {
+        for (Colour c : Colour.values()) {
+            if (live.isPresent() && live.get() == c) continue;
+            ColourState s = state.of(c);
+            if (!s.empty() && !s.anyRunning() && sameRelease(s.release(), wanted)) return Optional.of(c);
+        }
+        return Optional.empty();
+    }
+
+    /** Releases are commit hashes of various lengths; a prefix of 7+ characters names one, as in git. */
+    static boolean sameRelease(String a, String b) {
+        if (a == null || b == null) return false;
+        if (a.equals(b)) return true;
+        return Math.min(a.length(), b.length()) >= 7 && (a.startsWith(b) || b.startsWith(a));
+    }
+
+    private Probes.Settings probeSettings() {
+        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses);
+    }
+}
