@@ -3,7 +3,7 @@
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES lib/Cancellation.java lib/Cli.java lib/Colour.java lib/ColourDetector.java lib/ColourStack.java
 //SOURCES lib/ColourState.java lib/ComposeFiles.java lib/ComposeLoader.java lib/ComposeProject.java
-//SOURCES lib/ContainerInfo.java lib/ContainerLogs.java lib/DeployError.java lib/DeployLock.java lib/DockerHost.java
+//SOURCES lib/ContainerInfo.java lib/ContainerLogs.java lib/DeployError.java lib/Digest.java lib/DeployLock.java lib/DockerHost.java
 //SOURCES lib/Durations.java lib/ExitCode.java lib/Git.java lib/HealthGate.java lib/HostOptions.java lib/HostState.java
 //SOURCES lib/ImagePuller.java lib/Interpolator.java lib/Labels.java lib/MarkerImage.java lib/Probes.java lib/ReleaseInfo.java
 //SOURCES lib/ReleaseHistory.java lib/ShellWords.java lib/StatusView.java lib/Tar.java

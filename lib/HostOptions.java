@@ -21,6 +21,10 @@ public final class HostOptions {
     public boolean verbose;
 
     public String app() {
+        return validApp(app);
+    }
+
+    public static String validApp(String app) {
         if (app == null) throw DeployError.config("missing --app NAME (the app whose projects are NAME-blue and NAME-green)");
         if (!app.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
             throw DeployError.config("--app \"" + app + "\" is not a valid name: use lowercase letters, digits, '-' and '_'");

@@ -5,9 +5,6 @@ import com.github.dockerjava.api.exception.NotFoundException;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -38,7 +35,7 @@ public final class MarkerImage {
     /** A docker-save archive: manifest.json, the image config, one layer holding a README. */
     static byte[] imageArchive() {
         byte[] layer = Tar.of(Map.of("README", "marker image of bgdeploy; its containers are never started\n".getBytes(StandardCharsets.UTF_8)));
-        String diffId = "sha256:" + sha256(layer);
+        String diffId = "sha256:" + Digest.sha256Hex(layer);
         String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/lock\"],\"Labels\":{\"" + Labels.ROLE
                 + "\":\"marker\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}";
         String manifest = "[{\"Config\":\"config.json\",\"RepoTags\":[\"" + REF + "\"],\"Layers\":[\"layer.tar\"]}]";
@@ -47,13 +44,5 @@ public final class MarkerImage {
         files.put("layer.tar", layer);
         files.put("manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
         return Tar.of(files);
-    }
-
-    private static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,0 +1,193 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.6
+//SOURCES deploy.java lib/RegistryAuth.java lib/RegistryClient.java
+
+import com.github.dockerjava.api.model.Image;
+import lib.Cli;
+import lib.Colour;
+import lib.ColourDetector;
+import lib.DeployError;
+import lib.DockerHost;
+import lib.ExitCode;
+import lib.HostOptions;
+import lib.HostState;
+import lib.RegistryClient;
+import lib.RegistryClient.ImageRef;
+import lib.RegistryClient.TagInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+@Command(name = "tag.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        subcommands = {tag.ListTags.class, tag.Point.class, tag.Prune.class},
+        description = {
+                "Manage an app's release tags in its registry (Docker distribution v2 API).",
+                "",
+                "Releases are tagged by the first 10 characters of their commit hash (build.jsh);",
+                "channels such as latest or production are tags that point at one of them.",
+                "",
+                "Examples:",
+                "  tag.java list  --image 127.0.0.1:5000/shop-app --app shop",
+                "  tag.java point --image 127.0.0.1:5000/shop-app 0123456789            # latest -> 0123456789",
+                "  tag.java point --image 127.0.0.1:5000/shop-app 0123456789 --channel production",
+                "  tag.java prune --image 127.0.0.1:5000/shop-app --keep 10",
+                "",
+                "Registry credentials come from ~/.docker/config.json (docker login); they are never printed.",
+                "Loopback registries are spoken to over http, all others over https."},
+        footer = ExitCode.HELP_FOOTER)
+public class tag implements Runnable {
+    @Spec CommandSpec spec;
+
+    public static void main(String... args) {
+        System.exit(Cli.commandLine(new tag()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static boolean isRelease(String tag) {
+        return tag.matches("[0-9a-f]{7,40}(-dirty)?");
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = {"List releases and channels: registry tags with digest, build time and",
+            "revision, whether the Docker host has the image, and (with --app) which one is live."}, footer = ExitCode.HELP_FOOTER)
+    static class ListTags implements Callable<Integer> {
+        @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO", description = "e.g. 127.0.0.1:5000/shop-app")
+        String image;
+
+        @Option(names = {"-a", "--app"}, paramLabel = "NAME", description = "Mark the release the app's live colour runs (needs the Docker host).")
+        String app;
+
+        @Option(names = {"-H", "--host"}, paramLabel = "URL", description = "Docker host, as for deploy.java.")
+        String host;
+
+        @Option(names = "--insecure", description = "As for deploy.java.")
+        boolean insecure;
+
+        @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
+        boolean verbose;
+
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            ImageRef ref = ImageRef.parse(image);
+            RegistryClient registry = new RegistryClient(ref);
+            List<TagInfo> infos = new ArrayList<>();
+            for (String t : registry.tags()) registry.info(t).ifPresent(infos::add);
+            Set<String> local = new HashSet<>();
+            String liveRelease = null;
+            try (DockerHost docker = DockerHost.connect(host, insecure, spec.commandLine().getErr())) {
+                for (Image i : docker.client().listImagesCmd().withImageNameFilter(ref.registry() + "/" + ref.repository()).exec()) {
+                    if (i.getRepoTags() != null) for (String rt : i.getRepoTags()) local.add(rt.substring(rt.lastIndexOf(':') + 1));
+                }
+                if (app != null) {
+                    HostState state = ColourDetector.detect(docker.client(), HostOptions.validApp(app));
+                    Optional<Colour> live = state.live();
+                    if (live.isPresent()) liveRelease = state.of(live.get()).release();
+                }
+            }
+            Map<String, List<String>> channelsByDigest = new LinkedHashMap<>();
+            infos.stream().filter(i -> !isRelease(i.tag())).forEach(i -> channelsByDigest.computeIfAbsent(i.digest(), d -> new ArrayList<>()).add(i.tag()));
+            infos.sort(Comparator.comparing(TagInfo::created, Comparator.nullsLast(Comparator.reverseOrder())));
+            out.printf("%-14s %-19s %-21s %-12s %-8s %s%n", "tag", "digest", "built", "revision", "on host", "notes");
+            for (TagInfo i : infos) {
+                List<String> notes = new ArrayList<>();
+                if (isRelease(i.tag()) && channelsByDigest.containsKey(i.digest())) notes.add("channels: " + String.join(", ", channelsByDigest.get(i.digest())));
+                if (i.tag().equals(liveRelease)) notes.add("LIVE on " + app);
+                out.printf("%-14s %-19s %-21s %-12s %-8s %s%n", i.tag(), i.digest().substring(0, Math.min(19, i.digest().length())),
+                        i.created() == null ? "?" : i.created().toString().substring(0, 19) + "Z",
+                        i.revision() == null ? "-" : i.revision().substring(0, Math.min(10, i.revision().length())),
+                        local.contains(i.tag()) ? "yes" : "no", String.join("; ", notes));
+            }
+            if (infos.isEmpty()) out.println("(no tags in " + image + ")");
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "point", mixinStandardHelpOptions = true, description = {"Point a channel tag (default: latest) at a release, in the registry,",
+            "without pulling or pushing any layer. A later deploy of the channel gets that release."}, footer = ExitCode.HELP_FOOTER)
+    static class Point implements Callable<Integer> {
+        @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO") String image;
+
+        @Parameters(index = "0", paramLabel = "RELEASE", description = "The release tag (commit hash, 10 characters).")
+        String release;
+
+        @Option(names = "--channel", defaultValue = "latest", paramLabel = "TAG", description = "Channel tag to move (default: ${DEFAULT-VALUE}).")
+        String channel;
+
+        @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.") boolean verbose;
+
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (isRelease(channel)) throw DeployError.config("--channel \"" + channel + "\" looks like a release hash; channels are names such as latest or production");
+            ImageRef ref = ImageRef.parse(image);
+            new RegistryClient(ref).retag(release, channel);
+            spec.commandLine().getOut().println(ref.tagged(channel) + " now points at " + ref.tagged(release));
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "prune", mixinStandardHelpOptions = true, description = {"Delete old release tags, keeping the newest N and every release a",
+            "channel points at. Deletes manifests by digest (the registry must allow deletes);",
+            "run the registry's garbage collector afterwards to free the disk."}, footer = ExitCode.HELP_FOOTER)
+    static class Prune implements Callable<Integer> {
+        @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO") String image;
+
+        @Option(names = "--keep", required = true, paramLabel = "N", description = "How many of the newest releases to keep.")
+        int keep;
+
+        @Option(names = "--dry-run", description = "Say what would be deleted, delete nothing.") boolean dryRun;
+
+        @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.") boolean verbose;
+
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (keep < 1) throw DeployError.config("--keep " + keep + " would delete every release; keep at least 1");
+            PrintWriter out = spec.commandLine().getOut();
+            RegistryClient registry = new RegistryClient(ImageRef.parse(image));
+            List<TagInfo> infos = new ArrayList<>();
+            for (String t : registry.tags()) registry.info(t).ifPresent(infos::add);
+            Set<String> protectedDigests = new HashSet<>();
+            infos.stream().filter(i -> !isRelease(i.tag())).forEach(i -> protectedDigests.add(i.digest()));
+            List<TagInfo> releases = infos.stream().filter(i -> isRelease(i.tag()))
+                    .sorted(Comparator.comparing(TagInfo::created, Comparator.nullsLast(Comparator.reverseOrder()))).toList();
+            releases.stream().limit(keep).forEach(i -> protectedDigests.add(i.digest()));
+            int deleted = 0;
+            for (TagInfo i : releases.subList(Math.min(keep, releases.size()), releases.size())) {
+                if (protectedDigests.contains(i.digest())) {
+                    out.println("keep   " + i.tag() + " (a channel or a newer release shares its image)");
+                    continue;
+                }
+                out.println((dryRun ? "would delete " : "delete ") + i.tag() + " (" + (i.created() == null ? "?" : i.created()) + ")");
+                if (!dryRun) registry.delete(i.digest());
+                deleted++;
+            }
+            out.println((dryRun ? "would delete " : "deleted ") + deleted + " release(s), kept " + Math.min(keep, releases.size()) + " newest");
+            return ExitCode.OK;
+        }
+    }
+}
