@@ -3,7 +3,7 @@
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES lib/Cancellation.java lib/Cli.java lib/Colour.java lib/ColourDetector.java lib/ColourStack.java
 //SOURCES lib/ColourState.java lib/ComposeFiles.java lib/ComposeLoader.java lib/ComposeProject.java
-//SOURCES lib/ContainerInfo.java lib/ContainerLogs.java lib/DeployError.java lib/Digest.java lib/DeployLock.java lib/DockerHost.java
+//SOURCES lib/ContainerInfo.java lib/ContainerLogs.java lib/DeployError.java lib/Digest.java lib/FrontOptions.java lib/ManagedFront.java lib/DeployLock.java lib/DockerHost.java
 //SOURCES lib/Durations.java lib/ExitCode.java lib/Git.java lib/HealthGate.java lib/HostOptions.java lib/HostState.java
 //SOURCES lib/ImagePuller.java lib/Interpolator.java lib/Labels.java lib/MarkerImage.java lib/Probes.java lib/ReleaseInfo.java
 //SOURCES lib/ReleaseHistory.java lib/ShellWords.java lib/StatusView.java lib/Tar.java
@@ -22,10 +22,12 @@ import lib.DeployLock;
 import lib.DockerHost;
 import lib.Durations;
 import lib.ExitCode;
+import lib.FrontOptions;
 import lib.HealthGate;
 import lib.HostOptions;
 import lib.HostState;
 import lib.ImagePuller;
+import lib.ManagedFront;
 import lib.Probes;
 import lib.ReleaseHistory;
 import lib.ReleaseInfo;
@@ -60,6 +62,8 @@ import java.util.concurrent.Callable;
                 "  4. create and start the idle colour in depends_on order",
                 "  5. health gate: containers running, HEALTHCHECKs healthy, and the",
                 "     HTTP probe answering 2xx --probe-successes times in a row",
+                "     (--front managed: then switch the front to the new colour",
+                "     atomically, and drain the old one's in-flight requests)",
                 "  6. stop the old colour gracefully (its stop_signal, then its",
                 "     stop_grace_period); keep it stopped for a fast rollback.java",
                 "     until the next deploy (or remove it now with --remove-old)",
@@ -84,6 +88,8 @@ import java.util.concurrent.Callable;
         footer = ExitCode.HELP_FOOTER)
 public class deploy implements Callable<Integer> {
     @Mixin HostOptions target;
+
+    @Mixin FrontOptions front;
 
     @Option(names = {"-f", "--file"}, paramLabel = "FILE",
             description = "Compose file; {colour} in the path is replaced by blue or green (default: docker-compose.{colour}.yml if both exist, else compose.yaml / docker-compose.yml in the current directory).")
@@ -159,11 +165,13 @@ public class deploy implements Callable<Integer> {
         String releaseVar = ReleaseInfo.releaseVariable(release, ComposeFiles.fileFor(pattern, Colour.BLUE));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, ports(), releaseVar, System.getenv());
 
+        boolean managed = front.managed();
         Cancellation cancel = dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(120));
         try (DockerHost docker = target.connect(err)) {
             if (dryRun) {
                 HostState state = ColourDetector.detect(docker.client(), app);
                 StatusView.plan(out, state, composed.get(state.target()), recreate);
+                cancel.done();
                 return ExitCode.OK;
             }
             try (DeployLock lock = DeployLock.acquire(docker.client(), app, "deploy to " + docker.describe(), lockWait, out, cancel)) {
@@ -178,7 +186,13 @@ public class deploy implements Callable<Integer> {
 
                 ColourStack stack = new ColourStack(docker.client(), compose, next.project(app), ReleaseInfo.labels(app, next, rel), out);
                 HealthGate gate = new HealthGate(docker.client(), gateTimeout, cancel, out);
+                ManagedFront mf = managed ? new ManagedFront(docker.client(), app, front, out) : null;
+                java.util.Set<String> oldWorkers = java.util.Set.of();
                 try {
+                    if (managed) {
+                        Cli.step(out, "check the managed front");
+                        mf.ensure(live.map(c -> mf.targetOf(state.of(c))).orElse(null));
+                    }
                     Cli.step(out, "pull images");
                     new ImagePuller(docker.client(), out, System.console() != null).pull(images(compose), pullPolicy, cancel);
                     ColourState leftover = state.of(next);
@@ -194,6 +208,12 @@ public class deploy implements Callable<Integer> {
                     stack.up(gate, cancel);
                     Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
                     gate.await(stack.containerIds(), Probes.fromCompose(probeSettings(), compose, docker, out));
+                    if (managed) {
+                        ColourState fresh = ColourDetector.detect(docker.client(), app).of(next);
+                        mf.connect(mf.containerOf(fresh).orElseThrow());
+                        Cli.step(out, "switch the front to " + next);
+                        oldWorkers = mf.switchTo(mf.targetOf(fresh));
+                    }
                 } catch (DeployError failure) {
                     reportFailure(err, docker, failure, stack);
                     stack.removeCreated();
@@ -203,16 +223,19 @@ public class deploy implements Callable<Integer> {
                             started, failure.getMessage(), err);
                     throw new DeployError(failure.exitCode(), message);
                 }
+                if (managed) {
+                    Cli.step(out, "drain " + live.map(Colour::id).orElse("the old front workers"));
+                    mf.drain(oldWorkers, Cancellation.none()); // past the switch: finish the job even on Ctrl-C
+                }
                 if (live.isPresent()) {
                     Cli.step(out, (removeOld ? "retire " : "stop ") + live.get() + " gracefully" + (removeOld ? "" : " (kept stopped for rollback.java)"));
                     ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), removeOld, out);
                 }
                 record(docker, app, recordAs, rel, next, previous, "ok", started, null, err);
                 out.println(Cli.ansi().string("@|bold,green deployed|@ ") + app + " release " + rel + ": " + next + " is live");
+                cancel.done();
                 return ExitCode.OK;
             }
-        } finally {
-            cancel.done();
         }
     }
 
@@ -291,7 +314,8 @@ public class deploy implements Callable<Integer> {
             try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
                 HostState state = ColourDetector.detect(docker.client(), target.app());
                 boolean ok = StatusView.print(spec.commandLine().getOut(), docker, state,
-                        DeployLock.holder(docker.client(), target.app()));
+                        DeployLock.holder(docker.client(), target.app()),
+                        new ManagedFront(docker.client(), target.app(), new FrontOptions(), spec.commandLine().getOut()).liveTarget());
                 return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
             }
         }

@@ -14,9 +14,11 @@ import lib.DeployLock;
 import lib.DockerHost;
 import lib.Durations;
 import lib.ExitCode;
+import lib.FrontOptions;
 import lib.HealthGate;
 import lib.HostOptions;
 import lib.HostState;
+import lib.ManagedFront;
 import lib.Probes;
 import lib.ReleaseHistory;
 import picocli.CommandLine.Command;
@@ -58,6 +60,8 @@ import java.util.concurrent.Callable;
         footer = ExitCode.HELP_FOOTER)
 public class rollback implements Callable<Integer> {
     @Mixin HostOptions target;
+
+    @Mixin FrontOptions front;
 
     @Parameters(arity = "0..1", paramLabel = "RELEASE", description = "Release (commit hash, or a prefix of 7+ characters) to return to.")
     String release;
@@ -117,6 +121,7 @@ public class rollback implements Callable<Integer> {
                 wanted = release != null ? release : previousRelease(state, live, current, history);
                 if (current != null && sameRelease(current, wanted)) {
                     out.println("release " + current + " is already live on " + live.get() + "; nothing to do");
+                    cancel.done();
                     return ExitCode.OK;
                 }
                 Optional<Colour> standby = standbyWith(state, live, wanted);
@@ -125,12 +130,20 @@ public class rollback implements Callable<Integer> {
                     ColourState standbyState = state.of(back);
                     Cli.step(out, "rollback " + app + " to release " + standbyState.release() + ": start the stopped " + back
                             + " again (fast path, no pull)" + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
-                    ColourStack.startAll(docker.client(), standbyState, out);
+                    ManagedFront mf = front.managed() ? new ManagedFront(docker.client(), app, front, out) : null;
+                    java.util.Set<String> oldWorkers = java.util.Set.of();
                     HealthGate gate = new HealthGate(docker.client(), gateTimeout, cancel, out);
                     try {
+                        if (mf != null) mf.ensure(live.map(c -> mf.targetOf(state.of(c))).orElse(null));
+                        ColourStack.startAll(docker.client(), standbyState, out);
                         Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
                         gate.await(standbyState.containers().stream().map(c -> c.id()).toList(),
                                 Probes.fromContainers(probeSettings(), standbyState, docker.client(), docker, out));
+                        if (mf != null) {
+                            mf.connect(mf.containerOf(standbyState).orElseThrow());
+                            Cli.step(out, "switch the front to " + back);
+                            oldWorkers = mf.switchTo(mf.targetOf(standbyState));
+                        }
                     } catch (DeployError failure) {
                         ColourStack.stopAll(docker.client(), standbyState, out);
                         deploy.record(docker, app, "rollback", standbyState.release(), back, current,
@@ -138,18 +151,19 @@ public class rollback implements Callable<Integer> {
                         throw new DeployError(failure.exitCode(), "rollback failed: " + failure.getMessage() + "; " + back
                                 + " was stopped again and " + live.map(c -> c + " still serves " + current).orElse("nothing serves"));
                     }
+                    if (mf != null) mf.drain(oldWorkers, Cancellation.none());
                     if (live.isPresent()) {
                         Cli.step(out, "stop " + live.get() + " gracefully (kept stopped: deploy.java or rollback.java " + current + " returns to it)");
                         ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), false, out);
                     }
                     deploy.record(docker, app, "rollback", standbyState.release(), back, current, "ok", started, null, err);
                     out.println(Cli.ansi().string("@|bold,green rolled back|@ ") + app + " to release " + standbyState.release() + ": " + back + " is live");
+                    cancel.done();
                     return ExitCode.OK;
                 }
             }
+            cancel.done(); // the slow path is a deploy, which watches for Ctrl-C itself
             return slowPath(app, wanted, out, err);
-        } finally {
-            cancel.done();
         }
     }
 
@@ -167,6 +181,10 @@ public class rollback implements Callable<Integer> {
         if (probeService != null) args.addAll(List.of("--probe-service", probeService));
         if (target.host != null) args.addAll(List.of("--host", target.host));
         if (target.insecure) args.add("--insecure");
+        args.addAll(List.of("--front", front.kind, "--front-port", String.valueOf(front.port), "--front-bind", front.bind,
+                "--front-image", front.image, "--drain-timeout", front.drainTimeout));
+        if (front.service != null) args.addAll(List.of("--front-service", front.service));
+        if (front.targetPort != null) args.addAll(List.of("--front-target-port", String.valueOf(front.targetPort)));
         var cl = Cli.commandLine(new deploy());
         cl.setOut(out);
         cl.setErr(err);

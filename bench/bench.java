@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
                 "Load: 4 GET workers (/version.txt, 10 ms apart) and 2 slow-POST workers (1.5 s each) through the",
                 "passive front nginx (compose/front/nginx.conf). Modes, side by side in one run:",
                 "  shell     the shell version: docker-compose up -d the other colour, sleep 10, down the old one",
-                "  bgdeploy  deploy.java (health gate, graceful stop)",
+                "  bgdeploy  deploy.java behind the same passive front (health gate, graceful stop)",
+                "  managed   deploy.java --front managed (atomic switch, drain, then stop)",
                 "Scenarios: a fast app (ready in 2 s), b slow POSTs in flight, c app needing 30 s to start,",
                 "d image that crashes, e image that never gets healthy, f 20 deploys back to back.",
                 "Writes a Markdown table to bench/results/ and prints it.", ""},
@@ -41,7 +42,7 @@ public class bench implements Callable<Integer> {
     @Option(names = "--scenarios", split = ",", defaultValue = "a,b,c,d,e,f", description = "Which scenarios (default: ${DEFAULT-VALUE}).")
     List<String> scenarios;
 
-    @Option(names = "--modes", split = ",", defaultValue = "shell,bgdeploy", description = "Which modes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--modes", split = ",", defaultValue = "shell,bgdeploy,managed", description = "Which modes (default: ${DEFAULT-VALUE}).")
     List<String> modes;
 
     @Option(names = "--repeat", defaultValue = "20", description = "Deploys in scenario f (default: ${DEFAULT-VALUE}).")
@@ -77,7 +78,7 @@ public class bench implements Callable<Integer> {
     }
 
     record Row(String scenario, String mode, String exit, double deploySeconds, long gets, long failedGets, long posts,
-               long failedPosts, long oldAfter, String servedAfter) {}
+               long failedPosts, long oldAfter, String lastOld, String servedAfter) {}
 
     @Override
     public Integer call() throws Exception {
@@ -128,9 +129,10 @@ public class bench implements Callable<Integer> {
                     .replace("${DEPLOY_PORT}", String.valueOf(c.equals("blue") ? blue : green))
                     .replace("      app:\n        condition: service_healthy\n", "      - app\n"));
         }
-        Target t = new Target(app, mode, dir, blue, green);
+        Target t = new Target(app, mode, dir, blue, green, freePort());
         cleanup(app);
-        try (FrontNginx front = new FrontNginx(freePort(), blue, green)) {
+        try (FrontNginx passive = new FrontNginx(freePort(), blue, green)) {
+            int publicPort = mode.equals("managed") ? t.managedPort : passive.port;
             t.deploy("v1");
             String next = switch (scenario) {
                 case "c" -> "slow30";
@@ -139,7 +141,7 @@ public class bench implements Callable<Integer> {
                 default -> "v2";
             };
             int postWorkers = scenario.equals("b") ? 8 : 2;
-            try (LoadGenerator load = new LoadGenerator(front.port, 4, postWorkers, 200_000, Duration.ofMinutes(30))) {
+            try (LoadGenerator load = new LoadGenerator(publicPort, 4, postWorkers, 200_000, Duration.ofMinutes(30))) {
                 Thread.sleep(2000);
                 long t0 = System.nanoTime();
                 String exit;
@@ -166,9 +168,13 @@ public class bench implements Callable<Integer> {
                 reqs.stream().filter(LoadGenerator.Request::failed).limit(5).forEach(r -> out.printf(Locale.ROOT,
                         "   failed %s at %+.2fs (%.2fs long): %s%n", r.kind(), (r.startNanos() - t0) / 1e9,
                         (r.endNanos() - r.startNanos()) / 1e9, r.error() != null ? r.error() : "HTTP " + r.status()));
-                String served = front.get("/version.txt");
+                String served = servedVersion(publicPort);
                 double secs = (deployEnd - t0) / 1e9 / (scenario.equals("f") ? repeat : 1);
-                return new Row(scenario, mode, exit, secs, gets, failedGets, posts, failedPosts, oldAfter, served);
+                // When the old version answered last, counted from the deploy command (single-deploy scenarios).
+                String lastOld = !scenario.matches("[abc]") ? "-" : reqs.stream().filter(r -> !r.failed() && expectedOld.equals(r.version()))
+                        .mapToLong(LoadGenerator.Request::startNanos).max().stream()
+                        .mapToObj(n -> String.format(Locale.ROOT, "%.1f", (n - t0) / 1e9)).findFirst().orElse("-");
+                return new Row(scenario, mode, exit, secs, gets, failedGets, posts, failedPosts, oldAfter, lastOld, served);
             }
         } finally {
             cleanup(app);
@@ -176,18 +182,19 @@ public class bench implements Callable<Integer> {
         }
     }
 
-    /** One app under test, deployed either the shell way or with deploy.java. */
+    /** One app under test, deployed the shell way, or with deploy.java behind the passive or the managed front. */
     final class Target {
         final String app, mode;
         final Path dir;
-        final int blue, green;
+        final int blue, green, managedPort;
 
-        Target(String app, String mode, Path dir, int blue, int green) {
+        Target(String app, String mode, Path dir, int blue, int green, int managedPort) {
             this.app = app;
             this.mode = mode;
             this.dir = dir;
             this.blue = blue;
             this.green = green;
+            this.managedPort = managedPort;
         }
 
         int deploy(String release) throws Exception {
@@ -199,9 +206,13 @@ public class bench implements Callable<Integer> {
             StringWriter sink = new StringWriter();
             cl.setOut(new PrintWriter(sink));
             cl.setErr(new PrintWriter(sink));
-            int code = cl.execute("--app", app, "-f", dir.resolve("docker-compose.yml").toString(), "--release", release,
+            List<String> args = new ArrayList<>(List.of("--app", app, "-f", dir.resolve("docker-compose.yml").toString(), "--release", release,
                     "--blue-port", String.valueOf(blue), "--green-port", String.valueOf(green), "--probe", "/health.txt",
-                    "--pull", "never", "--health-timeout", "60s");
+                    "--pull", "never", "--health-timeout", "60s"));
+            if (mode.equals("managed")) {
+                args.addAll(List.of("--front", "managed", "--front-port", String.valueOf(managedPort), "--front-image", "shop-web:1"));
+            }
+            int code = cl.execute(args.toArray(new String[0]));
             if (code != 0) out.println("   deploy.java exit " + code + ": " + sink.toString().lines().filter(l -> l.startsWith("error")).findFirst().orElse(""));
             return code;
         }
@@ -229,6 +240,11 @@ public class bench implements Callable<Integer> {
         for (var c : docker.listContainersCmd().withShowAll(true).exec()) {
             if (c.getNames()[0].startsWith("/" + app + "-")) docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
         }
+        try {
+            docker.removeVolumeCmd(app + "-bgdeploy-state").exec();
+        } catch (RuntimeException none) {
+            // not there
+        }
         for (var n : docker.listNetworksCmd().exec()) {
             if (n.getName().startsWith(app + "-")) {
                 try {
@@ -240,6 +256,16 @@ public class bench implements Callable<Integer> {
         }
     }
 
+    static String servedVersion(int port) {
+        try {
+            var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/version.txt"))
+                    .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
+        } catch (Exception e) {
+            return "ERR " + e.getClass().getSimpleName();
+        }
+    }
+
     static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
@@ -248,13 +274,13 @@ public class bench implements Callable<Integer> {
 
     static String table(List<Row> rows) {
         StringBuilder b = new StringBuilder();
-        b.append("| scenario | mode | deploy exit | deploy wall (s) | GETs | failed GETs | POSTs | failed POSTs | old answers after deploy | served after |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        b.append("| scenario | mode | deploy exit | deploy wall (s) | GETs | failed GETs | POSTs | failed POSTs | old answers after deploy | last old answer (s) | served after |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         String[] names = {"a fast app (ready in 2 s)", "b slow POSTs in flight", "c 30 s start", "d crashing image", "e never healthy", "f back-to-back (per deploy)"};
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %d | %d | %d | %d | %d | %s |%n",
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %d | %d | %d | %d | %d | %s | %s |%n",
                     names["abcdef".indexOf(r.scenario())], r.mode(), r.exit(), r.deploySeconds(), r.gets(), r.failedGets(),
-                    r.posts(), r.failedPosts(), r.oldAfter(), r.servedAfter()));
+                    r.posts(), r.failedPosts(), r.oldAfter(), r.lastOld(), r.servedAfter()));
         }
         return b.toString();
     }

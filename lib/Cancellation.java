@@ -9,6 +9,9 @@ import java.util.concurrent.TimeUnit;
  * its own work (the new colour, the lock) and only then lets the JVM exit. The old colour is never touched.
  */
 public final class Cancellation {
+    /** Cancellations whose deploy has not finished reporting; the error handler releases them after printing. */
+    private static final java.util.Set<Cancellation> ACTIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private volatile boolean cancelled;
     private final CountDownLatch finished = new CountDownLatch(1);
     private Thread hook;
@@ -29,7 +32,12 @@ public final class Cancellation {
             }
         }, "bgdeploy-cancel");
         Runtime.getRuntime().addShutdownHook(c.hook);
+        ACTIVE.add(c);
         return c;
+    }
+
+    public static void doneAll() {
+        for (Cancellation c : ACTIVE) c.done();
     }
 
     public boolean cancelled() {
@@ -55,8 +63,12 @@ public final class Cancellation {
         check();
     }
 
-    /** Called when the deploy has cleaned up; lets a waiting shutdown hook return. */
+    /**
+     * Called when the deploy has cleaned up and said so; lets a waiting shutdown hook return. A failed deploy
+     * leaves this to {@link #doneAll()} in the error handler, so its last line is printed before the JVM exits.
+     */
     public void done() {
+        ACTIVE.remove(this);
         finished.countDown();
         if (hook != null && !cancelled) {
             try {

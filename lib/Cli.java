@@ -50,6 +50,7 @@ public final class Cli {
         err.println(ansi.string("@|bold,red error:|@ ") + oneLine(message));
         if (verbose) ex.printStackTrace(err);
         err.flush();
+        Cancellation.doneAll();
         return code;
     }
 

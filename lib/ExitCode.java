@@ -11,7 +11,7 @@ public final class ExitCode {
     public static final int CONFIG = 3;
     /** Another deploy holds the lock for this app. */
     public static final int LOCKED = 4;
-    /** Docker host unreachable, refused (plaintext tcp), or an API call failed. */
+    /** Docker host or registry unreachable, refused (plaintext tcp), or an API call failed. */
     public static final int DOCKER = 5;
     /** A bug: please report it with the --verbose output. */
     public static final int INTERNAL = 70;
@@ -25,7 +25,7 @@ public final class ExitCode {
             + "  2    bad command line%n"
             + "  3    bad configuration (Compose file, .env, option value)%n"
             + "  4    another deploy holds the lock for this app%n"
-            + "  5    Docker host unreachable or refused (plaintext tcp needs --insecure)%n"
+            + "  5    Docker host or registry unreachable or refused (plaintext tcp needs --insecure)%n"
             + "  70   internal error (a bug: rerun with --verbose and report it)%n"
             + "  130  interrupted; the old colour still serves and the lock is released";
 

@@ -10,7 +10,7 @@ public final class StatusView {
     private StatusView() {}
 
     /** Returns true when a colour serves and is healthy. */
-    public static boolean print(PrintWriter out, DockerHost docker, HostState state, Optional<DeployLock.Holder> lock) {
+    public static boolean print(PrintWriter out, DockerHost docker, HostState state, Optional<DeployLock.Holder> lock, Optional<String> frontTarget) {
         out.println("app " + state.app() + " on " + docker.describe() + ": " + state.describe());
         for (Colour c : Colour.values()) {
             ColourState s = state.of(c);
@@ -28,6 +28,7 @@ public final class StatusView {
                 out.println("        " + ci.name() + "  " + ci.state() + (ci.health() != null ? " (" + ci.health() + ")" : "") + "  " + ci.image());
             }
         }
+        frontTarget.ifPresent(t -> out.println("  managed front " + ManagedFront.containerName(state.app()) + " sends traffic to " + t));
         out.println("  lock: " + lock.map(h -> "held by " + h.describe(Instant.now())).orElse("free"));
         out.flush();
         return state.live().map(c -> state.of(c).allRunning() && !state.of(c).unhealthy()).orElse(false);

@@ -96,7 +96,8 @@ class FailureTest {
     void ctrlCDuringTheHealthGateRemovesTheNewColourReleasesTheLockAndKeepsTheOldOne() throws Exception {
         try (TestApp app = new TestApp("sigint")) {
             assertEquals(0, app.deploy("v1").code());
-            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+            // env restores SIGINT's default disposition: a suite started in the background inherits it ignored.
+            List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT", ProcessHandle.current().info().command().orElse("java"),
                     "-cp", System.getProperty("java.class.path"), "deploy"));
             cmd.addAll(app.deployArgs("slow"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(app.dir.resolve("deploy.log").toFile()).start();

@@ -60,8 +60,8 @@ final class TestApp implements AutoCloseable {
 
     List<String> deployArgs(String release, String... extra) {
         List<String> args = new ArrayList<>(List.of("--app", name, "-f", composeFile.toString(), "--release", release,
-                "--blue-port", String.valueOf(bluePort), "--green-port", String.valueOf(greenPort),
-                "--probe", "/health.txt", "--pull", "never"));
+                "--blue-port", String.valueOf(bluePort), "--green-port", String.valueOf(greenPort), "--probe", "/health.txt"));
+        if (!List.of(extra).contains("--pull")) args.addAll(List.of("--pull", "never"));
         Collections.addAll(args, extra);
         return args;
     }
@@ -85,17 +85,23 @@ final class TestApp implements AutoCloseable {
         return front;
     }
 
-    /** GETs through the front in a loop (bounded in count and time) until stopped; collects every answer. */
-    final class Load implements AutoCloseable {
+    /** GETs a 127.0.0.1 port in a loop (bounded in count and time) until stopped; collects every answer. */
+    static final class Load implements AutoCloseable {
         final List<String> answers = Collections.synchronizedList(new ArrayList<>());
+        final List<Long> startedAt = Collections.synchronizedList(new ArrayList<>());
         private final AtomicBoolean stop = new AtomicBoolean();
         private final Thread thread;
 
-        Load(String path, int maxRequests, long maxMillis) {
+        Load(int port, String path, int maxRequests, long maxMillis) {
             long end = System.currentTimeMillis() + maxMillis;
             thread = new Thread(() -> {
                 for (int i = 0; i < maxRequests && !stop.get() && System.currentTimeMillis() < end; i++) {
-                    answers.add(front.get(path));
+                    long t = System.nanoTime();
+                    String a = FrontTest.get(port, path);
+                    synchronized (answers) {
+                        startedAt.add(t);
+                        answers.add(a);
+                    }
                     try {
                         Thread.sleep(20);
                     } catch (InterruptedException e) {
@@ -104,6 +110,14 @@ final class TestApp implements AutoCloseable {
                 }
             });
             thread.start();
+        }
+
+        List<String> answersSince(long nanos) {
+            synchronized (answers) {
+                List<String> out = new ArrayList<>();
+                for (int i = 0; i < answers.size(); i++) if (startedAt.get(i) > nanos) out.add(answers.get(i));
+                return out;
+            }
         }
 
         List<String> failures() {
@@ -120,8 +134,7 @@ final class TestApp implements AutoCloseable {
     }
 
     Load load() throws Exception {
-        front();
-        return new Load("/version.txt", 20_000, 180_000);
+        return new Load(front().port, "/version.txt", 20_000, 180_000);
     }
 
     @Override

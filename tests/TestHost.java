@@ -62,6 +62,11 @@ final class TestHost {
                 d.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
             }
         }
+        try {
+            d.removeVolumeCmd(app + "-bgdeploy-state").exec();
+        } catch (RuntimeException notThere) {
+            // nothing recorded for this app
+        }
         for (var n : d.listNetworksCmd().exec()) {
             if (n.getName().startsWith(app + "-")) {
                 try {

@@ -1,0 +1,50 @@
+package lib;
+
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+
+/** How traffic reaches the colours: the shell setup's passive host nginx, or a front this toolkit manages. */
+public final class FrontOptions {
+    @Option(names = "--front", paramLabel = "KIND", defaultValue = "passive",
+            description = "passive (default): a host nginx balances both colour ports, as in the shell setup. "
+                    + "managed: an nginx container this tool owns switches atomically to the new colour after the health gate, "
+                    + "then drains the old one before it stops.")
+    public String kind = "passive";
+
+    @Option(names = "--front-port", paramLabel = "PORT", defaultValue = "8000",
+            description = "Managed front: public port (default: ${DEFAULT-VALUE}).")
+    public int port = 8000;
+
+    @Option(names = "--front-bind", paramLabel = "IP", defaultValue = "127.0.0.1",
+            description = "Managed front: address the public port binds to (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
+    public String bind = "127.0.0.1";
+
+    @Option(names = "--front-image", paramLabel = "IMAGE", defaultValue = "nginx:stable",
+            description = "Managed front: nginx image (default: ${DEFAULT-VALUE}).")
+    public String image = "nginx:stable";
+
+    @Option(names = "--front-service", paramLabel = "SERVICE",
+            description = "Managed front: the colour's service that receives traffic (default: the first service that publishes a port).")
+    public String service;
+
+    @Option(names = "--front-target-port", paramLabel = "PORT",
+            description = "Managed front: that service's container port (default: its first published container port, else 80).")
+    public Integer targetPort;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
+            description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch (default: ${DEFAULT-VALUE}).")
+    public String drainTimeout = "30s";
+
+    public boolean managed() {
+        return switch (kind) {
+            case "passive" -> false;
+            case "managed" -> true;
+            default -> throw DeployError.config("--front \"" + kind + "\" is not one of passive, managed");
+        };
+    }
+
+    public Duration drain() {
+        return Duration.ofNanos(Durations.parseNanos(drainTimeout, "--drain-timeout"));
+    }
+}

@@ -1,0 +1,116 @@
+import lib.FrontOptions;
+import lib.ManagedFront;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The managed front: atomic switch, exact drain, and a bad upstream that never goes live. */
+class FrontTest {
+    static String[] managed(TestApp app, int frontPort) {
+        return new String[]{"--front", "managed", "--front-port", String.valueOf(frontPort), "--front-image", TestHost.WEB};
+    }
+
+    static String get(int port, String path) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
+        } catch (Exception e) {
+            return "ERR " + e.getClass().getSimpleName();
+        }
+    }
+
+    @Test
+    void switchUnderLoadLosesNoRequestAndNoOldVersionAnswersAfterTheSwitch() throws Exception {
+        try (TestApp app = new TestApp("managed")) {
+            int port = TestHost.freePort();
+            var r = app.deploy("v1", managed(app, port));
+            assertEquals(0, r.code(), r.toString());
+            assertEquals("v1", get(port, "/version.txt"));
+            try (var load = new TestApp.Load(port, "/version.txt", 20_000, 120_000)) {
+                for (String v : new String[]{"v2", "v3"}) {
+                    r = app.deploy(v, managed(app, port));
+                    assertEquals(0, r.code(), r.toString());
+                    long switchedAt = System.nanoTime();
+                    assertTrue(r.out().contains("front now sends every new request to " + app.name), r.out());
+                    assertEquals(v, get(port, "/version.txt"));
+                    Thread.sleep(300);
+                    assertTrue(load.answersSince(switchedAt).stream().allMatch(v::equals), "only " + v + " after the switch: " + load.answersSince(switchedAt));
+                }
+                load.close();
+                assertEquals(List.of(), load.failures());
+                assertTrue(load.answers.size() > 20, "the load ran");
+            }
+            var status = TestApp.run("status", "--app", app.name);
+            assertTrue(status.out().contains("managed front " + app.name + "-front sends traffic to " + app.name + "-blue-web-1:80"), status.out());
+        }
+    }
+
+    @Test
+    void drainWaitsForASlowRequestOnTheOldColourBeforeStoppingIt() throws Exception {
+        try (TestApp app = new TestApp("drain")) {
+            int port = TestHost.freePort();
+            assertEquals(0, app.deploy("v1", managed(app, port)).code());
+            var slow = CompletableFuture.supplyAsync(() -> {
+                try {
+                    HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/cgi-bin/slow"))
+                            .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+                    return resp.statusCode() + " " + resp.body().trim() + " " + System.nanoTime();
+                } catch (Exception e) {
+                    return "ERR " + e;
+                }
+            });
+            Thread.sleep(300); // the POST is in flight on blue
+            var r = app.deploy("v2", managed(app, port));
+            long deployEnded = System.nanoTime();
+            assertEquals(0, r.code(), r.toString());
+            String answer = slow.get();
+            assertTrue(answer.startsWith("200 v1 "), "the in-flight POST finished on the old colour: " + answer);
+            assertTrue(Long.parseLong(answer.split(" ")[2]) < deployEnded, "old colour stopped only after the POST finished");
+            assertTrue(r.out().matches("(?s).*drained: in-flight requests on the old colour finished in \\d+ ms.*"), r.out());
+        }
+    }
+
+    @Test
+    void aBadUpstreamNeverGoesLiveAndAFrontChangedByHandIsRepaired() throws Exception {
+        try (TestApp app = new TestApp("badfront")) {
+            int port = TestHost.freePort();
+            assertEquals(0, app.deploy("v1", managed(app, port)).code());
+            FrontOptions options = new FrontOptions();
+            var sink = new StringWriter();
+            ManagedFront front = new ManagedFront(TestHost.docker(), app.name, options, new PrintWriter(sink));
+            var e = assertThrows(lib.DeployError.class, () -> front.switchTo("no-such-container-anywhere:80"));
+            assertTrue(e.getMessage().contains("the front rejected the new configuration (nginx -t:"), e.getMessage());
+            assertEquals(app.name + "-blue-web-1:80", front.liveTarget().orElseThrow());
+            assertEquals("v1", get(port, "/version.txt"));
+
+            // Someone edits the front by hand; the next deploy notices and restores it before switching.
+            TestHost.docker().copyArchiveToContainerCmd(ManagedFront.containerName(app.name)).withRemotePath("/etc/nginx")
+                    .withTarInputStream(new java.io.ByteArrayInputStream(lib.Tar.of(java.util.Map.of("bgdeploy/upstream.conf",
+                            "upstream bgdeploy_live { server 127.0.0.1:9; }\n".getBytes())))).exec();
+            var r = app.deploy("v2", managed(app, port));
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("configuration differs from what the live colour needs"), r.out());
+            assertEquals("v2", get(port, "/version.txt"));
+
+            // And a front that was removed is created again.
+            TestHost.docker().removeContainerCmd(ManagedFront.containerName(app.name)).withForce(true).exec();
+            r = app.deploy("v3", managed(app, port));
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("creating the managed front"), r.out());
+            assertEquals("v3", get(port, "/version.txt"));
+        }
+    }
+}
