@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.6
-//SOURCES ../deploy.java ../compose/ExampleImages.java ../lib/EngineCheck.java ../tests/FrontNginx.java LoadGenerator.java
+//SOURCES ../deploy.java ../compose/ExampleImages.java ../lib/EngineCheck.java ../tests/FrontNginx.java ../tests/TestHost.java LoadGenerator.java
 
 import com.github.dockerjava.api.DockerClient;
 import lib.Cli;
@@ -50,25 +50,9 @@ public class bench implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    static final String COMPOSE = """
-            version: '2.1'
-            services:
-              app:
-                image: bench-app:${DEPLOY_RELEASE}
-                restart: unless-stopped
-              web:
-                image: shop-web:1
-                depends_on:
-                  app:
-                    condition: service_healthy
-                volumes_from:
-                  - app:ro
-                ports:
-                  - "127.0.0.1:${DEPLOY_PORT}:80"
-                restart: unless-stopped
-                stop_signal: SIGQUIT
-                stop_grace_period: 30s
-            """;
+    static String compose() throws java.io.IOException {
+        return Files.readString(EngineCheck.projectRoot().resolve("tests/fixture/docker-compose.yml")).replace("bgtest-app:", "bench-app:");
+    }
 
     DockerClient docker;
     PrintWriter out;
@@ -122,10 +106,11 @@ public class bench implements Callable<Integer> {
         String app = "bench-" + scenario + "-" + mode;
         int blue = freePort(), green = freePort();
         Path dir = Files.createTempDirectory(app);
-        Files.writeString(dir.resolve("docker-compose.yml"), COMPOSE);
+        String compose = compose();
+        Files.writeString(dir.resolve("docker-compose.yml"), compose);
         for (String c : new String[]{"blue", "green"}) {
             // The shell version's files: fixed ports and a plain depends_on (compose starts nginx at once).
-            Files.writeString(dir.resolve("docker-compose." + c + ".yml"), COMPOSE
+            Files.writeString(dir.resolve("docker-compose." + c + ".yml"), compose
                     .replace("${DEPLOY_PORT}", String.valueOf(c.equals("blue") ? blue : green))
                     .replace("      app:\n        condition: service_healthy\n", "      - app\n"));
         }
@@ -237,23 +222,7 @@ public class bench implements Callable<Integer> {
     }
 
     void cleanup(String app) {
-        for (var c : docker.listContainersCmd().withShowAll(true).exec()) {
-            if (c.getNames()[0].startsWith("/" + app + "-")) docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
-        }
-        try {
-            docker.removeVolumeCmd(app + "-bgdeploy-state").exec();
-        } catch (RuntimeException none) {
-            // not there
-        }
-        for (var n : docker.listNetworksCmd().exec()) {
-            if (n.getName().startsWith(app + "-")) {
-                try {
-                    docker.removeNetworkCmd(n.getId()).exec();
-                } catch (RuntimeException ignored) {
-                    // best effort
-                }
-            }
-        }
+        TestHost.removeApp(app);
     }
 
     static String servedVersion(int port) {

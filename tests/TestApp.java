@@ -15,25 +15,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * deploy.java run in-process with captured output. close() removes everything the app name owns.
  */
 final class TestApp implements AutoCloseable {
-    static final String COMPOSE = """
-            version: '2.1'
-            services:
-              app:
-                image: bgtest-app:${DEPLOY_RELEASE}
-                restart: unless-stopped
-              web:
-                image: shop-web:1
-                depends_on:
-                  app:
-                    condition: service_healthy
-                volumes_from:
-                  - app:ro
-                ports:
-                  - "127.0.0.1:${DEPLOY_PORT}:80"
-                restart: unless-stopped
-                stop_signal: SIGQUIT
-                stop_grace_period: 10s
-            """;
+    /** The fixture Compose file (tests/fixture/docker-compose.yml), shared with the benchmark. */
+    static final String COMPOSE = fixture();
+
+    static String fixture() {
+        try {
+            return Files.readString(lib.EngineCheck.projectRoot().resolve("tests/fixture/docker-compose.yml"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     record Result(int code, String out, String err) {
         @Override
@@ -50,7 +41,7 @@ final class TestApp implements AutoCloseable {
     private FrontNginx front;
 
     TestApp(String prefix) throws Exception {
-        TestHost.docker();
+        TestHost.images();
         name = prefix + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
         TestHost.removeApp(name);
         dir = Files.createTempDirectory("bgtest-" + name);

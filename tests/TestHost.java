@@ -18,6 +18,7 @@ final class TestHost {
     static final String APP_REPO = "bgtest-app";
     static final String WEB = "shop-web:1";
     private static DockerHost host;
+    private static boolean built;
 
     private TestHost() {}
 
@@ -25,9 +26,13 @@ final class TestHost {
         if (host == null) {
             EngineCheck.ensureLocalEngine(new PrintWriter(System.out, true));
             host = DockerHost.connect(null, false, new PrintWriter(new StringWriter()));
-            buildImages(host.client());
         }
         return host.client();
+    }
+
+    static synchronized void images() {
+        if (!built) buildImages(docker());
+        built = true;
     }
 
     private static void buildImages(DockerClient docker) {
