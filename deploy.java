@@ -4,8 +4,9 @@
 //SOURCES lib/Cancellation.java lib/Cli.java lib/Colour.java lib/ColourDetector.java lib/ColourStack.java
 //SOURCES lib/ColourState.java lib/ComposeFiles.java lib/ComposeLoader.java lib/ComposeProject.java
 //SOURCES lib/ContainerInfo.java lib/ContainerLogs.java lib/DeployError.java lib/Digest.java lib/FrontOptions.java lib/ManagedFront.java lib/DeployLock.java lib/DockerHost.java
-//SOURCES lib/Durations.java lib/ExitCode.java lib/Git.java lib/HealthGate.java lib/HostOptions.java lib/HostState.java
+//SOURCES lib/Durations.java lib/ExitCode.java lib/Git.java lib/HealthGate.java lib/Hooks.java lib/HostOptions.java lib/HostState.java
 //SOURCES lib/ImagePuller.java lib/Interpolator.java lib/Labels.java lib/MarkerImage.java lib/Probes.java lib/ReleaseInfo.java
+//SOURCES lib/Notifier.java lib/ProjectFile.java lib/ProjectOptions.java lib/RegistryAuth.java lib/RegistryClient.java
 //SOURCES lib/ReleaseHistory.java lib/ShellWords.java lib/StatusView.java lib/Tar.java
 
 import lib.Cancellation;
@@ -24,10 +25,15 @@ import lib.Durations;
 import lib.ExitCode;
 import lib.FrontOptions;
 import lib.HealthGate;
+import lib.Hooks;
 import lib.HostOptions;
 import lib.HostState;
 import lib.ImagePuller;
 import lib.ManagedFront;
+import lib.Notifier;
+import lib.ProjectFile;
+import lib.ProjectOptions;
+import lib.RegistryClient;
 import lib.Probes;
 import lib.ReleaseHistory;
 import lib.ReleaseInfo;
@@ -83,6 +89,8 @@ import java.util.concurrent.Callable;
                 "  deploy.java status --app shop",
                 "  deploy.java history --app shop",
                 "  DOCKER_HOST=tcp://web1:2376 DOCKER_TLS_VERIFY=1 deploy.java --app shop",
+                "  deploy.java --branch \"$CI_COMMIT_BRANCH\"    # deploy.yml: app, files, environments",
+                "  deploy.java --env production --if-changed --pull always   # from cron",
                 "",
                 "Options:"},
         footer = ExitCode.HELP_FOOTER)
@@ -90,6 +98,8 @@ public class deploy implements Callable<Integer> {
     @Mixin HostOptions target;
 
     @Mixin FrontOptions front;
+
+    @Mixin ProjectOptions project;
 
     @Option(names = {"-f", "--file"}, paramLabel = "FILE",
             description = "Compose file; {colour} in the path is replaced by blue or green (default: docker-compose.{colour}.yml if both exist, else compose.yaml / docker-compose.yml in the current directory).")
@@ -133,6 +143,13 @@ public class deploy implements Callable<Integer> {
             description = "Release name recorded on the containers and offered as $${DEPLOY_RELEASE} (default: the image tag, else the git commit hash).")
     String release;
 
+    @Option(names = "--image", paramLabel = "REGISTRY/REPO",
+            description = "The app's image in its registry, for --if-changed (default: image: in the project file).")
+    String image;
+
+    @Option(names = "--if-changed", description = "For cron: deploy only when the registry's digest of --image:--release (default tag: latest) differs from what the live colour runs; otherwise print one line and exit 0.")
+    boolean ifChanged;
+
     @Option(names = "--remove-old", description = "Remove the old colour after the switch instead of keeping it stopped (which makes rollback.java instant).")
     boolean removeOld;
 
@@ -156,6 +173,7 @@ public class deploy implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        applyProjectFile();
         String app = target.app();
         boolean recreate = strategy();
         Duration gateTimeout = duration("--health-timeout", healthTimeout);
@@ -182,13 +200,24 @@ public class deploy implements Callable<Integer> {
                 ComposeProject compose = composed.get(next);
                 String rel = ReleaseInfo.releaseLabel(release, compose, releaseVar);
                 String previous = live.map(c -> state.of(c).release()).orElse(null);
+                if (ifChanged && upToDate(docker, state, live, out)) {
+                    cancel.done();
+                    return ExitCode.OK;
+                }
                 Cli.step(out, "deploy " + app + " release " + rel + " to " + next + " on " + docker.describe() + "; " + state.describe());
+                Notifier notifier = project.notifier(err);
+                Hooks hooks = project.hooks(out);
+                String environment = project.environmentName();
+                Map<String, String> hookEnv = hookEnv(app, environment, rel, next, previous, docker);
+                notifier.send(new Notifier.Event("start", app, environment, next.id(), rel, previous, DeployLock.whoAmI(), 0, null));
 
                 ColourStack stack = new ColourStack(docker.client(), compose, next.project(app), ReleaseInfo.labels(app, next, rel), out);
                 HealthGate gate = new HealthGate(docker.client(), gateTimeout, cancel, out);
                 ManagedFront mf = managed ? new ManagedFront(docker.client(), app, front, out) : null;
                 java.util.Set<String> oldWorkers = java.util.Set.of();
                 try {
+                    String hookFailure = hooks.run("pre-deploy", hookEnv);
+                    if (hookFailure != null) throw DeployError.failed(hookFailure);
                     if (managed) {
                         Cli.step(out, "check the managed front");
                         mf.ensure(live.map(c -> mf.targetOf(state.of(c))).orElse(null));
@@ -218,9 +247,12 @@ public class deploy implements Callable<Integer> {
                     reportFailure(err, docker, failure, stack);
                     stack.removeCreated();
                     if (recreate && live.isPresent()) ColourStack.startAll(docker.client(), state.of(live.get()), out);
-                    String message = failedMessage(failure, next, live, state);
+                    String message = failedMessage(failure, next, live, state, !stack.containerIds().isEmpty());
                     record(docker, app, recordAs, rel, next, previous, failure.exitCode() == ExitCode.INTERRUPTED ? "interrupted" : "failed",
                             started, failure.getMessage(), err);
+                    notifier.send(new Notifier.Event("failure", app, environment, next.id(), rel, previous, DeployLock.whoAmI(),
+                            System.currentTimeMillis() - started, failure.getMessage()));
+                    notifier.flush();
                     throw new DeployError(failure.exitCode(), message);
                 }
                 if (managed) {
@@ -233,6 +265,12 @@ public class deploy implements Callable<Integer> {
                 }
                 record(docker, app, recordAs, rel, next, previous, "ok", started, null, err);
                 out.println(Cli.ansi().string("@|bold,green deployed|@ ") + app + " release " + rel + ": " + next + " is live");
+                boolean isRollback = recordAs.equals("rollback");
+                notifier.send(new Notifier.Event(isRollback ? "rollback" : "success", app, environment, next.id(), rel, previous,
+                        DeployLock.whoAmI(), System.currentTimeMillis() - started, null));
+                String postFailure = hooks.run(isRollback ? "post-rollback" : "post-deploy", hookEnv);
+                if (postFailure != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + postFailure + " (the deploy itself succeeded)");
+                notifier.flush();
                 cancel.done();
                 return ExitCode.OK;
             }
@@ -265,11 +303,67 @@ public class deploy implements Callable<Integer> {
         err.flush();
     }
 
-    private static String failedMessage(DeployError failure, Colour next, Optional<Colour> live, HostState state) {
+    private static String failedMessage(DeployError failure, Colour next, Optional<Colour> live, HostState state, boolean started) {
         String serving = live.map(c -> c + " still serves release " + state.of(c).release())
                 .orElse("no colour was live before, so nothing serves");
         String what = failure.exitCode() == ExitCode.INTERRUPTED ? "deploy interrupted" : "deploy failed";
-        return what + ": " + failure.getMessage() + "; " + next + " was removed and " + serving;
+        return what + ": " + failure.getMessage() + "; " + (started ? next + " was removed and " : "nothing was changed: ") + serving;
+    }
+
+    /** What hooks get: the release details, never a secret. */
+    static Map<String, String> hookEnv(String app, String environment, String release, Colour colour, String previous, DockerHost docker) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("DEPLOY_APP", app);
+        env.put("DEPLOY_ENV", environment == null ? "" : environment);
+        env.put("DEPLOY_RELEASE", release);
+        env.put("DEPLOY_COLOUR", colour.id());
+        env.put("DEPLOY_PREVIOUS_RELEASE", previous == null ? "" : previous);
+        env.put("DEPLOY_HOST", docker.endpoint().toString());
+        env.put("DEPLOY_BY", DeployLock.whoAmI());
+        return env;
+    }
+
+    /** --if-changed: the registry's digest of the tag against the image the live colour runs. */
+    private boolean upToDate(DockerHost docker, HostState state, Optional<Colour> live, PrintWriter out) {
+        if (image == null) throw DeployError.config("--if-changed needs --image REGISTRY/REPO (or image: in deploy.yml) to ask the registry");
+        String tag = release != null ? release : "latest";
+        RegistryClient.ImageRef ref = RegistryClient.ImageRef.parse(image);
+        String remote = new RegistryClient(ref).manifest(tag)
+                .orElseThrow(() -> DeployError.config("tag \"" + tag + "\" is not in " + image + "; build and push it first (build.jsh)")).digest();
+        String wanted = ref.registry() + "/" + ref.repository() + "@" + remote;
+        boolean same = live.map(c -> state.of(c).containers().stream().anyMatch(ci -> {
+            var repoDigests = docker.client().inspectImageCmd(ci.imageId()).exec().getRepoDigests();
+            return repoDigests != null && repoDigests.contains(wanted);
+        })).orElse(false);
+        if (same) out.println("up to date: " + target.app() + " already runs " + image + ":" + tag + " (" + remote.substring(0, 19) + "); nothing to do");
+        out.flush();
+        return same;
+    }
+
+    /** Options not given on the command line come from deploy.yml, if there is one. */
+    private void applyProjectFile() {
+        var parsed = spec.commandLine().getParseResult();
+        project.applyTo(target, parsed.hasMatchedOption("--host"));
+        Optional<ProjectFile> pf = project.file();
+        if (pf.isEmpty()) return;
+        ProjectFile f = pf.get();
+        java.nio.file.Path dir = f.file().getParent();
+        if (!parsed.hasMatchedOption("--file") && f.compose() != null) file = dir.resolve(f.compose()).toString();
+        if (!parsed.hasMatchedOption("--image") && f.image() != null) image = f.image();
+        if (!parsed.hasMatchedOption("--release") && f.release() != null) release = f.release();
+        Map<String, String> h = f.health();
+        if (!parsed.hasMatchedOption("--probe") && h.containsKey("probe")) probePath = h.get("probe");
+        if (!parsed.hasMatchedOption("--health-timeout") && h.containsKey("timeout")) healthTimeout = h.get("timeout");
+        if (!parsed.hasMatchedOption("--probe-service") && h.containsKey("service")) probeService = h.get("service");
+        if (!parsed.hasMatchedOption("--probe-successes") && h.containsKey("successes")) probeSuccesses = Integer.parseInt(h.get("successes"));
+        Map<String, String> fr = f.front();
+        if (!parsed.hasMatchedOption("--front") && fr.containsKey("kind")) front.kind = fr.get("kind");
+        if (!parsed.hasMatchedOption("--front-port") && fr.containsKey("port")) front.port = Integer.parseInt(fr.get("port"));
+        if (!parsed.hasMatchedOption("--front-bind") && fr.containsKey("bind")) front.bind = fr.get("bind");
+        if (!parsed.hasMatchedOption("--front-image") && fr.containsKey("image")) front.image = fr.get("image");
+        if (!parsed.hasMatchedOption("--front-service") && fr.containsKey("service")) front.service = fr.get("service");
+        if (!parsed.hasMatchedOption("--front-target-port") && fr.containsKey("target_port")) front.targetPort = Integer.parseInt(fr.get("target_port"));
+        if (!parsed.hasMatchedOption("--drain-timeout") && fr.containsKey("drain_timeout")) front.drainTimeout = fr.get("drain_timeout");
     }
 
     Probes.Settings probeSettings() {

@@ -19,6 +19,8 @@ import lib.HealthGate;
 import lib.HostOptions;
 import lib.HostState;
 import lib.ManagedFront;
+import lib.Notifier;
+import lib.ProjectOptions;
 import lib.Probes;
 import lib.ReleaseHistory;
 import picocli.CommandLine.Command;
@@ -63,6 +65,8 @@ public class rollback implements Callable<Integer> {
 
     @Mixin FrontOptions front;
 
+    @Mixin ProjectOptions project;
+
     @Parameters(arity = "0..1", paramLabel = "RELEASE", description = "Release (commit hash, or a prefix of 7+ characters) to return to.")
     String release;
 
@@ -106,6 +110,13 @@ public class rollback implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        project.applyTo(target, spec.commandLine().getParseResult().hasMatchedOption("--host"));
+        project.file().ifPresent(f -> {
+            if (file == null && f.compose() != null) file = f.file().getParent().resolve(f.compose()).toString();
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--probe") && f.health().containsKey("probe")) probePath = f.health().get("probe");
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--front") && f.front().containsKey("kind")) front.kind = f.front().get("kind");
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--front-port") && f.front().containsKey("port")) front.port = Integer.parseInt(f.front().get("port"));
+        });
         String app = target.app();
         Duration gateTimeout = Duration.ofNanos(Durations.parseNanos(healthTimeout, "--health-timeout"));
         Duration lockWait = Duration.ofNanos(Durations.parseNanos(waitLock, "--wait-lock"));
@@ -158,6 +169,13 @@ public class rollback implements Callable<Integer> {
                     }
                     deploy.record(docker, app, "rollback", standbyState.release(), back, current, "ok", started, null, err);
                     out.println(Cli.ansi().string("@|bold,green rolled back|@ ") + app + " to release " + standbyState.release() + ": " + back + " is live");
+                    Notifier notifier = project.notifier(err);
+                    notifier.send(new Notifier.Event("rollback", app, project.environmentName(), back.id(), standbyState.release(), current,
+                            DeployLock.whoAmI(), System.currentTimeMillis() - started, null));
+                    String hookFailure = project.hooks(out).run("post-rollback",
+                            deploy.hookEnv(app, project.environmentName(), standbyState.release(), back, current, docker));
+                    if (hookFailure != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + hookFailure + " (the rollback itself succeeded)");
+                    notifier.flush();
                     cancel.done();
                     return ExitCode.OK;
                 }
@@ -179,12 +197,15 @@ public class rollback implements Callable<Integer> {
                 "--wait-lock", waitLock, "--pull", pull, "--blue-port", String.valueOf(bluePort), "--green-port", String.valueOf(greenPort)));
         if (noProbe) args.add("--no-probe");
         if (probeService != null) args.addAll(List.of("--probe-service", probeService));
-        if (target.host != null) args.addAll(List.of("--host", target.host));
+        if (spec.commandLine().getParseResult().hasMatchedOption("--host")) args.addAll(List.of("--host", target.host));
         if (target.insecure) args.add("--insecure");
         args.addAll(List.of("--front", front.kind, "--front-port", String.valueOf(front.port), "--front-bind", front.bind,
                 "--front-image", front.image, "--drain-timeout", front.drainTimeout));
         if (front.service != null) args.addAll(List.of("--front-service", front.service));
         if (front.targetPort != null) args.addAll(List.of("--front-target-port", String.valueOf(front.targetPort)));
+        if (project.project != null) args.addAll(List.of("--project", project.project.toString()));
+        if (project.env != null) args.addAll(List.of("--env", project.env));
+        if (project.branch != null) args.addAll(List.of("--branch", project.branch));
         var cl = Cli.commandLine(new deploy());
         cl.setOut(out);
         cl.setErr(err);

@@ -53,8 +53,15 @@ public final class DockerHost implements AutoCloseable {
     }
 
     public static DockerHost connect(String hostFlag, boolean insecure, PrintWriter err) {
+        return connect(hostFlag, null, null, insecure, err);
+    }
+
+    /** tlsVerify and certPath come from a deploy.yml environment; null leaves DOCKER_TLS_VERIFY / DOCKER_CERT_PATH in charge. */
+    public static DockerHost connect(String hostFlag, Boolean tlsVerify, String certPath, boolean insecure, PrintWriter err) {
         DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig.createDefaultConfigBuilder();
         if (hostFlag != null && !hostFlag.isBlank()) builder.withDockerHost(hostFlag);
+        if (tlsVerify != null) builder.withDockerTlsVerify(tlsVerify);
+        if (certPath != null) builder.withDockerCertPath(certPath);
         DefaultDockerClientConfig config;
         try {
             config = builder.build();

@@ -20,6 +20,10 @@ public final class HostOptions {
     @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
     public boolean verbose;
 
+    /** Set from a deploy.yml environment, when neither --host nor DOCKER_HOST chose the host. */
+    public Boolean tlsVerify;
+    public String certPath;
+
     public String app() {
         return validApp(app);
     }
@@ -33,6 +37,6 @@ public final class HostOptions {
     }
 
     public DockerHost connect(PrintWriter err) {
-        return DockerHost.connect(host, insecure, err);
+        return DockerHost.connect(host, tlsVerify, certPath, insecure, err);
     }
 }

@@ -1,0 +1,75 @@
+package lib;
+
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** --project / --env / --branch: which deploy.yml, and which of its environments this run targets. */
+public final class ProjectOptions {
+    @Option(names = "--project", paramLabel = "FILE",
+            description = "Project file (default: deploy.yml in the current directory, if there is one). Options on the command line win over it.")
+    public Path project;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME", description = "Environment from the project file (its Docker host and TLS settings).")
+    public String env;
+
+    @Option(names = "--branch", paramLabel = "BRANCH", description = "Pick the environment whose branch is BRANCH (e.g. --branch \"$CI_COMMIT_BRANCH\").")
+    public String branch;
+
+    private ProjectFile loaded;
+    private boolean tried;
+
+    public Optional<ProjectFile> file() {
+        if (!tried) {
+            tried = true;
+            Path p = project != null ? project : Path.of("deploy.yml");
+            if (project != null || Files.isRegularFile(p)) loaded = ProjectFile.load(p);
+            if (loaded == null && (env != null || branch != null)) {
+                throw DeployError.config("--env/--branch need a project file: create deploy.yml or pass --project FILE");
+            }
+        }
+        return Optional.ofNullable(loaded);
+    }
+
+    public Optional<ProjectFile.Environment> environment() {
+        return file().map(f -> f.environment(env, branch));
+    }
+
+    /** The environment's Docker host, unless --host or DOCKER_HOST says otherwise. */
+    public void applyTo(HostOptions target, boolean hostGivenOnCommandLine) {
+        file().ifPresent(f -> {
+            if (target.app == null) target.app = f.app();
+        });
+        environment().ifPresent(e -> {
+            if (hostGivenOnCommandLine || System.getenv("DOCKER_HOST") != null || e.host() == null) return;
+            target.host = e.host();
+            target.tlsVerify = e.tlsVerify();
+            target.certPath = e.certPath();
+        });
+    }
+
+    public Notifier notifier(PrintWriter err) {
+        Map<String, String> urls = new LinkedHashMap<>();
+        file().ifPresent(f -> f.notifications().forEach((kind, secret) -> {
+            try {
+                urls.put(kind, secret.resolve(f.file() + ": notify." + kind));
+            } catch (DeployError e) {
+                err.println(Cli.ansi().string("@|yellow warning:|@ ") + e.getMessage() + "; not notifying " + kind);
+            }
+        }));
+        return new Notifier(urls, err);
+    }
+
+    public Hooks hooks(PrintWriter out) {
+        return file().map(f -> new Hooks(f.hooks(), f.file().getParent(), out)).orElse(Hooks.none(out));
+    }
+
+    public String environmentName() {
+        return environment().map(ProjectFile.Environment::name).orElse(null);
+    }
+}
