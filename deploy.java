@@ -211,7 +211,8 @@ public class deploy implements Callable<Integer> {
                 Map<String, String> hookEnv = hookEnv(app, environment, rel, next, previous, docker);
                 notifier.send(new Notifier.Event("start", app, environment, next.id(), rel, previous, DeployLock.whoAmI(), 0, null));
 
-                ColourStack stack = new ColourStack(docker.client(), compose, next.project(app), ReleaseInfo.labels(app, next, rel), out);
+                Map<String, String> ourLabels = ReleaseInfo.labels(app, next, rel);
+                ColourStack stack = new ColourStack(docker.client(), compose, next.project(app), ourLabels, out);
                 HealthGate gate = new HealthGate(docker.client(), gateTimeout, cancel, out);
                 ManagedFront mf = managed ? new ManagedFront(docker.client(), app, front, out) : null;
                 java.util.Set<String> oldWorkers = java.util.Set.of();
@@ -224,6 +225,13 @@ public class deploy implements Callable<Integer> {
                     }
                     Cli.step(out, "pull images");
                     new ImagePuller(docker.client(), out, System.console() != null).pull(images(compose), pullPolicy, cancel);
+                    String built = ReleaseInfo.fromImages(docker.client(), compose, rel);
+                    if (!built.equals(rel)) {
+                        out.println("  " + rel + " is commit " + built + " (org.opencontainers.image.revision); recording it as release " + built);
+                        rel = built;
+                        ourLabels.put(lib.Labels.RELEASE, rel); // read by the stack when it creates the containers
+                        hookEnv.put("DEPLOY_RELEASE", rel);
+                    }
                     ColourState leftover = state.of(next);
                     if (!leftover.empty()) {
                         Cli.step(out, "remove " + next + "'s leftover containers (" + leftover.condition() + ")");

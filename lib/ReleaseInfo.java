@@ -27,6 +27,25 @@ public final class ReleaseInfo {
                 .findFirst().orElse("latest");
     }
 
+    /**
+     * A channel tag such as latest says nothing about what runs, and two deploys of latest would look alike to
+     * rollback.java. When the release is not a commit hash, use the commit the image was built from
+     * (org.opencontainers.image.revision, which build.jsh sets), shortened to 10 characters as the tags are.
+     */
+    public static String fromImages(com.github.dockerjava.api.DockerClient docker, ComposeProject compose, String release) {
+        if (release.matches("[0-9a-f]{7,40}(-dirty)?")) return release;
+        for (ComposeProject.Service s : compose.startOrder()) {
+            try {
+                var labels = docker.inspectImageCmd(s.image()).exec().getConfig().getLabels();
+                String revision = labels == null ? null : labels.get("org.opencontainers.image.revision");
+                if (revision != null && revision.matches("[0-9a-f]{10,40}")) return revision.substring(0, 10);
+            } catch (com.github.dockerjava.api.exception.NotFoundException notPulled) {
+                // not on the host: nothing to learn from it
+            }
+        }
+        return release;
+    }
+
     public static Map<String, String> labels(String app, Colour colour, String release) {
         Map<String, String> l = new LinkedHashMap<>();
         l.put(Labels.APP, app);

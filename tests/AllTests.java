@@ -4,7 +4,7 @@
 //DEPS org.junit.platform:junit-platform-launcher:1.11.3
 //SOURCES ../deploy.java ../rollback.java ../compose/ExampleImages.java ../lib/EngineCheck.java
 //SOURCES TestHost.java TestApp.java FrontNginx.java TestRegistry.java
-//SOURCES UnitTest.java ComposeLoaderTest.java DeployTest.java FailureTest.java HostStatesTest.java LockTest.java DockerHostTest.java ReleaseTest.java FrontTest.java ProjectTest.java
+//SOURCES UnitTest.java ComposeLoaderTest.java DeployTest.java FailureTest.java HostStatesTest.java LockTest.java DockerHostTest.java ReleaseTest.java FrontTest.java ProjectTest.java ProjectFileTest.java
 
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.Launcher;
@@ -26,7 +26,7 @@ import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.r
  * "N passed, N failed". Arguments narrow it: a class name (DeployTest) or Class#method.
  */
 public class AllTests {
-    static final List<Class<?>> CLASSES = List.of(UnitTest.class, ComposeLoaderTest.class, DockerHostTest.class,
+    static final List<Class<?>> CLASSES = List.of(UnitTest.class, ComposeLoaderTest.class, ProjectFileTest.class, DockerHostTest.class,
             DeployTest.class, FailureTest.class, HostStatesTest.class, LockTest.class, ReleaseTest.class, FrontTest.class, ProjectTest.class);
 
     public static void main(String... args) throws Exception {
