@@ -2,7 +2,7 @@
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES ExampleImages.java ../lib/Cli.java ../lib/DeployError.java ../lib/DockerHost.java ../lib/ExitCode.java
-//SOURCES ../lib/EngineCheck.java
+//SOURCES ../lib/EngineCheck.java ../lib/Cancellation.java
 
 import lib.Cli;
 import lib.DockerHost;
