@@ -59,10 +59,6 @@ public final class ColourStack {
         return List.copyOf(createdContainers);
     }
 
-    public String containerId(String service) {
-        return containerIdByService.get(service);
-    }
-
     /** Creates and starts every service in dependency order; waits for service_healthy dependencies. */
     public void up(HealthGate gate, Cancellation cancel) {
         ensureNetworksAndVolumes();

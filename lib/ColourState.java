@@ -41,9 +41,6 @@ public record ColourState(Colour colour, List<ContainerInfo> containers) {
                 });
     }
 
-    public String images() {
-        return containers.stream().map(ContainerInfo::image).distinct().collect(Collectors.joining(", "));
-    }
 
     /** When this colour went live: our deployed-at label, else the earliest container start. */
     public Instant since() {

@@ -12,10 +12,6 @@ public record ContainerInfo(String id, String name, String service, String image
         return "running".equals(state);
     }
 
-    public String shortId() {
-        return id.length() > 12 ? id.substring(0, 12) : id;
-    }
-
     /** Who made it: this toolkit, docker-compose (v1/v2, e.g. the shell scripts), or a person with docker run. */
     public String origin() {
         if (labels.containsKey(Labels.APP)) return "bgdeploy";

@@ -25,10 +25,6 @@ public final class Git {
         }
     }
 
-    public static boolean dirty(Path dir) {
-        return !run(dir, "git", "status", "--porcelain").isEmpty();
-    }
-
     static String run(Path dir, String... argv) {
         try {
             ProcessResult r = new ProcessExecutor().command(argv).directory(dir.toFile()).readOutput(true)
