@@ -59,6 +59,28 @@ class FrontTest {
     }
 
     @Test
+    void rollbackSwitchesTheManagedFrontBackWithoutAFailedRequest() throws Exception {
+        try (TestApp app = new TestApp("frontroll")) {
+            int port = TestHost.freePort();
+            assertEquals(0, app.deploy("v1", managed(app, port)).code());
+            assertEquals(0, app.deploy("v2", managed(app, port)).code());
+            try (var load = new TestApp.Load(port, "/version.txt", 5_000, 60_000)) {
+                var r = ReleaseTest.rollback(app, managed(app, port));
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.out().contains("fast path") && r.out().contains("switch the front to blue"), r.out());
+                long switched = System.nanoTime();
+                assertEquals("v1", get(port, "/version.txt"));
+                Thread.sleep(300);
+                load.close();
+                assertEquals(List.of(), load.failures());
+                assertTrue(load.answersSince(switched).stream().allMatch("v1"::equals), load.answersSince(switched).toString());
+            }
+            var status = TestApp.run("status", "--app", app.name);
+            assertTrue(status.out().contains("sends traffic to " + app.name + "-blue-web-1:80"), status.out());
+        }
+    }
+
+    @Test
     void drainWaitsForASlowRequestOnTheOldColourBeforeStoppingIt() throws Exception {
         try (TestApp app = new TestApp("drain")) {
             int port = TestHost.freePort();
