@@ -51,6 +51,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
@@ -89,7 +90,7 @@ import java.util.concurrent.Callable;
                 "  deploy.java status --app shop",
                 "  deploy.java history --app shop",
                 "  DOCKER_HOST=tcp://web1:2376 DOCKER_TLS_VERIFY=1 deploy.java --app shop",
-                "  deploy.java --branch \"$CI_COMMIT_BRANCH\"    # deploy.yml: app, files, environments",
+                "  deploy.java --branch \"$CI_COMMIT_BRANCH\"   # settings from deploy.yml",
                 "  deploy.java --env production --if-changed --pull always   # from cron",
                 "",
                 "Options:"},
@@ -140,7 +141,7 @@ public class deploy implements Callable<Integer> {
     String waitLock;
 
     @Option(names = "--release", paramLabel = "ID",
-            description = "Release name recorded on the containers and offered as $${DEPLOY_RELEASE} (default: the image tag, else the git commit hash).")
+            description = "Release name recorded on the containers and offered as $${DEPLOY_RELEASE} (default: the commit hash of the git repository holding the Compose file, else the image tag).")
     String release;
 
     @Option(names = "--image", paramLabel = "REGISTRY/REPO",
@@ -169,12 +170,31 @@ public class deploy implements Callable<Integer> {
         System.exit(Cli.commandLine(new deploy()).execute(args));
     }
 
+    // One deploy's state, filled in as call() goes; a deploy object runs once.
+    private PrintWriter out;
+    private PrintWriter err;
+    private DockerHost docker;
+    private String app;
+    private HostState state;
+    private Colour next;
+    private Optional<Colour> live;
+    private String rel;
+    private String previous;
+    private long started;
+    private Notifier notifier;
+    private Hooks hooks;
+    private String environment;
+    private Map<String, String> hookEnv;
+    private Map<String, String> ourLabels;
+    private ColourStack stack;
+    private ManagedFront managedFront;
+
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
         applyProjectFile();
-        String app = target.app();
+        app = target.app();
         boolean recreate = strategy();
         Duration gateTimeout = duration("--health-timeout", healthTimeout);
         Duration lockWait = duration("--wait-lock", waitLock);
@@ -182,61 +202,45 @@ public class deploy implements Callable<Integer> {
         String pattern = ComposeFiles.pattern(file, Path.of(""));
         String releaseVar = ReleaseInfo.releaseVariable(release, ComposeFiles.fileFor(pattern, Colour.BLUE));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, ports(), releaseVar, System.getenv());
-
         boolean managed = front.managed();
+
         Cancellation cancel = dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(120));
-        try (DockerHost docker = target.connect(err)) {
+        try (DockerHost host = target.connect(err)) {
+            docker = host;
             if (dryRun) {
-                HostState state = ColourDetector.detect(docker.client(), app);
-                StatusView.plan(out, state, composed.get(state.target()), recreate);
+                HostState now = ColourDetector.detect(docker.client(), app);
+                StatusView.plan(out, now, composed.get(now.target()), recreate);
                 cancel.done();
                 return ExitCode.OK;
             }
             try (DeployLock lock = DeployLock.acquire(docker.client(), app, "deploy to " + docker.describe(), lockWait, out, cancel)) {
-                long started = System.currentTimeMillis();
-                HostState state = ColourDetector.detect(docker.client(), app);
-                Colour next = state.target();
-                Optional<Colour> live = state.live();
+                started = System.currentTimeMillis();
+                state = ColourDetector.detect(docker.client(), app);
+                next = state.target();
+                live = state.live();
                 ComposeProject compose = composed.get(next);
-                String rel = ReleaseInfo.releaseLabel(release, compose, releaseVar);
-                String previous = live.map(c -> state.of(c).release()).orElse(null);
-                if (ifChanged && upToDate(docker, state, live, out)) {
+                rel = ReleaseInfo.releaseLabel(release, compose, releaseVar);
+                previous = live.map(c -> state.of(c).release()).orElse(null);
+                if (ifChanged && upToDate()) {
                     cancel.done();
                     return ExitCode.OK;
                 }
-                Cli.step(out, "deploy " + app + " release " + rel + " to " + next + " on " + docker.describe() + "; " + state.describe());
-                Notifier notifier = project.notifier(err);
-                Hooks hooks = project.hooks(out);
-                String environment = project.environmentName();
-                Map<String, String> hookEnv = hookEnv(app, environment, rel, next, previous, docker);
-                notifier.send(new Notifier.Event("start", app, environment, next.id(), rel, previous, DeployLock.whoAmI(), 0, null));
-
-                Map<String, String> ourLabels = ReleaseInfo.labels(app, next, rel);
-                ColourStack stack = new ColourStack(docker.client(), compose, next.project(app), ourLabels, out);
+                announce();
+                stack = new ColourStack(docker.client(), compose, next.project(app), ourLabels, out);
                 HealthGate gate = new HealthGate(docker.client(), gateTimeout, cancel, out);
-                ManagedFront mf = managed ? new ManagedFront(docker.client(), app, front, out) : null;
-                java.util.Set<String> oldWorkers = java.util.Set.of();
+                Set<String> oldWorkers = Set.of();
                 try {
                     String hookFailure = hooks.run("pre-deploy", hookEnv);
                     if (hookFailure != null) throw DeployError.failed(hookFailure);
                     if (managed) {
                         Cli.step(out, "check the managed front");
-                        mf.ensure(live.map(c -> mf.targetOf(state.of(c))).orElse(null));
+                        managedFront = new ManagedFront(docker.client(), app, front, out);
+                        managedFront.ensure(live.map(c -> managedFront.targetOf(state.of(c))).orElse(null));
                     }
                     Cli.step(out, "pull images");
                     new ImagePuller(docker.client(), out, System.console() != null).pull(images(compose), pullPolicy, cancel);
-                    String built = ReleaseInfo.fromImages(docker.client(), compose, rel);
-                    if (!built.equals(rel)) {
-                        out.println("  " + rel + " is commit " + built + " (org.opencontainers.image.revision); recording it as release " + built);
-                        rel = built;
-                        ourLabels.put(lib.Labels.RELEASE, rel); // read by the stack when it creates the containers
-                        hookEnv.put("DEPLOY_RELEASE", rel);
-                    }
-                    ColourState leftover = state.of(next);
-                    if (!leftover.empty()) {
-                        Cli.step(out, "remove " + next + "'s leftover containers (" + leftover.condition() + ")");
-                        ColourStack.retire(docker.client(), leftover, next.project(app), true, out);
-                    }
+                    recordBuiltCommit(compose);
+                    removeLeftovers();
                     if (recreate && live.isPresent()) {
                         Cli.step(out, "stop " + live.get() + " first (--strategy recreate: the site is down until " + next + " is healthy)");
                         ColourStack.stopAll(docker.client(), state.of(live.get()), out);
@@ -245,44 +249,85 @@ public class deploy implements Callable<Integer> {
                     stack.up(gate, cancel);
                     Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
                     gate.await(stack.containerIds(), Probes.fromCompose(probeSettings(), compose, docker, out));
-                    if (managed) {
-                        ColourState fresh = ColourDetector.detect(docker.client(), app).of(next);
-                        mf.connect(mf.containerOf(fresh).orElseThrow());
-                        Cli.step(out, "switch the front to " + next);
-                        oldWorkers = mf.switchTo(mf.targetOf(fresh));
-                    }
+                    if (managed) oldWorkers = switchFront();
                 } catch (DeployError failure) {
-                    reportFailure(err, docker, failure, stack);
-                    stack.removeCreated();
                     if (recreate && live.isPresent()) ColourStack.startAll(docker.client(), state.of(live.get()), out);
-                    String message = failedMessage(failure, next, live, state, !stack.containerIds().isEmpty());
-                    record(docker, app, recordAs, rel, next, previous, failure.exitCode() == ExitCode.INTERRUPTED ? "interrupted" : "failed",
-                            started, failure.getMessage(), err);
-                    notifier.send(new Notifier.Event("failure", app, environment, next.id(), rel, previous, DeployLock.whoAmI(),
-                            System.currentTimeMillis() - started, failure.getMessage()));
-                    notifier.flush();
-                    throw new DeployError(failure.exitCode(), message);
+                    throw rejected(failure);
                 }
                 if (managed) {
                     Cli.step(out, "drain " + live.map(Colour::id).orElse("the old front workers"));
-                    mf.drain(oldWorkers, Cancellation.none()); // past the switch: finish the job even on Ctrl-C
+                    managedFront.drain(oldWorkers, Cancellation.none()); // past the switch: finish the job even on Ctrl-C
                 }
                 if (live.isPresent()) {
                     Cli.step(out, (removeOld ? "retire " : "stop ") + live.get() + " gracefully" + (removeOld ? "" : " (kept stopped for rollback.java)"));
                     ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), removeOld, out);
                 }
-                record(docker, app, recordAs, rel, next, previous, "ok", started, null, err);
-                out.println(Cli.ansi().string("@|bold,green deployed|@ ") + app + " release " + rel + ": " + next + " is live");
-                boolean isRollback = recordAs.equals("rollback");
-                notifier.send(new Notifier.Event(isRollback ? "rollback" : "success", app, environment, next.id(), rel, previous,
-                        DeployLock.whoAmI(), System.currentTimeMillis() - started, null));
-                String postFailure = hooks.run(isRollback ? "post-rollback" : "post-deploy", hookEnv);
-                if (postFailure != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + postFailure + " (the deploy itself succeeded)");
-                notifier.flush();
+                finish();
                 cancel.done();
                 return ExitCode.OK;
             }
         }
+    }
+
+    /** The step header, the start notification, and what hooks and labels will carry. */
+    private void announce() {
+        Cli.step(out, "deploy " + app + " release " + rel + " to " + next + " on " + docker.describe() + "; " + state.describe());
+        notifier = project.notifier(err);
+        hooks = project.hooks(out);
+        environment = project.environmentName();
+        hookEnv = hookEnv(app, environment, rel, next, previous, docker);
+        ourLabels = ReleaseInfo.labels(app, next, rel);
+        notifier.send(new Notifier.Event("start", app, environment, next.id(), rel, previous, DeployLock.whoAmI(), 0, null));
+    }
+
+    /** After the pull, a channel tag such as latest is recorded as the commit its image was built from. */
+    private void recordBuiltCommit(ComposeProject compose) {
+        String built = ReleaseInfo.fromImages(docker.client(), compose, rel);
+        if (built.equals(rel)) return;
+        out.println("  " + rel + " is commit " + built + " (org.opencontainers.image.revision); recording it as release " + built);
+        rel = built;
+        ourLabels.put(lib.Labels.RELEASE, rel); // read by the stack when it creates the containers
+        hookEnv.put("DEPLOY_RELEASE", rel);
+    }
+
+    private void removeLeftovers() {
+        ColourState leftover = state.of(next);
+        if (leftover.empty()) return;
+        Cli.step(out, "remove " + next + "'s leftover containers (" + leftover.condition() + ")");
+        ColourStack.retire(docker.client(), leftover, next.project(app), true, out);
+    }
+
+    /** The managed front's atomic switch; returns the nginx workers to drain. */
+    private Set<String> switchFront() {
+        ColourState fresh = ColourDetector.detect(docker.client(), app).of(next);
+        managedFront.connect(managedFront.containerOf(fresh).orElseThrow());
+        Cli.step(out, "switch the front to " + next);
+        return managedFront.switchTo(managedFront.targetOf(fresh));
+    }
+
+    /** The new colour failed: say why, remove it, record and notify; the old colour was never touched. */
+    private DeployError rejected(DeployError failure) {
+        reportFailure(err, docker, failure, stack);
+        boolean createdAny = !stack.containerIds().isEmpty();
+        stack.removeCreated();
+        record(docker, app, recordAs, rel, next, previous, failure.exitCode() == ExitCode.INTERRUPTED ? "interrupted" : "failed",
+                started, failure.getMessage(), err);
+        notifier.send(new Notifier.Event("failure", app, environment, next.id(), rel, previous, DeployLock.whoAmI(),
+                System.currentTimeMillis() - started, failure.getMessage()));
+        notifier.flush();
+        return new DeployError(failure.exitCode(), failedMessage(failure, next, live, state, createdAny));
+    }
+
+    /** Success: history, the line CI logs show, the notification and the post hook. */
+    private void finish() {
+        record(docker, app, recordAs, rel, next, previous, "ok", started, null, err);
+        out.println(Cli.ansi().string("@|bold,green deployed|@ ") + app + " release " + rel + ": " + next + " is live");
+        boolean isRollback = recordAs.equals("rollback");
+        notifier.send(new Notifier.Event(isRollback ? "rollback" : "success", app, environment, next.id(), rel, previous,
+                DeployLock.whoAmI(), System.currentTimeMillis() - started, null));
+        String postFailure = hooks.run(isRollback ? "post-rollback" : "post-deploy", hookEnv);
+        if (postFailure != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + postFailure + " (the deploy itself succeeded)");
+        notifier.flush();
     }
 
     /** History is for people; failing to write it must not turn a good deploy into a failed one. */
@@ -332,7 +377,7 @@ public class deploy implements Callable<Integer> {
     }
 
     /** --if-changed: the registry's digest of the tag against the image the live colour runs. */
-    private boolean upToDate(DockerHost docker, HostState state, Optional<Colour> live, PrintWriter out) {
+    private boolean upToDate() {
         if (image == null) throw DeployError.config("--if-changed needs --image REGISTRY/REPO (or image: in deploy.yml) to ask the registry");
         String tag = release != null ? release : "latest";
         RegistryClient.ImageRef ref = RegistryClient.ImageRef.parse(image);
@@ -404,8 +449,9 @@ public class deploy implements Callable<Integer> {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Show which colour is live, its release, since when and by whom, and whether it is healthy.",
-                    "Exits 0 when a colour serves and is healthy, 1 otherwise (usable from monitoring)."},
+            description = {"Show which colour is live, its release, since when, by whom, health.",
+                    "Also the lock and the managed front. Exits 0 when a colour serves and is healthy,",
+                    "1 otherwise (usable from monitoring)."},
             footer = ExitCode.HELP_FOOTER)
     static class Status implements Callable<Integer> {
         @Mixin HostOptions target;
@@ -424,8 +470,9 @@ public class deploy implements Callable<Integer> {
     }
 
     @Command(name = "history", mixinStandardHelpOptions = true,
-            description = {"Show every deploy and rollback of the app on this host: when, what release, which colour,",
-                    "the result, how long it took and who ran it. Kept on the Docker host, so every machine sees the same."},
+            description = {"Show every deploy and rollback of the app on this host.",
+                    "When, what release, which colour, the result, how long it took and who ran it.",
+                    "Kept on the Docker host, so every machine sees the same history."},
             footer = ExitCode.HELP_FOOTER)
     static class History implements Callable<Integer> {
         @Mixin HostOptions target;
@@ -441,8 +488,9 @@ public class deploy implements Callable<Integer> {
     }
 
     @Command(name = "unlock", mixinStandardHelpOptions = true,
-            description = {"Break the app's deploy lock, left behind by a deploy that died (kill -9, lost connection).",
-                    "Only do this when no deploy of the app is running: the lock is what keeps two from interleaving."},
+            description = {"Break the deploy lock left behind by a deploy that died.",
+                    "(kill -9, a lost connection.) Only do this when no deploy of the app is running:",
+                    "the lock is what keeps two deploys from interleaving."},
             footer = ExitCode.HELP_FOOTER)
     static class Unlock implements Callable<Integer> {
         @Mixin HostOptions target;

@@ -67,8 +67,9 @@ public class tag implements Runnable {
         return tag.matches("[0-9a-f]{7,40}(-dirty)?");
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = {"List releases and channels: registry tags with digest, build time and",
-            "revision, whether the Docker host has the image, and (with --app) which one is live."}, footer = ExitCode.HELP_FOOTER)
+    @Command(name = "list", mixinStandardHelpOptions = true, description = {"List releases and channels, and which one is live.",
+            "Shows every registry tag with its digest, build time and revision, whether the Docker host",
+            "has the image, and (with --app) which release the app's live colour runs."}, footer = ExitCode.HELP_FOOTER)
     static class ListTags implements Callable<Integer> {
         @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO", description = "e.g. 127.0.0.1:5000/shop-app")
         String image;
@@ -124,8 +125,9 @@ public class tag implements Runnable {
         }
     }
 
-    @Command(name = "point", mixinStandardHelpOptions = true, description = {"Point a channel tag (default: latest) at a release, in the registry,",
-            "without pulling or pushing any layer. A later deploy of the channel gets that release."}, footer = ExitCode.HELP_FOOTER)
+    @Command(name = "point", mixinStandardHelpOptions = true, description = {"Point a channel (default: latest) at a release.",
+            "Done in the registry, without pulling or pushing any layer; a later deploy of the channel",
+            "gets that release."}, footer = ExitCode.HELP_FOOTER)
     static class Point implements Callable<Integer> {
         @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO") String image;
 
@@ -149,9 +151,9 @@ public class tag implements Runnable {
         }
     }
 
-    @Command(name = "prune", mixinStandardHelpOptions = true, description = {"Delete old release tags, keeping the newest N and every release a",
-            "channel points at. Deletes manifests by digest (the registry must allow deletes);",
-            "run the registry's garbage collector afterwards to free the disk."}, footer = ExitCode.HELP_FOOTER)
+    @Command(name = "prune", mixinStandardHelpOptions = true, description = {"Delete old releases, keeping the newest N.",
+            "Every release a channel points at is kept too. Deletes manifests by digest (the registry",
+            "must allow deletes); run the registry's garbage collector afterwards to free the disk."}, footer = ExitCode.HELP_FOOTER)
     static class Prune implements Callable<Integer> {
         @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO") String image;
 
