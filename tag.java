@@ -98,8 +98,10 @@ public class tag implements Runnable {
             Set<String> local = new HashSet<>();
             String liveRelease = null;
             try (DockerHost docker = DockerHost.connect(host, insecure, spec.commandLine().getErr())) {
-                for (Image i : docker.client().listImagesCmd().withImageNameFilter(ref.registry() + "/" + ref.repository()).exec()) {
-                    if (i.getRepoTags() != null) for (String rt : i.getRepoTags()) local.add(rt.substring(rt.lastIndexOf(':') + 1));
+                String repo = ref.registry() + "/" + ref.repository() + ":";
+                for (Image i : docker.client().listImagesCmd().exec()) {
+                    if (i.getRepoTags() == null) continue;
+                    for (String rt : i.getRepoTags()) if (rt.startsWith(repo)) local.add(rt.substring(repo.length()));
                 }
                 if (app != null) {
                     HostState state = ColourDetector.detect(docker.client(), HostOptions.validApp(app));
@@ -120,7 +122,14 @@ public class tag implements Runnable {
                         i.revision() == null ? "-" : i.revision().substring(0, Math.min(10, i.revision().length())),
                         local.contains(i.tag()) ? "yes" : "no", String.join("; ", notes));
             }
-            if (infos.isEmpty()) out.println("(no tags in " + image + ")");
+            Set<String> inRegistry = new HashSet<>();
+            infos.forEach(i -> inRegistry.add(i.tag()));
+            for (String t : local) {
+                if (inRegistry.contains(t)) continue;
+                out.printf("%-14s %-19s %-21s %-12s %-8s %s%n", t, "-", "-", "-", "yes",
+                        "only on the host (not pushed)" + (t.equals(liveRelease) ? "; LIVE on " + app : ""));
+            }
+            if (infos.isEmpty() && local.isEmpty()) out.println("(no tags in " + image + ")");
             return ExitCode.OK;
         }
     }
@@ -152,13 +161,23 @@ public class tag implements Runnable {
     }
 
     @Command(name = "prune", mixinStandardHelpOptions = true, description = {"Delete old releases, keeping the newest N.",
-            "Every release a channel points at is kept too. Deletes manifests by digest (the registry",
+            "Every release a channel points at is kept too, and with --app the releases of the app's live",
+            "and stopped colours (what rollback.java returns to). Deletes manifests by digest (the registry",
             "must allow deletes); run the registry's garbage collector afterwards to free the disk."}, footer = ExitCode.HELP_FOOTER)
     static class Prune implements Callable<Integer> {
         @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO") String image;
 
         @Option(names = "--keep", required = true, paramLabel = "N", description = "How many of the newest releases to keep.")
         int keep;
+
+        @Option(names = {"-a", "--app"}, paramLabel = "NAME", description = "Also keep what this app's colours run (needs the Docker host).")
+        String app;
+
+        @Option(names = {"-H", "--host"}, paramLabel = "URL", description = "Docker host, as for deploy.java.")
+        String host;
+
+        @Option(names = "--insecure", description = "As for deploy.java.")
+        boolean insecure;
 
         @Option(names = "--dry-run", description = "Say what would be deleted, delete nothing.") boolean dryRun;
 
@@ -173,15 +192,22 @@ public class tag implements Runnable {
             RegistryClient registry = new RegistryClient(ImageRef.parse(image));
             List<TagInfo> infos = new ArrayList<>();
             for (String t : registry.tags()) registry.info(t).ifPresent(infos::add);
+            Set<String> onHost = new HashSet<>();
+            if (app != null) {
+                try (DockerHost docker = DockerHost.connect(host, insecure, spec.commandLine().getErr())) {
+                    HostState state = ColourDetector.detect(docker.client(), HostOptions.validApp(app));
+                    for (Colour c : Colour.values()) if (!state.of(c).empty()) onHost.add(state.of(c).release());
+                }
+            }
             Set<String> protectedDigests = new HashSet<>();
-            infos.stream().filter(i -> !isRelease(i.tag())).forEach(i -> protectedDigests.add(i.digest()));
+            infos.stream().filter(i -> !isRelease(i.tag()) || onHost.contains(i.tag())).forEach(i -> protectedDigests.add(i.digest()));
             List<TagInfo> releases = infos.stream().filter(i -> isRelease(i.tag()))
                     .sorted(Comparator.comparing(TagInfo::created, Comparator.nullsLast(Comparator.reverseOrder()))).toList();
             releases.stream().limit(keep).forEach(i -> protectedDigests.add(i.digest()));
             int deleted = 0;
             for (TagInfo i : releases.subList(Math.min(keep, releases.size()), releases.size())) {
                 if (protectedDigests.contains(i.digest())) {
-                    out.println("keep   " + i.tag() + " (a channel or a newer release shares its image)");
+                    out.println("keep   " + i.tag() + " (a channel, a colour of the app, or a newer release uses its image)");
                     continue;
                 }
                 out.println((dryRun ? "would delete " : "delete ") + i.tag() + " (" + (i.created() == null ? "?" : i.created()) + ")");
