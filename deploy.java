@@ -4,7 +4,7 @@
 //SOURCES lib/Cancellation.java lib/Cli.java lib/Colour.java lib/ColourDetector.java lib/ColourStack.java
 //SOURCES lib/ColourState.java lib/ComposeFiles.java lib/ComposeLoader.java lib/ComposeProject.java
 //SOURCES lib/ContainerInfo.java lib/ContainerLogs.java lib/DeployError.java lib/Digest.java lib/FrontOptions.java lib/ManagedFront.java lib/DeployLock.java lib/DockerHost.java
-//SOURCES lib/Durations.java lib/ExitCode.java lib/Git.java lib/HealthGate.java lib/Hooks.java lib/HostOptions.java lib/HostState.java
+//SOURCES lib/Durations.java lib/ExitCode.java lib/Git.java lib/HealthGate.java lib/HealthOptions.java lib/Hooks.java lib/HostOptions.java lib/HostState.java
 //SOURCES lib/ImagePuller.java lib/Interpolator.java lib/Labels.java lib/MarkerImage.java lib/Probes.java lib/ReleaseInfo.java
 //SOURCES lib/Notifier.java lib/ProjectFile.java lib/ProjectOptions.java lib/RegistryAuth.java lib/RegistryClient.java
 //SOURCES lib/ReleaseHistory.java lib/ShellWords.java lib/StatusView.java lib/Tar.java
@@ -25,6 +25,7 @@ import lib.Durations;
 import lib.ExitCode;
 import lib.FrontOptions;
 import lib.HealthGate;
+import lib.HealthOptions;
 import lib.Hooks;
 import lib.HostOptions;
 import lib.HostState;
@@ -98,6 +99,8 @@ import java.util.concurrent.Callable;
 public class deploy implements Callable<Integer> {
     @Mixin HostOptions target;
 
+    @Mixin HealthOptions health;
+
     @Mixin FrontOptions front;
 
     @Mixin ProjectOptions project;
@@ -116,25 +119,6 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "missing",
             description = "always | missing | never: when to pull the target colour's images (default: ${DEFAULT-VALUE}). Use always for mutable tags such as latest.")
     String pull;
-
-    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "120s",
-            description = "How long the new colour may take to become healthy (default: ${DEFAULT-VALUE}).")
-    String healthTimeout;
-
-    @Option(names = "--probe", paramLabel = "PATH", defaultValue = "/",
-            description = "HTTP path probed on the new colour's published port; it must answer 2xx (default: ${DEFAULT-VALUE}).")
-    String probePath;
-
-    @Option(names = "--no-probe", description = "Skip the HTTP probe; gate on container state and HEALTHCHECKs only.")
-    boolean noProbe;
-
-    @Option(names = "--probe-service", paramLabel = "SERVICE",
-            description = "Service whose published port is probed (default: the first service that publishes a port).")
-    String probeService;
-
-    @Option(names = "--probe-successes", paramLabel = "N", defaultValue = "3",
-            description = "Consecutive 2xx answers needed (default: ${DEFAULT-VALUE}).")
-    int probeSuccesses;
 
     @Option(names = "--wait-lock", paramLabel = "DURATION", defaultValue = "0s",
             description = "Wait this long for another deploy of the same app to finish (default: fail at once).")
@@ -196,7 +180,7 @@ public class deploy implements Callable<Integer> {
         applyProjectFile();
         app = target.app();
         boolean recreate = strategy();
-        Duration gateTimeout = duration("--health-timeout", healthTimeout);
+        Duration gateTimeout = health.gateTimeout();
         Duration lockWait = duration("--wait-lock", waitLock);
         ImagePuller.Policy pullPolicy = ImagePuller.Policy.parse(pull);
         String pattern = ComposeFiles.pattern(file, Path.of(""));
@@ -248,7 +232,7 @@ public class deploy implements Callable<Integer> {
                     Cli.step(out, "start " + next);
                     stack.up(gate, cancel);
                     Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
-                    gate.await(stack.containerIds(), Probes.fromCompose(probeSettings(), compose, docker, out));
+                    gate.await(stack.containerIds(), Probes.fromCompose(health.probe(), compose, docker, out));
                     if (managed) oldWorkers = switchFront();
                 } catch (DeployError failure) {
                     if (recreate && live.isPresent()) ColourStack.startAll(docker.client(), state.of(live.get()), out);
@@ -299,10 +283,8 @@ public class deploy implements Callable<Integer> {
 
     /** The managed front's atomic switch; returns the nginx workers to drain. */
     private Set<String> switchFront() {
-        ColourState fresh = ColourDetector.detect(docker.client(), app).of(next);
-        managedFront.connect(managedFront.containerOf(fresh).orElseThrow());
         Cli.step(out, "switch the front to " + next);
-        return managedFront.switchTo(managedFront.targetOf(fresh));
+        return managedFront.switchTo(ColourDetector.detect(docker.client(), app).of(next));
     }
 
     /** The new colour failed: say why, remove it, record and notify; the old colour was never touched. */
@@ -404,23 +386,8 @@ public class deploy implements Callable<Integer> {
         if (!parsed.hasMatchedOption("--file") && f.compose() != null) file = dir.resolve(f.compose()).toString();
         if (!parsed.hasMatchedOption("--image") && f.image() != null) image = f.image();
         if (!parsed.hasMatchedOption("--release") && f.release() != null) release = f.release();
-        Map<String, String> h = f.health();
-        if (!parsed.hasMatchedOption("--probe") && h.containsKey("probe")) probePath = h.get("probe");
-        if (!parsed.hasMatchedOption("--health-timeout") && h.containsKey("timeout")) healthTimeout = h.get("timeout");
-        if (!parsed.hasMatchedOption("--probe-service") && h.containsKey("service")) probeService = h.get("service");
-        if (!parsed.hasMatchedOption("--probe-successes") && h.containsKey("successes")) probeSuccesses = Integer.parseInt(h.get("successes"));
-        Map<String, String> fr = f.front();
-        if (!parsed.hasMatchedOption("--front") && fr.containsKey("kind")) front.kind = fr.get("kind");
-        if (!parsed.hasMatchedOption("--front-port") && fr.containsKey("port")) front.port = Integer.parseInt(fr.get("port"));
-        if (!parsed.hasMatchedOption("--front-bind") && fr.containsKey("bind")) front.bind = fr.get("bind");
-        if (!parsed.hasMatchedOption("--front-image") && fr.containsKey("image")) front.image = fr.get("image");
-        if (!parsed.hasMatchedOption("--front-service") && fr.containsKey("service")) front.service = fr.get("service");
-        if (!parsed.hasMatchedOption("--front-target-port") && fr.containsKey("target_port")) front.targetPort = Integer.parseInt(fr.get("target_port"));
-        if (!parsed.hasMatchedOption("--drain-timeout") && fr.containsKey("drain_timeout")) front.drainTimeout = fr.get("drain_timeout");
-    }
-
-    Probes.Settings probeSettings() {
-        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses);
+        health.defaultsFrom(f.health(), parsed);
+        front.defaultsFrom(f.front(), parsed);
     }
 
     private boolean strategy() {

@@ -16,6 +16,7 @@ import lib.Durations;
 import lib.ExitCode;
 import lib.FrontOptions;
 import lib.HealthGate;
+import lib.HealthOptions;
 import lib.HostOptions;
 import lib.HostState;
 import lib.ManagedFront;
@@ -63,6 +64,8 @@ import java.util.concurrent.Callable;
 public class rollback implements Callable<Integer> {
     @Mixin HostOptions target;
 
+    @Mixin HealthOptions health;
+
     @Mixin FrontOptions front;
 
     @Mixin ProjectOptions project;
@@ -72,21 +75,6 @@ public class rollback implements Callable<Integer> {
 
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Compose file for the slow path, as for deploy.java.")
     String file;
-
-    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "120s", description = "As for deploy.java (default: ${DEFAULT-VALUE}).")
-    String healthTimeout;
-
-    @Option(names = "--probe", paramLabel = "PATH", defaultValue = "/", description = "As for deploy.java (default: ${DEFAULT-VALUE}).")
-    String probePath;
-
-    @Option(names = "--no-probe", description = "As for deploy.java.")
-    boolean noProbe;
-
-    @Option(names = "--probe-service", paramLabel = "SERVICE", description = "As for deploy.java.")
-    String probeService;
-
-    @Option(names = "--probe-successes", paramLabel = "N", defaultValue = "3", description = "As for deploy.java (default: ${DEFAULT-VALUE}).")
-    int probeSuccesses;
 
     @Option(names = "--wait-lock", paramLabel = "DURATION", defaultValue = "0s", description = "As for deploy.java.")
     String waitLock;
@@ -110,15 +98,15 @@ public class rollback implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        project.applyTo(target, spec.commandLine().getParseResult().hasMatchedOption("--host"));
+        var parsed = spec.commandLine().getParseResult();
+        project.applyTo(target, parsed.hasMatchedOption("--host"));
         project.file().ifPresent(f -> {
             if (file == null && f.compose() != null) file = f.file().getParent().resolve(f.compose()).toString();
-            if (!spec.commandLine().getParseResult().hasMatchedOption("--probe") && f.health().containsKey("probe")) probePath = f.health().get("probe");
-            if (!spec.commandLine().getParseResult().hasMatchedOption("--front") && f.front().containsKey("kind")) front.kind = f.front().get("kind");
-            if (!spec.commandLine().getParseResult().hasMatchedOption("--front-port") && f.front().containsKey("port")) front.port = Integer.parseInt(f.front().get("port"));
+            health.defaultsFrom(f.health(), parsed);
+            front.defaultsFrom(f.front(), parsed);
         });
         String app = target.app();
-        Duration gateTimeout = Duration.ofNanos(Durations.parseNanos(healthTimeout, "--health-timeout"));
+        Duration gateTimeout = health.gateTimeout();
         Duration lockWait = Duration.ofNanos(Durations.parseNanos(waitLock, "--wait-lock"));
         Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(120));
         try (DockerHost docker = target.connect(err)) {
@@ -149,11 +137,10 @@ public class rollback implements Callable<Integer> {
                         ColourStack.startAll(docker.client(), standbyState, out);
                         Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
                         gate.await(standbyState.containers().stream().map(c -> c.id()).toList(),
-                                Probes.fromContainers(probeSettings(), standbyState, docker.client(), docker, out));
+                                Probes.fromContainers(health.probe(), standbyState, docker.client(), docker, out));
                         if (mf != null) {
-                            mf.connect(mf.containerOf(standbyState).orElseThrow());
                             Cli.step(out, "switch the front to " + back);
-                            oldWorkers = mf.switchTo(mf.targetOf(standbyState));
+                            oldWorkers = mf.switchTo(standbyState);
                         }
                     } catch (DeployError failure) {
                         ColourStack.stopAll(docker.client(), standbyState, out);
@@ -193,16 +180,11 @@ public class rollback implements Callable<Integer> {
         }
         Cli.step(out, "rollback " + app + " to release " + wanted + ": no stopped colour holds it, deploying it (slow path)");
         List<String> args = new ArrayList<>(List.of("--app", app, "-f", file, "--release", wanted, "--record-as", "rollback",
-                "--health-timeout", healthTimeout, "--probe", probePath, "--probe-successes", String.valueOf(probeSuccesses),
                 "--wait-lock", waitLock, "--pull", pull, "--blue-port", String.valueOf(bluePort), "--green-port", String.valueOf(greenPort)));
-        if (noProbe) args.add("--no-probe");
-        if (probeService != null) args.addAll(List.of("--probe-service", probeService));
+        args.addAll(health.asArgs());
+        args.addAll(front.asArgs());
         if (spec.commandLine().getParseResult().hasMatchedOption("--host")) args.addAll(List.of("--host", target.host));
         if (target.insecure) args.add("--insecure");
-        args.addAll(List.of("--front", front.kind, "--front-port", String.valueOf(front.port), "--front-bind", front.bind,
-                "--front-image", front.image, "--drain-timeout", front.drainTimeout));
-        if (front.service != null) args.addAll(List.of("--front-service", front.service));
-        if (front.targetPort != null) args.addAll(List.of("--front-target-port", String.valueOf(front.targetPort)));
         if (project.project != null) args.addAll(List.of("--project", project.project.toString()));
         if (project.env != null) args.addAll(List.of("--env", project.env));
         if (project.branch != null) args.addAll(List.of("--branch", project.branch));
@@ -236,9 +218,5 @@ public class rollback implements Callable<Integer> {
         if (a == null || b == null) return false;
         if (a.equals(b)) return true;
         return Math.min(a.length(), b.length()) >= 7 && (a.startsWith(b) || b.startsWith(a));
-    }
-
-    private Probes.Settings probeSettings() {
-        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses);
     }
 }

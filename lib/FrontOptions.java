@@ -2,7 +2,12 @@ package lib;
 
 import picocli.CommandLine.Option;
 
+import picocli.CommandLine.ParseResult;
+
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /** How traffic reaches the colours: the shell setup's passive host nginx, or a front this toolkit manages. */
 public final class FrontOptions {
@@ -46,5 +51,25 @@ public final class FrontOptions {
 
     public Duration drain() {
         return Duration.ofNanos(Durations.parseNanos(drainTimeout, "--drain-timeout"));
+    }
+
+    /** deploy.yml's front: section, for what the command line did not set. */
+    public void defaultsFrom(Map<String, String> front, ParseResult parsed) {
+        if (!parsed.hasMatchedOption("--front") && front.containsKey("kind")) kind = front.get("kind");
+        if (!parsed.hasMatchedOption("--front-port") && front.containsKey("port")) port = Integer.parseInt(front.get("port"));
+        if (!parsed.hasMatchedOption("--front-bind") && front.containsKey("bind")) bind = front.get("bind");
+        if (!parsed.hasMatchedOption("--front-image") && front.containsKey("image")) image = front.get("image");
+        if (!parsed.hasMatchedOption("--front-service") && front.containsKey("service")) service = front.get("service");
+        if (!parsed.hasMatchedOption("--front-target-port") && front.containsKey("target_port")) targetPort = Integer.parseInt(front.get("target_port"));
+        if (!parsed.hasMatchedOption("--drain-timeout") && front.containsKey("drain_timeout")) drainTimeout = front.get("drain_timeout");
+    }
+
+    /** The same settings as command-line arguments, for handing them on to another command. */
+    public List<String> asArgs() {
+        List<String> args = new ArrayList<>(List.of("--front", kind, "--front-port", String.valueOf(port), "--front-bind", bind,
+                "--front-image", image, "--drain-timeout", drainTimeout));
+        if (service != null) args.addAll(List.of("--front-service", service));
+        if (targetPort != null) args.addAll(List.of("--front-target-port", String.valueOf(targetPort)));
+        return args;
     }
 }

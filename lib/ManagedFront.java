@@ -93,11 +93,18 @@ public final class ManagedFront {
         return "# Managed by bgdeploy: the live colour.\nupstream bgdeploy_live {\n    server " + target + ";\n    keepalive 16;\n}\n";
     }
 
+    /** A colour's container that receives traffic, and its address on the shared network. */
+    private record Target(String containerId, String address) {}
+
     /**
      * The upstream address of a colour: the container of its --front-service (default: the first one that publishes
      * a port), by name on the shared network, and that service's container port.
      */
     public String targetOf(ColourState colour) {
+        return find(colour).address();
+    }
+
+    private Target find(ColourState colour) {
         for (ContainerInfo c : colour.containers().stream().sorted(java.util.Comparator.comparing(ContainerInfo::name)).toList()) {
             if (options.service != null && !options.service.equals(c.service())) continue;
             Ports bindings = docker.inspectContainerCmd(c.id()).exec().getHostConfig().getPortBindings();
@@ -105,17 +112,11 @@ public final class ManagedFront {
             if (options.service == null && !publishes) continue;
             int port = options.targetPort != null ? options.targetPort
                     : publishes ? bindings.getBindings().keySet().iterator().next().getPort() : 80;
-            return c.name() + ":" + port;
+            return new Target(c.id(), c.name() + ":" + port);
         }
         throw DeployError.config(options.service == null
                 ? "no service of " + colour.colour() + " publishes a port; name the one the front sends traffic to with --front-service"
                 : "--front-service \"" + options.service + "\" has no container in " + colour.colour());
-    }
-
-    public Optional<String> containerOf(ColourState colour) {
-        String target = targetOf(colour);
-        String name = target.substring(0, target.lastIndexOf(':'));
-        return colour.containers().stream().filter(c -> c.name().equals(name)).map(ContainerInfo::id).findFirst();
     }
 
     /** Creates the network and the front if missing; repairs a front whose configuration was changed by hand. */
@@ -140,6 +141,13 @@ public final class ManagedFront {
             write(id, UPSTREAM, expected);
             validateAndReload(id, null);
         }
+    }
+
+    /** Joins the colour to the front's network and switches to it; returns the nginx workers to drain. */
+    public Set<String> switchTo(ColourState colour) {
+        Target t = find(colour);
+        connect(t.containerId());
+        return switchTo(t.address());
     }
 
     /** The atomic switch. On any failure the previous upstream is put back and nginx keeps serving it. */
@@ -175,7 +183,7 @@ public final class ManagedFront {
         }
     }
 
-    public void connect(String containerId) {
+    private void connect(String containerId) {
         try {
             docker.connectToNetworkCmd().withNetworkId(network(app)).withContainerId(containerId).exec();
         } catch (RuntimeException alreadyConnected) {

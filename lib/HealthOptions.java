@@ -1,0 +1,56 @@
+package lib;
+
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The health gate's options, shared by deploy.java and rollback.java. */
+public final class HealthOptions {
+    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "120s",
+            description = "How long the new colour may take to become healthy (default: ${DEFAULT-VALUE}).")
+    public String timeout = "120s";
+
+    @Option(names = "--probe", paramLabel = "PATH", defaultValue = "/",
+            description = "HTTP path probed on the new colour's published port; it must answer 2xx (default: ${DEFAULT-VALUE}).")
+    public String probePath = "/";
+
+    @Option(names = "--no-probe", description = "Skip the HTTP probe; gate on container state and HEALTHCHECKs only.")
+    public boolean noProbe;
+
+    @Option(names = "--probe-service", paramLabel = "SERVICE",
+            description = "Service whose published port is probed (default: the first service that publishes a port).")
+    public String probeService;
+
+    @Option(names = "--probe-successes", paramLabel = "N", defaultValue = "3",
+            description = "Consecutive 2xx answers needed (default: ${DEFAULT-VALUE}).")
+    public int probeSuccesses = 3;
+
+    public Duration gateTimeout() {
+        return Duration.ofNanos(Durations.parseNanos(timeout, "--health-timeout"));
+    }
+
+    public Probes.Settings probe() {
+        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses);
+    }
+
+    /** deploy.yml's health: section, for what the command line did not set. */
+    public void defaultsFrom(Map<String, String> health, ParseResult parsed) {
+        if (!parsed.hasMatchedOption("--probe") && health.containsKey("probe")) probePath = health.get("probe");
+        if (!parsed.hasMatchedOption("--health-timeout") && health.containsKey("timeout")) timeout = health.get("timeout");
+        if (!parsed.hasMatchedOption("--probe-service") && health.containsKey("service")) probeService = health.get("service");
+        if (!parsed.hasMatchedOption("--probe-successes") && health.containsKey("successes")) probeSuccesses = Integer.parseInt(health.get("successes"));
+    }
+
+    /** The same settings as command-line arguments, for handing them on to another command. */
+    public List<String> asArgs() {
+        List<String> args = new ArrayList<>(List.of("--health-timeout", timeout, "--probe", probePath,
+                "--probe-successes", String.valueOf(probeSuccesses)));
+        if (noProbe) args.add("--no-probe");
+        if (probeService != null) args.addAll(List.of("--probe-service", probeService));
+        return args;
+    }
+}
