@@ -13,6 +13,7 @@ import lib.ExitCode;
 import lib.HostOptions;
 import lib.HostState;
 import lib.RegistryClient;
+import lib.ReleaseInfo;
 import lib.RegistryClient.ImageRef;
 import lib.RegistryClient.TagInfo;
 import picocli.CommandLine.Command;
@@ -23,7 +24,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -63,10 +63,6 @@ public class tag implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static boolean isRelease(String tag) {
-        return tag.matches("[0-9a-f]{7,40}(-dirty)?");
-    }
-
     @Command(name = "list", mixinStandardHelpOptions = true, description = {"List releases and channels, and which one is live.",
             "Shows every registry tag with its digest, build time and revision, whether the Docker host",
             "has the image, and (with --app) which release the app's live colour runs."}, footer = ExitCode.HELP_FOOTER)
@@ -74,17 +70,8 @@ public class tag implements Runnable {
         @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO", description = "e.g. 127.0.0.1:5000/shop-app")
         String image;
 
-        @Option(names = {"-a", "--app"}, paramLabel = "NAME", description = "Mark the release the app's live colour runs (needs the Docker host).")
-        String app;
-
-        @Option(names = {"-H", "--host"}, paramLabel = "URL", description = "Docker host, as for deploy.java.")
-        String host;
-
-        @Option(names = "--insecure", description = "As for deploy.java.")
-        boolean insecure;
-
-        @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
-        boolean verbose;
+        /** --app marks the release the app's live colour runs; the Docker host is asked for its images either way. */
+        @Mixin HostOptions target;
 
         @Spec CommandSpec spec;
 
@@ -92,30 +79,29 @@ public class tag implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             ImageRef ref = ImageRef.parse(image);
-            RegistryClient registry = new RegistryClient(ref);
-            List<TagInfo> infos = new ArrayList<>();
-            for (String t : registry.tags()) registry.info(t).ifPresent(infos::add);
+            List<TagInfo> infos = new ArrayList<>(new RegistryClient(ref).infos());
             Set<String> local = new HashSet<>();
             String liveRelease = null;
-            try (DockerHost docker = DockerHost.connect(host, insecure, spec.commandLine().getErr())) {
+            String app = target.app;
+            try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
                 String repo = ref.registry() + "/" + ref.repository() + ":";
                 for (Image i : docker.client().listImagesCmd().exec()) {
                     if (i.getRepoTags() == null) continue;
                     for (String rt : i.getRepoTags()) if (rt.startsWith(repo)) local.add(rt.substring(repo.length()));
                 }
                 if (app != null) {
-                    HostState state = ColourDetector.detect(docker.client(), HostOptions.validApp(app));
+                    HostState state = ColourDetector.detect(docker.client(), target.app());
                     Optional<Colour> live = state.live();
                     if (live.isPresent()) liveRelease = state.of(live.get()).release();
                 }
             }
             Map<String, List<String>> channelsByDigest = new LinkedHashMap<>();
-            infos.stream().filter(i -> !isRelease(i.tag())).forEach(i -> channelsByDigest.computeIfAbsent(i.digest(), d -> new ArrayList<>()).add(i.tag()));
+            infos.stream().filter(i -> !ReleaseInfo.isCommit(i.tag())).forEach(i -> channelsByDigest.computeIfAbsent(i.digest(), d -> new ArrayList<>()).add(i.tag()));
             infos.sort(Comparator.comparing(TagInfo::created, Comparator.nullsLast(Comparator.reverseOrder())));
             out.printf("%-14s %-19s %-21s %-12s %-8s %s%n", "tag", "digest", "built", "revision", "on host", "notes");
             for (TagInfo i : infos) {
                 List<String> notes = new ArrayList<>();
-                if (isRelease(i.tag()) && channelsByDigest.containsKey(i.digest())) notes.add("channels: " + String.join(", ", channelsByDigest.get(i.digest())));
+                if (ReleaseInfo.isCommit(i.tag()) && channelsByDigest.containsKey(i.digest())) notes.add("channels: " + String.join(", ", channelsByDigest.get(i.digest())));
                 if (i.tag().equals(liveRelease)) notes.add("LIVE on " + app);
                 out.printf("%-14s %-19s %-21s %-12s %-8s %s%n", i.tag(), i.digest().substring(0, Math.min(19, i.digest().length())),
                         i.created() == null ? "?" : i.created().toString().substring(0, 19) + "Z",
@@ -152,7 +138,7 @@ public class tag implements Runnable {
 
         @Override
         public Integer call() {
-            if (isRelease(channel)) throw DeployError.config("--channel \"" + channel + "\" looks like a release hash; channels are names such as latest or production");
+            if (ReleaseInfo.isCommit(channel)) throw DeployError.config("--channel \"" + channel + "\" looks like a release hash; channels are names such as latest or production");
             ImageRef ref = ImageRef.parse(image);
             new RegistryClient(ref).retag(release, channel);
             spec.commandLine().getOut().println(ref.tagged(channel) + " now points at " + ref.tagged(release));
@@ -170,18 +156,10 @@ public class tag implements Runnable {
         @Option(names = "--keep", required = true, paramLabel = "N", description = "How many of the newest releases to keep.")
         int keep;
 
-        @Option(names = {"-a", "--app"}, paramLabel = "NAME", description = "Also keep what this app's colours run (needs the Docker host).")
-        String app;
-
-        @Option(names = {"-H", "--host"}, paramLabel = "URL", description = "Docker host, as for deploy.java.")
-        String host;
-
-        @Option(names = "--insecure", description = "As for deploy.java.")
-        boolean insecure;
+        /** With --app, also keep what this app's colours run (asks the Docker host). */
+        @Mixin HostOptions target;
 
         @Option(names = "--dry-run", description = "Say what would be deleted, delete nothing.") boolean dryRun;
-
-        @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.") boolean verbose;
 
         @Spec CommandSpec spec;
 
@@ -190,18 +168,17 @@ public class tag implements Runnable {
             if (keep < 1) throw DeployError.config("--keep " + keep + " would delete every release; keep at least 1");
             PrintWriter out = spec.commandLine().getOut();
             RegistryClient registry = new RegistryClient(ImageRef.parse(image));
-            List<TagInfo> infos = new ArrayList<>();
-            for (String t : registry.tags()) registry.info(t).ifPresent(infos::add);
+            List<TagInfo> infos = registry.infos();
             Set<String> onHost = new HashSet<>();
-            if (app != null) {
-                try (DockerHost docker = DockerHost.connect(host, insecure, spec.commandLine().getErr())) {
-                    HostState state = ColourDetector.detect(docker.client(), HostOptions.validApp(app));
+            if (target.app != null) {
+                try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
+                    HostState state = ColourDetector.detect(docker.client(), target.app());
                     for (Colour c : Colour.values()) if (!state.of(c).empty()) onHost.add(state.of(c).release());
                 }
             }
             Set<String> protectedDigests = new HashSet<>();
-            infos.stream().filter(i -> !isRelease(i.tag()) || onHost.contains(i.tag())).forEach(i -> protectedDigests.add(i.digest()));
-            List<TagInfo> releases = infos.stream().filter(i -> isRelease(i.tag()))
+            infos.stream().filter(i -> !ReleaseInfo.isCommit(i.tag()) || onHost.contains(i.tag())).forEach(i -> protectedDigests.add(i.digest()));
+            List<TagInfo> releases = infos.stream().filter(i -> ReleaseInfo.isCommit(i.tag()))
                     .sorted(Comparator.comparing(TagInfo::created, Comparator.nullsLast(Comparator.reverseOrder()))).toList();
             releases.stream().limit(keep).forEach(i -> protectedDigests.add(i.digest()));
             int deleted = 0;

@@ -101,6 +101,13 @@ public final class RegistryClient {
         if (r.statusCode() != 404) check(r, "delete " + digest);
     }
 
+    /** Every tag with its digest, creation time and revision. */
+    public List<TagInfo> infos() {
+        List<TagInfo> infos = new ArrayList<>();
+        for (String t : tags()) info(t).ifPresent(infos::add);
+        return infos;
+    }
+
     /** Digest, creation time and git revision label of a tag (reads the image config blob). */
     public Optional<TagInfo> info(String tag) {
         Optional<Manifest> m = manifest(tag);

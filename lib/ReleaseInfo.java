@@ -27,13 +27,18 @@ public final class ReleaseInfo {
                 .findFirst().orElse("latest");
     }
 
+    /** A release tag named after a commit (build.jsh's hash10, or hash10-dirty), as opposed to a channel like latest. */
+    public static boolean isCommit(String tag) {
+        return tag.matches("[0-9a-f]{7,40}(-dirty)?");
+    }
+
     /**
      * A channel tag such as latest says nothing about what runs, and two deploys of latest would look alike to
      * rollback.java. When the release is not a commit hash, use the commit the image was built from
      * (org.opencontainers.image.revision, which build.jsh sets), shortened to 10 characters as the tags are.
      */
     public static String fromImages(com.github.dockerjava.api.DockerClient docker, ComposeProject compose, String release) {
-        if (release.matches("[0-9a-f]{7,40}(-dirty)?")) return release;
+        if (isCommit(release)) return release;
         for (ComposeProject.Service s : compose.startOrder()) {
             try {
                 var labels = docker.inspectImageCmd(s.image()).exec().getConfig().getLabels();
