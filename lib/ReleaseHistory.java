@@ -48,17 +48,12 @@ public final class ReleaseHistory {
 
     public List<Entry> read() {
         String id = container();
-        try (InputStream tar = docker.copyArchiveFromContainerCmd(id, "/state/" + FILE).exec();
-             TarArchiveInputStream in = new TarArchiveInputStream(tar)) {
-            if (in.getNextEntry() == null) return List.of();
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        try {
             List<Entry> out = new ArrayList<>();
-            for (String line : text.split("\n")) {
+            for (String line : text(id).split("\n")) {
                 if (!line.isBlank()) out.add(JSON.readValue(line, Entry.class));
             }
             return out;
-        } catch (NotFoundException noHistoryYet) {
-            return List.of();
         } catch (IOException e) {
             throw new DeployError(ExitCode.DOCKER, "cannot read the release history in volume " + volumeName(app) + ": " + e.getMessage());
         } finally {
@@ -66,21 +61,28 @@ public final class ReleaseHistory {
         }
     }
 
+    /** Adds one line to the file: read and written through the same container. */
     public void append(Entry e) {
-        List<Entry> all = new ArrayList<>(read());
-        all.add(e);
-        StringBuilder text = new StringBuilder();
-        try {
-            for (Entry x : all) text.append(JSON.writeValueAsString(x)).append('\n');
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
         String id = container();
         try {
+            String before = text(id);
+            String text = before + (before.isEmpty() || before.endsWith("\n") ? "" : "\n") + JSON.writeValueAsString(e) + "\n";
             docker.copyArchiveToContainerCmd(id).withRemotePath("/state")
-                    .withTarInputStream(new ByteArrayInputStream(Tar.of(Map.of(FILE, text.toString().getBytes(StandardCharsets.UTF_8))))).exec();
+                    .withTarInputStream(new ByteArrayInputStream(Tar.of(Map.of(FILE, text.getBytes(StandardCharsets.UTF_8))))).exec();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
         } finally {
             remove(id);
+        }
+    }
+
+    /** The file's text as it is in the volume; empty before the first deploy. */
+    private String text(String id) throws IOException {
+        try (InputStream tar = docker.copyArchiveFromContainerCmd(id, "/state/" + FILE).exec();
+             TarArchiveInputStream in = new TarArchiveInputStream(tar)) {
+            return in.getNextEntry() == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (NotFoundException noHistoryYet) {
+            return "";
         }
     }
 
