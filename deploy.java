@@ -1,13 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.6
-//SOURCES lib/Cancellation.java lib/Cli.java lib/Colour.java lib/ColourDetector.java lib/ColourStack.java
-//SOURCES lib/ColourState.java lib/ComposeFiles.java lib/ComposeLoader.java lib/ComposeProject.java
-//SOURCES lib/ContainerInfo.java lib/ContainerLogs.java lib/DeployError.java lib/Digest.java lib/FrontOptions.java lib/ManagedFront.java lib/DeployLock.java lib/DockerHost.java
-//SOURCES lib/Durations.java lib/ExitCode.java lib/Git.java lib/HealthGate.java lib/HealthOptions.java lib/Hooks.java lib/HostOptions.java lib/HostState.java
-//SOURCES lib/ImagePuller.java lib/Interpolator.java lib/Labels.java lib/MarkerImage.java lib/Probes.java lib/ReleaseInfo.java
-//SOURCES lib/Notifier.java lib/ProjectFile.java lib/ProjectOptions.java lib/RegistryAuth.java lib/RegistryClient.java
-//SOURCES lib/ReleaseHistory.java lib/ShellWords.java lib/StatusView.java lib/Tar.java
+//SOURCES lib/**.java
 
 import lib.Cancellation;
 import lib.Cli;
@@ -34,6 +28,8 @@ import lib.ManagedFront;
 import lib.Notifier;
 import lib.ProjectFile;
 import lib.ProjectOptions;
+import lib.ReleaseOptions;
+import lib.DeployOptions;
 import lib.RegistryClient;
 import lib.Probes;
 import lib.ReleaseHistory;
@@ -105,48 +101,13 @@ public class deploy implements Callable<Integer> {
 
     @Mixin ProjectOptions project;
 
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
-            description = "Compose file; {colour} in the path is replaced by blue or green (default: docker-compose.{colour}.yml if both exist, else compose.yaml / docker-compose.yml in the current directory).")
-    String file;
-
-    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "blue-green",
-            description = "blue-green (default): start the new colour, then retire the old one. recreate: stop the old colour first (a short outage, as the plain shell script), restart it if the new one fails.")
-    String strategy;
-
-    @Option(names = "--dry-run", description = "Print the plan (live colour, target, images, containers) and change nothing.")
-    boolean dryRun;
-
-    @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "missing",
-            description = "always | missing | never: when to pull the target colour's images (default: ${DEFAULT-VALUE}). Use always for mutable tags such as latest.")
-    String pull;
-
-    @Option(names = "--wait-lock", paramLabel = "DURATION", defaultValue = "0s",
-            description = "Wait this long for another deploy of the same app to finish (default: fail at once).")
-    String waitLock;
-
-    @Option(names = "--release", paramLabel = "ID",
-            description = "Release name recorded on the containers and offered as $${DEPLOY_RELEASE} (default: the commit hash of the git repository holding the Compose file, else the image tag).")
-    String release;
-
-    @Option(names = "--image", paramLabel = "REGISTRY/REPO",
-            description = "The app's image in its registry, for --if-changed (default: image: in the project file).")
-    String image;
-
-    @Option(names = "--if-changed", description = "For cron: deploy only when the registry's digest of --image:--release (default tag: latest) differs from what the live colour runs; otherwise print one line and exit 0.")
-    boolean ifChanged;
-
-    @Option(names = "--remove-old", description = "Remove the old colour after the switch instead of keeping it stopped (which makes rollback.java instant).")
-    boolean removeOld;
-
     /** rollback.java's slow path is a deploy of an older release; the history should say rollback. */
     @Option(names = "--record-as", hidden = true, defaultValue = "deploy")
     String recordAs;
 
-    @Option(names = "--blue-port", defaultValue = "8080", paramLabel = "PORT", description = "$${DEPLOY_PORT} for blue (default: ${DEFAULT-VALUE}).")
-    int bluePort;
+    @Mixin ReleaseOptions up;
 
-    @Option(names = "--green-port", defaultValue = "8081", paramLabel = "PORT", description = "$${DEPLOY_PORT} for green (default: ${DEFAULT-VALUE}).")
-    int greenPort;
+    @Mixin DeployOptions options;
 
     @Spec CommandSpec spec;
 
@@ -179,19 +140,19 @@ public class deploy implements Callable<Integer> {
         err = spec.commandLine().getErr();
         applyProjectFile();
         app = target.app();
-        boolean recreate = strategy();
+        boolean recreate = options.recreate();
         Duration gateTimeout = health.gateTimeout();
-        Duration lockWait = duration("--wait-lock", waitLock);
-        ImagePuller.Policy pullPolicy = ImagePuller.Policy.parse(pull);
-        String pattern = ComposeFiles.pattern(file, Path.of(""));
-        String releaseVar = ReleaseInfo.releaseVariable(release, ComposeFiles.fileFor(pattern, Colour.BLUE));
-        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, ports(), releaseVar, System.getenv());
+        Duration lockWait = duration("--wait-lock", up.waitLock);
+        ImagePuller.Policy pullPolicy = ImagePuller.Policy.parse(up.pull);
+        String pattern = ComposeFiles.pattern(up.file, Path.of(""));
+        String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
+        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv());
         boolean managed = front.managed();
 
-        Cancellation cancel = dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(120));
+        Cancellation cancel = options.dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(120));
         try (DockerHost host = target.connect(err)) {
             docker = host;
-            if (dryRun) {
+            if (options.dryRun) {
                 HostState now = ColourDetector.detect(docker.client(), app);
                 StatusView.plan(out, now, composed.get(now.target()), recreate);
                 cancel.done();
@@ -203,9 +164,9 @@ public class deploy implements Callable<Integer> {
                 next = state.target();
                 live = state.live();
                 ComposeProject compose = composed.get(next);
-                rel = ReleaseInfo.releaseLabel(release, compose, releaseVar);
+                rel = ReleaseInfo.releaseLabel(options.release, compose, releaseVar);
                 previous = live.map(c -> state.of(c).release()).orElse(null);
-                if (ifChanged && upToDate()) {
+                if (options.ifChanged && upToDate()) {
                     cancel.done();
                     return ExitCode.OK;
                 }
@@ -243,8 +204,8 @@ public class deploy implements Callable<Integer> {
                     managedFront.drain(oldWorkers, Cancellation.none()); // past the switch: finish the job even on Ctrl-C
                 }
                 if (live.isPresent()) {
-                    Cli.step(out, (removeOld ? "retire " : "stop ") + live.get() + " gracefully" + (removeOld ? "" : " (kept stopped for rollback.java)"));
-                    ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), removeOld, out);
+                    Cli.step(out, (options.removeOld ? "retire " : "stop ") + live.get() + " gracefully" + (options.removeOld ? "" : " (kept stopped for rollback.java)"));
+                    ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), options.removeOld, out);
                 }
                 finish();
                 cancel.done();
@@ -360,17 +321,17 @@ public class deploy implements Callable<Integer> {
 
     /** --if-changed: the registry's digest of the tag against the image the live colour runs. */
     private boolean upToDate() {
-        if (image == null) throw DeployError.config("--if-changed needs --image REGISTRY/REPO (or image: in deploy.yml) to ask the registry");
-        String tag = release != null ? release : "latest";
-        RegistryClient.ImageRef ref = RegistryClient.ImageRef.parse(image);
+        if (options.image == null) throw DeployError.config("--if-changed needs --image REGISTRY/REPO (or image: in deploy.yml) to ask the registry");
+        String tag = options.release != null ? options.release : "latest";
+        RegistryClient.ImageRef ref = RegistryClient.ImageRef.parse(options.image);
         String remote = new RegistryClient(ref).manifest(tag)
-                .orElseThrow(() -> DeployError.config("tag \"" + tag + "\" is not in " + image + "; build and push it first (build.jsh)")).digest();
+                .orElseThrow(() -> DeployError.config("tag \"" + tag + "\" is not in " + options.image + "; build and push it first (build.jsh)")).digest();
         String wanted = ref.registry() + "/" + ref.repository() + "@" + remote;
         boolean same = live.map(c -> state.of(c).containers().stream().anyMatch(ci -> {
             var repoDigests = docker.client().inspectImageCmd(ci.imageId()).exec().getRepoDigests();
             return repoDigests != null && repoDigests.contains(wanted);
         })).orElse(false);
-        if (same) out.println("up to date: " + target.app() + " already runs " + image + ":" + tag + " (" + remote.substring(0, 19) + "); nothing to do");
+        if (same) out.println("up to date: " + target.app() + " already runs " + options.image + ":" + tag + " (" + remote.substring(0, 19) + "); nothing to do");
         out.flush();
         return same;
     }
@@ -383,26 +344,11 @@ public class deploy implements Callable<Integer> {
         if (pf.isEmpty()) return;
         ProjectFile f = pf.get();
         java.nio.file.Path dir = f.file().getParent();
-        if (!parsed.hasMatchedOption("--file") && f.compose() != null) file = dir.resolve(f.compose()).toString();
-        if (!parsed.hasMatchedOption("--image") && f.image() != null) image = f.image();
-        if (!parsed.hasMatchedOption("--release") && f.release() != null) release = f.release();
+        if (!parsed.hasMatchedOption("--file") && f.compose() != null) up.file = dir.resolve(f.compose()).toString();
+        if (!parsed.hasMatchedOption("--image") && f.image() != null) options.image = f.image();
+        if (!parsed.hasMatchedOption("--release") && f.release() != null) options.release = f.release();
         health.defaultsFrom(f.health(), parsed);
         front.defaultsFrom(f.front(), parsed);
-    }
-
-    private boolean strategy() {
-        return switch (strategy) {
-            case "blue-green" -> false;
-            case "recreate" -> true;
-            default -> throw DeployError.config("--strategy \"" + strategy + "\" is not one of blue-green, recreate");
-        };
-    }
-
-    private Map<Colour, Integer> ports() {
-        Map<Colour, Integer> p = new EnumMap<>(Colour.class);
-        p.put(Colour.BLUE, bluePort);
-        p.put(Colour.GREEN, greenPort);
-        return p;
     }
 
     private static LinkedHashSet<String> images(ComposeProject compose) {

@@ -22,6 +22,7 @@ import lib.HostState;
 import lib.ManagedFront;
 import lib.Notifier;
 import lib.ProjectOptions;
+import lib.ReleaseOptions;
 import lib.Probes;
 import lib.ReleaseHistory;
 import picocli.CommandLine.Command;
@@ -73,20 +74,7 @@ public class rollback implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "RELEASE", description = "Release (commit hash, or a prefix of 7+ characters) to return to.")
     String release;
 
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Compose file for the slow path, as for deploy.java.")
-    String file;
-
-    @Option(names = "--wait-lock", paramLabel = "DURATION", defaultValue = "0s", description = "As for deploy.java.")
-    String waitLock;
-
-    @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "missing", description = "Slow path: as for deploy.java (default: ${DEFAULT-VALUE}).")
-    String pull;
-
-    @Option(names = "--blue-port", defaultValue = "8080", paramLabel = "PORT", description = "Slow path: as for deploy.java.")
-    int bluePort;
-
-    @Option(names = "--green-port", defaultValue = "8081", paramLabel = "PORT", description = "Slow path: as for deploy.java.")
-    int greenPort;
+    @Mixin ReleaseOptions up;
 
     @Spec CommandSpec spec;
 
@@ -101,13 +89,13 @@ public class rollback implements Callable<Integer> {
         var parsed = spec.commandLine().getParseResult();
         project.applyTo(target, parsed.hasMatchedOption("--host"));
         project.file().ifPresent(f -> {
-            if (file == null && f.compose() != null) file = f.file().getParent().resolve(f.compose()).toString();
+            if (up.file == null && f.compose() != null) up.file = f.file().getParent().resolve(f.compose()).toString();
             health.defaultsFrom(f.health(), parsed);
             front.defaultsFrom(f.front(), parsed);
         });
         String app = target.app();
         Duration gateTimeout = health.gateTimeout();
-        Duration lockWait = Duration.ofNanos(Durations.parseNanos(waitLock, "--wait-lock"));
+        Duration lockWait = Duration.ofNanos(Durations.parseNanos(up.waitLock, "--wait-lock"));
         Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(120));
         try (DockerHost docker = target.connect(err)) {
             String wanted;
@@ -174,13 +162,13 @@ public class rollback implements Callable<Integer> {
 
     /** No stopped colour holds the release: deploy it (deploy.java takes the lock itself). */
     private int slowPath(String app, String wanted, PrintWriter out, PrintWriter err) {
-        if (file == null) {
+        if (up.file == null) {
             throw DeployError.config("release " + wanted + " is not on a stopped colour of " + app
                     + ", so it must be deployed again: pass -f FILE (the Compose file, as for deploy.java)");
         }
         Cli.step(out, "rollback " + app + " to release " + wanted + ": no stopped colour holds it, deploying it (slow path)");
-        List<String> args = new ArrayList<>(List.of("--app", app, "-f", file, "--release", wanted, "--record-as", "rollback",
-                "--wait-lock", waitLock, "--pull", pull, "--blue-port", String.valueOf(bluePort), "--green-port", String.valueOf(greenPort)));
+        List<String> args = new ArrayList<>(List.of("--app", app, "-f", up.file, "--release", wanted, "--record-as", "rollback",
+                "--wait-lock", up.waitLock, "--pull", up.pull, "--blue-port", String.valueOf(up.bluePort), "--green-port", String.valueOf(up.greenPort)));
         args.addAll(health.asArgs());
         args.addAll(front.asArgs());
         if (spec.commandLine().getParseResult().hasMatchedOption("--host")) args.addAll(List.of("--host", target.host));

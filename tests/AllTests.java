@@ -3,8 +3,8 @@
 //DEPS org.junit.jupiter:junit-jupiter:5.11.3
 //DEPS org.junit.platform:junit-platform-launcher:1.11.3
 //SOURCES ../deploy.java ../rollback.java ../compose/ExampleImages.java ../lib/EngineCheck.java
-//SOURCES TestHost.java TestApp.java FrontNginx.java TestRegistry.java
-//SOURCES UnitTest.java ComposeLoaderTest.java DeployTest.java FailureTest.java HostStatesTest.java LockTest.java DockerHostTest.java ReleaseTest.java FrontTest.java ProjectTest.java ProjectFileTest.java
+//SOURCES Test*.java FrontNginx.java
+//SOURCES *Test.java
 
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.Launcher;
