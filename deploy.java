@@ -28,6 +28,11 @@ import lib.ManagedFront;
 import lib.Notifier;
 import lib.ProjectFile;
 import lib.ProjectOptions;
+import lib.RetireOptions;
+import lib.engine.Deployment;
+import lib.engine.Steps;
+import static lib.engine.Deployment.after;
+import static lib.engine.Deployment.before;
 import lib.ReleaseOptions;
 import lib.DeployOptions;
 import lib.RegistryClient;
@@ -49,6 +54,8 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
@@ -101,233 +108,87 @@ public class deploy implements Callable<Integer> {
 
     @Mixin ProjectOptions project;
 
-    /** rollback.java's slow path is a deploy of an older release; the history should say rollback. */
-    @Option(names = "--record-as", hidden = true, defaultValue = "deploy")
-    String recordAs;
-
     @Mixin ReleaseOptions up;
 
     @Mixin DeployOptions options;
 
+    @Mixin RetireOptions retire;
+
     @Spec CommandSpec spec;
 
     public static void main(String... args) {
-        System.exit(Cli.commandLine(new deploy()).execute(args));
+        Cancellation.exit(Cli.commandLine(new deploy()).execute(args));
     }
-
-    // One deploy's state, filled in as call() goes; a deploy object runs once.
-    private PrintWriter out;
-    private PrintWriter err;
-    private DockerHost docker;
-    private String app;
-    private HostState state;
-    private Colour next;
-    private Optional<Colour> live;
-    private String rel;
-    private String previous;
-    private long started;
-    private Notifier notifier;
-    private Hooks hooks;
-    private String environment;
-    private Map<String, String> hookEnv;
-    private Map<String, String> ourLabels;
-    private ColourStack stack;
-    private ManagedFront managedFront;
 
     @Override
     public Integer call() {
-        out = spec.commandLine().getOut();
-        err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         applyProjectFile();
-        app = target.app();
+        String app = target.app();
         boolean recreate = options.recreate();
-        Duration gateTimeout = health.gateTimeout();
-        Duration lockWait = duration("--wait-lock", up.waitLock);
-        ImagePuller.Policy pullPolicy = ImagePuller.Policy.parse(up.pull);
+        Duration lockWait = Duration.ofNanos(Durations.parseNanos(up.waitLock, "--wait-lock"));
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv());
-        boolean managed = front.managed();
 
-        Cancellation cancel = options.dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(120));
-        try (DockerHost host = target.connect(err)) {
-            docker = host;
+        try (Cancellation cancel = options.dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(60));
+             DockerHost docker = target.connect(err)) {
             if (options.dryRun) {
                 HostState now = ColourDetector.detect(docker.client(), app);
                 StatusView.plan(out, now, composed.get(now.target()), recreate);
-                cancel.done();
                 return ExitCode.OK;
             }
             try (DeployLock lock = DeployLock.acquire(docker.client(), app, "deploy to " + docker.describe(), lockWait, out, cancel)) {
-                started = System.currentTimeMillis();
-                state = ColourDetector.detect(docker.client(), app);
-                next = state.target();
-                live = state.live();
+                Deployment d = new Deployment(docker, app, settings("deploy", err, out), cancel, out, err);
+                Colour next = d.state().target();
                 ComposeProject compose = composed.get(next);
-                rel = ReleaseInfo.releaseLabel(options.release, compose, releaseVar);
-                previous = live.map(c -> state.of(c).release()).orElse(null);
-                if (options.ifChanged && upToDate()) {
-                    cancel.done();
-                    return ExitCode.OK;
-                }
-                announce();
-                stack = new ColourStack(docker.client(), compose, next.project(app), ourLabels, out);
-                HealthGate gate = new HealthGate(docker.client(), gateTimeout, cancel, out);
-                Set<String> oldWorkers = Set.of();
-                try {
-                    String hookFailure = hooks.run("pre-deploy", hookEnv);
-                    if (hookFailure != null) throw DeployError.failed(hookFailure);
-                    if (managed) {
-                        Cli.step(out, "check the managed front");
-                        managedFront = new ManagedFront(docker.client(), app, front, out);
-                        managedFront.ensure(live.map(c -> managedFront.targetOf(state.of(c))).orElse(null));
-                    }
-                    Cli.step(out, "pull images");
-                    new ImagePuller(docker.client(), out, System.console() != null).pull(images(compose), pullPolicy, cancel);
-                    recordBuiltCommit(compose);
-                    removeLeftovers();
-                    if (recreate && live.isPresent()) {
-                        Cli.step(out, "stop " + live.get() + " first (--strategy recreate: the site is down until " + next + " is healthy)");
-                        ColourStack.stopAll(docker.client(), state.of(live.get()), out);
-                    }
-                    Cli.step(out, "start " + next);
-                    stack.up(gate, cancel);
-                    Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
-                    gate.await(stack.containerIds(), Probes.fromCompose(health.probe(), compose, docker, out));
-                    if (managed) oldWorkers = switchFront();
-                } catch (DeployError failure) {
-                    if (recreate && live.isPresent()) ColourStack.startAll(docker.client(), state.of(live.get()), out);
-                    throw rejected(failure);
-                }
-                if (managed) {
-                    Cli.step(out, "drain " + live.map(Colour::id).orElse("the old front workers"));
-                    managedFront.drain(oldWorkers, Cancellation.none()); // past the switch: finish the job even on Ctrl-C
-                }
-                if (live.isPresent()) {
-                    Cli.step(out, (options.removeOld ? "retire " : "stop ") + live.get() + " gracefully" + (options.removeOld ? "" : " (kept stopped for rollback.java)"));
-                    ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), options.removeOld, out);
-                }
-                finish();
-                cancel.done();
-                return ExitCode.OK;
+                d.toCompose(next, compose, ReleaseInfo.releaseLabel(options.release, compose, releaseVar));
+                if (options.ifChanged && upToDate(docker, d, out)) return ExitCode.OK;
+                Cli.step(out, "deploy " + app + " release " + d.release() + " to " + next + " on " + docker.describe() + "; " + d.state().describe());
+                return d.run(steps(d, recreate));
             }
         }
     }
 
-    /** The step header, the start notification, and what hooks and labels will carry. */
-    private void announce() {
-        Cli.step(out, "deploy " + app + " release " + rel + " to " + next + " on " + docker.describe() + "; " + state.describe());
-        notifier = project.notifier(err);
-        hooks = project.hooks(out);
-        environment = project.environmentName();
-        hookEnv = hookEnv(app, environment, rel, next, previous, docker);
-        ourLabels = ReleaseInfo.labels(app, next, rel);
-        notifier.send(new Notifier.Event("start", app, environment, next.id(), rel, previous, DeployLock.whoAmI(), 0, null));
+    /** The shell step "find the live colour, pull and up the other, sleep 10, down the old", made safe. */
+    static List<Steps.Step> steps(Deployment d, boolean recreate) {
+        Colour next = d.next();
+        Optional<Colour> live = d.live();
+        return Arrays.asList(
+                before(null, d::ensureRecord),
+                before("pre-deploy hook", () -> d.preHook("pre-deploy")),
+                d.managedFront() ? before("check the managed front", d::ensureFront) : null,
+                before("pull images", d::pull),
+                before("make room in " + next, d::clearTarget),
+                recreate && live.isPresent() ? before("stop " + live.get() + " first (--strategy recreate: the site is down until "
+                        + next + " is healthy)", d::stopLive) : null,
+                before("start " + next, d::start),
+                before("health gate", d::gate),
+                before(d.managedFront() ? "switch the front to " + next : null, d::switchTraffic),
+                d.managedFront() && live.isPresent() ? after("drain " + live.get(), d::drain) : null,
+                after(live.map(c -> "retire " + c).orElse(null), d::retireOld),
+                after(null, d::recordSuccess));
     }
 
-    /** After the pull, a channel tag such as latest is recorded as the commit its image was built from. */
-    private void recordBuiltCommit(ComposeProject compose) {
-        String built = ReleaseInfo.fromImages(docker.client(), compose, rel);
-        if (built.equals(rel)) return;
-        out.println("  " + rel + " is commit " + built + " (org.opencontainers.image.revision); recording it as release " + built);
-        rel = built;
-        ourLabels.put(lib.Labels.RELEASE, rel); // read by the stack when it creates the containers
-        hookEnv.put("DEPLOY_RELEASE", rel);
-    }
-
-    private void removeLeftovers() {
-        ColourState leftover = state.of(next);
-        if (leftover.empty()) return;
-        Cli.step(out, "remove " + next + "'s leftover containers (" + leftover.condition() + ")");
-        ColourStack.retire(docker.client(), leftover, next.project(app), true, out);
-    }
-
-    /** The managed front's atomic switch; returns the nginx workers to drain. */
-    private Set<String> switchFront() {
-        Cli.step(out, "switch the front to " + next);
-        return managedFront.switchTo(ColourDetector.detect(docker.client(), app).of(next));
-    }
-
-    /** The new colour failed: say why, remove it, record and notify; the old colour was never touched. */
-    private DeployError rejected(DeployError failure) {
-        reportFailure(err, docker, failure, stack);
-        boolean createdAny = !stack.containerIds().isEmpty();
-        stack.removeCreated();
-        record(docker, app, recordAs, rel, next, previous, failure.exitCode() == ExitCode.INTERRUPTED ? "interrupted" : "failed",
-                started, failure.getMessage(), err);
-        notifier.send(new Notifier.Event("failure", app, environment, next.id(), rel, previous, DeployLock.whoAmI(),
-                System.currentTimeMillis() - started, failure.getMessage()));
-        notifier.flush();
-        return new DeployError(failure.exitCode(), failedMessage(failure, next, live, state, createdAny));
-    }
-
-    /** Success: history, the line CI logs show, the notification and the post hook. */
-    private void finish() {
-        record(docker, app, recordAs, rel, next, previous, "ok", started, null, err);
-        out.println(Cli.ansi().string("@|bold,green deployed|@ ") + app + " release " + rel + ": " + next + " is live");
-        boolean isRollback = recordAs.equals("rollback");
-        notifier.send(new Notifier.Event(isRollback ? "rollback" : "success", app, environment, next.id(), rel, previous,
-                DeployLock.whoAmI(), System.currentTimeMillis() - started, null));
-        String postFailure = hooks.run(isRollback ? "post-rollback" : "post-deploy", hookEnv);
-        if (postFailure != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + postFailure + " (the deploy itself succeeded)");
-        notifier.flush();
-    }
-
-    /** History is for people; failing to write it must not turn a good deploy into a failed one. */
-    static void record(DockerHost docker, String app, String action, String release, Colour colour, String previous, String result,
-                       long startedMillis, String reason, PrintWriter err) {
-        try {
-            new ReleaseHistory(docker.client(), app).append(new ReleaseHistory.Entry(java.time.Instant.now().toString(), action,
-                    release, colour.id(), previous, result, System.currentTimeMillis() - startedMillis, DeployLock.whoAmI(), reason));
-        } catch (RuntimeException e) {
-            err.println(Cli.ansi().string("@|yellow warning:|@ ") + "could not record the release history: " + e.getMessage());
-        }
-    }
-
-    private static void reportFailure(PrintWriter err, DockerHost docker, DeployError failure, ColourStack stack) {
-        if (failure.exitCode() == ExitCode.INTERRUPTED) return;
-        err.println(Cli.ansi().string("@|red new colour rejected:|@ ") + failure.getMessage());
-        String culprit = failure instanceof HealthGate.Failure f ? f.containerId() : null;
-        if (culprit == null && !stack.containerIds().isEmpty()) culprit = stack.containerIds().get(stack.containerIds().size() - 1);
-        if (culprit != null) {
-            var lines = ContainerLogs.tail(docker.client(), culprit, 20);
-            if (!lines.isEmpty()) {
-                err.println("last log lines of " + culprit.substring(0, 12) + ":");
-                lines.forEach(l -> err.println("  | " + l));
-            }
-        }
-        err.flush();
-    }
-
-    private static String failedMessage(DeployError failure, Colour next, Optional<Colour> live, HostState state, boolean started) {
-        String serving = live.map(c -> c + " still serves release " + state.of(c).release())
-                .orElse("no colour was live before, so nothing serves");
-        String what = failure.exitCode() == ExitCode.INTERRUPTED ? "deploy interrupted" : "deploy failed";
-        return what + ": " + failure.getMessage() + "; " + (started ? next + " was removed and " : "nothing was changed: ") + serving;
-    }
-
-    /** What hooks get: the release details, never a secret. */
-    static Map<String, String> hookEnv(String app, String environment, String release, Colour colour, String previous, DockerHost docker) {
-        Map<String, String> env = new java.util.LinkedHashMap<>();
-        env.put("DEPLOY_APP", app);
-        env.put("DEPLOY_ENV", environment == null ? "" : environment);
-        env.put("DEPLOY_RELEASE", release);
-        env.put("DEPLOY_COLOUR", colour.id());
-        env.put("DEPLOY_PREVIOUS_RELEASE", previous == null ? "" : previous);
-        env.put("DEPLOY_HOST", docker.endpoint().toString());
-        env.put("DEPLOY_BY", DeployLock.whoAmI());
-        return env;
+    /** The run's settings: options, then deploy.yml, then what the host recorded. */
+    Deployment.Settings settings(String action, PrintWriter err, PrintWriter out) {
+        var parsed = spec.commandLine().getParseResult();
+        boolean frontGiven = parsed.hasMatchedOption("--front") || project.file().map(f -> f.front().containsKey("kind")).orElse(false);
+        Deployment.KeepOld keep = options.removeOld ? Deployment.KeepOld.REMOVED : retire.keepOld != null ? retire.keepOld : Deployment.KeepOld.STOPPED;
+        return new Deployment.Settings(action, health.gateTimeout(), health.probe(), ImagePuller.Policy.parse(up.pull), front, frontGiven,
+                keep, options.removeOld || retire.keepOld != null, project.notifier(err), project.hooks(out), project.environmentName());
     }
 
     /** --if-changed: the registry's digest of the tag against the image the live colour runs. */
-    private boolean upToDate() {
+    private boolean upToDate(DockerHost docker, Deployment d, PrintWriter out) {
         if (options.image == null) throw DeployError.config("--if-changed needs --image REGISTRY/REPO (or image: in deploy.yml) to ask the registry");
         String tag = options.release != null ? options.release : "latest";
         RegistryClient.ImageRef ref = RegistryClient.ImageRef.parse(options.image);
         String remote = new RegistryClient(ref).manifest(tag)
                 .orElseThrow(() -> DeployError.config("tag \"" + tag + "\" is not in " + options.image + "; build and push it first (build.jsh)")).digest();
         String wanted = ref.registry() + "/" + ref.repository() + "@" + remote;
-        boolean same = live.map(c -> state.of(c).containers().stream().anyMatch(ci -> {
+        boolean same = d.live().map(c -> d.state().of(c).containers().stream().anyMatch(ci -> {
             var repoDigests = docker.client().inspectImageCmd(ci.imageId()).exec().getRepoDigests();
             return repoDigests != null && repoDigests.contains(wanted);
         })).orElse(false);
@@ -349,16 +210,6 @@ public class deploy implements Callable<Integer> {
         if (!parsed.hasMatchedOption("--release") && f.release() != null) options.release = f.release();
         health.defaultsFrom(f.health(), parsed);
         front.defaultsFrom(f.front(), parsed);
-    }
-
-    private static LinkedHashSet<String> images(ComposeProject compose) {
-        LinkedHashSet<String> images = new LinkedHashSet<>();
-        compose.startOrder().forEach(s -> images.add(s.image()));
-        return images;
-    }
-
-    private static Duration duration(String option, String value) {
-        return Duration.ofNanos(Durations.parseNanos(value, option));
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,

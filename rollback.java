@@ -23,6 +23,16 @@ import lib.ManagedFront;
 import lib.Notifier;
 import lib.ProjectOptions;
 import lib.ReleaseOptions;
+import lib.RetireOptions;
+import lib.ComposeFiles;
+import lib.ComposeProject;
+import lib.ImagePuller;
+import lib.engine.Deployment;
+import static lib.engine.Deployment.after;
+import static lib.engine.Deployment.before;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 import lib.Probes;
 import lib.ReleaseHistory;
 import picocli.CommandLine.Command;
@@ -78,8 +88,10 @@ public class rollback implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    @Mixin RetireOptions retire;
+
     public static void main(String... args) {
-        System.exit(Cli.commandLine(new rollback()).execute(args));
+        Cancellation.exit(Cli.commandLine(new rollback()).execute(args));
     }
 
     @Override
@@ -94,98 +106,81 @@ public class rollback implements Callable<Integer> {
             front.defaultsFrom(f.front(), parsed);
         });
         String app = target.app();
-        Duration gateTimeout = health.gateTimeout();
         Duration lockWait = Duration.ofNanos(Durations.parseNanos(up.waitLock, "--wait-lock"));
-        Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(120));
-        try (DockerHost docker = target.connect(err)) {
-            String wanted;
-            try (DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), lockWait, out, cancel)) {
-                long started = System.currentTimeMillis();
-                HostState state = ColourDetector.detect(docker.client(), app);
-                Optional<Colour> live = state.live();
-                String current = live.map(c -> state.of(c).release()).orElse(null);
-                ReleaseHistory history = new ReleaseHistory(docker.client(), app);
-                wanted = release != null ? release : previousRelease(state, live, current, history);
-                if (current != null && sameRelease(current, wanted)) {
-                    out.println("release " + current + " is already live on " + live.get() + "; nothing to do");
-                    cancel.done();
-                    return ExitCode.OK;
-                }
-                Optional<Colour> standby = standbyWith(state, live, wanted);
-                if (standby.isPresent()) {
-                    Colour back = standby.get();
-                    ColourState standbyState = state.of(back);
-                    Cli.step(out, "rollback " + app + " to release " + standbyState.release() + ": start the stopped " + back
-                            + " again (fast path, no pull)" + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
-                    ManagedFront mf = front.managed() ? new ManagedFront(docker.client(), app, front, out) : null;
-                    java.util.Set<String> oldWorkers = java.util.Set.of();
-                    HealthGate gate = new HealthGate(docker.client(), gateTimeout, cancel, out);
-                    try {
-                        if (mf != null) mf.ensure(live.map(c -> mf.targetOf(state.of(c))).orElse(null));
-                        ColourStack.startAll(docker.client(), standbyState, out);
-                        Cli.step(out, "health gate (up to " + gateTimeout.toSeconds() + "s)");
-                        gate.await(standbyState.containers().stream().map(c -> c.id()).toList(),
-                                Probes.fromContainers(health.probe(), standbyState, docker.client(), docker, out));
-                        if (mf != null) {
-                            Cli.step(out, "switch the front to " + back);
-                            oldWorkers = mf.switchTo(standbyState);
-                        }
-                    } catch (DeployError failure) {
-                        ColourStack.stopAll(docker.client(), standbyState, out);
-                        deploy.record(docker, app, "rollback", standbyState.release(), back, current,
-                                failure.exitCode() == ExitCode.INTERRUPTED ? "interrupted" : "failed", started, failure.getMessage(), err);
-                        throw new DeployError(failure.exitCode(), "rollback failed: " + failure.getMessage() + "; " + back
-                                + " was stopped again and " + live.map(c -> c + " still serves " + current).orElse("nothing serves"));
-                    }
-                    if (mf != null) mf.drain(oldWorkers, Cancellation.none());
-                    if (live.isPresent()) {
-                        Cli.step(out, "stop " + live.get() + " gracefully (kept stopped: deploy.java or rollback.java " + current + " returns to it)");
-                        ColourStack.retire(docker.client(), state.of(live.get()), live.get().project(app), false, out);
-                    }
-                    deploy.record(docker, app, "rollback", standbyState.release(), back, current, "ok", started, null, err);
-                    out.println(Cli.ansi().string("@|bold,green rolled back|@ ") + app + " to release " + standbyState.release() + ": " + back + " is live");
-                    Notifier notifier = project.notifier(err);
-                    notifier.send(new Notifier.Event("rollback", app, project.environmentName(), back.id(), standbyState.release(), current,
-                            DeployLock.whoAmI(), System.currentTimeMillis() - started, null));
-                    String hookFailure = project.hooks(out).run("post-rollback",
-                            deploy.hookEnv(app, project.environmentName(), standbyState.release(), back, current, docker));
-                    if (hookFailure != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + hookFailure + " (the rollback itself succeeded)");
-                    notifier.flush();
-                    cancel.done();
-                    return ExitCode.OK;
-                }
+        try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
+             DockerHost docker = target.connect(err);
+             DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), lockWait, out, cancel)) {
+            Deployment d = new Deployment(docker, app, settings(err, out), cancel, out, err);
+            HostState state = d.state();
+            Optional<Colour> live = d.live();
+            String current = live.map(c -> state.of(c).release()).orElse(null);
+            ReleaseHistory history = new ReleaseHistory(docker.client(), app);
+            String wanted = release != null ? resolve(release, state, history) : previousRelease(state, live, current, history);
+            if (current != null && sameRelease(current, wanted)) {
+                out.println("release " + current + " is already live on " + live.get() + "; nothing to do");
+                return ExitCode.OK;
             }
-            cancel.done(); // the slow path is a deploy, which watches for Ctrl-C itself
-            return slowPath(app, wanted, out, err);
+            Optional<Colour> standby = standbyWith(state, live, wanted);
+            if (standby.isPresent()) {
+                Colour back = standby.get();
+                d.toStandby(back);
+                Cli.step(out, "rollback " + app + " to release " + d.release() + ": " + back + " holds it (fast path, no pull)"
+                        + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
+                return d.run(Arrays.asList(
+                        before(null, d::ensureRecord),
+                        d.managedFront() ? before("check the managed front", d::ensureFront) : null,
+                        before("start " + back, d::startStandby),
+                        before("health gate", d::gate),
+                        before(d.managedFront() ? "switch the front to " + back : null, d::switchTraffic),
+                        d.managedFront() && live.isPresent() ? after("drain " + live.get(), d::drain) : null,
+                        after(live.map(c -> "retire " + c).orElse(null), d::retireOld),
+                        after(null, d::recordSuccess)));
+            }
+            // Slow path: no colour holds the release, so deploy it, in this process and under the lock already held.
+            if (up.file == null) {
+                throw DeployError.config("release " + wanted + " is not on a standby colour of " + app
+                        + ", so it must be deployed again: pass -f FILE (the Compose file, as for deploy.java)");
+            }
+            String pattern = ComposeFiles.pattern(up.file, Path.of(""));
+            Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), wanted, System.getenv());
+            Colour next = state.target();
+            d.toCompose(next, composed.get(next), wanted);
+            Cli.step(out, "rollback " + app + " to release " + wanted + ": no colour holds it, deploying it to " + next + " (slow path)");
+            return d.run(deploy.steps(d, false));
         }
     }
 
-    /** No stopped colour holds the release: deploy it (deploy.java takes the lock itself). */
-    private int slowPath(String app, String wanted, PrintWriter out, PrintWriter err) {
-        if (up.file == null) {
-            throw DeployError.config("release " + wanted + " is not on a stopped colour of " + app
-                    + ", so it must be deployed again: pass -f FILE (the Compose file, as for deploy.java)");
+    private Deployment.Settings settings(PrintWriter err, PrintWriter out) {
+        var parsed = spec.commandLine().getParseResult();
+        boolean frontGiven = parsed.hasMatchedOption("--front") || project.file().map(f -> f.front().containsKey("kind")).orElse(false);
+        return new Deployment.Settings("rollback", health.gateTimeout(), health.probe(), ImagePuller.Policy.parse(up.pull), front, frontGiven,
+                retire.keepOld != null ? retire.keepOld : Deployment.KeepOld.STOPPED, retire.keepOld != null,
+                project.notifier(err), project.hooks(out), project.environmentName());
+    }
+
+    /**
+     * A release named on the command line: in full, or by a prefix of 7+ characters that matches exactly one
+     * release the host knows (a colour's, or one in the history), as git does with commits.
+     */
+    static String resolve(String given, HostState state, ReleaseHistory history) {
+        java.util.Set<String> known = new java.util.TreeSet<>();
+        for (Colour c : Colour.values()) if (!state.of(c).empty() && state.of(c).release() != null) known.add(state.of(c).release());
+        history.read().forEach(e -> known.add(e.release()));
+        if (known.contains(given)) return given;
+        if (given.length() < 7) {
+            throw DeployError.config("release \"" + given + "\" is not a release of this host and too short to be a prefix (7+ characters); known: "
+                    + String.join(", ", known.stream().limit(10).toList()));
         }
-        Cli.step(out, "rollback " + app + " to release " + wanted + ": no stopped colour holds it, deploying it (slow path)");
-        List<String> args = new ArrayList<>(List.of("--app", app, "-f", up.file, "--release", wanted, "--record-as", "rollback",
-                "--wait-lock", up.waitLock, "--pull", up.pull, "--blue-port", String.valueOf(up.bluePort), "--green-port", String.valueOf(up.greenPort)));
-        args.addAll(health.asArgs());
-        args.addAll(front.asArgs());
-        if (spec.commandLine().getParseResult().hasMatchedOption("--host")) args.addAll(List.of("--host", target.host));
-        if (target.insecure) args.add("--insecure");
-        if (project.project != null) args.addAll(List.of("--project", project.project.toString()));
-        if (project.env != null) args.addAll(List.of("--env", project.env));
-        if (project.branch != null) args.addAll(List.of("--branch", project.branch));
-        var cl = Cli.commandLine(new deploy());
-        cl.setOut(out);
-        cl.setErr(err);
-        return cl.execute(args.toArray(new String[0]));
+        List<String> matches = known.stream().filter(k -> k.startsWith(given)).toList();
+        if (matches.size() == 1) return matches.get(0);
+        if (matches.size() > 1) throw DeployError.config("release prefix \"" + given + "\" matches " + String.join(", ", matches) + "; give more characters");
+        return given; // a release the host never ran: the slow path deploys it from the Compose file
     }
 
     private String previousRelease(HostState state, Optional<Colour> live, String current, ReleaseHistory history) {
         Optional<Colour> idle = live.map(Colour::other).or(() -> Optional.of(state.target().other()));
         ColourState standby = state.of(idle.get());
-        if (!standby.empty() && !standby.anyRunning() && !sameRelease(standby.release(), current)) return standby.release();
+        if (!standby.empty() && state.mayServe(standby) && !sameRelease(standby.release(), current)) return standby.release();
         return history.lastLiveBefore(current == null ? "" : current).map(ReleaseHistory.Entry::release)
                 .orElseThrow(() -> DeployError.config("nothing to roll back to: no stopped colour and no earlier release in the history of "
                         + target.app + " (see deploy.java history --app " + target.app + "); name a release: rollback.java --app "
@@ -196,7 +191,7 @@ public class rollback implements Callable<Integer> {
         for (Colour c : Colour.values()) {
             if (live.isPresent() && live.get() == c) continue;
             ColourState s = state.of(c);
-            if (!s.empty() && !s.anyRunning() && sameRelease(s.release(), wanted)) return Optional.of(c);
+            if (!s.empty() && state.mayServe(s) && sameRelease(s.release(), wanted)) return Optional.of(c);
         }
         return Optional.empty();
     }

@@ -18,6 +18,7 @@ public final class Cli {
         CommandLine cl = new CommandLine(command);
         Ansi ansi = ansi();
         cl.setColorScheme(CommandLine.Help.defaultColorScheme(ansi));
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             boolean verbose = false;
             for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) verbose |= r.hasMatchedOption("--verbose");
@@ -50,7 +51,6 @@ public final class Cli {
         err.println(ansi.string("@|bold,red error:|@ ") + oneLine(message));
         if (verbose) ex.printStackTrace(err);
         err.flush();
-        Cancellation.doneAll();
         return code;
     }
 
@@ -68,7 +68,7 @@ public final class Cli {
     }
 
     /** Docker's API messages come as JSON bodies with newlines; the handler promises one line. */
-    static String oneLine(String s) {
+    public static String oneLine(String s) {
         if (s == null) return "";
         return s.replaceAll("\\s*\\R\\s*", " ").trim();
     }

@@ -1,5 +1,8 @@
 package lib;
 
+import lib.engine.LiveRecord;
+import java.util.Optional;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
@@ -21,6 +24,7 @@ public final class ColourDetector {
     public static HostState detect(DockerClient docker, String app) {
         List<ContainerInfo> blue = new ArrayList<>();
         List<ContainerInfo> green = new ArrayList<>();
+        List<ContainerInfo> aside = new ArrayList<>();
         for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
             Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
             String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
@@ -28,14 +32,30 @@ public final class ColourDetector {
             if (colour == null) continue;
             ContainerInfo info = inspect(docker, c.getId());
             if (info == null) continue;
-            (colour == Colour.BLUE ? blue : green).add(info);
+            (name.endsWith(ASIDE) ? aside : colour == Colour.BLUE ? blue : green).add(info);
         }
-        return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green));
+        Optional<LiveRecord> record = LiveRecord.read(docker, app);
+        Optional<Colour> frontPoints = record.filter(r -> r.front().managed())
+                .flatMap(r -> ManagedFront.upstreamOf(docker, app)).flatMap(t -> colourOfTarget(app, t));
+        return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), record, frontPoints, aside);
+    }
+
+    /** Suffix of a colour's previous containers while a deploy replaces them; restored if the deploy fails. */
+    public static final String ASIDE = "-bgdeploy-aside";
+
+    /** The colour a managed front's upstream ({@code <app>-<colour>-<service>-1:port}) sends traffic to. */
+    public static Optional<Colour> colourOfTarget(String app, String target) {
+        for (Colour c : Colour.values()) if (target.startsWith(c.project(app) + "-")) return Optional.of(c);
+        return Optional.empty();
     }
 
     static Colour classify(String app, String name, Map<String, String> labels) {
         if (labels.containsKey(Labels.ROLE)) return null;
-        if (app.equals(labels.get(Labels.APP))) return Colour.valueOf(labels.get(Labels.COLOUR).toUpperCase());
+        if (app.equals(labels.get(Labels.APP))) {
+            String colour = labels.get(Labels.COLOUR);
+            for (Colour c : Colour.values()) if (c.id().equals(colour)) return c;
+            return null; // our app label without a colour we know: not a colour container, whoever made it
+        }
         if (labels.containsKey(Labels.APP)) return null;
         String project = labels.get(Labels.COMPOSE_PROJECT);
         for (Colour c : Colour.values()) {
@@ -48,7 +68,7 @@ public final class ColourDetector {
         return null;
     }
 
-    static ContainerInfo inspect(DockerClient docker, String id) {
+    public static ContainerInfo inspect(DockerClient docker, String id) {
         InspectContainerResponse r;
         try {
             r = docker.inspectContainerCmd(id).exec();

@@ -21,6 +21,7 @@ import lib.ComposeProject.Resource;
 import lib.ComposeProject.Service;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -228,12 +229,12 @@ public final class ColourStack {
      * Takes a colour down gracefully: newest container first (ours are created in dependency order, so the
      * front-most service goes first and the app behind it keeps answering its in-flight requests), each with its own
      * stop signal and grace period. With remove, also removes them with their anonymous volumes and the colour's
-     * networks; without, they stay stopped so a rollback can start them again.
+     * networks; without, they stay stopped so a rollback can start them again. Returns what the stop diagnosed.
      */
-    public static void retire(DockerClient docker, ColourState colour, String project, boolean remove, PrintWriter out) {
+    public static List<String> retire(DockerClient docker, DockerClient slow, ColourState colour, String project, boolean remove, PrintWriter out) {
         List<ContainerInfo> order = newestFirst(colour);
-        stopAll(docker, colour, out);
-        if (!remove) return;
+        List<String> notes = stopAll(docker, slow, colour, out);
+        if (!remove) return notes;
         for (ContainerInfo c : order) removeQuietly(docker, c.id());
         for (var n : docker.listNetworksCmd().withFilter("label", List.of(Labels.COMPOSE_PROJECT + "=" + project)).exec()) {
             try {
@@ -242,15 +243,26 @@ public final class ColourStack {
                 // another container still uses it; leaving a network behind loses nothing
             }
         }
+        return notes;
     }
 
-    /** Stops a colour without removing it (recreate strategy), so it can be started again if the new one fails. */
-    public static void stopAll(DockerClient docker, ColourState colour, PrintWriter out) {
+    /**
+     * Stops a colour without removing it, so it can be started again. Returns one note per container that ignored its
+     * stop signal and was killed at the end of its grace period: that cost the whole grace period, and behind a
+     * passive front it cut the requests it was still serving.
+     */
+    public static List<String> stopAll(DockerClient docker, DockerClient slow, ColourState colour, PrintWriter out) {
+        List<String> notes = new ArrayList<>();
         for (ContainerInfo c : newestFirst(colour)) {
-            stop(docker, c);
+            String note = stop(docker, slow, c);
             out.println("  stopped " + c.name());
+            if (note != null) {
+                notes.add(note);
+                out.println(lib.Cli.ansi().string("  @|yellow note:|@ ") + note);
+            }
+            out.flush();
         }
-        out.flush();
+        return notes;
     }
 
     public static void startAll(DockerClient docker, ColourState colour, PrintWriter out) {
@@ -259,9 +271,38 @@ public final class ColourStack {
         for (ContainerInfo c : order) {
             try {
                 docker.startContainerCmd(c.id()).exec();
-                out.println("  restarted " + c.name());
+                out.println("  started " + c.name());
             } catch (NotModifiedException alreadyRunning) {
                 // fine
+            }
+        }
+        out.flush();
+    }
+
+    /**
+     * Moves a colour's previous containers out of the way of the new ones (their names are taken) without losing
+     * them: stopped and renamed with {@link ColourDetector#ASIDE}, they are put back if the new colour fails.
+     */
+    public static List<String> setAside(DockerClient docker, DockerClient slow, ColourState colour, PrintWriter out) {
+        stopAll(docker, slow, colour, out);
+        List<String> ids = new ArrayList<>();
+        for (ContainerInfo c : colour.containers()) {
+            removeQuietly(docker, c.name() + ColourDetector.ASIDE);
+            docker.renameContainerCmd(c.id()).withName(c.name() + ColourDetector.ASIDE).exec();
+            ids.add(c.id());
+        }
+        return ids;
+    }
+
+    /** Puts set-aside containers back under their own names (whose new holders must be gone by now). */
+    public static void restoreAside(DockerClient docker, List<ContainerInfo> aside, PrintWriter out) {
+        for (ContainerInfo c : aside) {
+            String name = c.name().endsWith(ColourDetector.ASIDE) ? c.name().substring(0, c.name().length() - ColourDetector.ASIDE.length()) : c.name();
+            try {
+                docker.renameContainerCmd(c.id()).withName(name).exec();
+                out.println("  restored " + name);
+            } catch (NotFoundException gone) {
+                // removed meanwhile: nothing to restore
             }
         }
         out.flush();
@@ -273,14 +314,31 @@ public final class ColourStack {
         return order;
     }
 
-    static void stop(DockerClient docker, ContainerInfo c) {
-        if (!c.running()) return;
+    /** One graceful stop, bounded by its grace period; returns a note when the container had to be killed. */
+    static String stop(DockerClient docker, DockerClient slow, ContainerInfo c) {
+        if (!c.running()) return null;
         int grace = graceSeconds(c);
+        long t0 = System.nanoTime();
         try {
-            docker.stopContainerCmd(c.id()).withTimeout(grace).exec();
+            Bounded.call(Duration.ofSeconds(grace + 20L), "stopping " + c.name(),
+                    () -> slow.stopContainerCmd(c.id()).withTimeout(grace).exec());
         } catch (NotModifiedException | NotFoundException alreadyStopped) {
-            // stopped or removed meanwhile: the goal is reached
+            return null; // stopped or removed meanwhile: the goal is reached
         }
+        long tookMillis = (System.nanoTime() - t0) / 1_000_000;
+        try {
+            var r = docker.inspectContainerCmd(c.id()).exec();
+            var st = r.getState();
+            boolean killed = st.getExitCodeLong() != null && st.getExitCodeLong() == 137 && !Boolean.TRUE.equals(st.getOOMKilled());
+            if (killed && tookMillis >= grace * 1000L - 500) {
+                return c.service() + " ignored its stop signal and was killed after its " + grace + "s grace period"
+                        + " (in-flight requests were cut). Fix: init: true in its Compose service, an exec-form CMD"
+                        + " (CMD [\"nginx\", \"-g\", \"daemon off;\"]) so the app is PID 1, or the stop_signal the app honours";
+            }
+        } catch (NotFoundException removed) {
+            // auto-removed on exit: nothing to diagnose
+        }
+        return null;
     }
 
     static int graceSeconds(ContainerInfo c) {

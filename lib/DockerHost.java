@@ -22,21 +22,33 @@ import java.time.Duration;
 public final class DockerHost implements AutoCloseable {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration PING_TIMEOUT = Duration.ofSeconds(8);
-    // Pulls and graceful stops legitimately take minutes; the ping above is what catches a dead daemon.
-    static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(15);
+    // Every call answers within seconds on a healthy daemon (a pull streams progress, so it is never silent that
+    // long); a frozen daemon is an error within this bound rather than a hang.
+    static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(25);
+    // A graceful stop answers only when the container exited: up to its grace period. Callers bound it per call.
+    static final Duration SLOW_RESPONSE_TIMEOUT = Duration.ofMinutes(15);
 
     private final DockerClient client;
+    private DockerClient slowClient;
+    private final DefaultDockerClientConfig config;
     private final URI endpoint;
     private final boolean tls;
 
-    private DockerHost(DockerClient client, URI endpoint, boolean tls) {
+    private DockerHost(DockerClient client, DefaultDockerClientConfig config, URI endpoint, boolean tls) {
         this.client = client;
+        this.config = config;
         this.endpoint = endpoint;
         this.tls = tls;
     }
 
     public DockerClient client() {
         return client;
+    }
+
+    /** For calls that legitimately wait long (a graceful stop); bound each one by what it waits for. */
+    public synchronized DockerClient slowClient() {
+        if (slowClient == null) slowClient = DockerClientImpl.getInstance(config, httpClient(config, SLOW_RESPONSE_TIMEOUT));
+        return slowClient;
     }
 
     public URI endpoint() {
@@ -74,7 +86,7 @@ public final class DockerHost implements AutoCloseable {
         checkTransportSecurity(endpoint, tls, insecure, err);
 
         DockerClient client = DockerClientImpl.getInstance(config, httpClient(config, RESPONSE_TIMEOUT));
-        DockerHost host = new DockerHost(client, endpoint, tls);
+        DockerHost host = new DockerHost(client, config, endpoint, tls);
         host.ping(config);
         return host;
     }
@@ -131,6 +143,7 @@ public final class DockerHost implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (slowClient != null) slowClient.close();
             client.close();
         } catch (Exception ignored) {
             // closing a connection pool cannot lose anything the user cares about

@@ -23,9 +23,13 @@ public final class HealthGate {
     public record Probe(URI url, int successesNeeded) {}
 
     static final Duration POLL = Duration.ofMillis(200);
+    /** Between the consecutive successes the probe needs: they prove stability, not patience. */
+    static final Duration PROBE_INTERVAL = Duration.ofMillis(50);
 
     private final DockerClient docker;
     private final Duration timeout;
+    /** One deadline for the whole gate, service_healthy waits included: set by the first wait. */
+    private Instant deadline;
     private final Cancellation cancel;
     private final PrintWriter out;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
@@ -53,7 +57,7 @@ public final class HealthGate {
     }
 
     public void await(List<String> containerIds, Probe probe) {
-        Instant deadline = Instant.now().plus(timeout);
+        if (deadline == null) deadline = Instant.now().plus(timeout);
         int successes = 0;
         String waitingFor = "";
         String lastContainer = containerIds.isEmpty() ? null : containerIds.get(0);
@@ -92,7 +96,7 @@ public final class HealthGate {
                 throw new Failure("not healthy within " + timeout.toSeconds() + "s: still waiting for " + (waitingFor.isEmpty() ? "containers to start" : waitingFor)
                         + " (raise --health-timeout if the app is just slow)", lastContainer);
             }
-            cancel.sleep(POLL);
+            cancel.sleep(probe != null && pending == null && successes > 0 ? PROBE_INTERVAL : POLL);
         }
     }
 

@@ -1,5 +1,9 @@
 package lib;
 
+import lib.engine.LiveRecord;
+
+import java.util.List;
+
 import java.time.Instant;
 import java.util.Optional;
 
@@ -16,9 +20,15 @@ import java.util.Optional;
  * to the one stopped longest ago, leaving the most recent one to fall back on.</li>
  * </ul>
  */
-public record HostState(String app, ColourState blue, ColourState green) {
+public record HostState(String app, ColourState blue, ColourState green, Optional<LiveRecord> record, Optional<Colour> frontPoints,
+                        List<ContainerInfo> aside) {
 
     public enum Situation { NOTHING_DEPLOYED, ONE_LIVE, BOTH_RUNNING, NONE_RUNNING }
+
+    /** A host as containers alone describe it: no record, no managed front (the shell version's hosts). */
+    public HostState(String app, ColourState blue, ColourState green) {
+        this(app, blue, green, Optional.empty(), Optional.empty(), List.of());
+    }
 
     public ColourState of(Colour c) {
         return c == Colour.BLUE ? blue : green;
@@ -31,12 +41,30 @@ public record HostState(String app, ColourState blue, ColourState green) {
         return Situation.NONE_RUNNING;
     }
 
+    /**
+     * The colour that serves. What the host recorded wins over what containers suggest: the managed front's upstream
+     * (it is what receives traffic), then the colour recorded live at the last switch. Without either, a colour this
+     * toolkit made counts only if the record shows it passed its health gate (every deploy writes the record before
+     * it starts anything), so a deploy killed mid-gate never makes its half-started colour "live"; colours made by
+     * docker-compose or by hand are judged by their containers.
+     */
     public Optional<Colour> live() {
-        return switch (situation()) {
-            case NOTHING_DEPLOYED, NONE_RUNNING -> Optional.empty();
-            case ONE_LIVE -> Optional.of(blue.anyRunning() ? Colour.BLUE : Colour.GREEN);
-            case BOTH_RUNNING -> Optional.of(firstLive());
-        };
+        if (frontPoints.isPresent() && of(frontPoints.get()).anyRunning()) return frontPoints;
+        Optional<Colour> recorded = record.flatMap(LiveRecord::liveColour);
+        if (recorded.isPresent() && of(recorded.get()).anyRunning()) return recorded;
+        boolean blueMay = blue.anyRunning() && mayServe(blue);
+        boolean greenMay = green.anyRunning() && mayServe(green);
+        if (blueMay && greenMay) return Optional.of(firstLive());
+        if (blueMay) return Optional.of(Colour.BLUE);
+        if (greenMay) return Optional.of(Colour.GREEN);
+        return Optional.empty();
+    }
+
+    /** Whether this colour's containers may be trusted to serve: not a bgdeploy colour that never passed its gate. */
+    public boolean mayServe(ColourState c) {
+        if (!c.origins().equals("bgdeploy")) return true;
+        if (record.isEmpty()) return true; // a host deployed before records existed: judged by its containers, as then
+        return record.get().gatedRelease(c.colour()).map(r -> r.equals(c.release())).orElse(false);
     }
 
     /** The colour the next deploy writes into. */
@@ -49,12 +77,17 @@ public record HostState(String app, ColourState blue, ColourState green) {
     }
 
     public String describe() {
+        Optional<Colour> live = live();
+        if (live.isPresent()) {
+            ColourState other = of(live.get().other());
+            String rest = other.anyRunning() ? (mayServe(other) ? "; " + other.colour() + " runs as a standby and will be replaced"
+                    : "; " + other.colour() + " runs but never passed its health gate (an interrupted deploy) and will be replaced") : "";
+            return live.get() + " is live (" + of(live.get()).condition() + ")" + rest;
+        }
         return switch (situation()) {
             case NOTHING_DEPLOYED -> "nothing deployed yet";
-            case ONE_LIVE -> live().get() + " is live (" + of(live().get()).condition() + ")";
-            case BOTH_RUNNING -> "both colours are running (an earlier deploy was interrupted): " + live().get()
-                    + " went live first and is kept; " + live().get().other() + " is a leftover and will be replaced";
             case NONE_RUNNING -> "no colour is running (blue " + blue.condition() + ", green " + green.condition() + ")";
+            default -> "nothing serves: the running containers never passed a health gate (an interrupted deploy); they will be replaced";
         };
     }
 

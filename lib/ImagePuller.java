@@ -49,7 +49,7 @@ public final class ImagePuller {
                 out.println("  image " + image + " is present");
                 continue;
             }
-            pullOne(image);
+            pullOne(image, cancel);
         }
         out.flush();
     }
@@ -63,19 +63,25 @@ public final class ImagePuller {
         }
     }
 
-    private void pullOne(String image) {
+    private void pullOne(String image, Cancellation cancel) {
         out.println("  pulling " + image);
         out.flush();
         Map<String, String> layers = new LinkedHashMap<>();
         try {
-            docker.pullImageCmd(image).withAuthConfig(auth(image)).exec(new ResultCallback.Adapter<PullResponseItem>() {
+            var pull = docker.pullImageCmd(image).withAuthConfig(auth(image)).exec(new ResultCallback.Adapter<PullResponseItem>() {
                 @Override
                 public void onNext(PullResponseItem item) {
                     progress(item, layers);
                 }
-            }).awaitCompletion();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            });
+            // Polled, so Ctrl-C is honoured within a fraction of a second even while a layer downloads.
+            while (!pull.awaitCompletion(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (cancel.cancelled()) {
+                    pull.close();
+                    throw new DeployError(ExitCode.INTERRUPTED, "interrupted while pulling " + image);
+                }
+            }
+        } catch (InterruptedException | java.io.IOException e) {
             throw new DeployError(ExitCode.INTERRUPTED, "interrupted while pulling " + image);
         } catch (NotFoundException | DockerClientException e) {
             throw DeployError.failed("cannot pull " + image + ": " + Cli.oneLine(e.getMessage())

@@ -36,7 +36,7 @@ public final class ManagedFront {
     static final String UPSTREAM_DIR = "/etc/nginx/bgdeploy";
     static final String UPSTREAM = UPSTREAM_DIR + "/upstream.conf";
     /** What the front serves when no colour is live: nothing answers there, so nginx says 502. */
-    static final String NOWHERE = "127.0.0.1:9";
+    public static final String NOWHERE = "127.0.0.1:9";
 
     private final DockerClient docker;
     private final String app;
@@ -189,6 +189,19 @@ public final class ManagedFront {
         } catch (RuntimeException alreadyConnected) {
             if (!String.valueOf(alreadyConnected.getMessage()).contains("already exists")) throw alreadyConnected;
         }
+    }
+
+    /** Where the app's managed front sends traffic, read without settings: status and colour detection need no flags. */
+    public static Optional<String> upstreamOf(DockerClient docker, String app) {
+        return new ManagedFront(docker, app, new FrontOptions(), new PrintWriter(java.io.Writer.nullWriter())).liveTarget();
+    }
+
+    /**
+     * Joins a colour to the front's network. A colour that went live behind the passive front was never on it, and
+     * an upstream naming a container nginx cannot resolve makes nginx refuse to start.
+     */
+    public void join(ColourState colour) {
+        connect(find(colour).containerId());
     }
 
     public Optional<String> liveTarget() {

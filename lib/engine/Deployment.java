@@ -1,0 +1,465 @@
+package lib.engine;
+
+import com.github.dockerjava.api.DockerClient;
+import lib.Cancellation;
+import lib.Cli;
+import lib.Colour;
+import lib.ColourDetector;
+import lib.ColourStack;
+import lib.ColourState;
+import lib.ComposeProject;
+import lib.ContainerInfo;
+import lib.ContainerLogs;
+import lib.DeployError;
+import lib.DeployLock;
+import lib.DockerHost;
+import lib.ExitCode;
+import lib.FrontOptions;
+import lib.HealthGate;
+import lib.Hooks;
+import lib.HostState;
+import lib.ImagePuller;
+import lib.Labels;
+import lib.ManagedFront;
+import lib.Notifier;
+import lib.Probes;
+import lib.ReleaseHistory;
+import lib.ReleaseInfo;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One deploy or rollback of one app on one host: the state of the run and the steps that act on it. The scripts list
+ * the steps (deploy.java, rollback.java); {@link Steps} runs them, undoing on failure. Every step that changes the
+ * host registers its undo right where it makes the change.
+ */
+public final class Deployment {
+    /** What to do with the colour that served before, once the new one is live. */
+    public enum KeepOld {
+        /** Keep running, unrouted, behind the managed front: rollback.java switches back in a second. */
+        RUNNING,
+        /** Stop it and keep it for a rollback that starts it again. */
+        STOPPED,
+        /** Remove it. */
+        REMOVED
+    }
+
+    /** Everything a run needs that does not come from the host. */
+    public record Settings(String action, Duration gateTimeout, Probes.Settings probe, ImagePuller.Policy pull,
+                           FrontOptions front, boolean frontGiven, KeepOld keepOld, boolean keepOldGiven,
+                           Notifier notifier, Hooks hooks, String environment) {}
+
+    private final DockerHost host;
+    private final DockerClient docker;
+    private final String app;
+    private final Settings settings;
+    private final Cancellation cancel;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Steps steps;
+    private final long started = System.currentTimeMillis();
+
+    private final HostState state;
+    private final Optional<Colour> live;
+    private final String previous;
+    private final LiveRecord.Front front;
+    private LiveRecord record;
+    private Colour next;
+    private String release;
+    private ComposeProject compose;
+    private Map<String, String> ourLabels;
+    private ColourStack stack;
+    private ColourState target;
+    private ManagedFront managed;
+    private Set<String> oldWorkers = Set.of();
+    private String previousUpstream;
+    private List<String> aside = List.of();
+    private HealthGate gate;
+    private final List<String> notes = new ArrayList<>();
+
+    /** Reads the host (under the lock the caller holds) and recovers what an earlier crash left half done. */
+    public Deployment(DockerHost host, String app, Settings settings, Cancellation cancel, PrintWriter out, PrintWriter err) {
+        this.host = host;
+        this.docker = host.client();
+        this.app = app;
+        this.settings = settings;
+        this.cancel = cancel;
+        this.out = out;
+        this.err = err;
+        this.steps = new Steps(cancel, out, err);
+        HostState s = ColourDetector.detect(docker, app);
+        if (!s.aside().isEmpty()) s = recoverAside(s);
+        this.state = s;
+        this.live = s.live();
+        this.previous = live.map(c -> state.of(c).release()).orElse(null);
+        this.record = s.record().orElse(LiveRecord.empty());
+        this.front = chooseFront();
+    }
+
+    public HostState state() {
+        return state;
+    }
+
+    public Optional<Colour> live() {
+        return live;
+    }
+
+    public String release() {
+        return release;
+    }
+
+    public Colour next() {
+        return next;
+    }
+
+    public boolean managedFront() {
+        return front.managed();
+    }
+
+    public static Steps.Step before(String title, Steps.Action a) {
+        return Steps.before(title, a);
+    }
+
+    public static Steps.Step after(String title, Steps.Action a) {
+        return Steps.after(title, a);
+    }
+
+    /** A deploy of a Compose project into the idle colour. */
+    public Deployment toCompose(Colour colour, ComposeProject compose, String release) {
+        this.next = colour;
+        this.compose = compose;
+        this.release = release;
+        this.ourLabels = ReleaseInfo.labels(app, colour, release);
+        return this;
+    }
+
+    /** A rollback to the containers a colour already holds. */
+    public Deployment toStandby(Colour colour) {
+        this.next = colour;
+        this.target = state.of(colour);
+        this.release = target.release();
+        return this;
+    }
+
+    /**
+     * Runs the steps. Success prints the result line; failure undoes, records, notifies and throws a DeployError
+     * whose message says what failed and what serves now.
+     */
+    public int run(List<Steps.Step> list) {
+        notifier().send(event("start", 0, null));
+        try {
+            steps.run(list);
+        } catch (Steps.Failed failed) {
+            throw failure(failed);
+        }
+        return ExitCode.OK;
+    }
+
+    // ---- the steps -------------------------------------------------------------------------------------------
+
+    public void preHook(String hook) {
+        String failure = settings.hooks().run(hook, hookEnv());
+        if (failure != null) throw DeployError.failed(failure);
+    }
+
+    /** A host that has no record yet gets one now, before anything starts: a crash later must not make guesses. */
+    public void ensureRecord() {
+        if (state.record().isPresent()) return;
+        LiveRecord r = new LiveRecord(null, null, null, null, front, new java.util.EnumMap<>(Colour.class));
+        for (Colour c : Colour.values()) {
+            if (!state.of(c).empty() && state.mayServe(state.of(c))) r = r.withGated(c, state.of(c).release());
+        }
+        if (live.isPresent()) r = r.withLive(live.get(), previous, state.of(live.get()).deployedBy(), front);
+        record = r;
+        record.write(docker, app);
+    }
+
+    /** Managed front: exists, runs, has the live colour on its network and upstream (a passive app moving to managed). */
+    public void ensureFront() {
+        if (!front.managed()) return;
+        managed = new ManagedFront(docker, app, frontOptions(), out);
+        String liveTarget = null;
+        if (live.isPresent()) {
+            managed.join(state.of(live.get()));
+            liveTarget = managed.targetOf(state.of(live.get()));
+        }
+        managed.ensure(liveTarget);
+        previousUpstream = liveTarget;
+    }
+
+    public void pull() {
+        LinkedHashSet<String> images = new LinkedHashSet<>();
+        compose.startOrder().forEach(s -> images.add(s.image()));
+        new ImagePuller(docker, out, System.console() != null).pull(images, settings.pull(), cancel);
+        String built = ReleaseInfo.fromImages(docker, compose, release);
+        if (!built.equals(release)) {
+            out.println("  " + release + " is commit " + built + " (org.opencontainers.image.revision); recording it as release " + built);
+            release = built;
+            ourLabels.put(Labels.RELEASE, release);
+        }
+    }
+
+    /**
+     * The idle colour's containers hold the release before last (kept for a fast rollback) or the remains of an
+     * interrupted deploy. The first are set aside and put back if this deploy fails; the second never passed a gate
+     * and are removed.
+     */
+    public void clearTarget() {
+        ColourState old = state.of(next);
+        List<String> alreadyAside = state.aside().stream().filter(c -> c.name().startsWith(next.project(app) + "-")).map(ContainerInfo::id).toList();
+        if (!old.empty() && !state.mayServe(old)) {
+            out.println("  removing " + next + ": it never passed its health gate (an interrupted deploy)");
+            ColourStack.retire(docker, host.slowClient(), old, next.project(app), true, out);
+            old = new ColourState(next, List.of());
+        }
+        if (old.empty() && alreadyAside.isEmpty()) return;
+        if (!old.empty()) {
+            out.println("  setting aside " + next + " (release " + old.release() + ") until " + release + " passed its gate");
+            aside = new ArrayList<>(ColourStack.setAside(docker, host.slowClient(), old, out));
+        }
+        aside = new ArrayList<>(aside);
+        aside.addAll(alreadyAside);
+        steps.onUndo("restore " + next + " (release " + old.release() + ")", () -> {
+            List<ContainerInfo> back = aside.stream().map(id -> ColourDetector.inspect(docker, id)).filter(c -> c != null).toList();
+            ColourStack.restoreAside(docker, back, out);
+        });
+    }
+
+    /** --strategy recreate: the old colour goes down first (a short outage) and comes back if the new one fails. */
+    public void stopLive() {
+        if (live.isEmpty()) return;
+        ColourState old = state.of(live.get());
+        steps.onUndo("start " + live.get() + " again", () -> ColourStack.startAll(docker, ColourDetector.detect(docker, app).of(live.get()), out));
+        ColourStack.stopAll(docker, host.slowClient(), old, out);
+    }
+
+    public void start() {
+        gate = new HealthGate(docker, settings.gateTimeout(), cancel, out);
+        stack = new ColourStack(docker, compose, next.project(app), ourLabels, out);
+        steps.onUndo("remove " + next + "'s new containers", stack::removeCreated);
+        stack.up(gate, cancel);
+    }
+
+    /** Rollback's fast path: the standby colour's own containers, started again (no pull, nothing created). */
+    public void startStandby() {
+        gate = new HealthGate(docker, settings.gateTimeout(), cancel, out);
+        if (target.allRunning()) {
+            out.println("  " + next + " is still running (warm standby): checking it once");
+            return;
+        }
+        steps.onUndo("stop " + next + " again", () -> ColourStack.stopAll(docker, host.slowClient(), ColourDetector.detect(docker, app).of(next), out));
+        ColourStack.startAll(docker, target, out);
+    }
+
+    public void gate() {
+        ColourState fresh = ColourDetector.detect(docker, app).of(next);
+        target = fresh;
+        Probes.Settings p = settings.probe();
+        if (fresh.allRunning() && stack == null) p = new Probes.Settings(p.enabled(), p.path(), p.service(), 1); // a warm standby: once
+        gate.await(fresh.containers().stream().map(ContainerInfo::id).toList(), Probes.fromContainers(p, fresh, docker, host, out));
+        record = record.withGated(next, release);
+        record.write(docker, app);
+    }
+
+    /**
+     * The commit point. Managed front: the new upstream, validated and reloaded (the front puts the old one back if
+     * that fails). Then the record says the new colour is live; from here on nothing is undone.
+     */
+    public void switchTraffic() {
+        if (managed != null) {
+            oldWorkers = managed.switchTo(target);
+            steps.onUndo("switch the front back", () -> managed.switchTo(previousUpstream == null ? ManagedFront.NOWHERE : previousUpstream));
+        }
+        record = record.withLive(next, release, DeployLock.whoAmI(), front);
+        record.write(docker, app);
+        steps.commit();
+    }
+
+    public void drain() {
+        if (managed == null || live.isEmpty()) return;
+        managed.drain(oldWorkers, cancel);
+    }
+
+    /** After the switch: the old colour per --keep-old, then the set-aside containers (now two releases back). */
+    public void retireOld() {
+        KeepOld keep = keepOld();
+        if (live.isPresent()) {
+            ColourState old = ColourDetector.detect(docker, app).of(live.get());
+            if (keep == KeepOld.RUNNING) {
+                out.println("  " + live.get() + " keeps running, unrouted, as a warm standby: rollback.java switches back to it at once"
+                        + " (it holds its memory until the next deploy; --keep-old stopped frees it)");
+            } else if (cancel.cancelled()) {
+                out.println("  interrupted: the daemon stops " + live.get() + " on its own");
+                Thread t = new Thread(() -> ColourStack.retire(docker, host.slowClient(), old, live.get().project(app), keep == KeepOld.REMOVED,
+                        new PrintWriter(java.io.Writer.nullWriter())), "bgdeploy-retire");
+                t.setDaemon(true);
+                t.start();
+            } else {
+                notes.addAll(ColourStack.retire(docker, host.slowClient(), old, live.get().project(app), keep == KeepOld.REMOVED, out));
+            }
+        }
+        for (String id : aside) {
+            try {
+                docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+                // already gone
+            }
+        }
+    }
+
+    /** History, the line CI logs show, the notification and the post hook. */
+    public void recordSuccess() {
+        history("ok", notes.isEmpty() ? null : String.join("; ", notes));
+        boolean rollback = settings.action().equals("rollback");
+        out.println(Cli.ansi().string(rollback ? "@|bold,green rolled back|@ " : "@|bold,green deployed|@ ") + app + " release " + release + ": "
+                + next + " is live" + (cancel.cancelled() ? " (interrupted after the switch; the rest is left to the daemon and the next deploy)" : ""));
+        out.flush();
+        notifier().send(event(rollback ? "rollback" : "success", System.currentTimeMillis() - started, null));
+        String postFailure = settings.hooks().run(rollback ? "post-rollback" : "post-deploy", hookEnv());
+        if (postFailure != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + postFailure + " (the " + settings.action() + " itself succeeded)");
+        notifier().flush();
+    }
+
+    // ---- failure -------------------------------------------------------------------------------------------------
+
+    private DeployError failure(Steps.Failed failed) {
+        DeployError reason = failed.reason();
+        boolean interrupted = reason.exitCode() == ExitCode.INTERRUPTED;
+        if (!interrupted && reason.exitCode() != ExitCode.DOCKER) showLogs(reason);
+        history(interrupted ? "interrupted" : "failed", reason.getMessage());
+        notifier().send(event("failure", System.currentTimeMillis() - started, reason.getMessage()));
+        notifier().flush();
+        String what = (interrupted ? settings.action() + " interrupted" : settings.action() + " failed") + ": " + reason.getMessage();
+        String serving = live.map(c -> c + " still serves release " + previous).orElse("no colour was live before, so nothing serves");
+        String undone = failed.undoProblems().isEmpty() ? "what it changed was undone; "
+                : "could not undo everything (" + String.join("; ", failed.undoProblems()) + "); run the deploy again once the host answers; ";
+        return new DeployError(reason.exitCode(), what + "; " + undone + serving, reason);
+    }
+
+    private void showLogs(DeployError reason) {
+        err.println(Cli.ansi().string("@|red " + settings.action() + " rejected:|@ ") + reason.getMessage());
+        String culprit = reason instanceof HealthGate.Failure f ? f.containerId() : null;
+        if (culprit == null && stack != null && !stack.containerIds().isEmpty()) culprit = stack.containerIds().get(stack.containerIds().size() - 1);
+        if (culprit != null) {
+            try {
+                var lines = ContainerLogs.tail(docker, culprit, 20);
+                if (!lines.isEmpty()) {
+                    err.println("last log lines of " + culprit.substring(0, 12) + ":");
+                    lines.forEach(l -> err.println("  | " + l));
+                }
+            } catch (RuntimeException gone) {
+                // removed with its colour already, or the daemon is gone: the reason above stands alone
+            }
+        }
+        err.flush();
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------------
+
+    /** History is for people; failing to write it must not turn a good deploy into a failed one. */
+    private void history(String result, String reason) {
+        if (next == null) return;
+        try {
+            new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
+                    release, next.id(), previous, result, System.currentTimeMillis() - started, DeployLock.whoAmI(), reason));
+        } catch (RuntimeException e) {
+            err.println(Cli.ansi().string("@|yellow warning:|@ ") + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
+        }
+    }
+
+    private Notifier notifier() {
+        return settings.notifier();
+    }
+
+    private Notifier.Event event(String kind, long millis, String reason) {
+        return new Notifier.Event(kind, app, settings.environment(), next == null ? null : next.id(), release, previous,
+                DeployLock.whoAmI(), millis, reason);
+    }
+
+    /** What hooks get: the release details, never a secret. */
+    public Map<String, String> hookEnv() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("DEPLOY_APP", app);
+        env.put("DEPLOY_ENV", settings.environment() == null ? "" : settings.environment());
+        env.put("DEPLOY_RELEASE", release == null ? "" : release);
+        env.put("DEPLOY_COLOUR", next == null ? "" : next.id());
+        env.put("DEPLOY_PREVIOUS_RELEASE", previous == null ? "" : previous);
+        env.put("DEPLOY_HOST", host.describe());
+        env.put("DEPLOY_BY", DeployLock.whoAmI());
+        return env;
+    }
+
+    /**
+     * The front is what the host recorded unless the command line says otherwise: a rollback or a deploy without
+     * --front must not leave a managed front pointing at a colour it is about to stop.
+     */
+    private LiveRecord.Front chooseFront() {
+        FrontOptions f = settings.front();
+        LiveRecord.Front recorded = record.front();
+        if (!settings.frontGiven() && recorded.managed()) {
+            f.kind = "managed";
+            f.port = recorded.port();
+            f.bind = recorded.bind();
+            f.image = recorded.image();
+            if (f.service == null) f.service = recorded.service();
+            if (f.targetPort == null) f.targetPort = recorded.targetPort();
+            if (recorded.drain() != null) f.drainTimeout = recorded.drain();
+        }
+        if (!f.managed()) {
+            if (recorded.managed() && ManagedFront.upstreamOf(docker, app).isPresent()) {
+                throw DeployError.config(app + " runs behind the managed front " + ManagedFront.containerName(app)
+                        + "; a passive deploy would stop the colour it sends traffic to. Drop --front passive (or remove the front: docker rm -f "
+                        + ManagedFront.containerName(app) + ")");
+            }
+            return LiveRecord.Front.passive();
+        }
+        return new LiveRecord.Front(true, f.port, f.bind, f.image, f.service, f.targetPort, f.drainTimeout);
+    }
+
+    private FrontOptions frontOptions() {
+        return settings.front();
+    }
+
+    private KeepOld keepOld() {
+        if (settings.keepOldGiven()) {
+            if (settings.keepOld() == KeepOld.RUNNING && !front.managed()) {
+                out.println("  --keep-old running needs the managed front (a passive front would keep sending traffic to it): stopping it instead");
+                return KeepOld.STOPPED;
+            }
+            return settings.keepOld();
+        }
+        return front.managed() ? KeepOld.RUNNING : settings.keepOld();
+    }
+
+    /**
+     * A crash between "set aside" and "switch" leaves the previous release renamed. When its names are free again it
+     * goes back; when the colour that replaced it is live, it is two releases old and goes away.
+     */
+    private HostState recoverAside(HostState s) {
+        List<ContainerInfo> restore = new ArrayList<>();
+        for (ContainerInfo c : s.aside()) {
+            String own = c.name().substring(0, c.name().length() - ColourDetector.ASIDE.length());
+            boolean taken = s.blue().containers().stream().anyMatch(x -> x.name().equals(own))
+                    || s.green().containers().stream().anyMatch(x -> x.name().equals(own));
+            if (!taken) {
+                restore.add(c);
+            } else if (s.live().isPresent() && own.startsWith(s.live().get().project(app) + "-")) {
+                docker.removeContainerCmd(c.id()).withForce(true).withRemoveVolumes(true).exec();
+            }
+        }
+        if (!restore.isEmpty()) {
+            out.println("  restoring the previous release that an interrupted deploy had set aside");
+            ColourStack.restoreAside(docker, restore, out);
+        }
+        return ColourDetector.detect(docker, app);
+    }
+}
