@@ -63,7 +63,7 @@ public final class DeployLock implements AutoCloseable {
         /** True when the holder ran here: same host name and, when both sides know it, the same process space. */
         public boolean onThisMachine() {
             if (host == null || !host.equals(hostName())) return false;
-            String ours = processSpace();
+            String ours = ourProcessSpace();
             return processSpace == null || ours == null || processSpace.equals(ours);
         }
 
@@ -78,6 +78,13 @@ public final class DeployLock implements AutoCloseable {
                 return Optional.of("pid " + pid + " is gone; the number now belongs to a process started at " + started.get());
             }
             return Optional.empty();
+        }
+
+        /** Where the holder ran when that is not here: "another machine (ci-7)", or the same host name elsewhere. */
+        String elsewhere() {
+            if (host == null) return "an unknown machine";
+            if (host.equals(hostName())) return "another container or boot of " + host + " (its pids are not ours)";
+            return "another machine (" + host + ")";
         }
 
         /** Held by a process of this machine that no longer runs: the next deploy breaks it. */
@@ -138,11 +145,8 @@ public final class DeployLock implements AutoCloseable {
     /** The one-line refusal: who holds it, and whether this deploy could ever tell that the holder is dead. */
     static String refusal(String app, Holder h, Instant now) {
         String unlock = "deploy.java unlock --app " + app;
-        String where = h.onThisMachine()
-                ? "; its process still runs on this machine"
-                : h.host() == null
-                ? "; the lock does not say where it was taken, so breaking it stays explicit"
-                : "; it was taken on another machine (" + h.host() + "), which this deploy cannot check, so breaking it stays explicit";
+        String where = h.onThisMachine() ? "; its process still runs on this machine"
+                : "; it was taken on " + h.elsewhere() + ", which this deploy cannot check, so breaking it stays explicit";
         boolean longHeld = h.since() != null && Duration.between(h.since(), now).compareTo(LONG_HELD) > 0;
         String advice = longHeld
                 ? ": held for " + human(Duration.between(h.since(), now)) + "; if that deploy is dead, run: " + unlock
@@ -157,8 +161,7 @@ public final class DeployLock implements AutoCloseable {
         Optional<String> dead = h.deadBecause();
         if (dead.isPresent()) return "held by " + h.describe(now) + " (stale: " + dead.get() + "; the next deploy breaks it)";
         if (h.onThisMachine()) return "held by " + h.describe(now);
-        return "held by " + h.describe(now) + " (taken on " + (h.host() == null ? "an unknown machine" : "another machine, " + h.host())
-                + "; if that deploy is dead: deploy.java unlock --app " + app + ")";
+        return "held by " + h.describe(now) + " (taken on " + h.elsewhere() + "; if that deploy is dead: deploy.java unlock --app " + app + ")";
     }
 
     public static Optional<Holder> holder(DockerClient docker, String app) {
@@ -200,7 +203,7 @@ public final class DeployLock implements AutoCloseable {
         labels.put(Labels.LOCK_PID, String.valueOf(ProcessHandle.current().pid()));
         labels.put(Labels.LOCK_HOST, hostName());
         ProcessHandle.current().info().startInstant().ifPresent(t -> labels.put(Labels.LOCK_PID_STARTED, t.toString()));
-        String space = processSpace();
+        String space = ourProcessSpace();
         if (space != null) labels.put(Labels.LOCK_PROCESS_SPACE, space);
         return labels;
     }
@@ -238,19 +241,19 @@ public final class DeployLock implements AutoCloseable {
         }
     }
 
-    private static String processSpace;
+    private static String cachedProcessSpace;
 
     /** This boot and pid namespace (Linux); null where /proc does not say. Pids mean something only within it. */
-    static synchronized String processSpace() {
-        if (processSpace == null) {
+    static synchronized String ourProcessSpace() {
+        if (cachedProcessSpace == null) {
             try {
-                processSpace = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip() + " "
+                cachedProcessSpace = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip() + " "
                         + Files.readSymbolicLink(Path.of("/proc/self/ns/pid"));
             } catch (Exception notLinux) {
-                processSpace = "";
+                cachedProcessSpace = "";
             }
         }
-        return processSpace.isEmpty() ? null : processSpace;
+        return cachedProcessSpace.isEmpty() ? null : cachedProcessSpace;
     }
 
     static String human(Duration d) {
