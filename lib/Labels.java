@@ -15,6 +15,9 @@ public final class Labels {
     public static final String ROLE = NS + "role";
     public static final String LOCK_PURPOSE = NS + "lock.purpose";
     public static final String LOCK_PID = NS + "lock.pid";
+    public static final String LOCK_HOST = NS + "lock.host";
+    public static final String LOCK_PID_STARTED = NS + "lock.pid-started";
+    public static final String LOCK_PROCESS_SPACE = NS + "lock.process-space";
 
     public static final String COMPOSE_PROJECT = "com.docker.compose.project";
     public static final String COMPOSE_SERVICE = "com.docker.compose.service";

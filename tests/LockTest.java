@@ -1,27 +1,46 @@
+import lib.Cancellation;
+import lib.DeployError;
 import lib.DeployLock;
+import lib.Labels;
+import lib.MarkerImage;
 import org.junit.jupiter.api.Test;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Two deploys of one app never interleave: the second fails clearly, or waits when asked to. */
+/**
+ * Two deploys of one app never interleave: the second fails clearly, or waits when asked to. A lock left by a
+ * dead process of this machine never strands the next deploy; one taken elsewhere is only broken on request.
+ */
 class LockTest {
+    static final String HERE = DeployLock.whoAmI().substring(DeployLock.whoAmI().lastIndexOf('@') + 1);
 
     @Test
     void secondDeployFailsWithExitFourWhileTheFirstHoldsTheLockThenWaitingWorks() throws Exception {
-        try (TestApp app = new TestApp("lock")) {
+        try (TestApp app = new TestApp("lklock")) {
             assertEquals(0, app.deploy("v1").code());
             var first = CompletableFuture.supplyAsync(() -> app.deploy("slow"));
             long deadline = System.currentTimeMillis() + 30_000;
             while (DeployLock.holder(TestHost.docker(), app.name).isEmpty() && System.currentTimeMillis() < deadline) Thread.sleep(100);
+            // The holder runs in this very JVM: alive, on this machine, so never stale.
+            var live = DeployLock.holder(TestHost.docker(), app.name).orElseThrow();
+            assertTrue(live.onThisMachine() && !live.stale(), live.toString());
 
             var second = app.deploy("v2");
             assertEquals(4, second.code(), second.toString());
-            assertTrue(second.err().contains("app " + app.name + " is locked by ") && second.err().contains("deploy.java unlock --app " + app.name),
-                    second.err());
+            assertTrue(second.err().contains("app " + app.name + " is locked by ") && second.err().contains("its process still runs on this machine")
+                    && second.err().contains("deploy.java unlock --app " + app.name), second.err());
 
             var waiting = app.deploy("v3", "--wait-lock", "90s");
             assertEquals(0, waiting.code(), waiting.toString());
@@ -35,24 +54,153 @@ class LockTest {
     }
 
     @Test
-    void aLockLeftByADeadDeployIsReportedAndBrokenWithUnlock() throws Exception {
-        try (TestApp app = new TestApp("stale")) {
-            // A lock as a killed deploy leaves it: held by a process of this machine that no longer exists.
-            var dead = new ProcessBuilder("true").start();
-            dead.waitFor();
-            TestHost.docker().createContainerCmd(lib.MarkerImage.ensure(TestHost.docker())).withName(DeployLock.name(app.name))
-                    .withLabels(java.util.Map.of(lib.Labels.ROLE, "lock", lib.Labels.APP, app.name,
-                            lib.Labels.DEPLOYED_BY, DeployLock.whoAmI(), lib.Labels.DEPLOYED_AT, java.time.Instant.now().toString(),
-                            lib.Labels.LOCK_PURPOSE, "deploy to test", lib.Labels.LOCK_PID, String.valueOf(dead.pid())))
-                    .withCmd("/lock").exec();
-            var r = app.deploy("v1");
+    void aLockLeftByADeadProcessOfThisMachineIsStaleAndTheNextDeployBreaksItWithoutWaiting() throws Exception {
+        try (TestApp app = new TestApp("lkdead")) {
+            // A lock as a killed deploy leaves it: held by a process of this machine that has exited since.
+            var dead = new ProcessBuilder("sleep", "0.1").start();
+            Instant started = dead.info().startInstant().orElseThrow();
+            assertTrue(dead.waitFor(10, TimeUnit.SECONDS));
+            lockAs(app.name, labels("ci@" + HERE, HERE, Instant.now().minus(Duration.ofHours(3)).toString(), dead.pid(), started.toString()));
+
+            var holder = DeployLock.holder(TestHost.docker(), app.name);
+            assertTrue(holder.orElseThrow().stale(), holder.toString());
+            String status = DeployLock.describeForStatus(app.name, holder, Instant.now());
+            assertTrue(status.contains("held by ci@" + HERE + " (pid " + dead.pid() + ")")
+                    && status.contains("(stale: pid " + dead.pid() + " is gone; the next deploy breaks it)"), status);
+
+            // --wait-lock must not wait on a dead holder: the deploy breaks the lock at once and goes ahead.
+            long t0 = System.nanoTime();
+            var r = app.deploy("v1", "--wait-lock", "10m");
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("broke the lock of ci@" + HERE + " (pid " + dead.pid() + ", no longer running: pid "
+                    + dead.pid() + " is gone), taken at ") && r.out().contains("for: deploy to test"), r.out());
+            assertFalse(r.out().contains("waiting for the deploy lock"), r.out());
+            assertTrue(seconds < 120, "took " + seconds + "s");
+            assertTrue(DeployLock.holder(TestHost.docker(), app.name).isEmpty(), "the deploy released its own lock");
+        }
+    }
+
+    @Test
+    void aLockWhosePidNowBelongsToAnotherProcessIsBrokenByAWaitingAcquireAtOnce() throws Exception {
+        String app = "lkreuse-" + Long.toString(System.nanoTime() % 46656, 36);
+        try {
+            // The recorded pid runs (it is this JVM), but it started long after the lock's process did: pid reuse.
+            long me = ProcessHandle.current().pid();
+            Instant myStart = ProcessHandle.current().info().startInstant().orElseThrow();
+            lockAs(app, labels("ci@" + HERE, HERE, Instant.now().toString(), me, myStart.minus(Duration.ofHours(1)).toString()));
+            assertTrue(DeployLock.holder(TestHost.docker(), app).orElseThrow().stale());
+
+            StringWriter out = new StringWriter();
+            long t0 = System.nanoTime();
+            try (DeployLock lock = DeployLock.acquire(TestHost.docker(), app, "deploy to test", Duration.ofMinutes(10),
+                    new PrintWriter(out, true), Cancellation.none())) {
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertTrue(millis < 5_000, "acquire took " + millis + " ms");
+                assertTrue(out.toString().contains("broke the lock of ci@" + HERE + " (pid " + me + ", no longer running: pid " + me
+                        + " is gone; the number now belongs to a process started at "), out.toString());
+                var mine = DeployLock.holder(TestHost.docker(), app).orElseThrow();
+                assertTrue(mine.onThisMachine() && !mine.stale() && mine.pidStarted() != null, mine.toString());
+            }
+            // With the right start time the same pid is alive: the lock is refused, not broken.
+            lockAs(app, labels("ci@" + HERE, HERE, Instant.now().toString(), me, myStart.toString()));
+            var e = assertThrows(DeployError.class, () -> DeployLock.acquire(TestHost.docker(), app, "deploy to test", Duration.ZERO,
+                    new PrintWriter(new StringWriter()), Cancellation.none()));
+            assertEquals(4, e.exitCode(), e.getMessage());
+        } finally {
+            TestHost.removeApp(app);
+        }
+    }
+
+    @Test
+    void aLiveLookingLockFromAnotherMachineIsNeverBrokenAndTheRefusalSaysHowToUnlock() throws Exception {
+        try (TestApp app = new TestApp("lkother")) {
+            // pid 1 of another machine: nothing here can tell whether it runs, however old the lock.
+            lockAs(app.name, labels("ci@lk-other-machine", "lk-other-machine", Instant.now().minus(Duration.ofHours(3)).toString(), 1, null));
+            var holder = DeployLock.holder(TestHost.docker(), app.name).orElseThrow();
+            assertFalse(holder.onThisMachine() || holder.stale(), holder.toString());
+            String status = DeployLock.describeForStatus(app.name, java.util.Optional.of(holder), Instant.now());
+            assertTrue(status.contains("taken on another machine (lk-other-machine); if that deploy is dead: deploy.java unlock --app " + app.name), status);
+
+            var r = app.deploy("v1", "--wait-lock", "1s");
             assertEquals(4, r.code(), r.toString());
-            assertTrue(r.err().contains("it looks stale"), r.err());
+            assertTrue(r.err().contains("it was taken on another machine (lk-other-machine), which this deploy cannot check, so breaking it stays explicit")
+                    && r.err().contains("held for 3h; if that deploy is dead, run: deploy.java unlock --app " + app.name), r.err());
+            assertFalse(r.out().contains("broke the lock"), r.out());
+            assertEquals(holder.containerId(), DeployLock.holder(TestHost.docker(), app.name).orElseThrow().containerId(), "lock untouched");
 
             var unlock = TestApp.run("unlock", "--app", app.name);
             assertEquals(0, unlock.code(), unlock.toString());
             assertTrue(unlock.out().contains("released the lock of " + app.name), unlock.out());
             assertEquals(0, app.deploy("v1").code());
+
+            // Same host name, other pid namespace (a container with the host's name): its dead-looking pid proves nothing.
+            var exited = new ProcessBuilder("sleep", "0.1").start();
+            assertTrue(exited.waitFor(10, TimeUnit.SECONDS));
+            Map<String, String> container = labels("ci@" + HERE, HERE, Instant.now().toString(), exited.pid(), null);
+            container.put(Labels.LOCK_PROCESS_SPACE, "another-boot pid:[1]");
+            lockAs(app.name, container);
+            assertFalse(DeployLock.holder(TestHost.docker(), app.name).orElseThrow().stale());
+            var e = assertThrows(DeployError.class, () -> DeployLock.acquire(TestHost.docker(), app.name, "deploy to test", Duration.ZERO,
+                    new PrintWriter(new StringWriter()), Cancellation.none()));
+            assertTrue(e.exitCode() == 4 && e.getMessage().contains("it was taken on another container or boot of " + HERE), e.getMessage());
         }
+    }
+
+    @Test
+    void malformedOrMissingLabelsAreUnknownAndNeverCrashAcquireHolderOrUnlock() throws Exception {
+        String app = "lkbadlabel-" + Long.toString(System.nanoTime() % 46656, 36);
+        try {
+            // No labels but the role: nothing known about the holder, so nothing to break it on.
+            lockAs(app, Map.of(Labels.ROLE, "lock"));
+            var unknown = DeployLock.holder(TestHost.docker(), app).orElseThrow();
+            assertTrue(unknown.since() == null && unknown.host() == null && !unknown.stale(), unknown.toString());
+            assertTrue(DeployLock.describeForStatus(app, java.util.Optional.of(unknown), Instant.now()).contains("since an unknown time"));
+            var e = assertThrows(DeployError.class, () -> DeployLock.acquire(TestHost.docker(), app, "deploy to test", Duration.ZERO,
+                    new PrintWriter(new StringWriter()), Cancellation.none()));
+            assertEquals(4, e.exitCode(), e.getMessage());
+            assertTrue(e.getMessage().contains("it was taken on an unknown machine, which this deploy cannot check, so breaking it stays explicit"), e.getMessage());
+            var unlock = TestApp.run("unlock", "--app", app);
+            assertEquals(0, unlock.code(), unlock.toString());
+            assertTrue(DeployLock.holder(TestHost.docker(), app).isEmpty());
+
+            // Malformed dates, and a dead pid of this machine: still provably dead, still broken.
+            var dead = new ProcessBuilder("sleep", "0.1").start();
+            assertTrue(dead.waitFor(10, TimeUnit.SECONDS));
+            lockAs(app, labels("ci@" + HERE, HERE, "yesterday at noon", dead.pid(), "not-a-time"));
+            var h = DeployLock.holder(TestHost.docker(), app).orElseThrow();
+            assertTrue(h.since() == null && h.pidStarted() == null && h.stale(), h.toString());
+            StringWriter out = new StringWriter();
+            DeployLock.acquire(TestHost.docker(), app, "deploy to test", Duration.ZERO, new PrintWriter(out, true), Cancellation.none()).close();
+            assertTrue(out.toString().contains("broke the lock of ci@" + HERE + " (pid " + dead.pid() + ", no longer running"), out.toString());
+
+            lockAs(app, labels("ci@" + HERE, HERE, "2024-13-45T99:99:99Z", 1, "garbage"));
+            var unlockMalformed = TestApp.run("unlock", "--app", app);
+            assertEquals(0, unlockMalformed.code(), unlockMalformed.toString());
+            assertTrue(DeployLock.holder(TestHost.docker(), app).isEmpty());
+        } finally {
+            TestHost.removeApp(app);
+        }
+    }
+
+    /** Labels of a lock as a deploy writes them; a null value is left out. */
+    static Map<String, String> labels(String who, String host, String at, long pid, String pidStarted) {
+        Map<String, String> l = new LinkedHashMap<>();
+        l.put(Labels.ROLE, "lock");
+        l.put(Labels.DEPLOYED_BY, who);
+        l.put(Labels.LOCK_HOST, host);
+        l.put(Labels.DEPLOYED_AT, at);
+        l.put(Labels.LOCK_PURPOSE, "deploy to test");
+        l.put(Labels.LOCK_PID, String.valueOf(pid));
+        if (pidStarted != null) l.put(Labels.LOCK_PID_STARTED, pidStarted);
+        return l;
+    }
+
+    /** Plants a lock container as another deploy would have left it. */
+    static void lockAs(String app, Map<String, String> labels) {
+        Map<String, String> l = new LinkedHashMap<>(labels);
+        l.put(Labels.APP, app);
+        TestHost.docker().createContainerCmd(MarkerImage.ensure(TestHost.docker())).withName(DeployLock.name(app))
+                .withLabels(l).withCmd("/lock").exec();
     }
 }
