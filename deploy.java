@@ -225,9 +225,9 @@ public class deploy implements Callable<Integer> {
         public Integer call() {
             try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
                 HostState state = ColourDetector.detect(docker.client(), target.app());
+                boolean managed = state.record().map(r -> r.front().managed()).orElse(false);
                 boolean ok = StatusView.print(spec.commandLine().getOut(), docker, state,
-                        DeployLock.holder(docker.client(), target.app()),
-                        new ManagedFront(docker.client(), target.app(), new FrontOptions(), spec.commandLine().getOut()).liveTarget());
+                        DeployLock.holder(docker.client(), target.app()), ManagedFront.state(docker.client(), target.app(), managed));
                 return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
             }
         }
@@ -245,7 +245,7 @@ public class deploy implements Callable<Integer> {
         @Override
         public Integer call() {
             try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
-                StatusView.history(spec.commandLine().getOut(), new ReleaseHistory(docker.client(), target.app()).read());
+                StatusView.history(spec.commandLine().getOut(), new ReleaseHistory(docker.client(), target.app()).read(spec.commandLine().getErr()));
                 return ExitCode.OK;
             }
         }
@@ -265,7 +265,7 @@ public class deploy implements Callable<Integer> {
             try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
                 var held = DeployLock.breakLock(docker.client(), target.app());
                 spec.commandLine().getOut().println(held.map(h -> "released the lock of " + target.app() + ", held by " + h.who()
-                        + " since " + h.since() + " for: " + h.purpose()).orElse("no lock was held for " + target.app()));
+                        + ": " + h.describe(java.time.Instant.now())).orElse("no lock was held for " + target.app()));
                 return ExitCode.OK;
             }
         }

@@ -165,7 +165,7 @@ public class rollback implements Callable<Integer> {
     static String resolve(String given, HostState state, ReleaseHistory history) {
         java.util.Set<String> known = new java.util.TreeSet<>();
         for (Colour c : Colour.values()) if (!state.of(c).empty() && state.of(c).release() != null) known.add(state.of(c).release());
-        history.read().forEach(e -> known.add(e.release()));
+        history.read(new PrintWriter(java.io.Writer.nullWriter())).forEach(e -> known.add(e.release()));
         if (known.contains(given)) return given;
         if (given.length() < 7) {
             throw DeployError.config("release \"" + given + "\" is not a release of this host and too short to be a prefix (7+ characters); known: "
@@ -181,7 +181,7 @@ public class rollback implements Callable<Integer> {
         Optional<Colour> idle = live.map(Colour::other).or(() -> Optional.of(state.target().other()));
         ColourState standby = state.of(idle.get());
         if (!standby.empty() && state.mayServe(standby) && !sameRelease(standby.release(), current)) return standby.release();
-        return history.lastLiveBefore(current == null ? "" : current).map(ReleaseHistory.Entry::release)
+        return history.lastLiveBefore(current == null ? "" : current, spec.commandLine().getErr()).map(ReleaseHistory.Entry::release)
                 .orElseThrow(() -> DeployError.config("nothing to roll back to: no stopped colour and no earlier release in the history of "
                         + target.app + " (see deploy.java history --app " + target.app + "); name a release: rollback.java --app "
                         + target.app + " RELEASE -f FILE"));

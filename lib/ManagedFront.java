@@ -191,6 +191,21 @@ public final class ManagedFront {
         }
     }
 
+    /** The front as the engine sees it, for status: whether the host expects one, and whether it really serves. */
+    public record State(boolean expected, boolean exists, boolean running, String status, Optional<String> target, Optional<String> lastLog) {}
+
+    public static State state(DockerClient docker, String app, boolean expected) {
+        ManagedFront f = new ManagedFront(docker, app, new FrontOptions(), new PrintWriter(java.io.Writer.nullWriter()));
+        Optional<InspectContainerResponse> c = f.inspect();
+        if (c.isEmpty()) return new State(expected, false, false, "missing", Optional.empty(), Optional.empty());
+        var st = c.get().getState();
+        boolean restarting = Boolean.TRUE.equals(st.getRestarting());
+        boolean running = Boolean.TRUE.equals(st.getRunning()) && !restarting;
+        String status = restarting ? "restarting (nginx keeps failing to start)" : String.valueOf(st.getStatus());
+        Optional<String> log = running ? Optional.empty() : ContainerLogs.tail(docker, c.get().getId(), 1).stream().findFirst();
+        return new State(expected, true, running, status, f.liveTarget(), log);
+    }
+
     /** Where the app's managed front sends traffic, read without settings: status and colour detection need no flags. */
     public static Optional<String> upstreamOf(DockerClient docker, String app) {
         return new ManagedFront(docker, app, new FrontOptions(), new PrintWriter(java.io.Writer.nullWriter())).liveTarget();

@@ -9,15 +9,17 @@ import java.util.Optional;
 public final class StatusView {
     private StatusView() {}
 
-    /** Returns true when a colour serves and is healthy. */
-    public static boolean print(PrintWriter out, DockerHost docker, HostState state, Optional<DeployLock.Holder> lock, Optional<String> frontTarget) {
+    /** Returns true when a colour serves and is healthy, and the managed front (if the app has one) runs and points at it. */
+    public static boolean print(PrintWriter out, DockerHost docker, HostState state, Optional<DeployLock.Holder> lock, ManagedFront.State front) {
         out.println("app " + state.app() + " on " + docker.describe() + ": " + state.describe());
+        Optional<Colour> live = state.live();
         for (Colour c : Colour.values()) {
             ColourState s = state.of(c);
-            boolean live = state.live().map(c::equals).orElse(false);
-            out.printf("  %-5s %-4s %-9s", c, live ? "LIVE" : "", s.condition());
+            boolean isLive = live.map(c::equals).orElse(false);
+            String role = isLive ? "LIVE" : s.anyRunning() && !state.mayServe(s) ? "UNGATED" : "";
+            out.printf("  %-5s %-7s %-9s", c, role, s.condition());
             if (!s.empty()) {
-                Instant since = s.since();
+                Instant since = isLive ? state.record().filter(r -> r.live() == c).map(r -> r.since()).orElse(s.since()) : s.since();
                 out.print("  release " + s.release());
                 if (since != null) out.print("  since " + since + " (" + DeployLock.human(Duration.between(since, Instant.now())) + " ago)");
                 if (s.deployedBy() != null) out.print("  by " + s.deployedBy());
@@ -28,10 +30,24 @@ public final class StatusView {
                 out.println("        " + ci.name() + "  " + ci.state() + (ci.health() != null ? " (" + ci.health() + ")" : "") + "  " + ci.image());
             }
         }
-        frontTarget.ifPresent(t -> out.println("  managed front " + ManagedFront.containerName(state.app()) + " sends traffic to " + t));
-        out.println("  lock: " + lock.map(h -> "held by " + h.describe(Instant.now())).orElse("free"));
+        boolean frontOk = true;
+        if (front.expected() || front.exists()) {
+            String name = ManagedFront.containerName(state.app());
+            if (!front.exists()) {
+                out.println("  managed front " + name + ": MISSING; the next deploy creates it (nothing answers on its port meanwhile)");
+                frontOk = false;
+            } else if (!front.running()) {
+                out.println("  managed front " + name + ": " + front.status().toUpperCase() + front.lastLog().map(l -> " (last log: " + l + ")").orElse("")
+                        + "; nothing answers on its port");
+                frontOk = false;
+            } else {
+                out.println("  managed front " + name + ": running, sends traffic to " + front.target().orElse("nothing (no colour live)"));
+                frontOk = front.target().isPresent();
+            }
+        }
+        out.println("  lock: " + DeployLock.describeForStatus(state.app(), lock, Instant.now()));
         out.flush();
-        return state.live().map(c -> state.of(c).allRunning() && !state.of(c).unhealthy()).orElse(false);
+        return frontOk && live.map(c -> state.of(c).allRunning() && !state.of(c).unhealthy()).orElse(false);
     }
 
     public static void history(PrintWriter out, java.util.List<ReleaseHistory.Entry> entries) {

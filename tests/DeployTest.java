@@ -99,7 +99,7 @@ class DeployTest {
 
             var bad = app.deploy("crash", "--strategy", "recreate");
             assertEquals(1, bad.code(), bad.toString());
-            assertTrue(bad.out().contains("restarted " + app.name + "-green-web-1"), bad.toString());
+            assertTrue(bad.out().contains("start green again") && bad.out().contains("started " + app.name + "-green-web-1"), bad.toString());
             assertEquals("v2", app.front().get("/version.txt"));
         }
     }

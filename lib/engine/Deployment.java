@@ -96,6 +96,9 @@ public final class Deployment {
         this.out = out;
         this.err = err;
         this.steps = new Steps(cancel, out, err);
+        steps.beforeUndo(reason -> {
+            if (reason.exitCode() != ExitCode.INTERRUPTED && reason.exitCode() != ExitCode.DOCKER) showLogs(reason);
+        });
         HostState s = ColourDetector.detect(docker, app);
         if (!s.aside().isEmpty()) s = recoverAside(s);
         this.state = s;
@@ -334,7 +337,6 @@ public final class Deployment {
     private DeployError failure(Steps.Failed failed) {
         DeployError reason = failed.reason();
         boolean interrupted = reason.exitCode() == ExitCode.INTERRUPTED;
-        if (!interrupted && reason.exitCode() != ExitCode.DOCKER) showLogs(reason);
         history(interrupted ? "interrupted" : "failed", reason.getMessage());
         notifier().send(event("failure", System.currentTimeMillis() - started, reason.getMessage()));
         notifier().flush();

@@ -55,6 +55,7 @@ public final class Steps {
     private final Deque<Step> undo = new ArrayDeque<>();
     private final List<String> warnings = new ArrayList<>();
     private boolean committed;
+    private java.util.function.Consumer<DeployError> beforeUndo = e -> {};
 
     public Steps(Cancellation cancel, PrintWriter out, PrintWriter err) {
         this.cancel = cancel;
@@ -73,6 +74,11 @@ public final class Steps {
     /** Registers how to take back what the current step just changed; runs only if a later step before the switch fails. */
     public void onUndo(String what, Action action) {
         if (!committed) undo.push(new Step(what, action, false));
+    }
+
+    /** Runs first on a failure, while the failed containers still exist (their logs explain the failure). */
+    public void beforeUndo(java.util.function.Consumer<DeployError> report) {
+        this.beforeUndo = report;
     }
 
     public boolean committed() {
@@ -112,6 +118,11 @@ public final class Steps {
             cancel.check();
         } catch (RuntimeException | Error e) {
             DeployError reason = Failures.classify(e, cancel);
+            try {
+                beforeUndo.accept(reason);
+            } catch (RuntimeException ignored) {
+                // the report is a courtesy; the undo below is what matters
+            }
             throw new Failed(reason, undoAll());
         }
     }
