@@ -67,8 +67,8 @@ public final class ComposeLoader {
         }
         // before opening: a FIFO would block the read forever, a directory gives a bare IOException
         if (!Files.isRegularFile(file)) {
-            throw DeployError.config(file + ": is " + (Files.isDirectory(file) ? "a directory" : "not a regular file")
-                    + "; name a YAML file (e.g. -f " + file.resolve("docker-compose.yml") + ")");
+            throw DeployError.config(file + ": is " + (Files.isDirectory(file) ? "a directory" : "not a regular file (a pipe or device?)")
+                    + ", not a YAML file; name the file itself");
         }
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
