@@ -128,6 +128,14 @@ public final class ColourStack {
 
     private String create(Service s) {
         ContainerSpec spec = ContainerSpec.of(compose, s, project, ourLabels);
+        spec.externalContainers().forEach((key, container) -> {
+            try {
+                docker.inspectContainerCmd(container).exec();
+            } catch (NotFoundException e) {
+                throw DeployError.failed(compose.file() + ": service \"" + s.name() + "\": key \"" + key + "\": container \"" + container
+                        + "\" does not exist on the host; start it first, or fix the name");
+            }
+        });
         String id;
         try {
             id = spec.applyTo(docker.createContainerCmd(s.image())).exec().getId();

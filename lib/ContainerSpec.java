@@ -27,11 +27,14 @@ import java.util.Map;
  * @param network the network the container is created on (null in bridge, host, none, container: and service: modes,
  *                which join no project network and take no aliases, as in Compose), with its aliases
  * @param extraNetworks further networks to connect after create, each with its aliases
+ * @param externalContainers containers outside the colour this one needs (Compose's container:NAME), by Compose key;
+ *                           the Engine accepts a missing one at create and refuses it only at start, naming no key
  */
 public record ContainerSpec(String name, String image, Map<String, String> labels, List<String> env, List<String> cmd,
                             List<String> entrypoint, String user, String workingDir, String stopSignal, int stopTimeout,
                             List<ExposedPort> exposedPorts, List<Volume> anonymousVolumes, HealthCheck healthcheck,
-                            HostConfig hostConfig, Attachment network, List<Attachment> extraNetworks) {
+                            HostConfig hostConfig, Attachment network, List<Attachment> extraNetworks,
+                            Map<String, String> externalContainers) {
 
     public record Attachment(String network, List<String> aliases) {}
 
@@ -71,10 +74,12 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         }
         host.withBinds(binds);
 
+        Map<String, String> external = new LinkedHashMap<>();
         List<VolumesFrom> from = new ArrayList<>();
         for (String vf : s.volumesFrom()) {
             String[] p = vf.split(":");
             boolean container = p[0].equals("container");
+            if (container) external.putIfAbsent("volumes_from", p[1]);
             String source = container ? p[1] : ColourStack.containerName(project, p[0]);
             String mode = p.length > (container ? 2 : 1) ? p[container ? 2 : 1] : "rw";
             from.add(new VolumesFrom(source, AccessMode.valueOf(mode)));
@@ -96,6 +101,7 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         List<Attachment> more = new ArrayList<>();
         String mode = s.networkMode();
         if (mode != null) {
+            if (mode.startsWith("container:")) external.put("network_mode", mode.substring(10));
             host.withNetworkMode(mode.startsWith("service:") ? "container:" + ColourStack.containerName(project, mode.substring(8)) : mode);
         } else {
             Map<String, List<String>> nets = s.networks().isEmpty() ? Map.of("default", List.of()) : s.networks();
@@ -112,7 +118,7 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         return new ContainerSpec(ColourStack.containerName(project, s.name()), s.image(), labels,
                 s.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
                 s.command(), s.entrypoint(), s.user(), s.workingDir(), s.stopSignal(), s.stopGraceOrDefault(),
-                exposed, anonymous, health, host, first, more);
+                exposed, anonymous, health, host, first, more, external);
     }
 
     static String networkName(ComposeProject compose, String project, String key) {

@@ -79,6 +79,8 @@ class ContainerSpecTest {
         assertEquals("container:db-1", spec(p, "other").hostConfig().getNetworkMode());
         assertEquals("container:shop-green-app-1", spec(p, "side").hostConfig().getNetworkMode());
         for (String s : List.of("host", "none", "other", "side")) assertNull(spec(p, s).network(), s);
+        assertEquals(Map.of("network_mode", "db-1"), spec(p, "other").externalContainers(), "checked before create: the Engine only notices at start");
+        assertEquals(Map.of(), spec(p, "side").externalContainers());
         List<String> order = p.startOrder().stream().map(ComposeProject.Service::name).toList();
         assertTrue(order.indexOf("app") < order.indexOf("side"), order.toString());
 
