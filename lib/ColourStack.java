@@ -3,6 +3,7 @@ package lib;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.AccessMode;
@@ -127,96 +128,31 @@ public final class ColourStack {
     }
 
     private String create(Service s) {
-        String name = containerName(project, s.name());
-        Map<String, String> labels = new LinkedHashMap<>(s.labels());
-        labels.put(Labels.COMPOSE_PROJECT, project);
-        labels.put(Labels.COMPOSE_SERVICE, s.name());
-        labels.put(Labels.COMPOSE_NUMBER, "1");
-        labels.put(Labels.COMPOSE_ONEOFF, "False");
-        labels.put(Labels.COMPOSE_WORKING_DIR, compose.file().getParent().toString());
-        labels.put(Labels.COMPOSE_CONFIG_FILES, compose.file().toString());
-        labels.putAll(ourLabels);
-        labels.put(Labels.STOP_GRACE, String.valueOf(s.stopGraceOrDefault()));
-
-        HostConfig host = HostConfig.newHostConfig();
-        CreateContainerCmd cmd = docker.createContainerCmd(s.image()).withName(name).withLabels(labels)
-                .withEnv(s.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
-        if (s.command() != null) cmd.withCmd(s.command());
-        if (s.entrypoint() != null) cmd.withEntrypoint(s.entrypoint());
-        if (s.user() != null) cmd.withUser(s.user());
-        if (s.workingDir() != null) cmd.withWorkingDir(s.workingDir());
-        if (s.stopSignal() != null) cmd.withStopSignal(s.stopSignal());
-        cmd.withStopTimeout(s.stopGraceOrDefault());
-
-        Ports bindings = new Ports();
-        List<ExposedPort> exposed = new ArrayList<>();
-        for (Port p : s.ports()) {
-            ExposedPort ep = p.protocol().equals("udp") ? ExposedPort.udp(p.containerPort()) : ExposedPort.tcp(p.containerPort());
-            exposed.add(ep);
-            bindings.bind(ep, new Ports.Binding(p.hostIp(), p.hostPort() == null ? null : String.valueOf(p.hostPort())));
-        }
-        if (!exposed.isEmpty()) cmd.withExposedPorts(exposed);
-        host.withPortBindings(bindings);
-
-        List<Bind> binds = new ArrayList<>();
-        List<Volume> anonymous = new ArrayList<>();
-        for (Mount m : s.volumes()) {
-            AccessMode mode = m.readOnly() ? AccessMode.ro : AccessMode.rw;
-            switch (m.kind()) {
-                case ANONYMOUS -> anonymous.add(new Volume(m.target()));
-                default -> binds.add(new Bind(m.source(), new Volume(m.target()), mode));
+        ContainerSpec spec = ContainerSpec.of(compose, s, project, ourLabels);
+        spec.externalContainers().forEach((key, container) -> {
+            try {
+                docker.inspectContainerCmd(container).exec();
+            } catch (NotFoundException e) {
+                throw DeployError.failed(compose.file() + ": service \"" + s.name() + "\": key \"" + key + "\": container \"" + container
+                        + "\" does not exist on the host; start it first, or fix the name");
             }
-        }
-        if (!anonymous.isEmpty()) cmd.withVolumes(anonymous);
-        host.withBinds(binds);
-
-        List<VolumesFrom> from = new ArrayList<>();
-        for (String vf : s.volumesFrom()) {
-            String[] p = vf.split(":");
-            boolean container = p[0].equals("container");
-            String source = container ? p[1] : containerName(project, p[0]);
-            String mode = p.length > (container ? 2 : 1) ? p[container ? 2 : 1] : "rw";
-            from.add(new VolumesFrom(source, AccessMode.valueOf(mode)));
-        }
-        if (!from.isEmpty()) host.withVolumesFrom(from.toArray(new VolumesFrom[0]));
-
-        if (s.restart() != null) host.withRestartPolicy(s.restart().equals("no") ? RestartPolicy.noRestart() : RestartPolicy.parse(s.restart()));
-        if (!s.extraHosts().isEmpty()) host.withExtraHosts(s.extraHosts().toArray(new String[0]));
-        if (s.healthcheck() != null) {
-            var h = s.healthcheck();
-            cmd.withHealthcheck(new HealthCheck().withTest(h.test()).withInterval(h.intervalNanos()).withTimeout(h.timeoutNanos())
-                    .withRetries(h.retries()).withStartPeriod(h.startPeriodNanos()));
-        }
-
-        List<Map.Entry<String, List<String>>> networks = new ArrayList<>();
-        if (s.networkMode() != null) {
-            String mode = s.networkMode();
-            host.withNetworkMode(mode.startsWith("service:") ? "container:" + containerName(project, mode.substring(8)) : mode);
-        } else {
-            Map<String, List<String>> nets = s.networks().isEmpty() ? Map.of("default", List.of()) : s.networks();
-            nets.forEach((k, aliases) -> {
-                List<String> all = new ArrayList<>(aliases);
-                all.add(0, s.name());
-                networks.add(Map.entry(networkName(k), all));
-            });
-            host.withNetworkMode(networks.get(0).getKey());
-            cmd.withAliases(networks.get(0).getValue());
-        }
-        cmd.withHostConfig(host);
-
+        });
         String id;
         try {
-            id = cmd.exec().getId();
-        } catch (NotFoundException noImage) {
+            id = spec.applyTo(docker.createContainerCmd(s.image())).exec().getId();
+        } catch (NotFoundException e) {
+            if (!e.getMessage().toLowerCase().contains("no such image")) throw ContainerSpec.rejected(compose, s, e);
             throw DeployError.failed("image " + s.image() + " of service \"" + s.name() + "\" is not on the host; pull it or push it to the registry first");
         } catch (ConflictException taken) {
-            throw DeployError.failed("a container named " + name + " already exists and is not part of this deploy; remove it with: docker rm -f " + name);
+            throw DeployError.failed("a container named " + spec.name() + " already exists and is not part of this deploy; remove it with: docker rm -f " + spec.name());
+        } catch (DockerException e) {
+            throw ContainerSpec.rejected(compose, s, e);
         }
         createdContainers.add(id);
         containerIdByService.put(s.name(), id);
-        for (var extra : networks.subList(1, networks.size())) {
-            docker.connectToNetworkCmd().withNetworkId(extra.getKey()).withContainerId(id)
-                    .withContainerNetwork(new ContainerNetwork().withAliases(extra.getValue())).exec();
+        for (var extra : spec.extraNetworks()) {
+            docker.connectToNetworkCmd().withNetworkId(extra.network()).withContainerId(id)
+                    .withContainerNetwork(new ContainerNetwork().withAliases(extra.aliases())).exec();
         }
         return id;
     }

@@ -32,7 +32,7 @@ public final class ComposeLoader {
     static final Set<String> TOP_KEYS = Set.of("version", "services", "volumes", "networks");
     static final Set<String> SERVICE_KEYS = Set.of("image", "environment", "ports", "volumes", "volumes_from",
             "depends_on", "network_mode", "command", "entrypoint", "env_file", "labels", "networks", "healthcheck",
-            "restart", "stop_signal", "stop_grace_period", "user", "working_dir", "extra_hosts");
+            "restart", "stop_signal", "stop_grace_period", "user", "working_dir", "extra_hosts", "init");
     static final Set<String> HEALTH_KEYS = Set.of("test", "interval", "timeout", "retries", "start_period", "disable");
     static final Set<String> RESOURCE_KEYS = Set.of("external", "name");
 
@@ -54,16 +54,31 @@ public final class ComposeLoader {
         return new ComposeLoader(abs, project).parse(readYaml(abs), new Interpolator(vars, abs.toString()), vars);
     }
 
-    static Object readYaml(Path file) {
+    /** A Compose file or deploy.yml is a few KB; anything near these limits is a mistake or an attack. */
+    static final int MAX_CODE_POINTS = 1 << 20;
+    static final int MAX_ALIASES = 50;
+    /** Values after expanding aliases: 48 nested aliases in 500 bytes would otherwise expand to 2^48 values. */
+    static final int MAX_NODES = 100_000;
+
+    /** Reads a YAML file with duplicate keys refused and aliases bounded by count and by expanded size. */
+    public static Object readYaml(Path file) {
+        if (!Files.exists(file)) {
+            throw DeployError.config(file + ": Compose file not found; pass -f FILE or run from the app's directory");
+        }
+        // before opening: a FIFO would block the read forever, a directory gives a bare IOException
+        if (!Files.isRegularFile(file)) {
+            throw DeployError.config(file + ": is " + (Files.isDirectory(file) ? "a directory" : "not a regular file (a pipe or device?)")
+                    + ", not a YAML file; name the file itself");
+        }
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         options.setAllowRecursiveKeys(false);
-        options.setMaxAliasesForCollections(50);
+        options.setMaxAliasesForCollections(MAX_ALIASES);
+        options.setCodePointLimit(MAX_CODE_POINTS);
         Yaml yaml = new Yaml(new SafeConstructor(options));
+        Object root;
         try (Reader r = Files.newBufferedReader(file)) {
-            return yaml.load(r);
-        } catch (NoSuchFileException e) {
-            throw DeployError.config(file + ": Compose file not found; pass -f FILE or run from the app's directory");
+            root = yaml.load(r);
         } catch (MarkedYAMLException e) {
             var mark = e.getProblemMark();
             String at = mark == null ? "" : ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
@@ -71,12 +86,33 @@ public final class ComposeLoader {
         } catch (YAMLException e) {
             throw DeployError.config(file + ": invalid YAML: " + Cli.oneLine(e.getMessage()));
         } catch (IOException e) {
-            throw DeployError.config(file + ": cannot read (" + e.getMessage() + ")");
+            throw DeployError.config(file + ": cannot read (" + e.getClass().getSimpleName() + ")");
         }
+        if (countNodes(root, MAX_NODES) > MAX_NODES) {
+            throw DeployError.config(file + ": expands to more than " + MAX_NODES + " values (nested YAML aliases?); write the values out or use fewer aliases");
+        }
+        return root;
+    }
+
+    /** Counts values as the aliases expand them, stopping as soon as the count passes limit. */
+    static long countNodes(Object node, long limit) {
+        long n = 1;
+        if (node instanceof Map<?, ?> m) {
+            for (var e : m.entrySet()) {
+                n += 1 + countNodes(e.getValue(), limit - n);
+                if (n > limit) return n;
+            }
+        } else if (node instanceof List<?> l) {
+            for (Object v : l) {
+                n += countNodes(v, limit - n);
+                if (n > limit) return n;
+            }
+        }
+        return n;
     }
 
     private ComposeProject parse(Object root, Interpolator interpolator, Map<String, String> vars) {
-        Map<String, Object> top = map(interpolate(root, interpolator), "the top level");
+        Map<String, Object> top = map(interpolate(root, interpolator, ""), "the top level");
         unknownKeys(top, TOP_KEYS, "top-level key", "");
         Object version = top.get("version");
         if (version != null && !String.valueOf(version).matches("[23](\\.\\d+)?")) {
@@ -93,14 +129,23 @@ public final class ComposeLoader {
         }
         ComposeProject p = new ComposeProject(file, services, volumes, networks);
         for (Service s : services.values()) {
-            for (String dep : ComposeProject.dependencies(s)) {
-                if (!services.containsKey(dep)) {
-                    throw err(svc(s.name()), "refers to service \"" + dep + "\", which is not defined in this file");
-                }
+            defined(s, "depends_on", s.dependsOn().keySet(), services);
+            defined(s, "volumes_from", s.volumesFrom().stream().filter(v -> !v.startsWith("container:")).map(v -> v.split(":")[0]).toList(), services);
+            if (s.networkMode() != null && s.networkMode().startsWith("service:")) {
+                defined(s, "network_mode", List.of(s.networkMode().substring(8)), services);
             }
         }
         p.startOrder();
         return p;
+    }
+
+    private void defined(Service s, String key, java.util.Collection<String> names, Map<String, Service> services) {
+        for (String n : names) {
+            if (!services.containsKey(n)) {
+                throw err(svc(s.name()), key + " refers to service \"" + n + "\", which is not defined in this file; defined: "
+                        + String.join(", ", services.keySet()));
+            }
+        }
     }
 
     private Service service(String name, Map<String, Object> m, Map<String, String> vars,
@@ -116,6 +161,9 @@ public final class ComposeLoader {
         unknownKeys(m, SERVICE_KEYS, "key", where);
         String image = string(m.get("image"), where, "image");
         if (image == null || image.isBlank()) throw err(where, "key \"image\" is required (e.g. image: registry/app:tag)");
+        if (!image.matches(IMAGE)) {
+            throw err(where, "image \"" + image + "\" is not an image reference; write [REGISTRY[:PORT]/]NAME[:TAG][@sha256:DIGEST], lowercase name, no spaces");
+        }
 
         Map<String, String> env = new LinkedHashMap<>();
         for (String f : stringList(m.get("env_file"), where, "env_file")) {
@@ -125,27 +173,94 @@ public final class ComposeLoader {
 
         String networkMode = string(m.get("network_mode"), where, "network_mode");
         Map<String, List<String>> nets = serviceNetworks(m.get("networks"), where, networks);
-        if (networkMode != null && !nets.isEmpty()) throw err(where, "use either \"network_mode\" or \"networks\", not both");
-        if (networkMode != null && !networkMode.matches("bridge|host|none|service:.+|container:.+")) {
-            throw err(where, "network_mode \"" + networkMode + "\" is not one of bridge, host, none, service:NAME, container:NAME");
+        List<Port> ports = ports(m.get("ports"), where);
+        if (networkMode != null) networkMode(networkMode, !nets.isEmpty(), !ports.isEmpty(), where);
+
+        Map<String, String> labels = keyValues(m.get("labels"), where, "labels", Map.of());
+        for (String label : labels.keySet()) {
+            if (label.startsWith(Labels.NS) || label.startsWith("com.docker.compose.")) {
+                throw err(where, "label \"" + label + "\" is in " + (label.startsWith(Labels.NS) ? "bgdeploy's" : "Compose's")
+                        + " own namespace, which the deploy sets itself; rename it (e.g. com.example." + label.substring(label.lastIndexOf('.') + 1) + ")");
+            }
         }
 
         return new Service(name, image, env,
                 command(m.get("command"), where, "command"),
                 command(m.get("entrypoint"), where, "entrypoint"),
-                ports(m.get("ports"), where),
+                ports,
                 mounts(m.get("volumes"), where, volumes),
                 volumesFrom(m.get("volumes_from"), where),
                 dependsOn(m.get("depends_on"), where),
                 networkMode, nets,
-                keyValues(m.get("labels"), where, "labels", Map.of()),
+                labels,
                 health(m.get("healthcheck"), where),
                 restart(m.get("restart"), where),
-                string(m.get("stop_signal"), where, "stop_signal"),
-                m.containsKey("stop_grace_period") ? (int) Math.ceil(Durations.parseNanos(m.get("stop_grace_period"), file + ": " + where + ": stop_grace_period") / 1e9) : null,
-                string(m.get("user"), where, "user"),
-                string(m.get("working_dir"), where, "working_dir"),
-                extraHosts(m.get("extra_hosts"), where));
+                stopSignal(string(m.get("stop_signal"), where, "stop_signal"), where),
+                m.containsKey("stop_grace_period") ? stopGrace(m.get("stop_grace_period"), where) : null,
+                user(string(m.get("user"), where, "user"), where),
+                workingDir(string(m.get("working_dir"), where, "working_dir"), where),
+                extraHosts(m.get("extra_hosts"), where),
+                bool(m.get("init"), where, "init"));
+    }
+
+    /** Docker's reference grammar, loosely: [host[:port]/]path[:tag][@digest], path components lowercase. */
+    static final String IMAGE = "(?:[a-zA-Z0-9.-]+(?::\\d+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+            + "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?";
+
+    /** Signal names as Docker parses them: case-insensitive, SIG prefix optional, or a number. */
+    static final Set<String> SIGNALS = Set.of("HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "IOT", "BUS", "FPE", "KILL", "USR1",
+            "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU",
+            "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "POLL", "PWR", "SYS", "RTMIN", "RTMAX");
+
+    /** A day: longer is a typo, and Docker keeps the grace period in seconds as a 32-bit number. */
+    static final long MAX_GRACE_SECONDS = 86_400;
+
+    private void networkMode(String mode, boolean hasNetworks, boolean hasPorts, String where) {
+        if (hasNetworks) throw err(where, "use either \"network_mode\" or \"networks\", not both");
+        if (!mode.matches("bridge|host|none|service:[a-zA-Z0-9][a-zA-Z0-9_.-]*|container:[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
+            throw err(where, "network_mode \"" + mode + "\" is not one of bridge, host, none, service:NAME, container:NAME");
+        }
+        if (hasPorts && !mode.equals("bridge")) {
+            throw err(where, "\"ports\" cannot be published with network_mode \"" + mode + "\" (" + (mode.equals("host")
+                    ? "the container listens on the host's ports directly" : mode.equals("none") ? "it has no network"
+                    : "it shares the other container's network; publish the ports there") + "); remove \"ports\" or the network_mode");
+        }
+    }
+
+    private String stopSignal(String raw, String where) {
+        if (raw == null) return null;
+        String name = raw.toUpperCase().replaceFirst("^SIG", "");
+        boolean ok = raw.matches("\\d{1,2}") ? Integer.parseInt(raw) >= 1 && Integer.parseInt(raw) <= 64
+                : SIGNALS.contains(name) || name.matches("RTMIN\\+([1-9]|1[0-5])|RTMAX-([1-9]|1[0-4])");
+        if (!ok) throw err(where, "stop_signal \"" + raw + "\" is not a signal; write e.g. SIGTERM, SIGQUIT, SIGINT or a number 1-64");
+        return raw;
+    }
+
+    private int stopGrace(Object raw, String where) {
+        long nanos = Durations.parseNanos(raw, file + ": " + where + ": stop_grace_period");
+        long seconds = (nanos + 999_999_999L) / 1_000_000_000L;
+        if (nanos < 0 || seconds > MAX_GRACE_SECONDS) throw err(where, "stop_grace_period \"" + raw + "\" is over a day; write e.g. 30s or 2m");
+        return (int) seconds;
+    }
+
+    private String user(String raw, String where) {
+        if (raw != null && !raw.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?")) {
+            throw err(where, "user \"" + raw + "\" is not USER[:GROUP]; write a name or number, e.g. www-data or 33:33");
+        }
+        return raw;
+    }
+
+    private String workingDir(String raw, String where) {
+        if (raw != null && !raw.startsWith("/")) {
+            throw err(where, "working_dir \"" + raw + "\" is not an absolute path inside the container; write it from /, e.g. /var/www");
+        }
+        return raw;
+    }
+
+    private Boolean bool(Object raw, String where, String key) {
+        if (raw == null) return null;
+        if (raw instanceof Boolean b) return b;
+        throw err(where, "\"" + key + "\" must be true or false, got " + describe(raw));
     }
 
     private List<Port> ports(Object raw, String where) {
@@ -306,12 +421,20 @@ public final class ComposeLoader {
                 throw err(where, "healthcheck.test must be a string or a list starting with CMD, CMD-SHELL or NONE");
             }
         }
-        String w = file + ": " + where + ": healthcheck.";
-        return new Health(t,
-                m.containsKey("interval") ? Durations.parseNanos(m.get("interval"), w + "interval") : null,
-                m.containsKey("timeout") ? Durations.parseNanos(m.get("timeout"), w + "timeout") : null,
-                m.containsKey("retries") ? intValue(m.get("retries"), where, "healthcheck.retries") : null,
-                m.containsKey("start_period") ? Durations.parseNanos(m.get("start_period"), w + "start_period") : null);
+        Integer retries = m.containsKey("retries") ? intValue(m.get("retries"), where, "healthcheck.retries") : null;
+        if (retries != null && retries < 0) throw err(where, "healthcheck.retries must be 0 or more, got " + retries);
+        return new Health(t, healthDuration(m, "interval", where), healthDuration(m, "timeout", where), retries,
+                healthDuration(m, "start_period", where));
+    }
+
+    /** Docker refuses anything between 0 (its default) and 1 ms at create; say so here, with the key. */
+    private Long healthDuration(Map<String, Object> m, String key, String where) {
+        if (!m.containsKey(key)) return null;
+        long nanos = Durations.parseNanos(m.get(key), file + ": " + where + ": healthcheck." + key);
+        if (nanos < 0 || nanos > 0 && nanos < 1_000_000L) {
+            throw err(where, "healthcheck." + key + " \"" + m.get(key) + "\" is shorter than 1ms; write e.g. 1s or 30s");
+        }
+        return nanos;
     }
 
     private String restart(Object raw, String where) {
@@ -326,15 +449,25 @@ public final class ComposeLoader {
     private List<String> extraHosts(Object raw, String where) {
         List<String> out = new ArrayList<>();
         if (raw instanceof Map<?, ?> m) {
-            map(m, where + ": extra_hosts").forEach((k, v) -> out.add(k + ":" + v));
+            map(m, where + ": extra_hosts").forEach((k, v) -> out.add(extraHost(k, scalar(v, where, "extra_hosts." + k), k + ": " + v, where)));
             return out;
         }
         for (String s : stringList(raw, where, "extra_hosts")) {
-            String h = s.contains("=") ? s.replaceFirst("=", ":") : s;
-            if (!h.contains(":")) throw err(where, "bad extra_hosts entry \"" + s + "\"; write HOST:IP");
-            out.add(h);
+            int at = s.contains("=") ? s.indexOf('=') : s.indexOf(':');
+            if (at < 0) throw err(where, "bad extra_hosts entry \"" + s + "\"; write HOST:IP, e.g. mysql:10.0.0.5");
+            out.add(extraHost(s.substring(0, at), s.substring(at + 1), s, where));
         }
         return out;
+    }
+
+    private String extraHost(String host, String ip, String entry, String where) {
+        String bare = ip.startsWith("[") && ip.endsWith("]") ? ip.substring(1, ip.length() - 1) : ip;
+        boolean ipOk = bare.equals("host-gateway") || bare.matches("((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)")
+                || bare.matches("[0-9a-fA-F:]+(\\.\\d+){0,3}") && (bare.contains("::") || bare.chars().filter(c -> c == ':').count() == 7);
+        if (!host.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?") || !ipOk) {
+            throw err(where, "bad extra_hosts entry \"" + entry + "\"; write HOST:IP with an IPv4 or IPv6 address (or host-gateway), e.g. mysql:10.0.0.5");
+        }
+        return host + ":" + bare;
     }
 
     private Map<String, Resource> resources(Object raw, String kind) {
@@ -350,9 +483,13 @@ public final class ComposeLoader {
         return out;
     }
 
+    /** environment and labels: a list of KEY=VALUE or a mapping, as in Compose; a lone string would be dropped silently. */
     private Map<String, String> keyValues(Object raw, String where, String key, Map<String, String> vars) {
         Map<String, String> out = new LinkedHashMap<>();
         if (raw == null) return out;
+        if (!(raw instanceof Map) && !(raw instanceof List)) {
+            throw err(where, "\"" + key + "\" must be a list (- KEY=value) or a mapping (KEY: value), got " + describe(raw));
+        }
         if (raw instanceof Map<?, ?> m) {
             for (var e : m.entrySet()) {
                 String k = String.valueOf(e.getKey());
@@ -363,6 +500,7 @@ public final class ComposeLoader {
         }
         for (String s : stringList(raw, where, key)) {
             int eq = s.indexOf('=');
+            if (eq == 0 || s.isEmpty()) throw err(where, "\"" + key + "\" has an entry with no name; write KEY=value");
             if (eq < 0) {
                 if (vars.containsKey(s)) out.put(s, vars.get(s));
             } else {
@@ -379,22 +517,23 @@ public final class ComposeLoader {
     }
 
     private Path requireFile(Path p, String where, String key) {
-        if (!Files.isRegularFile(p)) throw err(where, key + " \"" + p + "\" does not exist");
+        if (!Files.isRegularFile(p)) throw err(where, key + " \"" + p + "\" " + (Files.exists(p) ? "is not a regular file" : "does not exist"));
         return p;
     }
 
     // --- generic shape checks ---------------------------------------------------------------
 
-    private Object interpolate(Object node, Interpolator in) {
-        if (node instanceof String s) return in.apply(s);
+    /** path names the value in errors (services.app.environment.DB_URL), never the value itself. */
+    private Object interpolate(Object node, Interpolator in, String path) {
+        if (node instanceof String s) return s.indexOf('$') < 0 ? s : in.at(path).apply(s);
         if (node instanceof Map<?, ?> m) {
             Map<Object, Object> out = new LinkedHashMap<>();
-            m.forEach((k, v) -> out.put(k, interpolate(v, in)));
+            m.forEach((k, v) -> out.put(k, interpolate(v, in, path.isEmpty() ? String.valueOf(k) : path + "." + k)));
             return out;
         }
         if (node instanceof List<?> l) {
             List<Object> out = new ArrayList<>();
-            l.forEach(v -> out.add(interpolate(v, in)));
+            for (int i = 0; i < l.size(); i++) out.add(interpolate(l.get(i), in, path + "[" + i + "]"));
             return out;
         }
         return node;
@@ -449,8 +588,10 @@ public final class ComposeLoader {
         }
     }
 
-    private static String describe(Object o) {
-        return o instanceof Map ? "a mapping" : o instanceof List ? "a list" : "\"" + o + "\"";
+    /** The kind of a value, not the value: it may be a secret (an environment variable's, say). */
+    static String describe(Object o) {
+        return o instanceof Map ? "a mapping" : o instanceof List ? "a list" : o instanceof String ? "a string"
+                : o instanceof Boolean ? "true/false" : o instanceof Number ? "a number" : "a " + o.getClass().getSimpleName();
     }
 
     private static String svc(String name) {

@@ -15,7 +15,8 @@ public record ComposeProject(Path file, Map<String, Service> services, Map<Strin
                           List<String> entrypoint, List<Port> ports, List<Mount> volumes, List<String> volumesFrom,
                           Map<String, String> dependsOn, String networkMode, Map<String, List<String>> networks,
                           Map<String, String> labels, Health healthcheck, String restart, String stopSignal,
-                          Integer stopGraceSeconds, String user, String workingDir, List<String> extraHosts) {
+                          Integer stopGraceSeconds, String user, String workingDir, List<String> extraHosts,
+                          Boolean init) {
 
         public int stopGraceOrDefault() {
             return stopGraceSeconds == null ? 10 : stopGraceSeconds;

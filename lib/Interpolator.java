@@ -29,6 +29,15 @@ public final class Interpolator {
         return all;
     }
 
+    /** The same variables, with errors naming key (a path such as services.app.environment.DB_URL) after the file. */
+    public Interpolator at(String key) {
+        return new Interpolator(vars, where + ": " + key);
+    }
+
+    /**
+     * KEY=VALUE lines, as .env and env_file have them. A malformed line is reported by its number only: these files
+     * hold passwords, and an error message ends up in CI logs.
+     */
     public static Map<String, String> readDotEnv(Path file) {
         Map<String, String> out = new LinkedHashMap<>();
         if (file == null || !Files.isRegularFile(file)) return out;
@@ -36,17 +45,18 @@ public final class Interpolator {
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw DeployError.config(file + ": cannot read (" + e.getMessage() + ")");
+            throw DeployError.config(file + ": cannot read (" + e.getClass().getSimpleName() + ")");
         }
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
             if (line.startsWith("export ")) line = line.substring(7).strip();
             int eq = line.indexOf('=');
-            if (eq <= 0) {
-                throw DeployError.config(file + ":" + (i + 1) + ": expected KEY=VALUE, got \"" + line + "\"");
+            String key = eq <= 0 ? "" : line.substring(0, eq).strip();
+            if (!key.matches("[A-Za-z_][A-Za-z0-9_.-]*")) {
+                throw DeployError.config(file + ":" + (i + 1) + ": not a KEY=VALUE line (KEY: letters, digits, '_', '.', '-'; "
+                        + "# starts a comment); the line is not shown, as it may hold a secret");
             }
-            String key = line.substring(0, eq).strip();
             String value = line.substring(eq + 1).strip();
             if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'"))) {
                 value = value.substring(1, value.length() - 1);
@@ -68,7 +78,7 @@ public final class Interpolator {
                 continue;
             }
             if (i + 1 >= s.length()) {
-                throw DeployError.config(where + ": a lone \"$\" at the end of \"" + s + "\"; write $$ for a literal dollar");
+                throw DeployError.config(where + ": a lone \"$\" at the end of the value; write $$ for a literal dollar");
             }
             char n = s.charAt(i + 1);
             if (n == '$') {
@@ -76,26 +86,26 @@ public final class Interpolator {
                 i += 2;
             } else if (n == '{') {
                 int close = s.indexOf('}', i + 2);
-                if (close < 0) throw DeployError.config(where + ": unclosed \"${\" in \"" + s + "\"");
-                out.append(expand(s.substring(i + 2, close), s));
+                if (close < 0) throw DeployError.config(where + ": unclosed \"${\" at character " + (i + 1) + " of the value; close it with }, or write $$ for a literal dollar");
+                out.append(expand(s.substring(i + 2, close)));
                 i = close + 1;
             } else if (Character.isLetter(n) || n == '_') {
                 int end = i + 1;
                 while (end < s.length() && (Character.isLetterOrDigit(s.charAt(end)) || s.charAt(end) == '_')) end++;
-                out.append(expand(s.substring(i + 1, end), s));
+                out.append(expand(s.substring(i + 1, end)));
                 i = end;
             } else {
-                throw DeployError.config(where + ": invalid \"$" + n + "\" in \"" + s + "\"; write $$ for a literal dollar");
+                throw DeployError.config(where + ": \"$\" at character " + (i + 1) + " of the value starts no variable; write $$ for a literal dollar");
             }
         }
         return out.toString();
     }
 
-    private String expand(String expr, String whole) {
+    private String expand(String expr) {
         int op = indexOfOperator(expr);
         String name = op < 0 ? expr : expr.substring(0, op);
         if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-            throw DeployError.config(where + ": invalid variable name \"" + name + "\" in \"" + whole + "\"");
+            throw DeployError.config(where + ": \"${...}\" holds no valid variable name; write ${NAME}, NAME of letters, digits and '_'");
         }
         String value = vars.get(name);
         if (op < 0) {

@@ -28,7 +28,7 @@ public final class ProjectOptions {
         if (!tried) {
             tried = true;
             Path p = project != null ? project : Path.of("deploy.yml");
-            if (project != null || Files.isRegularFile(p)) loaded = ProjectFile.load(p);
+            if (project != null || Files.exists(p)) loaded = ProjectFile.load(p);
             if (loaded == null && (env != null || branch != null)) {
                 throw DeployError.config("--env/--branch need a project file: create deploy.yml or pass --project FILE");
             }
@@ -40,13 +40,21 @@ public final class ProjectOptions {
         return file().map(f -> f.environment(env, branch));
     }
 
-    /** The environment's Docker host, unless --host or DOCKER_HOST says otherwise. */
+    /**
+     * The environment's Docker host, unless --host or DOCKER_HOST says otherwise. An environment without a host
+     * and without either is an error: falling back to the local socket would deploy production to a laptop.
+     */
     public void applyTo(HostOptions target, boolean hostGivenOnCommandLine) {
         file().ifPresent(f -> {
             if (target.app == null) target.app = f.app();
         });
         environment().ifPresent(e -> {
-            if (hostGivenOnCommandLine || System.getenv("DOCKER_HOST") != null || e.host() == null) return;
+            String dockerHost = System.getenv("DOCKER_HOST");
+            if (hostGivenOnCommandLine || dockerHost != null && !dockerHost.isBlank()) return;
+            if (e.host() == null) {
+                throw DeployError.config(loaded.file() + ": environments." + e.name() + " has no host, so it would deploy to whatever"
+                        + " this machine reaches by default; set host: (unix:///var/run/docker.sock for this machine), or pass --host or DOCKER_HOST");
+            }
             target.host = e.host();
             target.tlsVerify = e.tlsVerify();
             target.certPath = e.certPath();
@@ -66,7 +74,7 @@ public final class ProjectOptions {
     }
 
     public Hooks hooks(PrintWriter out) {
-        return file().map(f -> new Hooks(f.hooks(), f.file().getParent(), out)).orElse(Hooks.none(out));
+        return file().map(f -> new Hooks(f.hooks(), f.hookEnv(), f.file().getParent(), out)).orElse(Hooks.none(out));
     }
 
     public String environmentName() {

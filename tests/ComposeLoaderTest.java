@@ -124,7 +124,7 @@ class ComposeLoaderTest {
     void unsupportedKeysNameFileServiceAndKey() {
         String f = dir.resolve("docker-compose.yml").toString();
         assertEquals(f + ": service \"web\": unsupported key \"privileged\"; supported: command, depends_on, entrypoint, env_file, environment, "
-                        + "extra_hosts, healthcheck, image, labels, network_mode, networks, ports, restart, stop_grace_period, stop_signal, "
+                        + "extra_hosts, healthcheck, image, init, labels, network_mode, networks, ports, restart, stop_grace_period, stop_signal, "
                         + "user, volumes, volumes_from, working_dir",
                 error("services:\n  web:\n    image: x\n    privileged: true\n"));
         assertTrue(error("services:\n  web:\n    image: x\n    container_name: shop\n").contains("key \"container_name\" is not supported: blue and green need different names"));

@@ -75,7 +75,7 @@ class HostStatesTest {
 
             r = app.deploy("v3");
             assertEquals(0, r.code(), r.toString());
-            assertTrue(r.out().contains("remove blue's leftover containers (stopped)"), r.out());
+            assertTrue(r.out().contains("setting aside blue (release v1)"), r.out());
             assertEquals("v3", app.front().get("/version.txt"));
         }
     }
@@ -92,7 +92,7 @@ class HostStatesTest {
 
             var r = app.deploy("v3");
             assertEquals(0, r.code(), r.toString());
-            assertTrue(r.out().contains("both colours are running") && r.out().contains("remove green's leftover containers"), r.out());
+            assertTrue(r.out().contains("green runs as a standby and will be replaced") && r.out().contains("setting aside green"), r.out());
             s = DeployTest.state(app);
             assertEquals(Colour.GREEN, s.live().orElseThrow());
             assertEquals("v3", s.green().release());

@@ -1,19 +1,28 @@
 import lib.DeployError;
+import lib.ExitCode;
+import lib.Hooks;
+import lib.HostOptions;
 import lib.ProjectFile;
+import lib.ProjectOptions;
 import lib.RegistryClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** deploy.yml and image names: pure parsing, no Docker. */
+/** deploy.yml, its hooks, and image names: no Docker. */
 class ProjectFileTest {
     final Path dir;
 
@@ -62,6 +71,95 @@ class ProjectFileTest {
         assertTrue(error("notify:\n  webhook: {url_env: A, url_file: /b}\n").contains("needs exactly one of url_env or url_file"));
         String secret = error("notify:\n  webhook:\n    url: https://example.invalid/hook?token=s3cret\n");
         assertTrue(secret.contains("would put a secret in the file") && !secret.contains("s3cret"), secret);
+    }
+
+    @Test
+    void everyValueIsTypeCheckedWithTheKeyPathAndTheFix() {
+        String f = dir.resolve("deploy.yml") + ": ";
+        assertEquals(f + "front.port: \"abc\" is not a port (1-65535); write a number, e.g. 8000", error("front: {port: abc}"));
+        assertEquals(f + "front.target_port: \"70000\" is not a port (1-65535); write a number, e.g. 8000", error("front: {target_port: 70000}"));
+        assertEquals(f + "health.successes: \"many\" is not a count (1-9999); write a whole number, e.g. 3", error("health: {successes: many}"));
+        assertTrue(error("health: {successes: 0}").startsWith(f + "health.successes: \"0\" is not a count"));
+        assertTrue(error("health: {timeout: 2562048h2562048h}").startsWith(f + "health.timeout: \"2562048h2562048h\" is not a duration between 1ms and 24h"));
+        assertTrue(error("health: {timeout: soon}").startsWith(f + "health.timeout: \"soon\" is not a duration"));
+        assertTrue(error("health: {probe: \"/a b\"}").startsWith(f + "health.probe: \"/a b\" is not a URL path"));
+        assertEquals(f + "hooks.pre-deploy[0]: is an empty command; write a program and its arguments, e.g. [bin/migrate, --check] or \"bin/migrate --check\"",
+                error("hooks: {pre-deploy: [[]]}"));
+        assertTrue(error("hooks: {pre-deploy: \"\"}").startsWith(f + "hooks.pre-deploy[0]: is an empty command"));
+        assertTrue(error("hooks: {post-deploy: [\"\"]}").startsWith(f + "hooks.post-deploy[0]: is an empty command"));
+        assertTrue(error("hooks: {pre-deploy: [[echo, {a: b}]]}").startsWith(f + "hooks.pre-deploy[0]: must be a single value, got a mapping"));
+        assertTrue(error("hooks: {env: SECRET}").startsWith(f + "hooks.env: must be a list of variable names"));
+        assertTrue(error("health: []").startsWith(f + "health: must be a mapping (key: value), got a list"));
+        assertTrue(error("environments: {prod: x}").startsWith(f + "environments.prod: must be a mapping"));
+        assertTrue(error("environments: {1: {host: \"unix:///x\"}}").startsWith(f + "environments: key 1 must be a name"));
+        assertTrue(error("environments: {prod: {host: \"web1:2376\"}}").startsWith(f + "environments.prod.host: \"web1:2376\" is not a Docker host URL"));
+        assertTrue(error("environments: {prod: {host: \"tcp://x:2376\", tls_verify: \"\"}}").startsWith(f + "environments.prod.tls_verify: must be true or false"));
+        assertTrue(error("front: {kind: active}").startsWith(f + "front.kind: \"active\" is not one of passive, managed"));
+        assertTrue(error("app: Shop").startsWith(f + "app: \"Shop\" is not a valid app name"));
+        assertTrue(error("app: [shop]").startsWith(f + "app: must be a single value, got a list"));
+    }
+
+    @Test
+    void tlsVerifyReadsLikeDockerTlsVerify() throws Exception {
+        for (String on : List.of("true", "1", "\"yes\"", "\"on\"", "\"TRUE\"", "\"anything\"")) {
+            assertEquals(true, load("environments: {p: {host: \"tcp://x:2376\", tls_verify: " + on + "}}").environment("p", null).tlsVerify(), on);
+        }
+        for (String off : List.of("false", "0", "\"no\"", "\"off\"", "\"False\"")) {
+            assertEquals(false, load("environments: {p: {host: \"tcp://x:2376\", tls_verify: " + off + "}}").environment("p", null).tlsVerify(), off);
+        }
+        assertNull(load("environments: {p: {host: \"tcp://x:2376\"}}").environment("p", null).tlsVerify(), "unset: DOCKER_TLS_VERIFY decides");
+    }
+
+    @Test
+    void anEnvironmentWithoutAHostIsAnErrorNotTheLocalSocket() throws Exception {
+        assumeTrue(System.getenv("DOCKER_HOST") == null || System.getenv("DOCKER_HOST").isBlank(), "DOCKER_HOST would choose the host");
+        Files.writeString(dir.resolve("deploy.yml"), "app: inhostless\nenvironments:\n  production: {branch: production}\n");
+        var options = new ProjectOptions();
+        options.project = dir.resolve("deploy.yml");
+        options.env = "production";
+        var e = assertThrows(DeployError.class, () -> options.applyTo(new HostOptions(), false));
+        assertEquals(dir.resolve("deploy.yml") + ": environments.production has no host, so it would deploy to whatever this machine reaches"
+                + " by default; set host: (unix:///var/run/docker.sock for this machine), or pass --host or DOCKER_HOST", e.getMessage());
+        var target = new HostOptions();
+        target.host = "unix:///var/run/docker.sock";
+        options.applyTo(target, true);
+        assertEquals("inhostless", target.app, "--host given: the environment's missing host does not matter");
+
+        var r = TestApp.run("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--release", "v1");
+        assertEquals(ExitCode.CONFIG, r.code(), r.toString());
+        assertEquals(1, r.err().lines().count(), r.toString());
+    }
+
+    @Test
+    void hooksSeeDeployVariablesAndNamedOnesButNotTheDeployingProcesssEnvironment() throws Exception {
+        Map<String, String> inherited = System.getenv();
+        List<String> others = inherited.keySet().stream().filter(k -> !List.of("PATH", "HOME", "LANG").contains(k)).sorted().toList();
+        assertTrue(others.size() >= 2, "the test needs variables of this process to stand for secrets: " + inherited.keySet());
+        String named = others.get(0);
+        var out = new StringWriter();
+        var hooks = new Hooks(Map.of("pre-deploy", List.of(List.of("printenv"))), List.of(named), dir, new PrintWriter(out, true));
+        assertNull(hooks.run("pre-deploy", Map.of("DEPLOY_RELEASE", "v7")));
+        List<String> seen = out.toString().lines().filter(l -> l.startsWith("  | ")).map(l -> l.substring(4).split("=", 2)[0]).toList();
+        assertTrue(seen.contains("DEPLOY_RELEASE") && seen.contains("PATH"), out.toString());
+        assertTrue(seen.contains(named), "hooks.env passes " + named + ": " + out);
+        var expected = new java.util.TreeSet<>(List.of("DEPLOY_RELEASE", named));
+        List.of("PATH", "HOME", "LANG").stream().filter(inherited::containsKey).forEach(expected::add);
+        assertEquals(expected, new java.util.TreeSet<>(seen), "exactly these reach the hook; not " + others.subList(1, others.size()));
+    }
+
+    @Test
+    void hooksEnvIsReadFromTheProjectFile() throws Exception {
+        var f = load("hooks:\n  env: [DATABASE_URL, RAILS_ENV]\n  pre-deploy: [[bin/migrate]]\n  post-deploy: []\n");
+        assertEquals(List.of("DATABASE_URL", "RAILS_ENV"), f.hookEnv());
+        assertEquals(List.of(), f.hooks().get("post-deploy"));
+        assertTrue(error("hooks:\n  env: [\"A-B\"]\n").contains("hooks.env: \"A-B\" is not a variable name"));
+    }
+
+    @Test
+    void theExampleProjectFileLoads() {
+        var f = ProjectFile.load(TestHost.root().resolve("compose/deploy.yml"));
+        assertEquals(List.of("RAILS_ENV"), f.hookEnv());
+        assertEquals(true, f.environment("production", null).tlsVerify());
     }
 
     @Test

@@ -1,0 +1,151 @@
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.VolumesFrom;
+import lib.ComposeLoader;
+import lib.ComposeProject;
+import lib.ContainerSpec;
+import lib.DeployError;
+import lib.ExitCode;
+import lib.Labels;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The create request for a Compose service, as data: no Docker needed. */
+class ContainerSpecTest {
+    final Path dir;
+
+    ContainerSpecTest() throws Exception {
+        dir = Files.createTempDirectory("spec-test");
+    }
+
+    @AfterEach
+    void clean() {
+        ExampleImages.deleteTree(dir);
+    }
+
+    ComposeProject load(String yaml) throws Exception {
+        Path f = dir.resolve("docker-compose.yml");
+        Files.writeString(f, yaml);
+        return ComposeLoader.load(f, "shop-green", Map.of(), Map.of());
+    }
+
+    static ContainerSpec spec(ComposeProject p, String service) {
+        return ContainerSpec.of(p, p.services().get(service), "shop-green", Map.of(Labels.APP, "shop", Labels.COLOUR, "green"));
+    }
+
+    @Test
+    void theBlogsFilesAsTheyAreGiveBridgeContainersWithNoProjectNetwork() {
+        for (String colour : List.of("blue", "green")) {
+            Path file = BlogComposeTest.BLOG.resolve("docker-compose." + colour + ".yml");
+            ComposeProject p = ComposeLoader.load(file, "blog-" + colour, Map.of(), Map.of());
+            assertEquals(List.of("app", "web"), p.startOrder().stream().map(ComposeProject.Service::name).toList());
+            ContainerSpec web = ContainerSpec.of(p, p.services().get("web"), "blog-" + colour, Map.of());
+            assertEquals("bridge", web.hostConfig().getNetworkMode());
+            assertNull(web.network(), "bridge mode joins no project network and takes no aliases");
+            assertEquals(List.of(), web.extraNetworks());
+            assertEquals(List.of(ExposedPort.tcp(80)), web.exposedPorts());
+            var binding = web.hostConfig().getPortBindings().getBindings().get(ExposedPort.tcp(80))[0];
+            assertEquals(colour.equals("blue") ? "8080" : "8081", binding.getHostPortSpec());
+            assertArrayEquals(new VolumesFrom[]{new VolumesFrom("blog-" + colour + "-app-1", AccessMode.rw)}, web.hostConfig().getVolumesFrom());
+        }
+    }
+
+    @Test
+    void everyNetworkModeIsPassedOnAsComposeDoesAndServiceModesStartAfterTheirService() throws Exception {
+        var p = load("""
+                services:
+                  host: {image: x, network_mode: host}
+                  none: {image: x, network_mode: none}
+                  other: {image: x, network_mode: "container:db-1"}
+                  side: {image: x, network_mode: "service:app"}
+                  app: {image: x, networks: {default: {aliases: [api]}, back: {}}}
+                networks:
+                  back: {}
+                """);
+        assertEquals("host", spec(p, "host").hostConfig().getNetworkMode());
+        assertEquals("none", spec(p, "none").hostConfig().getNetworkMode());
+        assertEquals("container:db-1", spec(p, "other").hostConfig().getNetworkMode());
+        assertEquals("container:shop-green-app-1", spec(p, "side").hostConfig().getNetworkMode());
+        for (String s : List.of("host", "none", "other", "side")) assertNull(spec(p, s).network(), s);
+        assertEquals(Map.of("network_mode", "db-1"), spec(p, "other").externalContainers(), "checked before create: the Engine only notices at start");
+        assertEquals(Map.of(), spec(p, "side").externalContainers());
+        List<String> order = p.startOrder().stream().map(ComposeProject.Service::name).toList();
+        assertTrue(order.indexOf("app") < order.indexOf("side"), order.toString());
+
+        ContainerSpec app = spec(p, "app");
+        assertEquals("shop-green_default", app.hostConfig().getNetworkMode());
+        assertEquals(new ContainerSpec.Attachment("shop-green_default", List.of("app", "api")), app.network());
+        assertEquals(List.of(new ContainerSpec.Attachment("shop-green_back", List.of("app"))), app.extraNetworks());
+    }
+
+    @Test
+    void initLabelsHealthcheckAndStopSettingsReachTheRequest() throws Exception {
+        var p = load("""
+                services:
+                  web:
+                    image: x
+                    init: true
+                    labels: {team: blog}
+                    stop_signal: SIGQUIT
+                    stop_grace_period: 1m
+                    user: "33:33"
+                    working_dir: /var/www
+                    extra_hosts: ["db:10.0.0.5"]
+                    restart: unless-stopped
+                    healthcheck: {test: [CMD, true], interval: 2s}
+                  plain: {image: x}
+                """);
+        ContainerSpec web = spec(p, "web");
+        assertEquals(true, web.hostConfig().getInit());
+        assertNull(spec(p, "plain").hostConfig().getInit(), "no init: the engine's default");
+        assertEquals("blog", web.labels().get("team"));
+        assertEquals("shop-green", web.labels().get(Labels.COMPOSE_PROJECT));
+        assertEquals("web", web.labels().get(Labels.COMPOSE_SERVICE));
+        assertEquals("green", web.labels().get(Labels.COLOUR));
+        assertEquals("60", web.labels().get(Labels.STOP_GRACE));
+        assertEquals(60, web.stopTimeout());
+        assertEquals("SIGQUIT", web.stopSignal());
+        assertEquals("33:33", web.user());
+        assertEquals("/var/www", web.workingDir());
+        assertArrayEquals(new String[]{"db:10.0.0.5"}, web.hostConfig().getExtraHosts());
+        assertEquals("unless-stopped", web.hostConfig().getRestartPolicy().getName());
+        assertEquals(2_000_000_000L, web.healthcheck().getInterval());
+        assertEquals("shop-green-web-1", web.name());
+    }
+
+    @Test
+    void aDockerRefusalNamesTheFileTheServiceAndTheKey() throws Exception {
+        var p = load("""
+                services:
+                  app: {image: x, user: nobody-here}
+                  web: {image: x, volumes_from: ["container:gone"]}
+                  side: {image: x, network_mode: "container:elsewhere"}
+                """);
+        String f = dir.resolve("docker-compose.yml").toString();
+        DeployError user = ContainerSpec.rejected(p, p.services().get("app"), new DockerException(
+                "Status 500: {\"message\":\"unable to find user nobody-here: no matching entries in passwd file\"}\n", 500));
+        assertEquals(ExitCode.DEPLOY_FAILED, user.exitCode());
+        assertEquals(f + ": service \"app\": key \"user\": Docker refused the container: unable to find user nobody-here: no matching entries in passwd file",
+                user.getMessage());
+        assertTrue(ContainerSpec.rejected(p, p.services().get("web"), new DockerException("{\"message\":\"No such container: gone\"}", 404))
+                .getMessage().contains("service \"web\": key \"volumes_from\""));
+        assertTrue(ContainerSpec.rejected(p, p.services().get("side"), new DockerException("{\"message\":\"No such container: elsewhere\"}", 404))
+                .getMessage().contains("service \"side\": key \"network_mode\""));
+        String secret = ContainerSpec.rejected(p, p.services().get("app"), new DockerException(
+                "{\"message\":\"pull access denied for https://bob:hunter2@registry.example/x, token=abc123\"}", 500)).getMessage();
+        assertFalse(secret.contains("hunter2") || secret.contains("abc123"), secret);
+        assertFalse(secret.contains("\n"), secret);
+    }
+}
