@@ -70,7 +70,11 @@ public final class ColourStack {
                 if (condition.equals("service_healthy")) gate.awaitHealthy(containerIdByService.get(dep));
             });
             String id = create(s);
-            docker.startContainerCmd(id).exec();
+            try {
+                docker.startContainerCmd(id).exec();
+            } catch (com.github.dockerjava.api.exception.DockerException e) {
+                throw ContainerSpec.rejected(compose, s, e);
+            }
             out.println("  started " + containerName(project, s.name()) + " (" + s.image() + ")");
             out.flush();
         }

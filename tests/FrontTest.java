@@ -54,7 +54,7 @@ class FrontTest {
                 assertTrue(load.answers.size() > 20, "the load ran");
             }
             var status = TestApp.run("status", "--app", app.name);
-            assertTrue(status.out().contains("managed front " + app.name + "-front sends traffic to " + app.name + "-blue-web-1:80"), status.out());
+            assertTrue(status.out().contains("managed front " + app.name + "-front: running, sends traffic to " + app.name + "-blue-web-1:80"), status.out());
         }
     }
 

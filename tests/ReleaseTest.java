@@ -177,7 +177,7 @@ class ReleaseTest {
             assertEquals(0, app.deploy("v1").code());
             var unknown = rollback(app, "deadbeef00");
             assertEquals(3, unknown.code(), unknown.toString());
-            assertTrue(unknown.err().contains("release deadbeef00 is not on a stopped colour"), unknown.err());
+            assertTrue(unknown.err().contains("release deadbeef00 is not on a standby colour"), unknown.err());
             var nothing = rollback(app);
             assertEquals(3, nothing.code(), nothing.toString());
             assertTrue(nothing.err().contains("nothing to roll back to"), nothing.err());
