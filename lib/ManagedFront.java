@@ -216,6 +216,7 @@ public final class ManagedFront {
      * an upstream naming a container nginx cannot resolve makes nginx refuse to start.
      */
     public void join(ColourState colour) {
+        ensureNetwork();
         connect(find(colour).containerId());
     }
 

@@ -140,6 +140,7 @@ public final class Steps {
 
     private List<String> undoAll() {
         List<String> problems = new ArrayList<>();
+        Thread.interrupted(); // the signal's wake-up call is spent; the undo's own Docker calls must not be cut short by it
         if (!undo.isEmpty()) Cli.step(out, "undo");
         while (!undo.isEmpty()) {
             Step u = undo.pop();
