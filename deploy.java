@@ -15,7 +15,6 @@ import lib.ContainerLogs;
 import lib.DeployError;
 import lib.DeployLock;
 import lib.DockerHost;
-import lib.Durations;
 import lib.ExitCode;
 import lib.FrontOptions;
 import lib.HealthGate;
@@ -142,8 +141,8 @@ public class deploy implements Callable<Integer> {
         app = target.app();
         boolean recreate = options.recreate();
         Duration gateTimeout = health.gateTimeout();
-        Duration lockWait = duration("--wait-lock", up.waitLock);
-        ImagePuller.Policy pullPolicy = ImagePuller.Policy.parse(up.pull);
+        Duration lockWait = up.waitLock();
+        ImagePuller.Policy pullPolicy = up.pull();
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv());
@@ -347,18 +346,14 @@ public class deploy implements Callable<Integer> {
         if (!parsed.hasMatchedOption("--file") && f.compose() != null) up.file = dir.resolve(f.compose()).toString();
         if (!parsed.hasMatchedOption("--image") && f.image() != null) options.image = f.image();
         if (!parsed.hasMatchedOption("--release") && f.release() != null) options.release = f.release();
-        health.defaultsFrom(f.health(), parsed);
-        front.defaultsFrom(f.front(), parsed);
+        health.defaultsFrom(f.health(), f.file(), parsed);
+        front.defaultsFrom(f.front(), f.file(), parsed);
     }
 
     private static LinkedHashSet<String> images(ComposeProject compose) {
         LinkedHashSet<String> images = new LinkedHashSet<>();
         compose.startOrder().forEach(s -> images.add(s.image()));
         return images;
-    }
-
-    private static Duration duration(String option, String value) {
-        return Duration.ofNanos(Durations.parseNanos(value, option));
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,

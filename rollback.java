@@ -12,7 +12,6 @@ import lib.ColourState;
 import lib.DeployError;
 import lib.DeployLock;
 import lib.DockerHost;
-import lib.Durations;
 import lib.ExitCode;
 import lib.FrontOptions;
 import lib.HealthGate;
@@ -90,12 +89,12 @@ public class rollback implements Callable<Integer> {
         project.applyTo(target, parsed.hasMatchedOption("--host"));
         project.file().ifPresent(f -> {
             if (up.file == null && f.compose() != null) up.file = f.file().getParent().resolve(f.compose()).toString();
-            health.defaultsFrom(f.health(), parsed);
-            front.defaultsFrom(f.front(), parsed);
+            health.defaultsFrom(f.health(), f.file(), parsed);
+            front.defaultsFrom(f.front(), f.file(), parsed);
         });
         String app = target.app();
         Duration gateTimeout = health.gateTimeout();
-        Duration lockWait = Duration.ofNanos(Durations.parseNanos(up.waitLock, "--wait-lock"));
+        Duration lockWait = up.waitLock();
         Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(120));
         try (DockerHost docker = target.connect(err)) {
             String wanted;
@@ -167,8 +166,8 @@ public class rollback implements Callable<Integer> {
                     + ", so it must be deployed again: pass -f FILE (the Compose file, as for deploy.java)");
         }
         Cli.step(out, "rollback " + app + " to release " + wanted + ": no stopped colour holds it, deploying it (slow path)");
-        List<String> args = new ArrayList<>(List.of("--app", app, "-f", up.file, "--release", wanted, "--record-as", "rollback",
-                "--wait-lock", up.waitLock, "--pull", up.pull, "--blue-port", String.valueOf(up.bluePort), "--green-port", String.valueOf(up.greenPort)));
+        List<String> args = new ArrayList<>(List.of("--app", app, "-f", up.file, "--release", wanted, "--record-as", "rollback"));
+        args.addAll(up.asArgs());
         args.addAll(health.asArgs());
         args.addAll(front.asArgs());
         if (spec.commandLine().getParseResult().hasMatchedOption("--host")) args.addAll(List.of("--host", target.host));
