@@ -126,6 +126,18 @@ public final class Converters {
         }
     }
 
+    public static final class Image implements ITypeConverter<RegistryClient.ImageRef> {
+        public RegistryClient.ImageRef convert(String s) {
+            return Converters.convert(RegistryClient.ImageRef::check, s);
+        }
+    }
+
+    public static final class Tag implements ITypeConverter<String> {
+        public String convert(String s) {
+            return Converters.convert(RegistryClient::checkTag, s);
+        }
+    }
+
     public static final class Pull implements ITypeConverter<ImagePuller.Policy> {
         public ImagePuller.Policy convert(String s) {
             return Converters.convert(v -> choice(ImagePuller.Policy.class, v), s);
