@@ -36,7 +36,7 @@ public final class RegistryAuth {
     }
 
     /** The pure part, unit-tested: which credential the config holds for a registry. */
-    static Optional<String> fromConfig(JsonNode root, String registry, String where) {
+    public static Optional<String> fromConfig(JsonNode root, String registry, String where) {
         String helper = root.path("credHelpers").path(registry).asText(root.path("credsStore").asText(""));
         if (!helper.isEmpty()) {
             // The helper's name becomes a program name: it must not be a path.
