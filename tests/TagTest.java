@@ -37,8 +37,9 @@ class TagTest {
                 Answer a = answers.getOrDefault(exchange.getRequestURI().getPath(), new Answer(404, Map.of(), "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}"));
                 a.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
                 byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
-                exchange.sendResponseHeaders(a.status(), body.length);
-                exchange.getResponseBody().write(body);
+                boolean head = exchange.getRequestMethod().equals("HEAD");
+                exchange.sendResponseHeaders(a.status(), head ? -1 : body.length);
+                if (!head) exchange.getResponseBody().write(body);
                 exchange.close();
             });
             server.start();
