@@ -29,8 +29,9 @@ public final class ExitCode {
             + "  2    bad command line (unknown option, bad option value, missing --app)%n"
             + "  3    bad configuration (Compose file, .env, deploy.yml value)%n"
             + "  4    another deploy holds the lock for this app%n"
-            + "  5    Docker host or registry unreachable, refused or unusable: plaintext tcp needs --insecure;%n"
-            + "       a missing context, TLS without ca.pem/cert.pem/key.pem or an unknown scheme is refused%n"
+            + "  5    Docker host or registry unreachable or refused: plaintext tcp%n"
+            + "       needs --insecure; a missing context, TLS without certificates%n"
+            + "       or an unknown scheme is an error, never a fall-back%n"
             + "  70   internal error (a bug: rerun with --verbose and report it)%n"
             + "  130  interrupted; the old colour still serves and the lock is released";
 
