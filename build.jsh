@@ -1,24 +1,26 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DEPS info.picocli:picocli:4.7.6
-//DEPS com.github.docker-java:docker-java-core:3.5.1
-//DEPS com.github.docker-java:docker-java-transport-httpclient5:3.5.1
-//DEPS org.slf4j:slf4j-nop:1.7.36
-//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS bgdeploy-lib.java
 
-// A JShell script, as on the design card. JShell cannot load lib/'s packaged classes, so the little it shares
-// with them (one-line errors, exit codes, the plaintext-tcp rule) is restated here; the numbers match ExitCode.
+// A JShell script, as on the design card. lib/ comes in as a jar (bgdeploy-lib.java), so the rules are lib's own:
+// one error handler and exit codes (Cli), image names (RegistryClient), the Docker host and its TLS rule (DockerHost),
+// registry credentials (RegistryAuth).
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
+import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.PushResponseItem;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import lib.Cli;
+import lib.Converters;
+import lib.DeployError;
+import lib.DockerHost;
+import lib.ExitCode;
+import lib.RegistryAuth;
+import lib.RegistryClient;
+import lib.RegistryClient.ImageRef;
 import org.zeroturnaround.exec.ProcessExecutor;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,13 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.File;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,11 +37,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-
-class BuildError extends RuntimeException {
-    final int code;
-    BuildError(int code, String message) { super(message); this.code = code; }
-}
+import java.util.concurrent.atomic.AtomicReference;
 
 @Command(name = "build.jsh", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {
@@ -54,7 +47,7 @@ class BuildError extends RuntimeException {
                 "  2. check that the registry answers, before spending time on the build",
                 "  3. build through the Docker API, honouring .dockerignore, with OCI labels",
                 "     org.opencontainers.image.revision, .created and .source, streaming the build log",
-                "  4. push REGISTRY/REPO:HASH; only when that succeeded, push REGISTRY/REPO:latest",
+                "  4. push REGISTRY/REPO:HASH; only when that succeeded, tag and push REGISTRY/REPO:latest",
                 "Registry credentials come from ~/.docker/config.json (docker login); never printed.",
                 "",
                 "Examples:",
@@ -63,14 +56,17 @@ class BuildError extends RuntimeException {
                 "",
                 "Options:"},
         footer = {"", "Exit codes:",
-                "  0    built and pushed",
-                "  1    the build or a push failed (latest was not moved)",
-                "  2    bad command line",
-                "  3    not a git work tree, dirty work tree, no Dockerfile, bad option value",
-                "  5    Docker host or registry unreachable or refused (plaintext tcp needs --insecure)"})
+                "  0    built and pushed (or built, with --no-push)",
+                "  1    the build or a push failed (the message says which tags moved, locally and in the registry)",
+                "  2    bad command line (--image, --host)",
+                "  3    not a git work tree, dirty work tree, no Dockerfile",
+                "  5    Docker host or registry unreachable or refused (plaintext tcp needs --insecure)",
+                "  70   internal error (a bug: rerun with --verbose and report it)",
+                "  130  interrupted"})
 class Build implements Callable<Integer> {
-    @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO", description = "Where to push, e.g. 127.0.0.1:5000/shop-app.")
-    String image;
+    @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO", converter = Converters.Image.class,
+            description = "Where to push, e.g. 127.0.0.1:5000/shop-app.")
+    ImageRef image;
 
     @Option(names = "--context", defaultValue = ".", paramLabel = "DIR", description = "Build context, inside the git work tree (default: ${DEFAULT-VALUE}).")
     File context;
@@ -90,68 +86,62 @@ class Build implements Callable<Integer> {
     @Option(names = "--pull", description = "Pull newer base images while building.")
     boolean pull;
 
-    @Option(names = {"-H", "--host"}, paramLabel = "URL", description = "Docker host to build on (default: DOCKER_HOST, DOCKER_CONTEXT, the local socket).")
+    @Option(names = {"-H", "--host"}, paramLabel = "URL", converter = Converters.HostUrl.class,
+            description = "Docker host to build on (default: DOCKER_HOST, DOCKER_CONTEXT, the current context, the local socket).")
     String host;
 
     @Option(names = "--insecure", description = "Allow a plaintext tcp:// Docker API on a non-loopback address.")
     boolean insecure;
 
+    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.")
+    boolean verbose;
+
     @Spec CommandSpec spec;
 
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        String[] ref = parseImage(image);
         Path ctx = context.toPath().toAbsolutePath().normalize();
         Path file = dockerfile != null ? dockerfile.toPath().toAbsolutePath() : ctx.resolve("Dockerfile");
 
         String hash = git(ctx, "rev-parse", "--short=10", "HEAD");
         boolean dirty = !git(ctx, "status", "--porcelain").isEmpty();
         if (dirty && !allowDirty) {
-            throw new BuildError(3, ctx + " has uncommitted changes: commit them, or pass --allow-dirty to build " + hash + "-dirty");
+            throw DeployError.config(ctx + " has uncommitted changes: commit them, or pass --allow-dirty to build " + hash + "-dirty");
         }
         String tag = dirty ? hash + "-dirty" : hash;
-        if (!Files.isRegularFile(file)) throw new BuildError(3, "no Dockerfile at " + file + "; pass -f DOCKERFILE or --context DIR");
-        if (!noPush) checkRegistry(ref[0]);
+        if (!Files.isRegularFile(file)) throw DeployError.config("no Dockerfile at " + file + "; pass -f DOCKERFILE or --context DIR");
+        if (!noPush) checkRegistry();
 
-        DefaultDockerClientConfig config = dockerConfig();
-        try (DockerClient docker = DockerClientImpl.getInstance(config, new ApacheDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost()).sslConfig(config.getSSLConfig())
-                .connectionTimeout(Duration.ofSeconds(5)).responseTimeout(Duration.ofMinutes(30)).build())) {
-            ping(docker, config);
-            String repo = ref[0] + "/" + ref[1];
-            step(out, "build " + repo + ":" + tag + " from " + file);
-            String imageId = build(docker, ctx, file, repo + ":" + tag, labels(ctx, git(ctx, "rev-parse", "HEAD")), out);
-            if (!dirty) docker.tagImageCmd(imageId, repo, "latest").exec();
+        try (DockerHost docker = DockerHost.connect(host, insecure, spec.commandLine().getErr())) {
+            String repo = image.registry() + "/" + image.repository();
+            Cli.step(out, "build " + repo + ":" + tag + " from " + file + " on " + docker.describe());
+            String imageId = build(docker.client(), ctx, file, repo + ":" + tag, labels(ctx, git(ctx, "rev-parse", "HEAD")), out);
             if (noPush) {
+                if (!dirty) docker.client().tagImageCmd(imageId, repo, "latest").exec();
                 out.println("built " + repo + ":" + tag + (dirty ? "" : " and :latest") + " (not pushed: --no-push)");
-                return 0;
+                return ExitCode.OK;
             }
-            step(out, "push " + repo + ":" + tag);
-            push(docker, config, repo, tag, out);
+            Cli.step(out, "push " + repo + ":" + tag);
+            push(docker.client(), repo, tag, out, "; :latest was not moved, neither on this Docker host nor in the registry");
             if (dirty) {
                 out.println("pushed " + repo + ":" + tag + "; latest not moved (dirty build)");
-                return 0;
+                return ExitCode.OK;
             }
-            step(out, "push " + repo + ":latest");
-            push(docker, config, repo, "latest", out);
-            out.println(CommandLine.Help.Ansi.AUTO.string("@|bold,green pushed|@ ") + repo + ":" + tag + " and :latest");
-            return 0;
+            // Only now: a failed push of the release must leave latest where it was, here and in the registry.
+            docker.client().tagImageCmd(imageId, repo, "latest").exec();
+            Cli.step(out, "push " + repo + ":latest");
+            push(docker.client(), repo, "latest", out, "; " + repo + ":" + tag + " is pushed, and :latest points at it on this Docker host"
+                    + " but not in the registry (tag.java point --image " + repo + " " + tag + " moves it there)");
+            out.println(Cli.ansi().string("@|bold,green pushed|@ ") + repo + ":" + tag + " and :latest");
+            return ExitCode.OK;
         }
-    }
-
-    static String[] parseImage(String image) {
-        int slash = image.indexOf('/');
-        if (slash < 0 || image.substring(slash + 1).contains(":") || image.contains("@")) {
-            throw new BuildError(3, "--image \"" + image + "\" must be REGISTRY/REPO without a tag, e.g. 127.0.0.1:5000/shop-app");
-        }
-        return new String[]{image.substring(0, slash), image.substring(slash + 1)};
     }
 
     String git(Path dir, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", dir.toString()));
         cmd.addAll(List.of(args));
-        var r = new ProcessExecutor().command(cmd).readOutput(true).timeout(30, TimeUnit.SECONDS).execute();
-        if (r.getExitValue() != 0) throw new BuildError(3, dir + " is not a git work tree with a commit; run build.jsh in the app's repository (or pass --context)");
+        var r = new ProcessExecutor().command(cmd).readOutput(true).redirectErrorStream(false).timeout(30, TimeUnit.SECONDS).execute();
+        if (r.getExitValue() != 0) throw DeployError.config(dir + " is not a git work tree with a commit; run build.jsh in the app's repository (or pass --context)");
         return r.outputUTF8().trim();
     }
 
@@ -159,41 +149,19 @@ class Build implements Callable<Integer> {
         Map<String, String> l = new LinkedHashMap<>();
         l.put("org.opencontainers.image.revision", revision);
         l.put("org.opencontainers.image.created", Instant.now().toString());
-        var origin = new ProcessExecutor().command("git", "-C", ctx.toString(), "remote", "get-url", "origin").readOutput(true).execute();
+        var origin = new ProcessExecutor().command("git", "-C", ctx.toString(), "remote", "get-url", "origin").readOutput(true)
+                .redirectErrorStream(false).timeout(30, TimeUnit.SECONDS).execute();
         // A remote URL may carry a token (https://user:token@host/...): strip credentials before it goes into a label.
         if (origin.getExitValue() == 0) l.put("org.opencontainers.image.source", origin.outputUTF8().trim().replaceFirst("//[^/@]*@", "//"));
         return l;
     }
 
-    void checkRegistry(String registry) {
-        boolean loopback = registry.startsWith("127.") || registry.startsWith("localhost") || registry.startsWith("[::1]");
-        URI uri = URI.create((loopback ? "http://" : "https://") + registry + "/v2/");
+    /** Before the build: the registry answers and takes our credentials (RegistryClient bounds every request). */
+    void checkRegistry() {
         try {
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                    .send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.discarding());
-        } catch (Exception e) {
-            throw new BuildError(5, "registry " + registry + " is unreachable (" + e.getClass().getSimpleName() + " on " + uri + "); nothing was built or pushed");
-        }
-    }
-
-    DefaultDockerClientConfig dockerConfig() {
-        var b = DefaultDockerClientConfig.createDefaultConfigBuilder();
-        if (host != null) b.withDockerHost(host);
-        DefaultDockerClientConfig c = b.build();
-        URI h = c.getDockerHost();
-        boolean loopback = h.getHost() == null || h.getHost().equals("localhost") || h.getHost().startsWith("127.") || h.getHost().equals("::1");
-        if ("tcp".equals(h.getScheme()) && c.getSSLConfig() == null && !loopback) {
-            if (!insecure) throw new BuildError(5, "refusing plaintext Docker API at " + h + ": use TLS (DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=DIR) or pass --insecure");
-            spec.commandLine().getErr().println("warning: plaintext Docker API at " + h + " (--insecure)");
-        }
-        return c;
-    }
-
-    void ping(DockerClient docker, DefaultDockerClientConfig config) {
-        try {
-            docker.pingCmd().exec();
-        } catch (RuntimeException e) {
-            throw new BuildError(5, "Docker host " + config.getDockerHost() + " does not answer; is dockerd running?");
+            new RegistryClient(image).tags();
+        } catch (DeployError e) {
+            throw new DeployError(e.exitCode(), e.getMessage() + "; nothing was built or pushed");
         }
     }
 
@@ -213,53 +181,39 @@ class Build implements Callable<Integer> {
                 }
             }).awaitImageId(30, TimeUnit.MINUTES);
         } catch (RuntimeException e) {
-            throw new BuildError(1, "build failed: " + e.getMessage().replaceAll("\\s*\\R\\s*", " ") + "; nothing was tagged or pushed");
+            throw DeployError.failed("build failed: " + Cli.summarise(e.getMessage()) + "; nothing was tagged or pushed");
         }
     }
 
-    void push(DockerClient docker, DefaultDockerClientConfig config, String repo, String tag, PrintWriter out) {
+    /** afterFailure says what a failure of this push leaves behind. */
+    void push(DockerClient docker, String repo, String tag, PrintWriter out, String afterFailure) {
         boolean tty = System.console() != null;
+        AuthConfig auth = new AuthConfig().withRegistryAddress(image.registry());
+        RegistryAuth.basic(image.registry()).ifPresent(c -> auth.withUsername(c.substring(0, c.indexOf(':'))).withPassword(c.substring(c.indexOf(':') + 1)));
+        AtomicReference<String> failure = new AtomicReference<>();
         try {
-            docker.pushImageCmd(repo).withTag(tag).withAuthConfig(config.effectiveAuthConfig(repo + ":" + tag))
-                    .exec(new ResultCallback.Adapter<PushResponseItem>() {
-                        @Override
-                        public void onNext(PushResponseItem item) {
-                            if (item.getErrorDetail() != null) {
-                                throw new BuildError(1, "push of " + repo + ":" + tag + " failed: " + item.getErrorDetail().getMessage());
-                            }
-                            if (item.getId() == null || item.getStatus() == null) return;
-                            if (tty) out.print("\r\033[K    " + item.getId() + ": " + item.getStatus());
-                            else if (item.getStatus().startsWith("Pushed") || item.getStatus().startsWith("Layer already exists")) out.println("    " + item.getId() + ": " + item.getStatus());
-                            out.flush();
-                        }
-                    }).awaitCompletion();
+            docker.pushImageCmd(repo).withTag(tag).withAuthConfig(auth).exec(new ResultCallback.Adapter<PushResponseItem>() {
+                @Override
+                public void onNext(PushResponseItem item) {
+                    if (item.getErrorDetail() != null) {
+                        failure.compareAndSet(null, item.getErrorDetail().getMessage());
+                        return;
+                    }
+                    if (item.getId() == null || item.getStatus() == null) return;
+                    if (tty) out.print("\r\033[K    " + item.getId() + ": " + item.getStatus());
+                    else if (item.getStatus().startsWith("Pushed") || item.getStatus().startsWith("Layer already exists")) out.println("    " + item.getId() + ": " + item.getStatus());
+                    out.flush();
+                }
+            }).awaitCompletion();
             if (tty) out.println();
-        } catch (BuildError e) {
-            throw new BuildError(1, e.getMessage() + (tag.equals("latest") ? "" : "; latest was not moved"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new BuildError(130, "interrupted while pushing " + repo + ":" + tag);
+            throw new DeployError(ExitCode.INTERRUPTED, "interrupted while pushing " + repo + ":" + tag + afterFailure);
         } catch (RuntimeException e) {
-            throw new BuildError(1, "push of " + repo + ":" + tag + " failed: " + e.getMessage().replaceAll("\\s*\\R\\s*", " ")
-                    + (tag.equals("latest") ? "" : "; latest was not moved"));
+            failure.compareAndSet(null, e.getMessage());
         }
-    }
-
-    static void step(PrintWriter out, String text) {
-        out.println("==> " + text);
-        out.flush();
+        if (failure.get() != null) throw DeployError.failed("push of " + repo + ":" + tag + " failed: " + Cli.summarise(failure.get()) + afterFailure);
     }
 }
 
-CommandLine cl = new CommandLine(new Build());
-cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-    boolean color = System.console() != null && (System.getenv("NO_COLOR") == null || System.getenv("NO_COLOR").isEmpty());
-    String prefix = (color ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF).string("@|bold,red error:|@ ");
-    if (ex instanceof BuildError b) {
-        cmd.getErr().println(prefix + b.getMessage());
-        return b.code;
-    }
-    cmd.getErr().println(prefix + "internal error: " + ex);
-    return 70;
-});
-System.exit(cl.execute(args));
+System.exit(Cli.commandLine(new Build()).execute(args));

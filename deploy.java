@@ -15,7 +15,6 @@ import lib.ContainerLogs;
 import lib.DeployError;
 import lib.DeployLock;
 import lib.DockerHost;
-import lib.Durations;
 import lib.ExitCode;
 import lib.FrontOptions;
 import lib.HealthGate;
@@ -127,7 +126,7 @@ public class deploy implements Callable<Integer> {
         applyProjectFile();
         String app = target.app();
         boolean recreate = options.recreate();
-        Duration lockWait = Duration.ofNanos(Durations.parseNanos(up.waitLock, "--wait-lock"));
+        Duration lockWait = up.waitLock();
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv());
@@ -176,7 +175,7 @@ public class deploy implements Callable<Integer> {
         var parsed = spec.commandLine().getParseResult();
         boolean frontGiven = parsed.hasMatchedOption("--front") || project.file().map(f -> f.front().containsKey("kind")).orElse(false);
         Deployment.KeepOld keep = options.removeOld ? Deployment.KeepOld.REMOVED : retire.keepOld != null ? retire.keepOld : Deployment.KeepOld.STOPPED;
-        return new Deployment.Settings(action, health.gateTimeout(), health.probe(), ImagePuller.Policy.parse(up.pull), front, frontGiven,
+        return new Deployment.Settings(action, health.gateTimeout(), health.probe(), up.pull(), front, frontGiven,
                 keep, options.removeOld || retire.keepOld != null, project.notifier(err), project.hooks(out), project.environmentName());
     }
 
@@ -208,8 +207,8 @@ public class deploy implements Callable<Integer> {
         if (!parsed.hasMatchedOption("--file") && f.compose() != null) up.file = dir.resolve(f.compose()).toString();
         if (!parsed.hasMatchedOption("--image") && f.image() != null) options.image = f.image();
         if (!parsed.hasMatchedOption("--release") && f.release() != null) options.release = f.release();
-        health.defaultsFrom(f.health(), parsed);
-        front.defaultsFrom(f.front(), parsed);
+        health.defaultsFrom(f.health(), f.file(), parsed);
+        front.defaultsFrom(f.front(), f.file(), parsed);
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,

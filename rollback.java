@@ -12,7 +12,6 @@ import lib.ColourState;
 import lib.DeployError;
 import lib.DeployLock;
 import lib.DockerHost;
-import lib.Durations;
 import lib.ExitCode;
 import lib.FrontOptions;
 import lib.HealthGate;
@@ -102,11 +101,11 @@ public class rollback implements Callable<Integer> {
         project.applyTo(target, parsed.hasMatchedOption("--host"));
         project.file().ifPresent(f -> {
             if (up.file == null && f.compose() != null) up.file = f.file().getParent().resolve(f.compose()).toString();
-            health.defaultsFrom(f.health(), parsed);
-            front.defaultsFrom(f.front(), parsed);
+            health.defaultsFrom(f.health(), f.file(), parsed);
+            front.defaultsFrom(f.front(), f.file(), parsed);
         });
         String app = target.app();
-        Duration lockWait = Duration.ofNanos(Durations.parseNanos(up.waitLock, "--wait-lock"));
+        Duration lockWait = up.waitLock();
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
              DockerHost docker = target.connect(err);
              DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), lockWait, out, cancel)) {
@@ -153,7 +152,7 @@ public class rollback implements Callable<Integer> {
     private Deployment.Settings settings(PrintWriter err, PrintWriter out) {
         var parsed = spec.commandLine().getParseResult();
         boolean frontGiven = parsed.hasMatchedOption("--front") || project.file().map(f -> f.front().containsKey("kind")).orElse(false);
-        return new Deployment.Settings("rollback", health.gateTimeout(), health.probe(), ImagePuller.Policy.parse(up.pull), front, frontGiven,
+        return new Deployment.Settings("rollback", health.gateTimeout(), health.probe(), up.pull(), front, frontGiven,
                 retire.keepOld != null ? retire.keepOld : Deployment.KeepOld.STOPPED, retire.keepOld != null,
                 project.notifier(err), project.hooks(out), project.environmentName());
     }

@@ -1,11 +1,12 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.6
-//SOURCES deploy.java lib/RegistryAuth.java lib/RegistryClient.java
+//SOURCES lib/**.java
 
 import com.github.dockerjava.api.model.Image;
 import lib.Cli;
 import lib.Colour;
+import lib.Converters;
 import lib.ColourDetector;
 import lib.DeployError;
 import lib.DockerHost;
@@ -50,7 +51,7 @@ import java.util.concurrent.Callable;
                 "",
                 "Registry credentials come from ~/.docker/config.json (docker login); they are never printed.",
                 "Loopback registries are spoken to over http, all others over https."},
-        footer = ExitCode.HELP_FOOTER)
+        footer = {"", "Exit codes: see each command's --help (tag.java list --help)."})
 public class tag implements Runnable {
     @Spec CommandSpec spec;
 
@@ -65,10 +66,14 @@ public class tag implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = {"List releases and channels, and which one is live.",
             "Shows every registry tag with its digest, build time and revision, whether the Docker host",
-            "has the image, and (with --app) which release the app's live colour runs."}, footer = ExitCode.HELP_FOOTER)
+            "has the image, and (with --app) which release the app's live colour runs."},
+            footer = {"", "Exit codes:",
+                    "  0    listed",
+                    "  2    bad command line (--image, --app, --host)",
+                    "  5    registry or Docker host unreachable, refused or answering nonsense"})
     static class ListTags implements Callable<Integer> {
-        @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO", description = "e.g. 127.0.0.1:5000/shop-app")
-        String image;
+        @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO", converter = Converters.Image.class, description = "e.g. 127.0.0.1:5000/shop-app")
+        ImageRef ref;
 
         /** --app marks the release the app's live colour runs; the Docker host is asked for its images either way. */
         @Mixin HostOptions target;
@@ -78,7 +83,6 @@ public class tag implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            ImageRef ref = ImageRef.parse(image);
             List<TagInfo> infos = new ArrayList<>(new RegistryClient(ref).infos());
             Set<String> local = new HashSet<>();
             String liveRelease = null;
@@ -115,21 +119,26 @@ public class tag implements Runnable {
                 out.printf("%-14s %-19s %-21s %-12s %-8s %s%n", t, "-", "-", "-", "yes",
                         "only on the host (not pushed)" + (t.equals(liveRelease) ? "; LIVE on " + app : ""));
             }
-            if (infos.isEmpty() && local.isEmpty()) out.println("(no tags in " + image + ")");
+            if (infos.isEmpty() && local.isEmpty()) out.println("(no tags in " + ref.registry() + "/" + ref.repository() + ")");
             return ExitCode.OK;
         }
     }
 
     @Command(name = "point", mixinStandardHelpOptions = true, description = {"Point a channel (default: latest) at a release.",
             "Done in the registry, without pulling or pushing any layer; a later deploy of the channel",
-            "gets that release."}, footer = ExitCode.HELP_FOOTER)
+            "gets that release."},
+            footer = {"", "Exit codes:",
+                    "  0    the channel points at the release",
+                    "  2    bad command line (--image, RELEASE, --channel; a channel must not look like a release)",
+                    "  3    the release is not in the registry",
+                    "  5    registry unreachable, refused or answering nonsense"})
     static class Point implements Callable<Integer> {
-        @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO") String image;
+        @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO", converter = Converters.Image.class) ImageRef ref;
 
-        @Parameters(index = "0", paramLabel = "RELEASE", description = "The release tag (commit hash, 10 characters).")
+        @Parameters(index = "0", paramLabel = "RELEASE", converter = Converters.Tag.class, description = "The release tag (commit hash, 10 characters).")
         String release;
 
-        @Option(names = "--channel", defaultValue = "latest", paramLabel = "TAG", description = "Channel tag to move (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--channel", defaultValue = "latest", paramLabel = "TAG", converter = Converters.Tag.class, description = "Channel tag to move (default: ${DEFAULT-VALUE}).")
         String channel;
 
         @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors.") boolean verbose;
@@ -138,8 +147,7 @@ public class tag implements Runnable {
 
         @Override
         public Integer call() {
-            if (ReleaseInfo.isCommit(channel)) throw DeployError.config("--channel \"" + channel + "\" looks like a release hash; channels are names such as latest or production");
-            ImageRef ref = ImageRef.parse(image);
+            if (ReleaseInfo.isCommit(channel)) throw new DeployError(ExitCode.USAGE, "--channel \"" + channel + "\" looks like a release hash; channels are names such as latest or production");
             new RegistryClient(ref).retag(release, channel);
             spec.commandLine().getOut().println(ref.tagged(channel) + " now points at " + ref.tagged(release));
             return ExitCode.OK;
@@ -149,11 +157,15 @@ public class tag implements Runnable {
     @Command(name = "prune", mixinStandardHelpOptions = true, description = {"Delete old releases, keeping the newest N.",
             "Every release a channel points at is kept too, and with --app the releases of the app's live",
             "and stopped colours (what rollback.java returns to). Deletes manifests by digest (the registry",
-            "must allow deletes); run the registry's garbage collector afterwards to free the disk."}, footer = ExitCode.HELP_FOOTER)
+            "must allow deletes); run the registry's garbage collector afterwards to free the disk."},
+            footer = {"", "Exit codes:",
+                    "  0    pruned (or, with --dry-run, listed what would go)",
+                    "  2    bad command line (--image, --keep, --app, --host)",
+                    "  5    registry or Docker host unreachable, refused, answering nonsense, or deletes disabled"})
     static class Prune implements Callable<Integer> {
-        @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO") String image;
+        @Option(names = "--image", required = true, paramLabel = "REGISTRY/REPO", converter = Converters.Image.class) ImageRef ref;
 
-        @Option(names = "--keep", required = true, paramLabel = "N", description = "How many of the newest releases to keep.")
+        @Option(names = "--keep", required = true, paramLabel = "N", converter = Converters.Count.class, description = "How many of the newest releases to keep, 1-1000.")
         int keep;
 
         /** With --app, also keep what this app's colours run (asks the Docker host). */
@@ -165,9 +177,8 @@ public class tag implements Runnable {
 
         @Override
         public Integer call() {
-            if (keep < 1) throw DeployError.config("--keep " + keep + " would delete every release; keep at least 1");
             PrintWriter out = spec.commandLine().getOut();
-            RegistryClient registry = new RegistryClient(ImageRef.parse(image));
+            RegistryClient registry = new RegistryClient(ref);
             List<TagInfo> infos = registry.infos();
             Set<String> onHost = new HashSet<>();
             if (target.app != null) {

@@ -1,8 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.6
-//SOURCES ExampleImages.java ../lib/Cli.java ../lib/DeployError.java ../lib/DockerHost.java ../lib/ExitCode.java
-//SOURCES ../lib/EngineCheck.java ../lib/Cancellation.java
+//SOURCES ExampleImages.java ../lib/**.java
 
 import lib.Cli;
 import lib.DockerHost;

@@ -4,9 +4,11 @@ import picocli.CommandLine.Option;
 
 /** deploy.java's own options (rollback.java shares {@link ReleaseOptions}, not these). */
 public final class DeployOptions {
-    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "blue-green",
+    public enum Strategy { BLUE_GREEN, RECREATE }
+
+    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "blue-green", converter = Converters.Strategy.class,
             description = "blue-green (default): start the new colour, then retire the old one. recreate: stop the old colour first (a short outage, as the plain shell script), restart it if the new one fails.")
-    public String strategy = "blue-green";
+    public Strategy strategy = Strategy.BLUE_GREEN;
 
     @Option(names = "--dry-run", description = "Print the plan (live colour, target, images, containers) and change nothing.")
     public boolean dryRun;
@@ -26,10 +28,6 @@ public final class DeployOptions {
     public boolean removeOld;
 
     public boolean recreate() {
-        return switch (strategy) {
-            case "blue-green" -> false;
-            case "recreate" -> true;
-            default -> throw DeployError.config("--strategy \"" + strategy + "\" is not one of blue-green, recreate");
-        };
+        return strategy == Strategy.RECREATE;
     }
 }

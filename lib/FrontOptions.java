@@ -1,9 +1,9 @@
 package lib;
 
 import picocli.CommandLine.Option;
-
 import picocli.CommandLine.ParseResult;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,14 +11,16 @@ import java.util.Map;
 
 /** How traffic reaches the colours: the shell setup's passive host nginx, or a front this toolkit manages. */
 public final class FrontOptions {
-    @Option(names = "--front", paramLabel = "KIND", defaultValue = "passive",
+    public enum Kind { PASSIVE, MANAGED }
+
+    @Option(names = "--front", paramLabel = "KIND", defaultValue = "passive", converter = Converters.Front.class,
             description = "passive (default): a host nginx balances both colour ports, as in the shell setup. "
                     + "managed: an nginx container this tool owns switches atomically to the new colour after the health gate, "
                     + "then drains the old one before it stops.")
-    public String kind = "passive";
+    public Kind kind = Kind.PASSIVE;
 
-    @Option(names = "--front-port", paramLabel = "PORT", defaultValue = "8000",
-            description = "Managed front: public port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--front-port", paramLabel = "PORT", defaultValue = "8000", converter = Converters.Port.class,
+            description = "Managed front: public port, 1-65535 (default: ${DEFAULT-VALUE}).")
     public int port = 8000;
 
     @Option(names = "--front-bind", paramLabel = "IP", defaultValue = "127.0.0.1",
@@ -33,41 +35,45 @@ public final class FrontOptions {
             description = "Managed front: the colour's service that receives traffic (default: the first service that publishes a port).")
     public String service;
 
-    @Option(names = "--front-target-port", paramLabel = "PORT",
+    @Option(names = "--front-target-port", paramLabel = "PORT", converter = Converters.Port.class,
             description = "Managed front: that service's container port (default: its first published container port, else 80).")
     public Integer targetPort;
 
-    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
-            description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch (default: ${DEFAULT-VALUE}).")
-    public String drainTimeout = "30s";
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Converters.Timeout.class,
+            description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch, at most 24h (default: ${DEFAULT-VALUE}).")
+    public Duration drainTimeout = Duration.ofSeconds(30);
 
     public boolean managed() {
-        return switch (kind) {
-            case "passive" -> false;
-            case "managed" -> true;
-            default -> throw DeployError.config("--front \"" + kind + "\" is not one of passive, managed");
-        };
+        return kind == Kind.MANAGED;
     }
 
     public Duration drain() {
-        return Duration.ofNanos(Durations.parseNanos(drainTimeout, "--drain-timeout"));
+        return drainTimeout;
     }
 
-    /** deploy.yml's front: section, for what the command line did not set. */
-    public void defaultsFrom(Map<String, String> front, ParseResult parsed) {
-        if (!parsed.hasMatchedOption("--front") && front.containsKey("kind")) kind = front.get("kind");
-        if (!parsed.hasMatchedOption("--front-port") && front.containsKey("port")) port = Integer.parseInt(front.get("port"));
+    /** deploy.yml's front: section, for what the command line did not set; checked by the options' own rules. */
+    public void defaultsFrom(Map<String, String> front, Path file, ParseResult parsed) {
+        if (!parsed.hasMatchedOption("--front") && front.containsKey("kind")) {
+            kind = Converters.fromFile(file, "front.kind", front.get("kind"), v -> Converters.choice(Kind.class, v));
+        }
+        if (!parsed.hasMatchedOption("--front-port") && front.containsKey("port")) {
+            port = Converters.fromFile(file, "front.port", front.get("port"), Converters::port);
+        }
         if (!parsed.hasMatchedOption("--front-bind") && front.containsKey("bind")) bind = front.get("bind");
         if (!parsed.hasMatchedOption("--front-image") && front.containsKey("image")) image = front.get("image");
         if (!parsed.hasMatchedOption("--front-service") && front.containsKey("service")) service = front.get("service");
-        if (!parsed.hasMatchedOption("--front-target-port") && front.containsKey("target_port")) targetPort = Integer.parseInt(front.get("target_port"));
-        if (!parsed.hasMatchedOption("--drain-timeout") && front.containsKey("drain_timeout")) drainTimeout = front.get("drain_timeout");
+        if (!parsed.hasMatchedOption("--front-target-port") && front.containsKey("target_port")) {
+            targetPort = Converters.fromFile(file, "front.target_port", front.get("target_port"), Converters::port);
+        }
+        if (!parsed.hasMatchedOption("--drain-timeout") && front.containsKey("drain_timeout")) {
+            drainTimeout = Converters.fromFile(file, "front.drain_timeout", front.get("drain_timeout"), Converters::timeout);
+        }
     }
 
     /** The same settings as command-line arguments, for handing them on to another command. */
     public List<String> asArgs() {
-        List<String> args = new ArrayList<>(List.of("--front", kind, "--front-port", String.valueOf(port), "--front-bind", bind,
-                "--front-image", image, "--drain-timeout", drainTimeout));
+        List<String> args = new ArrayList<>(List.of("--front", Converters.spelling(kind), "--front-port", String.valueOf(port), "--front-bind", bind,
+                "--front-image", image, "--drain-timeout", Durations.describe(drainTimeout)));
         if (service != null) args.addAll(List.of("--front-service", service));
         if (targetPort != null) args.addAll(List.of("--front-target-port", String.valueOf(targetPort)));
         return args;

@@ -3,6 +3,7 @@ package lib;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,9 +11,9 @@ import java.util.Map;
 
 /** The health gate's options, shared by deploy.java and rollback.java. */
 public final class HealthOptions {
-    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "120s",
-            description = "How long the new colour may take to become healthy (default: ${DEFAULT-VALUE}).")
-    public String timeout = "120s";
+    @Option(names = "--health-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = Converters.PositiveTimeout.class,
+            description = "How long the new colour may take to become healthy, at most 24h (default: ${DEFAULT-VALUE}).")
+    public Duration timeout = Duration.ofSeconds(120);
 
     @Option(names = "--probe", paramLabel = "PATH", defaultValue = "/",
             description = "HTTP path probed on the new colour's published port; it must answer 2xx (default: ${DEFAULT-VALUE}).")
@@ -25,29 +26,33 @@ public final class HealthOptions {
             description = "Service whose published port is probed (default: the first service that publishes a port).")
     public String probeService;
 
-    @Option(names = "--probe-successes", paramLabel = "N", defaultValue = "3",
-            description = "Consecutive 2xx answers needed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--probe-successes", paramLabel = "N", defaultValue = "3", converter = Converters.Count.class,
+            description = "Consecutive 2xx answers needed, 1-1000 (default: ${DEFAULT-VALUE}).")
     public int probeSuccesses = 3;
 
     public Duration gateTimeout() {
-        return Duration.ofNanos(Durations.parseNanos(timeout, "--health-timeout"));
+        return timeout;
     }
 
     public Probes.Settings probe() {
         return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses);
     }
 
-    /** deploy.yml's health: section, for what the command line did not set. */
-    public void defaultsFrom(Map<String, String> health, ParseResult parsed) {
+    /** deploy.yml's health: section, for what the command line did not set; checked by the options' own rules. */
+    public void defaultsFrom(Map<String, String> health, Path file, ParseResult parsed) {
         if (!parsed.hasMatchedOption("--probe") && health.containsKey("probe")) probePath = health.get("probe");
-        if (!parsed.hasMatchedOption("--health-timeout") && health.containsKey("timeout")) timeout = health.get("timeout");
+        if (!parsed.hasMatchedOption("--health-timeout") && health.containsKey("timeout")) {
+            timeout = Converters.fromFile(file, "health.timeout", health.get("timeout"), Converters::positiveTimeout);
+        }
         if (!parsed.hasMatchedOption("--probe-service") && health.containsKey("service")) probeService = health.get("service");
-        if (!parsed.hasMatchedOption("--probe-successes") && health.containsKey("successes")) probeSuccesses = Integer.parseInt(health.get("successes"));
+        if (!parsed.hasMatchedOption("--probe-successes") && health.containsKey("successes")) {
+            probeSuccesses = Converters.fromFile(file, "health.successes", health.get("successes"), Converters::count);
+        }
     }
 
     /** The same settings as command-line arguments, for handing them on to another command. */
     public List<String> asArgs() {
-        List<String> args = new ArrayList<>(List.of("--health-timeout", timeout, "--probe", probePath,
+        List<String> args = new ArrayList<>(List.of("--health-timeout", Durations.describe(timeout), "--probe", probePath,
                 "--probe-successes", String.valueOf(probeSuccesses)));
         if (noProbe) args.add("--no-probe");
         if (probeService != null) args.addAll(List.of("--probe-service", probeService));

@@ -6,13 +6,12 @@ import java.io.PrintWriter;
 
 /** The options every script shares to reach an app on a Docker host. */
 public final class HostOptions {
-    @Option(names = {"-a", "--app"}, paramLabel = "NAME",
+    @Option(names = {"-a", "--app"}, paramLabel = "NAME", converter = Converters.App.class,
             description = "App name; its Compose projects are NAME-blue and NAME-green (as in the shell scripts).")
     public String app;
 
-    @Option(names = {"-H", "--host"}, paramLabel = "URL",
-            description = "Docker host, e.g. unix:///var/run/docker.sock or tcp://host:2376 (default: DOCKER_HOST, DOCKER_CONTEXT, then the local socket). TLS follows DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.")
     public String host;
+    private boolean hostOnCommandLine;
 
     @Option(names = "--insecure", description = "Allow a plaintext tcp:// Docker API on a non-loopback address (anyone on the path can control that host).")
     public boolean insecure;
@@ -24,19 +23,23 @@ public final class HostOptions {
     public Boolean tlsVerify;
     public String certPath;
 
-    public String app() {
-        return validApp(app);
+    @Option(names = {"-H", "--host"}, paramLabel = "URL", converter = Converters.HostUrl.class,
+            description = "Docker host, e.g. unix:///var/run/docker.sock or tcp://host:2376 (default: DOCKER_HOST, DOCKER_CONTEXT, the current context, then the local socket). TLS follows DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.")
+    void host(String url) {
+        host = url;
+        hostOnCommandLine = url != null;
     }
 
-    public static String validApp(String app) {
-        if (app == null) throw DeployError.config("missing --app NAME (the app whose projects are NAME-blue and NAME-green)");
-        if (!app.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
-            throw DeployError.config("--app \"" + app + "\" is not a valid name: use lowercase letters, digits, '-' and '_'");
+    public String app() {
+        if (app == null) throw new DeployError(ExitCode.USAGE, "missing --app NAME (the app whose projects are NAME-blue and NAME-green), or app: in deploy.yml");
+        try {
+            return Converters.app(app);
+        } catch (IllegalArgumentException e) {
+            throw DeployError.config("app in the project file: " + e.getMessage());
         }
-        return app;
     }
 
     public DockerHost connect(PrintWriter err) {
-        return DockerHost.connect(host, tlsVerify, certPath, insecure, err);
+        return DockerHost.connect(host, hostOnCommandLine ? "--host" : "the project file's host", tlsVerify, certPath, insecure, err);
     }
 }

@@ -2,7 +2,7 @@
 //JAVA 17+
 //DEPS org.junit.jupiter:junit-jupiter:5.11.3
 //DEPS org.junit.platform:junit-platform-launcher:1.11.3
-//SOURCES ../deploy.java ../rollback.java ../compose/ExampleImages.java ../lib/EngineCheck.java
+//SOURCES ../deploy.java ../rollback.java ../tag.java ../compose/ExampleImages.java ../lib/EngineCheck.java
 //SOURCES Test*.java FrontNginx.java
 //SOURCES *Test.java
 
@@ -26,9 +26,9 @@ import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.r
  * "N passed, N failed". Arguments narrow it: a class name (DeployTest) or Class#method.
  */
 public class AllTests {
-    static final List<Class<?>> CLASSES = List.of(UnitTest.class, ComposeLoaderTest.class, ProjectFileTest.class, DockerHostTest.class,
+    static final List<Class<?>> CLASSES = List.of(UnitTest.class, CliTest.class, BadInputTest.class, ComposeLoaderTest.class, ProjectFileTest.class, DockerHostTest.class,
             DeployTest.class, FailureTest.class, HostStatesTest.class, LockTest.class, HistoryTest.class, ReleaseTest.class, FrontTest.class, ProjectTest.class,
-            ContainerSpecTest.class, BadComposeInputTest.class, BlogComposeTest.class, EngineTest.class);
+            ContainerSpecTest.class, BadComposeInputTest.class, BlogComposeTest.class, TagTest.class, BuildTest.class, EngineTest.class);
 
     public static void main(String... args) throws Exception {
         var builder = request();

@@ -1,6 +1,8 @@
 import lib.Colour;
 import lib.ColourState;
 import lib.ContainerInfo;
+import lib.Converters;
+import lib.DeployOptions;
 import lib.DeployError;
 import lib.Durations;
 import lib.HostState;
@@ -110,6 +112,36 @@ class UnitTest {
         assertEquals(10_000_000_000L, Durations.parseNanos("10", "x"));
         DeployError e = assertThrows(DeployError.class, () -> Durations.parseNanos("10 sec", "f.yml: stop_grace_period"));
         assertTrue(e.getMessage().startsWith("f.yml: stop_grace_period: \"10 sec\" is not a duration"), e.getMessage());
+    }
+
+    @Test
+    void durationsAreExactAndBounded() {
+        assertEquals(java.time.Duration.ofHours(24), Durations.parse("24h", Durations.MAX_TIMEOUT));
+        assertEquals(java.time.Duration.ofMillis(1500), Durations.parse("1.5s", Durations.MAX_TIMEOUT));
+        for (String tooLong : List.of("2562048h2562048h", "99999999999h", "24h1ns", "86401")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(tooLong, Durations.MAX_TIMEOUT));
+            assertTrue(e.getMessage().endsWith("is longer than 24h; write e.g. 30s, 2m, 1h"), e.getMessage());
+        }
+        for (String bad : List.of("", "-1s", "1d", "s", "1s ", "9999999999999h", "1.s")) {
+            assertThrows(IllegalArgumentException.class, () -> Durations.parse(bad.equals("1s ") ? "1s x" : bad, Durations.MAX_TIMEOUT), bad);
+        }
+        DeployError e = assertThrows(DeployError.class, () -> Durations.parseNanos("2562048h2562048h", "f.yml: stop_grace_period"));
+        assertTrue(e.getMessage().startsWith("f.yml: stop_grace_period: \"2562048h2562048h\" is longer than"), e.getMessage());
+        for (String d : List.of("90s", "2m", "1h", "1500ms", "7ns", "0ms")) {
+            assertEquals(Durations.parse(d, Durations.MAX_TIMEOUT), Durations.parse(Durations.describe(Durations.parse(d, Durations.MAX_TIMEOUT)), Durations.MAX_TIMEOUT), d);
+        }
+    }
+
+    @Test
+    void optionRulesSharedByTheCommandLineAndDeployYml() {
+        assertEquals(65535, Converters.port("65535"));
+        assertThrows(IllegalArgumentException.class, () -> Converters.port("99999999999"));
+        assertThrows(IllegalArgumentException.class, () -> Converters.count("0"));
+        assertEquals(DeployOptions.Strategy.BLUE_GREEN, Converters.choice(DeployOptions.Strategy.class, "blue-green"));
+        assertThrows(IllegalArgumentException.class, () -> Converters.choice(DeployOptions.Strategy.class, "BLUE_GREEN"));
+        DeployError e = assertThrows(DeployError.class, () -> Converters.fromFile(java.nio.file.Path.of("deploy.yml"), "front.port", "x", Converters::port));
+        assertEquals("deploy.yml: front.port: \"x\" is not a port; write a whole number", e.getMessage());
+        assertEquals(3, e.exitCode());
     }
 
     @Test

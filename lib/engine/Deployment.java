@@ -408,13 +408,13 @@ public final class Deployment {
         FrontOptions f = settings.front();
         LiveRecord.Front recorded = record.front();
         if (!settings.frontGiven() && recorded.managed()) {
-            f.kind = "managed";
+            f.kind = FrontOptions.Kind.MANAGED;
             f.port = recorded.port();
             f.bind = recorded.bind();
             f.image = recorded.image();
             if (f.service == null) f.service = recorded.service();
             if (f.targetPort == null) f.targetPort = recorded.targetPort();
-            if (recorded.drain() != null) f.drainTimeout = recorded.drain();
+            if (recorded.drain() != null) f.drainTimeout = Duration.parse(recorded.drain());
         }
         if (!f.managed()) {
             if (recorded.managed() && ManagedFront.upstreamOf(docker, app).isPresent()) {
@@ -424,7 +424,7 @@ public final class Deployment {
             }
             return LiveRecord.Front.passive();
         }
-        return new LiveRecord.Front(true, f.port, f.bind, f.image, f.service, f.targetPort, f.drainTimeout);
+        return new LiveRecord.Front(true, f.port, f.bind, f.image, f.service, f.targetPort, f.drainTimeout.toString());
     }
 
     private FrontOptions frontOptions() {

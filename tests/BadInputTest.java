@@ -1,0 +1,139 @@
+import lib.Cli;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad option values and deploy.yml values for deploy.java and rollback.java, run in-process: one line naming the
+ * option (exit 2) or the file and key (exit 3), no usage dump, no stack trace. None of these reaches Docker.
+ */
+class BadInputTest {
+    private final Path dir = tempDir();
+
+    static Path tempDir() {
+        try {
+            return Files.createTempDirectory("edbad");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void removeFiles() throws Exception {
+        ExampleImages.deleteTree(dir);
+    }
+
+    static TestApp.Result run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = Cli.commandLine(command);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new TestApp.Result(code, out.toString(), err.toString());
+    }
+
+    /** One line on stderr with every expected part, nothing on stdout, the exit code, no usage text, no stack trace. */
+    static void assertOneLine(TestApp.Result r, int code, String... parts) {
+        assertEquals(code, r.code(), r.toString());
+        assertEquals(1, r.err().lines().count(), r.toString());
+        assertFalse(r.err().contains("Usage:") || r.err().contains("\tat "), r.toString());
+        for (String p : parts) assertTrue(r.err().contains(p), "missing \"" + p + "\" in: " + r.err());
+    }
+
+    @Test
+    void badOptionValuesAreOneLineNamingTheOptionAndExitTwo() {
+        String[][] cases = {
+                {"--health-timeout", "2562048h2562048h", "longer than 24h"},
+                {"--health-timeout", "99999999999h", "longer than 24h"},
+                {"--health-timeout", "0s", "leaves no time"},
+                {"--health-timeout", "ten", "is not a duration"},
+                {"--probe-successes", "-5", "use 1-1000"},
+                {"--probe-successes", "x", "whole number"},
+                {"--blue-port", "0", "use 1-65535"},
+                {"--green-port", "70000", "use 1-65535"},
+                {"--front-port", "abc", "whole number"},
+                {"--front-target-port", "65536", "use 1-65535"},
+                {"--drain-timeout", "25h", "longer than 24h"},
+                {"--wait-lock", "-1s", "is not a duration"},
+                {"--pull", "sometimes", "always, missing, never"},
+                {"--strategy", "canary", "blue-green, recreate"},
+                {"--front", "magic", "managed, passive"},
+                {"--app", "Shop App", "not a valid app name"},
+                {"--host", "", "the Docker host is empty"},
+                {"--host", "ftp://x", "not a Docker host scheme"},
+                {"--host", "tcp://[::1", "is not a URL"},
+                {"--host", "garbage!!", "is not a URL"},
+                {"--host", "tcp://user:pass@", "names no host"},
+        };
+        for (String[] c : cases) {
+            var r = run(new deploy(), "--app", "edshop", c[0], c[1], "--dry-run");
+            assertOneLine(r, 2, "'" + c[0] + "'", c[2], "see deploy.java --help");
+            assertFalse(r.err().contains("user:pass"), "user info shown: " + r.err());
+        }
+        assertOneLine(run(new rollback(), "--app", "edshop", "--wait-lock", "2562048h2562048h"), 2, "'--wait-lock'", "see rollback.java --help");
+        assertOneLine(run(new deploy(), "--app", "edshop", "--no-such-option"), 2, "--no-such-option");
+    }
+
+    @Test
+    void aMissingAppIsExitTwo() {
+        assertOneLine(run(new deploy(), "--dry-run"), 2, "missing --app NAME");
+        assertOneLine(run(new rollback()), 2, "missing --app NAME");
+        assertOneLine(run(new deploy(), "status"), 2, "missing --app NAME");
+    }
+
+    @Test
+    void theSamePortForBothColoursIsExitTwo() throws Exception {
+        Path compose = dir.resolve("docker-compose.yml");
+        Files.writeString(compose, TestApp.COMPOSE);
+        var r = run(new deploy(), "--app", "edshop", "-f", compose.toString(), "--release", "v1", "--blue-port", "18201", "--green-port", "18201", "--dry-run");
+        assertOneLine(r, 2, "--blue-port and --green-port are both 18201");
+    }
+
+    @Test
+    void badValuesInDeployYmlNameTheFileAndKeyAndExitThree() throws Exception {
+        String[][] cases = {
+                {"health:\n  timeout: 2562048h2562048h\n", "health.timeout", "longer than 24h"},
+                {"health:\n  timeout: 99999999999h\n", "health.timeout", "longer than 24h"},
+                {"health:\n  successes: -5\n", "health.successes", "use 1-1000"},
+                {"health:\n  successes: many\n", "health.successes", "whole number"},
+                {"front:\n  port: http\n", "front.port", "whole number"},
+                {"front:\n  port: 0\n", "front.port", "use 1-65535"},
+                {"front:\n  target_port: eighty\n", "front.target_port", "whole number"},
+                {"front:\n  kind: magic\n", "front.kind", "managed, passive"},
+                {"front:\n  drain_timeout: 1y\n", "front.drain_timeout", "is not a duration"},
+        };
+        Path project = dir.resolve("deploy.yml");
+        for (String[] c : cases) {
+            Files.writeString(project, "app: edshop\n" + c[0]);
+            for (Object command : List.of(new deploy(), new rollback())) {
+                List<String> args = new ArrayList<>(List.of("--project", project.toString()));
+                if (command instanceof deploy) args.add("--dry-run");
+                var r = run(command, args.toArray(new String[0]));
+                assertOneLine(r, 3, project + ": " + c[1] + ": ", c[2]);
+                assertFalse(r.err().contains("--health-timeout") || r.err().contains("--front"), "names the key, not the option: " + r.err());
+            }
+        }
+        // The command line still wins over the file, so a bad file value under a good option is not even read.
+        Files.writeString(project, "app: edshop\nhealth:\n  timeout: forever\n");
+        var r = run(new deploy(), "--project", project.toString(), "--health-timeout", "1s", "-f", dir.resolve("missing.yml").toString(), "--dry-run");
+        assertFalse(r.err().contains("health.timeout"), r.toString());
+    }
+
+    @Test
+    void anInvalidAppNameInDeployYmlIsExitThree() throws Exception {
+        Path project = dir.resolve("deploy.yml");
+        Files.writeString(project, "app: Shop App\n");
+        assertOneLine(run(new deploy(), "--project", project.toString(), "--dry-run"), 3, "not a valid app name");
+    }
+}
