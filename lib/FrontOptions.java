@@ -70,12 +70,4 @@ public final class FrontOptions {
         }
     }
 
-    /** The same settings as command-line arguments, for handing them on to another command. */
-    public List<String> asArgs() {
-        List<String> args = new ArrayList<>(List.of("--front", Converters.spelling(kind), "--front-port", String.valueOf(port), "--front-bind", bind,
-                "--front-image", image, "--drain-timeout", Durations.describe(drainTimeout)));
-        if (service != null) args.addAll(List.of("--front-service", service));
-        if (targetPort != null) args.addAll(List.of("--front-target-port", String.valueOf(targetPort)));
-        return args;
-    }
 }

@@ -50,12 +50,4 @@ public final class HealthOptions {
         }
     }
 
-    /** The same settings as command-line arguments, for handing them on to another command. */
-    public List<String> asArgs() {
-        List<String> args = new ArrayList<>(List.of("--health-timeout", Durations.describe(timeout), "--probe", probePath,
-                "--probe-successes", String.valueOf(probeSuccesses)));
-        if (noProbe) args.add("--no-probe");
-        if (probeService != null) args.addAll(List.of("--probe-service", probeService));
-        return args;
-    }
 }

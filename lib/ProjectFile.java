@@ -51,7 +51,6 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     static final Set<String> SECRET = Set.of("url_env", "url_file");
     static final Set<String> HOOKS = Set.of("pre-deploy", "post-deploy", "post-rollback", "env");
     /** A day: a longer gate or drain is a typo, and bounds keep Duration arithmetic from overflowing. */
-    static final long MAX_DURATION_NANOS = 86_400L * 1_000_000_000L;
 
     private static final String NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*";
     private static final String VARIABLE = "[A-Za-z_][A-Za-z0-9_]*";
@@ -229,9 +228,15 @@ public record ProjectFile(Path file, String app, String compose, String image, S
         }
 
         String duration(Object raw, String at) {
-            long nanos = Durations.parseNanos(scalar(raw, at), file + ": " + at);
-            if (nanos <= 0 || nanos > MAX_DURATION_NANOS) throw bad(at, "\"" + raw + "\" is not a duration between 1ms and 24h; write e.g. 30s, 2m");
-            return String.valueOf(raw);
+            String s = scalar(raw, at);
+            java.time.Duration d;
+            try {
+                d = Durations.parse(s, Durations.MAX_TIMEOUT); // the same rule as the options it stands for
+            } catch (IllegalArgumentException e) {
+                throw bad(at, e.getMessage());
+            }
+            if (d.isZero()) throw bad(at, "\"" + s + "\" leaves no time; write e.g. 30s, 2m");
+            return s;
         }
 
         int port(Object raw, String at) {
