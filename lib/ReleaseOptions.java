@@ -47,9 +47,4 @@ public final class ReleaseOptions {
         return p;
     }
 
-    /** The pull, lock and port settings as command-line arguments, for handing them on to deploy.java. */
-    public List<String> asArgs() {
-        return List.of("--wait-lock", Durations.describe(waitLock), "--pull", Converters.spelling(pull),
-                "--blue-port", String.valueOf(bluePort), "--green-port", String.valueOf(greenPort));
-    }
 }
