@@ -29,9 +29,11 @@ import lib.ProjectFile;
 import lib.ProjectOptions;
 import lib.RetireOptions;
 import lib.engine.Deployment;
+import lib.engine.Fleet;
 import lib.engine.Steps;
 import static lib.engine.Deployment.after;
 import static lib.engine.Deployment.before;
+import static lib.engine.Deployment.theSwitch;
 import lib.ReleaseOptions;
 import lib.DeployOptions;
 import lib.RegistryClient;
@@ -131,6 +133,10 @@ public class deploy implements Callable<Integer> {
         String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv());
 
+        List<HostOptions> fleet = project.fleet(target, spec.commandLine().getParseResult().hasMatchedOption("--host"));
+        if (!fleet.isEmpty() && !options.dryRun) {
+            return deployFleet(fleet, app, recreate, lockWait, composed, releaseVar, out, err);
+        }
         try (Cancellation cancel = options.dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(60));
              DockerHost docker = target.connect(err)) {
             if (options.dryRun) {
@@ -150,6 +156,42 @@ public class deploy implements Callable<Integer> {
         }
     }
 
+    /** Several hosts, all or nothing: each host runs the same steps; the fleet switches only if every host passed its gate. */
+    private int deployFleet(List<HostOptions> hosts, String app, boolean recreate, Duration lockWait, Map<Colour, ComposeProject> composed,
+                            String releaseVar, PrintWriter out, PrintWriter err) {
+        Deployment.Settings settings = settings("deploy", err, out);
+        long started = System.currentTimeMillis();
+        try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
+             Fleet fleet = new Fleet(hosts, app, "deploy", lockWait, cancel, out, err)) {
+            String release = ReleaseInfo.releaseLabel(options.release, composed.get(Colour.BLUE), releaseVar);
+            Cli.step(out, "deploy " + app + " release " + release + " to " + fleet.size() + " hosts of " + project.environmentName() + ", all or none");
+            settings.notifier().send(Fleet.event("start", app, settings.environment(), release, 0, Map.of()));
+            String hookFailure = settings.hooks().run("pre-deploy", Map.of("DEPLOY_APP", app, "DEPLOY_RELEASE", release,
+                    "DEPLOY_ENV", settings.environment() == null ? "" : settings.environment()));
+            if (hookFailure != null) throw DeployError.failed(hookFailure + "; no host was touched");
+            try {
+                Map<String, String> results = fleet.run(settings, app, cancel, d -> {
+                    Colour next = d.state().target();
+                    d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar));
+                    return steps(d, recreate);
+                });
+                results.forEach((h, r) -> out.println("  " + h + ": " + r));
+                out.println(Cli.ansi().string("@|bold,green deployed|@ ") + app + " release " + release + " to all " + fleet.size() + " hosts");
+                settings.notifier().send(Fleet.event("success", app, settings.environment(), release, System.currentTimeMillis() - started, results));
+                String post = settings.hooks().run("post-deploy", Map.of("DEPLOY_APP", app, "DEPLOY_RELEASE", release,
+                        "DEPLOY_ENV", settings.environment() == null ? "" : settings.environment()));
+                if (post != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + post + " (the deploy itself succeeded)");
+                return ExitCode.OK;
+            } catch (Fleet.FleetError e) {
+                e.results().forEach((h, r) -> err.println("  " + h + ": " + r));
+                settings.notifier().send(Fleet.event("failure", app, settings.environment(), release, System.currentTimeMillis() - started, e.results()));
+                throw e;
+            } finally {
+                settings.notifier().flush();
+            }
+        }
+    }
+
     /** The shell step "find the live colour, pull and up the other, sleep 10, down the old", made safe. */
     static List<Steps.Step> steps(Deployment d, boolean recreate) {
         Colour next = d.next();
@@ -164,7 +206,7 @@ public class deploy implements Callable<Integer> {
                         + next + " is healthy)", d::stopLive) : null,
                 before("start " + next, d::start),
                 before("health gate", d::gate),
-                before(d.managedFront() ? "switch the front to " + next : null, d::switchTraffic),
+                theSwitch(d.managedFront() ? "switch the front to " + next : null, d::switchTraffic),
                 d.managedFront() && live.isPresent() ? after("drain " + live.get(), d::drain) : null,
                 after(live.map(c -> "retire " + c).orElse(null), d::retireOld),
                 after(null, d::recordSuccess));

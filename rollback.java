@@ -29,6 +29,7 @@ import lib.ImagePuller;
 import lib.engine.Deployment;
 import static lib.engine.Deployment.after;
 import static lib.engine.Deployment.before;
+import static lib.engine.Deployment.theSwitch;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -130,7 +131,7 @@ public class rollback implements Callable<Integer> {
                         d.managedFront() ? before("check the managed front", d::ensureFront) : null,
                         before("start " + back, d::startStandby),
                         before("health gate", d::gate),
-                        before(d.managedFront() ? "switch the front to " + back : null, d::switchTraffic),
+                        theSwitch(d.managedFront() ? "switch the front to " + back : null, d::switchTraffic),
                         d.managedFront() && live.isPresent() ? after("drain " + live.get(), d::drain) : null,
                         after(live.map(c -> "retire " + c).orElse(null), d::retireOld),
                         after(null, d::recordSuccess)));

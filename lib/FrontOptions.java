@@ -43,6 +43,19 @@ public final class FrontOptions {
             description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch, at most 24h (default: ${DEFAULT-VALUE}).")
     public Duration drainTimeout = Duration.ofSeconds(30);
 
+    /** Each host of a fleet settles its own front from what that host recorded. */
+    public FrontOptions copy() {
+        FrontOptions c = new FrontOptions();
+        c.kind = kind;
+        c.port = port;
+        c.bind = bind;
+        c.image = image;
+        c.service = service;
+        c.targetPort = targetPort;
+        c.drainTimeout = drainTimeout;
+        return c;
+    }
+
     public boolean managed() {
         return kind == Kind.MANAGED;
     }

@@ -25,7 +25,14 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                           Map<String, List<List<String>>> hooks, List<String> hookEnv) {
 
     /** tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. */
-    public record Environment(String name, String host, Boolean tlsVerify, String certPath, String branch) {}
+    public record Environment(String name, String host, Boolean tlsVerify, String certPath, String branch, List<HostRef> hosts) {
+        public Environment(String name, String host, Boolean tlsVerify, String certPath, String branch) {
+            this(name, host, tlsVerify, certPath, branch, host == null ? List.of() : List.of(new HostRef(host, tlsVerify, certPath)));
+        }
+    }
+
+    /** One Docker host of an environment, with its own transport settings. */
+    public record HostRef(String host, Boolean tlsVerify, String certPath) {}
 
     /** Where a secret comes from; resolved only when used, and never printed. */
     public record Secret(String env, String file) {
@@ -46,7 +53,8 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
     static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout");
-    static final Set<String> ENV = Set.of("host", "tls_verify", "cert_path", "branch");
+    static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch");
+    static final Set<String> HOST = Set.of("host", "tls_verify", "cert_path");
     static final Set<String> NOTIFY = Set.of("slack", "webhook");
     static final Set<String> SECRET = Set.of("url_env", "url_file");
     static final Set<String> HOOKS = Set.of("pre-deploy", "post-deploy", "post-rollback", "env");
@@ -157,14 +165,37 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                 if (!name.matches(NAME)) throw bad(at, "\"" + name + "\" is not a valid environment name; use letters, digits, '_', '.', '-'");
                 Map<String, Object> e = map(raw, at);
                 keys(e, ENV, at + ".");
-                String host = string(e, "host", at + ".");
-                if (host != null && !host.matches("[a-z][a-z0-9+.-]*://\\S+")) {
-                    throw bad(at + ".host", "\"" + host + "\" is not a Docker host URL; write e.g. tcp://web1.example.com:2376 or unix:///var/run/docker.sock");
+                if (e.containsKey("host") && e.containsKey("hosts")) throw bad(at, "has both host: and hosts:; list every host under hosts:");
+                String branch = string(e, "branch", at + ".");
+                if (e.containsKey("hosts")) {
+                    if (!(e.get("hosts") instanceof List<?> list) || list.isEmpty()) {
+                        throw bad(at + ".hosts", "must be a list of hosts, e.g. - host: ssh://root@web1");
+                    }
+                    List<HostRef> refs = new ArrayList<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        String hat = at + ".hosts[" + i + "]";
+                        Map<String, Object> h = list.get(i) instanceof String str ? Map.of("host", str) : map(list.get(i), hat);
+                        keys(h, HOST, hat + ".");
+                        refs.add(hostRef(h, hat));
+                        if (refs.get(i).host() == null) throw bad(hat, "has no host:; write e.g. host: tcp://web1.example.com:2376");
+                    }
+                    if (refs.stream().map(HostRef::host).distinct().count() < refs.size()) throw bad(at + ".hosts", "names a host twice");
+                    out.put(name, new Environment(name, refs.get(0).host(), refs.get(0).tlsVerify(), refs.get(0).certPath(), branch, List.copyOf(refs)));
+                    return;
                 }
-                Boolean tls = e.containsKey("tls_verify") ? tlsVerify(e.get("tls_verify"), file, at + ".tls_verify") : null;
-                out.put(name, new Environment(name, host, tls, expandHome(string(e, "cert_path", at + ".")), string(e, "branch", at + ".")));
+                HostRef one = hostRef(e, at);
+                out.put(name, new Environment(name, one.host(), one.tlsVerify(), one.certPath(), branch));
             });
             return out;
+        }
+
+        HostRef hostRef(Map<String, Object> e, String at) {
+            String host = string(e, "host", at + ".");
+            if (host != null && !host.matches("[a-z][a-z0-9+.-]*://\\S+")) {
+                throw bad(at + ".host", "\"" + host + "\" is not a Docker host URL; write e.g. tcp://web1.example.com:2376, ssh://root@web1 or unix:///var/run/docker.sock");
+            }
+            Boolean tls = e.containsKey("tls_verify") ? tlsVerify(e.get("tls_verify"), file, at + ".tls_verify") : null;
+            return new HostRef(host, tls, expandHome(string(e, "cert_path", at + ".")));
         }
 
         Map<String, Secret> notify(Map<String, Object> all) {

@@ -61,6 +61,24 @@ public final class ProjectOptions {
         });
     }
 
+    /**
+     * Every host of the environment, each as its own HostOptions, when the environment lists several and neither
+     * --host nor DOCKER_HOST narrows the deploy to one; otherwise empty (a single-host run).
+     */
+    public java.util.List<HostOptions> fleet(HostOptions base, boolean hostGivenOnCommandLine) {
+        String dockerHost = System.getenv("DOCKER_HOST");
+        if (hostGivenOnCommandLine || dockerHost != null && !dockerHost.isBlank()) return java.util.List.of();
+        return environment().filter(e -> e.hosts().size() > 1).map(e -> e.hosts().stream().map(h -> {
+            HostOptions o = new HostOptions();
+            o.app = base.app;
+            o.insecure = base.insecure;
+            o.host = h.host();
+            o.tlsVerify = h.tlsVerify();
+            o.certPath = h.certPath();
+            return o;
+        }).toList()).orElse(java.util.List.of());
+    }
+
     public Notifier notifier(PrintWriter err) {
         Map<String, String> urls = new LinkedHashMap<>();
         file().ifPresent(f -> f.notifications().forEach((kind, secret) -> {

@@ -56,7 +56,13 @@ public final class Deployment {
     /** Everything a run needs that does not come from the host. */
     public record Settings(String action, Duration gateTimeout, Probes.Settings probe, ImagePuller.Policy pull,
                            FrontOptions front, boolean frontGiven, KeepOld keepOld, boolean keepOldGiven,
-                           Notifier notifier, Hooks hooks, String environment) {}
+                           Notifier notifier, Hooks hooks, String environment) {
+        /** One host of a fleet: its own front settings; the fleet notifies and runs hooks once for all hosts. */
+        public Settings forFleetMember(PrintWriter out, PrintWriter err) {
+            return new Settings(action, gateTimeout, probe, pull, front.copy(), frontGiven, keepOld, keepOldGiven,
+                    Notifier.none(err), Hooks.none(out), environment);
+        }
+    }
 
     private final DockerHost host;
     private final DockerClient docker;
@@ -136,6 +142,10 @@ public final class Deployment {
         return Steps.after(title, a);
     }
 
+    public static Steps.Step theSwitch(String title, Steps.Action a) {
+        return Steps.theSwitch(title, a);
+    }
+
     /** A deploy of a Compose project into the idle colour. */
     public Deployment toCompose(Colour colour, ComposeProject compose, String release) {
         this.next = colour;
@@ -165,6 +175,34 @@ public final class Deployment {
             throw failure(failed);
         }
         return ExitCode.OK;
+    }
+
+    /** A fleet's first phase: every step before the switch. Returns the failure (already undone and recorded), or null. */
+    public DeployError prepare(List<Steps.Step> list) {
+        try {
+            steps.runUpToSwitch(list);
+            return null;
+        } catch (Steps.Failed failed) {
+            return failure(failed);
+        }
+    }
+
+    /** Another host failed before the switch: undo this one too and record why. */
+    public DeployError abort(String why) {
+        List<String> problems = steps.abort();
+        history("failed", why);
+        return new DeployError(ExitCode.DEPLOY_FAILED, why + "; " + (problems.isEmpty() ? "undone here; " : "could not undo everything ("
+                + String.join("; ", problems) + "); ") + live.map(c -> c + " still serves release " + previous).orElse("nothing served here before"));
+    }
+
+    /** A fleet's second phase: the switch and the rest. Returns the failure, or null. */
+    public DeployError finish(List<Steps.Step> list) {
+        try {
+            steps.runFromSwitch(list);
+            return null;
+        } catch (Steps.Failed failed) {
+            return failure(failed);
+        }
     }
 
     // ---- the steps -------------------------------------------------------------------------------------------

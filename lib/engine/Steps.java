@@ -25,8 +25,12 @@ public final class Steps {
         void run();
     }
 
-    /** A step: its title (printed as it starts) and whether it runs after the commit point. */
-    public record Step(String title, Action action, boolean afterSwitch) {}
+    /** A step: its title (printed as it starts), and whether it is the switch or runs after it. */
+    public record Step(String title, Action action, boolean afterSwitch, boolean isSwitch) {
+        Step(String title, Action action, boolean afterSwitch) {
+            this(title, action, afterSwitch, false);
+        }
+    }
 
     /** Thrown for a failure before the switch, once everything registered was undone. */
     public static final class Failed extends DeployError {
@@ -71,6 +75,11 @@ public final class Steps {
         return new Step(title, action, true);
     }
 
+    /** The commit point: a fleet of hosts reaches it together or not at all (it runs before-switch rules: undoable). */
+    public static Step theSwitch(String title, Action action) {
+        return new Step(title, action, false, true);
+    }
+
     /** Registers how to take back what the current step just changed; runs only if a later step before the switch fails. */
     public void onUndo(String what, Action action) {
         if (!committed) undo.push(new Step(what, action, false));
@@ -92,7 +101,30 @@ public final class Steps {
 
     /** Runs the steps; null entries (steps that do not apply) are skipped. */
     public void run(List<Step> steps) {
+        runUpToSwitch(steps);
+        runFromSwitch(steps);
+    }
+
+    /** The steps before the switch; on failure they are undone and {@link Failed} is thrown. */
+    public void runUpToSwitch(List<Step> steps) {
         for (Step s : steps.stream().filter(Objects::nonNull).toList()) {
+            if (s.isSwitch() || s.afterSwitch()) return;
+            if (s.title() != null) Cli.step(out, s.title());
+            runBeforeSwitch(s);
+        }
+    }
+
+    /** Another host of the fleet failed: take back what this one did, as if it had failed itself. */
+    public List<String> abort() {
+        return undoAll();
+    }
+
+    /** The switch and everything after it. */
+    public void runFromSwitch(List<Step> steps) {
+        boolean reached = false;
+        for (Step s : steps.stream().filter(Objects::nonNull).toList()) {
+            reached |= s.isSwitch() || s.afterSwitch();
+            if (!reached) continue;
             if (s.afterSwitch() && !committed) commit();
             if (s.title() != null) Cli.step(out, s.title());
             if (committed) {

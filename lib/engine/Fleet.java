@@ -1,0 +1,212 @@
+package lib.engine;
+
+import lib.Cancellation;
+import lib.Cli;
+import lib.DeployError;
+import lib.DeployLock;
+import lib.DockerHost;
+import lib.ExitCode;
+import lib.HostOptions;
+import lib.Notifier;
+
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+
+/**
+ * One deploy across several hosts, all or nothing: the app's lock on every host in a fixed order (so two fleet deploys
+ * neither deadlock nor interleave), every host brought up and gated in parallel, and only if every host passed, every
+ * host switched; if any failed, every host undoes its new colour and none switches. Output lines carry the host.
+ */
+public final class Fleet implements AutoCloseable {
+    /** One host: its connection, lock and run, and its output prefixed with its name. */
+    private record Member(String name, DockerHost host, DeployLock lock, PrintWriter out, PrintWriter err) {}
+
+    private final List<Member> members = new ArrayList<>();
+    private final List<Deployment> runs = new ArrayList<>();
+    private final List<List<Steps.Step>> plans = new ArrayList<>();
+    private final ExecutorService pool;
+    private final PrintWriter out;
+    private final PrintWriter err;
+
+    /** Connects to every host and takes the app's lock on each, in host order; releases what it took if one fails. */
+    public Fleet(List<HostOptions> hosts, String app, String purpose, Duration lockWait, Cancellation cancel, PrintWriter out, PrintWriter err) {
+        this.out = out;
+        this.err = err;
+        this.pool = Executors.newFixedThreadPool(hosts.size(), r -> {
+            Thread t = new Thread(r, "bgdeploy-fleet");
+            t.setDaemon(true);
+            return t;
+        });
+        List<HostOptions> ordered = hosts.stream().sorted(Comparator.comparing(h -> h.host)).toList();
+        List<DockerHost> connected = List.of();
+        try {
+            connected = parallel(ordered.stream().<Callable<DockerHost>>map(h -> () -> h.connect(err)).toList());
+            for (int i = 0; i < ordered.size(); i++) {
+                DockerHost host = connected.get(i);
+                String name = label(host);
+                PrintWriter hostOut = prefixed(out, name);
+                DeployLock lock = DeployLock.acquire(host.client(), app, purpose + " (fleet of " + hosts.size() + ")", lockWait, hostOut, cancel);
+                members.add(new Member(name, host, lock, hostOut, prefixed(err, name)));
+            }
+        } catch (RuntimeException e) {
+            close();
+            for (DockerHost h : connected) if (members.stream().noneMatch(m -> m.host() == h)) h.close();
+            throw e;
+        }
+    }
+
+    public int size() {
+        return members.size();
+    }
+
+    /**
+     * Runs the plan on every host: phase one (everything before the switch) in parallel; phase two (the switch and the
+     * rest) only if every host passed phase one. Returns per-host results for the notification.
+     */
+    public Map<String, String> run(Deployment.Settings settings, String app, Cancellation cancel,
+                                   Function<Deployment, List<Steps.Step>> planFor) {
+        for (Member m : members) {
+            Deployment d = new Deployment(m.host(), app, settings.forFleetMember(m.out(), m.err()), cancel, m.out(), m.err());
+            runs.add(d);
+            plans.add(planFor.apply(d));
+        }
+        Map<String, String> results = new LinkedHashMap<>();
+        List<DeployError> first = parallel(indices().stream().<Callable<DeployError>>map(i -> () -> runs.get(i).prepare(plans.get(i))).toList());
+        List<String> failed = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            if (first.get(i) != null) failed.add(members.get(i).name() + ": " + first.get(i).getMessage());
+        }
+        if (!failed.isEmpty()) {
+            String why = "another host failed (" + String.join("; ", failed) + ")";
+            List<DeployError> aborted = parallel(indices().stream().<Callable<DeployError>>map(i -> () ->
+                    first.get(i) != null ? first.get(i) : runs.get(i).abort(why)).toList());
+            for (int i = 0; i < members.size(); i++) results.put(members.get(i).name(), "not switched: " + aborted.get(i).getMessage());
+            boolean interrupted = first.stream().anyMatch(e -> e != null && e.exitCode() == ExitCode.INTERRUPTED);
+            throw new FleetError(interrupted ? ExitCode.INTERRUPTED : ExitCode.DEPLOY_FAILED,
+                    settings.action() + " failed on " + failed.size() + " of " + members.size() + " hosts (" + String.join("; ", failed)
+                            + "); no host was switched, every host still serves its previous release", results);
+        }
+        List<DeployError> second = parallel(indices().stream().<Callable<DeployError>>map(i -> () -> runs.get(i).finish(plans.get(i))).toList());
+        List<String> mixed = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            DeployError e = second.get(i);
+            results.put(members.get(i).name(), e == null ? "live: release " + runs.get(i).release() + " on " + runs.get(i).next() : "failed at the switch: " + e.getMessage());
+            if (e != null) mixed.add(members.get(i).name() + ": " + e.getMessage());
+        }
+        if (!mixed.isEmpty()) {
+            throw new FleetError(ExitCode.DEPLOY_FAILED, "the switch failed on " + mixed.size() + " of " + members.size() + " hosts ("
+                    + String.join("; ", mixed) + "); the fleet is mixed: see deploy.java status, and deploy again to repair it", results);
+        }
+        return results;
+    }
+
+    /** A fleet-wide failure, with each host's outcome for the notification. */
+    public static final class FleetError extends DeployError {
+        private final Map<String, String> results;
+
+        FleetError(int code, String message, Map<String, String> results) {
+            super(code, message);
+            this.results = results;
+        }
+
+        public Map<String, String> results() {
+            return results;
+        }
+    }
+
+    /** The one notification of a fleet run: the result per host in its reason. */
+    public static Notifier.Event event(String kind, String app, String env, String release, long millis, Map<String, String> results) {
+        List<String> lines = new ArrayList<>();
+        results.forEach((h, r) -> lines.add(h + ": " + r));
+        return new Notifier.Event(kind, app, env, null, release, null, DeployLock.whoAmI(), millis, lines.isEmpty() ? null : String.join("; ", lines));
+    }
+
+    private List<Integer> indices() {
+        List<Integer> is = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) is.add(i);
+        return is;
+    }
+
+    private <T> List<T> parallel(List<Callable<T>> tasks) {
+        List<Future<T>> futures = new ArrayList<>();
+        for (Callable<T> t : tasks) futures.add(pool.submit(t));
+        List<T> results = new ArrayList<>();
+        RuntimeException firstFailure = null;
+        for (Future<T> f : futures) {
+            try {
+                results.add(f.get());
+            } catch (ExecutionException e) {
+                results.add(null);
+                if (firstFailure == null) firstFailure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DeployError(ExitCode.INTERRUPTED, "interrupted");
+            }
+        }
+        if (firstFailure != null) throw firstFailure;
+        return results;
+    }
+
+    /** A host's short name for prefixes: its address without scheme and default ports. */
+    static String label(DockerHost host) {
+        String h = host.endpoint().getHost();
+        return h != null ? h : host.endpoint().toString();
+    }
+
+    /** Lines written by one host's run, prefixed with its name, whole lines at a time so hosts never interleave mid-line. */
+    static PrintWriter prefixed(PrintWriter target, String name) {
+        String prefix = "[" + name + "] ";
+        return new PrintWriter(new Writer() {
+            private final StringBuilder line = new StringBuilder();
+
+            @Override
+            public void write(char[] buf, int off, int len) {
+                for (int i = off; i < off + len; i++) {
+                    if (buf[i] == '\n') {
+                        synchronized (target) {
+                            target.println(prefix + line);
+                        }
+                        line.setLength(0);
+                    } else if (buf[i] != '\r') {
+                        line.append(buf[i]);
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+                target.flush();
+            }
+
+            @Override
+            public void close() {
+                flush();
+            }
+        }, true);
+    }
+
+    @Override
+    public void close() {
+        for (Member m : members) {
+            try {
+                m.lock().close();
+            } catch (RuntimeException e) {
+                err.println(Cli.ansi().string("@|yellow warning:|@ ") + m.name() + ": could not release the lock: " + e.getMessage());
+            }
+            m.host().close();
+        }
+        pool.shutdownNow();
+    }
+}
