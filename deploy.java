@@ -260,18 +260,44 @@ public class deploy implements Callable<Integer> {
             footer = ExitCode.HELP_FOOTER)
     static class Status implements Callable<Integer> {
         @Mixin HostOptions target;
+        @Mixin ProjectOptions project;
         @Spec CommandSpec spec;
 
         @Override
         public Integer call() {
-            try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
-                HostState state = ColourDetector.detect(docker.client(), target.app());
-                boolean managed = state.record().map(r -> r.front().managed()).orElse(false);
-                boolean ok = StatusView.print(spec.commandLine().getOut(), docker, state,
-                        DeployLock.holder(docker.client(), target.app()), ManagedFront.state(docker.client(), target.app(), managed));
-                return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
+            PrintWriter out = spec.commandLine().getOut();
+            List<HostOptions> hosts = hostsOf(spec, target, project);
+            boolean ok = true;
+            Map<String, String> liveRelease = new java.util.TreeMap<>();
+            for (HostOptions h : hosts) {
+                try (DockerHost docker = h.connect(spec.commandLine().getErr())) {
+                    HostState state = ColourDetector.detect(docker.client(), target.app());
+                    boolean managed = state.record().map(r -> r.front().managed()).orElse(false);
+                    ok &= StatusView.print(out, docker, state, DeployLock.holder(docker.client(), target.app()),
+                            ManagedFront.state(docker.client(), target.app(), managed));
+                    state.live().ifPresent(c -> liveRelease.put(docker.describe(), state.of(c).release()));
+                } catch (DeployError unreachable) {
+                    if (hosts.size() == 1) throw unreachable;
+                    out.println("host " + h.host + ": " + unreachable.getMessage());
+                    ok = false;
+                }
             }
+            if (new java.util.HashSet<>(liveRelease.values()).size() > 1) {
+                out.println("MIXED FLEET: hosts are live on different releases (" + liveRelease + "); repair with: deploy.java --env "
+                        + project.environmentName() + " --release RELEASE");
+                ok = false;
+            }
+            out.flush();
+            return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
         }
+    }
+
+    /** The hosts a subcommand looks at: every host of a deploy.yml environment, or the one host the options name. */
+    static List<HostOptions> hostsOf(CommandSpec spec, HostOptions target, ProjectOptions project) {
+        boolean hostGiven = spec.commandLine().getParseResult().hasMatchedOption("--host");
+        project.applyTo(target, hostGiven);
+        List<HostOptions> fleet = project.fleet(target, hostGiven);
+        return fleet.isEmpty() ? List.of(target) : fleet;
     }
 
     @Command(name = "history", mixinStandardHelpOptions = true,
@@ -281,14 +307,19 @@ public class deploy implements Callable<Integer> {
             footer = ExitCode.HELP_FOOTER)
     static class History implements Callable<Integer> {
         @Mixin HostOptions target;
+        @Mixin ProjectOptions project;
         @Spec CommandSpec spec;
 
         @Override
         public Integer call() {
-            try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
-                StatusView.history(spec.commandLine().getOut(), new ReleaseHistory(docker.client(), target.app()).read(spec.commandLine().getErr()));
-                return ExitCode.OK;
+            List<HostOptions> hosts = hostsOf(spec, target, project);
+            for (HostOptions h : hosts) {
+                try (DockerHost docker = h.connect(spec.commandLine().getErr())) {
+                    if (hosts.size() > 1) Cli.step(spec.commandLine().getOut(), "host " + docker.describe());
+                    StatusView.history(spec.commandLine().getOut(), new ReleaseHistory(docker.client(), target.app()).read(spec.commandLine().getErr()));
+                }
             }
+            return ExitCode.OK;
         }
     }
 
