@@ -27,11 +27,15 @@ import lib.ComposeFiles;
 import lib.ComposeProject;
 import lib.ImagePuller;
 import lib.engine.Deployment;
+import lib.engine.Fleet;
+import lib.engine.Steps;
+import lib.HostOptions;
 import static lib.engine.Deployment.after;
 import static lib.engine.Deployment.before;
 import static lib.engine.Deployment.theSwitch;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import lib.Probes;
 import lib.ReleaseHistory;
@@ -107,46 +111,93 @@ public class rollback implements Callable<Integer> {
         });
         String app = target.app();
         Duration lockWait = up.waitLock();
+        List<HostOptions> fleet = project.fleet(target, parsed.hasMatchedOption("--host"));
+        if (!fleet.isEmpty()) return rollbackFleet(fleet, app, lockWait, out, err);
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
              DockerHost docker = target.connect(err);
              DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), lockWait, out, cancel)) {
             Deployment d = new Deployment(docker, app, settings(err, out), cancel, out, err);
-            HostState state = d.state();
-            Optional<Colour> live = d.live();
-            String current = live.map(c -> state.of(c).release()).orElse(null);
-            ReleaseHistory history = new ReleaseHistory(docker.client(), app);
-            String wanted = release != null ? resolve(release, state, history) : previousRelease(state, live, current, history);
-            if (current != null && sameRelease(current, wanted)) {
-                out.println("release " + current + " is already live on " + live.get() + "; nothing to do");
+            String wanted = wanted(d, new ReleaseHistory(docker.client(), app));
+            if (alreadyLive(d, wanted)) {
+                out.println("release " + wanted + " is already live on " + d.live().get() + "; nothing to do");
                 return ExitCode.OK;
             }
-            Optional<Colour> standby = standbyWith(state, live, wanted);
-            if (standby.isPresent()) {
-                Colour back = standby.get();
-                d.toStandby(back);
-                Cli.step(out, "rollback " + app + " to release " + d.release() + ": " + back + " holds it (fast path, no pull)"
-                        + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
-                return d.run(Arrays.asList(
-                        before(null, d::ensureRecord),
-                        d.managedFront() ? before("check the managed front", d::ensureFront) : null,
-                        before("start " + back, d::startStandby),
-                        before("health gate", d::gate),
-                        theSwitch(d.managedFront() ? "switch the front to " + back : null, d::switchTraffic),
-                        d.managedFront() && live.isPresent() ? after("drain " + live.get(), d::drain) : null,
-                        after(live.map(c -> "retire " + c).orElse(null), d::retireOld),
-                        after(null, d::recordSuccess)));
+            return d.run(steps(d, wanted, app, out));
+        }
+    }
+
+    /** The release to return to: the one named (resolved against what the host knows), or the one before the live one. */
+    private String wanted(Deployment d, ReleaseHistory history) {
+        HostState state = d.state();
+        String current = d.live().map(c -> state.of(c).release()).orElse(null);
+        return release != null ? resolve(release, state, history) : previousRelease(state, d.live(), current, history);
+    }
+
+    private static boolean alreadyLive(Deployment d, String wanted) {
+        return d.live().map(c -> sameRelease(d.state().of(c).release(), wanted)).orElse(false);
+    }
+
+    /**
+     * Fast path: a colour still holds the release (a warm standby, or stopped); start it if needed, gate, switch.
+     * Slow path: no colour holds it, so deploy it, in this process and under the lock already held.
+     */
+    private List<Steps.Step> steps(Deployment d, String wanted, String app, PrintWriter out) {
+        HostState state = d.state();
+        Optional<Colour> live = d.live();
+        String current = live.map(c -> state.of(c).release()).orElse(null);
+        Optional<Colour> standby = standbyWith(state, live, wanted);
+        if (standby.isPresent()) {
+            Colour back = standby.get();
+            d.toStandby(back);
+            Cli.step(out, "rollback " + app + " to release " + d.release() + ": " + back + " holds it (fast path, no pull)"
+                    + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
+            return Arrays.asList(
+                    before(null, d::ensureRecord),
+                    d.managedFront() ? before("check the managed front", d::ensureFront) : null,
+                    before("start " + back, d::startStandby),
+                    before("health gate", d::gate),
+                    theSwitch(d.managedFront() ? "switch the front to " + back : null, d::switchTraffic),
+                    d.managedFront() && live.isPresent() ? after("drain " + live.get(), d::drain) : null,
+                    after(live.map(c -> "retire " + c).orElse(null), d::retireOld),
+                    after(null, d::recordSuccess));
+        }
+        if (up.file == null) {
+            throw DeployError.config("release " + wanted + " is not on a standby colour of " + app
+                    + ", so it must be deployed again: pass -f FILE (the Compose file, as for deploy.java)");
+        }
+        String pattern = ComposeFiles.pattern(up.file, Path.of(""));
+        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), wanted, System.getenv());
+        Colour next = state.target();
+        d.toCompose(next, composed.get(next), wanted);
+        Cli.step(out, "rollback " + app + " to release " + wanted + ": no colour holds it, deploying it to " + next + " (slow path)");
+        return deploy.steps(d, false);
+    }
+
+    /** Every host of the environment back to one release, all or none, each by its own fast or slow path. */
+    private int rollbackFleet(List<HostOptions> hosts, String app, Duration lockWait, PrintWriter out, PrintWriter err) {
+        Deployment.Settings settings = settings(err, out);
+        long started = System.currentTimeMillis();
+        try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
+             Fleet fleet = new Fleet(hosts, app, "rollback", lockWait, cancel, out, err)) {
+            String[] wanted = {release};
+            try {
+                Map<String, String> results = fleet.run(settings, app, cancel, d -> {
+                    synchronized (wanted) {
+                        if (wanted[0] == null || release != null) wanted[0] = wanted(d, new ReleaseHistory(d.host().client(), app));
+                    }
+                    return alreadyLive(d, wanted[0]) ? List.of() : steps(d, wanted[0], app, out);
+                });
+                results.forEach((h, r) -> out.println("  " + h + ": " + r));
+                out.println(Cli.ansi().string("@|bold,green rolled back|@ ") + app + " to release " + wanted[0] + " on all " + fleet.size() + " hosts");
+                settings.notifier().send(Fleet.event("rollback", app, settings.environment(), wanted[0], System.currentTimeMillis() - started, results));
+                return ExitCode.OK;
+            } catch (Fleet.FleetError e) {
+                e.results().forEach((h, r) -> err.println("  " + h + ": " + r));
+                settings.notifier().send(Fleet.event("failure", app, settings.environment(), wanted[0], System.currentTimeMillis() - started, e.results()));
+                throw e;
+            } finally {
+                settings.notifier().flush();
             }
-            // Slow path: no colour holds the release, so deploy it, in this process and under the lock already held.
-            if (up.file == null) {
-                throw DeployError.config("release " + wanted + " is not on a standby colour of " + app
-                        + ", so it must be deployed again: pass -f FILE (the Compose file, as for deploy.java)");
-            }
-            String pattern = ComposeFiles.pattern(up.file, Path.of(""));
-            Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), wanted, System.getenv());
-            Colour next = state.target();
-            d.toCompose(next, composed.get(next), wanted);
-            Cli.step(out, "rollback " + app + " to release " + wanted + ": no colour holds it, deploying it to " + next + " (slow path)");
-            return d.run(deploy.steps(d, false));
         }
     }
 

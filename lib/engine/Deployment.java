@@ -114,6 +114,10 @@ public final class Deployment {
         this.front = chooseFront();
     }
 
+    public DockerHost host() {
+        return host;
+    }
+
     public HostState state() {
         return state;
     }
