@@ -384,7 +384,7 @@ public final class Deployment {
         notifier().flush();
         String what = (interrupted ? settings.action() + " interrupted" : settings.action() + " failed") + ": " + reason.getMessage();
         String serving = live.map(c -> c + " still serves release " + previous).orElse("no colour was live before, so nothing serves");
-        String undone = failed.undoProblems().isEmpty() ? "what it changed was undone; "
+        String undone = failed.undoProblems().isEmpty() ? (failed.changedAnything() ? "what it changed was undone; " : "nothing was changed: ")
                 : "could not undo everything (" + String.join("; ", failed.undoProblems()) + "); run the deploy again once the host answers; ";
         return new DeployError(reason.exitCode(), what + "; " + undone + serving, reason);
     }

@@ -36,11 +36,18 @@ public final class Steps {
     public static final class Failed extends DeployError {
         private final DeployError cause;
         private final List<String> undoProblems;
+        private final boolean changedAnything;
 
-        Failed(DeployError cause, List<String> undoProblems) {
+        Failed(DeployError cause, boolean changedAnything, List<String> undoProblems) {
             super(cause.exitCode(), cause.getMessage(), cause);
             this.cause = cause;
+            this.changedAnything = changedAnything;
             this.undoProblems = undoProblems;
+        }
+
+        /** Whether any step had changed the host (and registered its undo) before the failure. */
+        public boolean changedAnything() {
+            return changedAnything;
         }
 
         public DeployError reason() {
@@ -155,7 +162,8 @@ public final class Steps {
             } catch (RuntimeException ignored) {
                 // the report is a courtesy; the undo below is what matters
             }
-            throw new Failed(reason, undoAll());
+            boolean changed = !undo.isEmpty();
+            throw new Failed(reason, changed, undoAll());
         }
     }
 
