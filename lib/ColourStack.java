@@ -237,7 +237,8 @@ public final class ColourStack {
     /** Puts set-aside containers back under their own names (whose new holders must be gone by now). */
     public static void restoreAside(DockerClient docker, List<ContainerInfo> aside, PrintWriter out) {
         for (ContainerInfo c : aside) {
-            String name = c.name().endsWith(ColourDetector.ASIDE) ? c.name().substring(0, c.name().length() - ColourDetector.ASIDE.length()) : c.name();
+            if (!c.name().endsWith(ColourDetector.ASIDE)) continue; // never renamed: already where it belongs
+            String name = c.name().substring(0, c.name().length() - ColourDetector.ASIDE.length());
             try {
                 docker.renameContainerCmd(c.id()).withName(name).exec();
                 out.println("  restored " + name);

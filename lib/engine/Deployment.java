@@ -260,23 +260,24 @@ public final class Deployment {
      */
     public void clearTarget() {
         ColourState old = state.of(next);
-        List<String> alreadyAside = state.aside().stream().filter(c -> c.name().startsWith(next.project(app) + "-")).map(ContainerInfo::id).toList();
+        aside = new ArrayList<>(state.aside().stream().filter(c -> c.name().startsWith(next.project(app) + "-")).map(ContainerInfo::id).toList());
         if (!old.empty() && !state.mayServe(old)) {
             out.println("  removing " + next + ": it never passed its health gate (an interrupted deploy)");
             ColourStack.retire(docker, host.slowClient(), old, next.project(app), true, out);
             old = new ColourState(next, List.of());
         }
-        if (old.empty() && alreadyAside.isEmpty()) return;
-        if (!old.empty()) {
-            out.println("  setting aside " + next + " (release " + old.release() + ") until " + release + " passed its gate");
-            aside = new ArrayList<>(ColourStack.setAside(docker, host.slowClient(), old, out));
-        }
-        aside = new ArrayList<>(aside);
-        aside.addAll(alreadyAside);
-        steps.onUndo("restore " + next + " (release " + old.release() + ")", () -> {
+        if (old.empty() && aside.isEmpty()) return;
+        String held = old.empty() ? "the release set aside by an interrupted deploy" : "release " + old.release();
+        old.containers().forEach(c -> aside.add(c.id()));
+        // Registered first: a set-aside cut short half way is put back too.
+        steps.onUndo("restore " + next + " (" + held + ")", () -> {
             List<ContainerInfo> back = aside.stream().map(id -> ColourDetector.inspect(docker, id)).filter(c -> c != null).toList();
             ColourStack.restoreAside(docker, back, out);
         });
+        if (!old.empty()) {
+            out.println("  setting aside " + next + " (" + held + ") until " + release + " passed its gate");
+            ColourStack.setAside(docker, host.slowClient(), old, out);
+        }
     }
 
     /** --strategy recreate: the old colour goes down first (a short outage) and comes back if the new one fails. */
