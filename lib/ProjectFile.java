@@ -135,7 +135,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             Map<String, String> out = new LinkedHashMap<>();
             String kind = string(m, "kind", "front.");
             if (kind != null) {
-                if (!kind.matches("passive|managed")) throw bad("front.kind", "\"" + kind + "\" is not one of passive, managed");
+                checked(kind, "front.kind", v -> Converters.choice(FrontOptions.Kind.class, v));
                 out.put("kind", kind);
             }
             if (m.containsKey("port")) out.put("port", String.valueOf(port(m.get("port"), "front.port")));
@@ -259,29 +259,26 @@ public record ProjectFile(Path file, String app, String compose, String image, S
         }
 
         String duration(Object raw, String at) {
-            String s = scalar(raw, at);
-            java.time.Duration d;
-            try {
-                d = Durations.parse(s, Durations.MAX_TIMEOUT); // the same rule as the options it stands for
-            } catch (IllegalArgumentException e) {
-                throw bad(at, e.getMessage());
-            }
-            if (d.isZero()) throw bad(at, "\"" + s + "\" leaves no time; write e.g. 30s, 2m");
-            return s;
+            checked(raw, at, Converters::positiveTimeout);
+            return scalar(raw, at);
         }
 
+        // The same rules as the options these keys stand for (Converters), named by file and key instead.
         int port(Object raw, String at) {
-            String s = scalar(raw, at);
-            if (!s.matches("\\d{1,5}") || Integer.parseInt(s) < 1 || Integer.parseInt(s) > 65535) {
-                throw bad(at, "\"" + s + "\" is not a port (1-65535); write a number, e.g. 8000");
-            }
-            return Integer.parseInt(s);
+            return checked(raw, at, Converters::port);
         }
 
         int count(Object raw, String at) {
+            return checked(raw, at, Converters::count);
+        }
+
+        private <T> T checked(Object raw, String at, java.util.function.Function<String, T> rule) {
             String s = scalar(raw, at);
-            if (!s.matches("\\d{1,4}") || Integer.parseInt(s) < 1) throw bad(at, "\"" + s + "\" is not a count (1-9999); write a whole number, e.g. 3");
-            return Integer.parseInt(s);
+            try {
+                return rule.apply(s);
+            } catch (IllegalArgumentException e) {
+                throw bad(at, e.getMessage());
+            }
         }
 
         String name(Map<String, Object> m, String key, String prefix) {

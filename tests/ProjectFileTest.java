@@ -76,10 +76,10 @@ class ProjectFileTest {
     @Test
     void everyValueIsTypeCheckedWithTheKeyPathAndTheFix() {
         String f = dir.resolve("deploy.yml") + ": ";
-        assertEquals(f + "front.port: \"abc\" is not a port (1-65535); write a number, e.g. 8000", error("front: {port: abc}"));
-        assertEquals(f + "front.target_port: \"70000\" is not a port (1-65535); write a number, e.g. 8000", error("front: {target_port: 70000}"));
-        assertEquals(f + "health.successes: \"many\" is not a count (1-9999); write a whole number, e.g. 3", error("health: {successes: many}"));
-        assertTrue(error("health: {successes: 0}").startsWith(f + "health.successes: \"0\" is not a count"));
+        assertEquals(f + "front.port: \"abc\" is not a port; write a whole number", error("front: {port: abc}"));
+        assertEquals(f + "front.target_port: 70000 is not a port; use 1-65535", error("front: {target_port: 70000}"));
+        assertEquals(f + "health.successes: \"many\" is not a count; write a whole number", error("health: {successes: many}"));
+        assertTrue(error("health: {successes: 0}").startsWith(f + "health.successes: 0 is out of range; use 1-1000"));
         assertTrue(error("health: {timeout: 2562048h2562048h}").startsWith(f + "health.timeout: \"2562048h2562048h\" is longer than 24h"));
         assertTrue(error("health: {timeout: soon}").startsWith(f + "health.timeout: \"soon\" is not a duration"));
         assertTrue(error("health: {probe: \"/a b\"}").startsWith(f + "health.probe: \"/a b\" is not a URL path"));
