@@ -94,7 +94,7 @@ class ProjectFileTest {
         assertTrue(error("environments: {1: {host: \"unix:///x\"}}").startsWith(f + "environments: key 1 must be a name"));
         assertTrue(error("environments: {prod: {host: \"web1:2376\"}}").startsWith(f + "environments.prod.host: \"web1:2376\" is not a Docker host URL"));
         assertTrue(error("environments: {prod: {host: \"tcp://x:2376\", tls_verify: \"\"}}").startsWith(f + "environments.prod.tls_verify: must be true or false"));
-        assertTrue(error("front: {kind: active}").startsWith(f + "front.kind: \"active\" is not one of passive, managed"));
+        assertTrue(error("front: {kind: active}").startsWith(f + "front.kind: \"active\" is not one of managed, passive"));
         assertTrue(error("app: Shop").startsWith(f + "app: \"Shop\" is not a valid app name"));
         assertTrue(error("app: [shop]").startsWith(f + "app: must be a single value, got a list"));
     }
