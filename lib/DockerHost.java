@@ -28,11 +28,13 @@ public final class DockerHost implements AutoCloseable {
     private final DockerClient client;
     private final URI endpoint;
     private final boolean tls;
+    private final SshTunnel tunnel; // null unless ssh://
 
-    private DockerHost(DockerClient client, URI endpoint, boolean tls) {
+    private DockerHost(DockerClient client, URI endpoint, boolean tls, SshTunnel tunnel) {
         this.client = client;
         this.endpoint = endpoint;
         this.tls = tls;
+        this.tunnel = tunnel;
     }
 
     public DockerClient client() {
@@ -45,7 +47,7 @@ public final class DockerHost implements AutoCloseable {
 
     /** Where published ports of this host are reached from here: loopback for a local engine. */
     public String publishedHost() {
-        return "tcp".equals(endpoint.getScheme()) && endpoint.getHost() != null ? endpoint.getHost() : "127.0.0.1";
+        return ("tcp".equals(endpoint.getScheme()) || "ssh".equals(endpoint.getScheme())) && endpoint.getHost() != null ? endpoint.getHost() : "127.0.0.1";
     }
 
     public String describe() {
@@ -70,11 +72,13 @@ public final class DockerHost implements AutoCloseable {
                     + Cli.oneLine(e.getMessage()));
         }
         URI endpoint = config.getDockerHost();
+        SshTunnel tunnel = "ssh".equals(endpoint.getScheme()) ? SshTunnel.open(endpoint) : null;
+        if (tunnel != null) config = builder.withDockerHost(tunnel.socketUri().toString()).withDockerTlsVerify(false).build();
         boolean tls = config.getSSLConfig() != null;
         checkTransportSecurity(endpoint, tls, insecure, err);
 
         DockerClient client = DockerClientImpl.getInstance(config, httpClient(config, RESPONSE_TIMEOUT));
-        DockerHost host = new DockerHost(client, endpoint, tls);
+        DockerHost host = new DockerHost(client, endpoint, tls, tunnel);
         host.ping(config);
         return host;
     }
@@ -105,7 +109,9 @@ public final class DockerHost implements AutoCloseable {
              DockerClient quick = DockerClientImpl.getInstance(config, http)) {
             quick.pingCmd().exec();
         } catch (Exception e) {
+            DeployError sshSaid = tunnel == null ? null : tunnel.diagnose();
             close();
+            if (sshSaid != null) throw sshSaid;
             throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " does not answer ("
                     + rootMessage(e) + "). Is dockerd running? Check --host / DOCKER_HOST / DOCKER_CONTEXT", e);
         }
@@ -135,5 +141,6 @@ public final class DockerHost implements AutoCloseable {
         } catch (Exception ignored) {
             // closing a connection pool cannot lose anything the user cares about
         }
+        if (tunnel != null) tunnel.close();
     }
 }
