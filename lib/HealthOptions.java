@@ -25,6 +25,14 @@ public final class HealthOptions {
             description = "Service whose published port is probed (default: the first service that publishes a port).")
     public String probeService;
 
+    /** Lower case, as typed on the command line. */
+    public enum ProbeFrom { host, local }
+
+    @Option(names = "--probe-from", paramLabel = "host|local", defaultValue = "host",
+            description = "Where the probe runs: host = in the container, on the Docker host (works whatever the port is published on); "
+                    + "local = a GET from this machine to the published port (default: ${DEFAULT-VALUE}).")
+    public ProbeFrom probeFrom = ProbeFrom.host;
+
     @Option(names = "--probe-successes", paramLabel = "N", defaultValue = "3",
             description = "Consecutive 2xx answers needed (default: ${DEFAULT-VALUE}).")
     public int probeSuccesses = 3;
@@ -34,7 +42,7 @@ public final class HealthOptions {
     }
 
     public Probes.Settings probe() {
-        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses);
+        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses, probeFrom == ProbeFrom.host);
     }
 
     /** deploy.yml's health: section, for what the command line did not set. */
@@ -48,7 +56,7 @@ public final class HealthOptions {
     /** The same settings as command-line arguments, for handing them on to another command. */
     public List<String> asArgs() {
         List<String> args = new ArrayList<>(List.of("--health-timeout", timeout, "--probe", probePath,
-                "--probe-successes", String.valueOf(probeSuccesses)));
+                "--probe-successes", String.valueOf(probeSuccesses), "--probe-from", probeFrom.name()));
         if (noProbe) args.add("--no-probe");
         if (probeService != null) args.addAll(List.of("--probe-service", probeService));
         return args;
