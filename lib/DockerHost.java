@@ -12,6 +12,9 @@ import com.github.dockerjava.transport.DockerHttpClient;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Connects to the Docker host the way the docker CLI picks it: --host, then DOCKER_HOST (with
@@ -107,13 +110,12 @@ public final class DockerHost implements AutoCloseable {
     private void ping(DefaultDockerClientConfig config) {
         try (DockerHttpClient http = httpClient(config, PING_TIMEOUT);
              DockerClient quick = DockerClientImpl.getInstance(config, http)) {
-            quick.pingCmd().exec();
+            // docker-java bounds neither a TLS handshake nor a read on a unix socket: a hung daemon would hang us here
+            CompletableFuture.runAsync(() -> quick.pingCmd().exec()).get(PING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            DeployError sshSaid = tunnel == null ? null : tunnel.diagnose();
             close();
-            if (sshSaid != null) throw sshSaid;
             throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " does not answer ("
-                    + rootMessage(e) + "). Is dockerd running? Check --host / DOCKER_HOST / DOCKER_CONTEXT", e);
+                    + (e instanceof TimeoutException ? "no reply within " + PING_TIMEOUT.toSeconds() + "s" : rootMessage(e)) + "). Is dockerd running? Check --host / DOCKER_HOST / DOCKER_CONTEXT", e);
         }
     }
 

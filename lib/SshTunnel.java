@@ -1,5 +1,6 @@
 package lib;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +10,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,8 +31,8 @@ public final class SshTunnel implements AutoCloseable {
     static final Duration LOGIN_TIMEOUT = Duration.ofSeconds(15);
 
     /** Where ssh goes: the parts of an ssh:// URL the docker CLI accepts. */
-    record Target(String user, String host, int port) {
-        static Target of(URI uri) {
+    public record Target(String user, String host, int port) {
+        public static Target of(URI uri) {
             if (uri.getRawUserInfo() != null && uri.getRawUserInfo().contains(":")) {
                 throw new DeployError(ExitCode.DOCKER, "an ssh:// Docker host must not carry a password: use a key (ssh-agent or IdentityFile in ~/.ssh/config)");
             }
@@ -57,6 +59,7 @@ public final class SshTunnel implements AutoCloseable {
         }
     }
 
+    private final URI uri;
     private final Target target;
     private final Path dir;
     private final Path control;
@@ -66,7 +69,8 @@ public final class SshTunnel implements AutoCloseable {
     private final List<Process> dials = new ArrayList<>();
     private final Thread cleanupOnExit = new Thread(this::stop, "ssh-tunnel-cleanup");
 
-    private SshTunnel(Target target, Path dir, Process master, ServerSocketChannel server) {
+    private SshTunnel(URI uri, Target target, Path dir, Process master, ServerSocketChannel server) {
+        this.uri = uri;
         this.target = target;
         this.dir = dir;
         this.control = dir.resolve("ssh.ctl");
@@ -75,7 +79,10 @@ public final class SshTunnel implements AutoCloseable {
         this.server = server;
     }
 
-    /** Logs in once (the master connection) and starts accepting API connections; a failed login is one line, exit 5. */
+    /**
+     * Logs in once (the master connection), checks that the host's docker CLI reaches its daemon, and starts accepting
+     * API connections. Each failure is one line, exit 5.
+     */
     public static SshTunnel open(URI uri) {
         Target target = Target.of(uri);
         Path dir;
@@ -89,8 +96,14 @@ public final class SshTunnel implements AutoCloseable {
             master = login(target, dir);
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(dir.resolve("docker.sock")));
-            SshTunnel tunnel = new SshTunnel(target, dir, master, server);
+            SshTunnel tunnel = new SshTunnel(uri, target, dir, master, server);
             Runtime.getRuntime().addShutdownHook(tunnel.cleanupOnExit);
+            try {
+                tunnel.ping();
+            } catch (RuntimeException e) {
+                tunnel.close();
+                throw e;
+            }
             Thread accept = new Thread(tunnel::acceptLoop, "ssh-tunnel-accept");
             accept.setDaemon(true);
             accept.start();
@@ -144,7 +157,7 @@ public final class SshTunnel implements AutoCloseable {
     }
 
     /** ssh's own words, turned into one line that says what to do. Pure; unit-tested with real ssh messages. */
-    static String explainLogin(Target target, String stderr) {
+    public static String explainLogin(Target target, String stderr) {
         String h = target.shown();
         String last = lastLine(stderr);
         if (stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")) {
@@ -167,33 +180,65 @@ public final class SshTunnel implements AutoCloseable {
     }
 
     /**
-     * After the Docker API did not answer through the tunnel: what ssh or the remote docker CLI said, as the error to
-     * show; null when they said nothing (then the daemon itself is silent, e.g. frozen).
+     * One /_ping through a dial of our own, bounded in time: docker-java sets no read timeout on a unix socket, so
+     * without this a hung remote daemon would hang the command. It also catches a host without the docker CLI.
      */
-    public DeployError diagnose() {
-        // A dial that failed (no docker CLI, no daemon) exits at once; give its last words a moment to land.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        synchronized (dials) {
-            for (Process p : dials) {
-                try {
-                    p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                }
-            }
+    private void ping() {
+        long seconds = DockerHost.PING_TIMEOUT.toSeconds();
+        Process p;
+        try {
+            p = dial();
+        } catch (IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "cannot start ssh for " + target.shown() + ": " + e.getMessage(), e);
         }
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        Thread reader = new Thread(() -> {
+            try (InputStream in = p.getInputStream()) {
+                in.transferTo(answer);
+            } catch (IOException ignored) {
+                // what arrived is judged below
+            }
+        }, "ssh-tunnel-ping");
+        reader.setDaemon(true);
+        reader.start();
+        try (OutputStream req = p.getOutputStream()) {
+            // HTTP/1.0: the daemon answers and closes, so dial-stdio and ssh end by themselves
+            req.write("GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException ended) {
+            // ssh already exited; its stderr says why
+        }
+        try {
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+                p.destroy();
+                throw new DeployError(ExitCode.DOCKER, "Docker host " + uri + " does not answer (no reply to a ping through ssh within " + seconds
+                        + "s). Is dockerd running there, or hung?");
+            }
+            reader.join(TimeUnit.SECONDS.toMillis(seconds));
+        } catch (InterruptedException e) {
+            p.destroy();
+            Thread.currentThread().interrupt();
+            throw new DeployError(ExitCode.INTERRUPTED, "interrupted");
+        }
+        if (answer.toString(StandardCharsets.US_ASCII).matches("(?s)HTTP/1\\.[01] 200 .*")) return;
         String said;
         try {
             said = Files.exists(dialErrors) ? Files.readString(dialErrors) : "";
         } catch (IOException e) {
-            return null;
+            said = "";
         }
         String why = explainDial(target, said);
-        return why == null ? null : new DeployError(ExitCode.DOCKER, why);
+        throw new DeployError(ExitCode.DOCKER, why != null ? why : "Docker host " + uri + " gave no answer to a ping through ssh (ssh exit code " + p.exitValue() + ")");
     }
 
-    static String explainDial(Target target, String stderr) {
+    /** One `ssh HOST docker system dial-stdio` over the master connection; its stderr is kept for ping()'s message. */
+    private Process dial() throws IOException {
+        List<String> cmd = target.sshArgs(control);
+        cmd.addAll(List.of("-o", "ControlMaster=no", "--", target.host(), "docker", "system", "dial-stdio"));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(dialErrors.toFile())).start();
+    }
+
+    /** What a dial (ssh HOST docker system dial-stdio) said on stderr, as one line that says what to do; null if it said nothing. */
+    public static String explainDial(Target target, String stderr) {
         String last = lastLine(stderr);
         if (last.isEmpty()) return null;
         String h = target.shown();
@@ -220,11 +265,9 @@ public final class SshTunnel implements AutoCloseable {
                 return;
             }
             try {
-                List<String> cmd = target.sshArgs(control);
-                cmd.addAll(List.of("-o", "ControlMaster=no", "--", target.host(), "docker", "system", "dial-stdio"));
-                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(dialErrors.toFile())).start();
+                Process p = dial();
                 synchronized (dials) {
-                    dials.removeIf(d -> !d.isAlive() && d.exitValue() == 0);
+                    dials.removeIf(d -> !d.isAlive());
                     dials.add(p);
                 }
                 pipe(client, p);

@@ -26,7 +26,7 @@ import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.r
  * "N passed, N failed". Arguments narrow it: a class name (DeployTest) or Class#method.
  */
 public class AllTests {
-    static final List<Class<?>> CLASSES = List.of(UnitTest.class, ComposeLoaderTest.class, ProjectFileTest.class, DockerHostTest.class,
+    static final List<Class<?>> CLASSES = List.of(UnitTest.class, ComposeLoaderTest.class, ProjectFileTest.class, DockerHostTest.class, RemoteTest.class,
             DeployTest.class, FailureTest.class, HostStatesTest.class, LockTest.class, ReleaseTest.class, FrontTest.class, ProjectTest.class);
 
     public static void main(String... args) throws Exception {
