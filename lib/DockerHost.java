@@ -22,6 +22,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Connects to the Docker host the way the docker CLI picks it: --host, then DOCKER_HOST (with
@@ -55,12 +58,14 @@ public final class DockerHost implements AutoCloseable {
     private final DefaultDockerClientConfig config;
     private final URI endpoint;
     private final boolean tls;
+    private final SshTunnel tunnel; // null unless ssh://
 
-    private DockerHost(DockerClient client, DefaultDockerClientConfig config, URI endpoint, boolean tls) {
+    private DockerHost(DockerClient client, DefaultDockerClientConfig config, URI endpoint, boolean tls, SshTunnel tunnel) {
         this.client = client;
         this.config = config;
         this.endpoint = endpoint;
         this.tls = tls;
+        this.tunnel = tunnel;
     }
 
     public DockerClient client() {
@@ -79,7 +84,7 @@ public final class DockerHost implements AutoCloseable {
 
     /** Where published ports of this host are reached from here: loopback for a local engine. */
     public String publishedHost() {
-        return "tcp".equals(endpoint.getScheme()) && endpoint.getHost() != null ? endpoint.getHost() : "127.0.0.1";
+        return ("tcp".equals(endpoint.getScheme()) || "ssh".equals(endpoint.getScheme())) && endpoint.getHost() != null ? endpoint.getHost() : "127.0.0.1";
     }
 
     public String describe() {
@@ -97,22 +102,20 @@ public final class DockerHost implements AutoCloseable {
     public static DockerHost connect(String hostFlag, String hostSource, Boolean tlsVerify, String certPath, boolean insecure, PrintWriter err) {
         Target target = resolve(hostFlag, hostSource, tlsVerify, certPath, System.getenv(), Path.of(System.getProperty("user.home")));
         URI endpoint = target.endpoint();
-        if ("ssh".equals(endpoint.getScheme())) {
-            // The ssh:// hook: a tunnel to the remote socket, reached here as a loopback endpoint, belongs in its own class.
-            throw new DeployError(ExitCode.DOCKER, "ssh:// is not supported yet (" + target.source() + " " + redacted(endpoint)
-                    + "); forward the remote socket yourself (ssh -L 127.0.0.1:2375:/var/run/docker.sock USER@HOST) and use --host tcp://127.0.0.1:2375");
-        }
         checkTransportSecurity(endpoint, target.tls(), insecure, err);
+        // ssh://: a private socket here, piped to `docker system dial-stdio` on the host; TLS is ssh's job then.
+        SshTunnel tunnel = "ssh".equals(endpoint.getScheme()) ? SshTunnel.open(endpoint) : null;
+        boolean tls = tunnel == null && target.tls();
         DefaultDockerClientConfig config = new DefaultDockerClientConfig.Builder()
-                .withDockerHost(endpoint.toString())
+                .withDockerHost(tunnel != null ? tunnel.socketUri().toString() : endpoint.toString())
                 // "default" keeps docker-java from applying a context of its own on top of what was resolved here
                 .withDockerContext("default")
                 .withDockerConfig(configDir(System.getenv(), Path.of(System.getProperty("user.home"))).toString())
-                .withDockerTlsVerify(target.tls())
-                .withDockerCertPath(target.tls() ? target.tlsDir().toString() : null)
+                .withDockerTlsVerify(tls)
+                .withDockerCertPath(tls ? target.tlsDir().toString() : null)
                 .build();
         DockerClient client = DockerClientImpl.getInstance(config, httpClient(config, RESPONSE_TIMEOUT));
-        DockerHost host = new DockerHost(client, config, endpoint, target.tls());
+        DockerHost host = new DockerHost(client, config, endpoint, tls, tunnel);
         host.ping(config);
         return host;
     }
@@ -275,11 +278,12 @@ public final class DockerHost implements AutoCloseable {
     private void ping(DefaultDockerClientConfig config) {
         try (DockerHttpClient http = httpClient(config, PING_TIMEOUT);
              DockerClient quick = DockerClientImpl.getInstance(config, http)) {
-            quick.pingCmd().exec();
+            // docker-java bounds neither a TLS handshake nor a read on a unix socket: a hung daemon would hang us here
+            CompletableFuture.runAsync(() -> quick.pingCmd().exec()).get(PING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             close();
             throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " does not answer ("
-                    + rootMessage(e) + "). Is dockerd running? Check --host / DOCKER_HOST / DOCKER_CONTEXT", e);
+                    + (e instanceof TimeoutException ? "no reply within " + PING_TIMEOUT.toSeconds() + "s" : rootMessage(e)) + "). Is dockerd running? Check --host / DOCKER_HOST / DOCKER_CONTEXT", e);
         }
     }
 
@@ -308,5 +312,6 @@ public final class DockerHost implements AutoCloseable {
         } catch (Exception ignored) {
             // closing a connection pool cannot lose anything the user cares about
         }
+        if (tunnel != null) tunnel.close();
     }
 }

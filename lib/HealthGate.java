@@ -3,12 +3,7 @@ package lib;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -19,8 +14,13 @@ import java.util.List;
  * It fails fast on a container that exits, restarts or turns unhealthy, and gives up at the deadline.
  */
 public final class HealthGate {
-    /** probe is null when no HTTP probe is configured. */
-    public record Probe(URI url, int successesNeeded) {}
+    /** The HTTP probe (null when none is configured); asked once per poll after the containers are fine. */
+    public interface Probe {
+        /** null on a 2xx answer; otherwise what the gate is waiting for. */
+        String check();
+
+        int successesNeeded();
+    }
 
     static final Duration POLL = Duration.ofMillis(200);
     /** Between the consecutive successes the probe needs: they prove stability, not patience. */
@@ -32,8 +32,6 @@ public final class HealthGate {
     private Instant deadline;
     private final Cancellation cancel;
     private final PrintWriter out;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
 
     public HealthGate(DockerClient docker, Duration timeout, Cancellation cancel, PrintWriter out) {
         this.docker = docker;
@@ -78,7 +76,7 @@ public final class HealthGate {
             } else if (probe == null) {
                 return;
             } else {
-                String answer = probeOnce(probe.url());
+                String answer = probe.check();
                 if (answer == null) {
                     if (++successes >= probe.successesNeeded()) return;
                     now = waitingFor;
@@ -129,20 +127,5 @@ public final class HealthGate {
         if (h.getLog() == null || h.getLog().isEmpty()) return "";
         String o = h.getLog().get(h.getLog().size() - 1).getOutput();
         return o == null || o.isBlank() ? "" : " (last output: " + Cli.oneLine(o) + ")";
-    }
-
-    /** null on a 2xx answer; otherwise what was wrong. */
-    String probeOnce(URI url) {
-        try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(2)).GET().build(),
-                    HttpResponse.BodyHandlers.discarding());
-            return r.statusCode() / 100 == 2 ? null : "GET " + url + " to answer 2xx (it answered " + r.statusCode() + ")";
-        } catch (IOException e) {
-            return "GET " + url + " to answer (" + e.getClass().getSimpleName() + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            cancel.cancel();
-            return "interrupted";
-        }
     }
 }

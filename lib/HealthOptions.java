@@ -26,6 +26,14 @@ public final class HealthOptions {
             description = "Service whose published port is probed (default: the first service that publishes a port).")
     public String probeService;
 
+    /** Lower case, as typed on the command line. */
+    public enum ProbeFrom { host, local }
+
+    @Option(names = "--probe-from", paramLabel = "host|local", defaultValue = "host",
+            description = "Where the probe runs: host = in the container, on the Docker host (works whatever the port is published on); "
+                    + "local = a GET from this machine to the published port (default: ${DEFAULT-VALUE}).")
+    public ProbeFrom probeFrom = ProbeFrom.host;
+
     @Option(names = "--probe-successes", paramLabel = "N", defaultValue = "3", converter = Converters.Count.class,
             description = "Consecutive 2xx answers needed, 1-1000 (default: ${DEFAULT-VALUE}).")
     public int probeSuccesses = 3;
@@ -35,7 +43,7 @@ public final class HealthOptions {
     }
 
     public Probes.Settings probe() {
-        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses);
+        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses, probeFrom == ProbeFrom.host);
     }
 
     /** deploy.yml's health: section, for what the command line did not set; checked by the options' own rules. */

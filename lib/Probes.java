@@ -11,13 +11,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where the health gate's HTTP probe goes: the published port of a service, taken from the Compose file for a new
- * colour, or from the containers themselves when an existing colour is started again (rollback).
+ * The health gate's HTTP probe: which published port of a service it checks, taken from the Compose file for a new
+ * colour, or from the containers themselves when an existing colour is started again (rollback); and where it runs,
+ * on the Docker host's side (default) or from this machine (--probe-from local).
  */
 public final class Probes {
     private Probes() {}
 
-    public record Settings(boolean enabled, String path, String service, int successes) {}
+    public record Settings(boolean enabled, String path, String service, int successes, boolean fromHost) {}
 
     public static HealthGate.Probe fromCompose(Settings s, ComposeProject compose, DockerHost docker, PrintWriter out) {
         if (!s.enabled()) return null;
@@ -30,7 +31,7 @@ public final class Probes {
         }
         var port = service.get().ports().stream().filter(p -> p.hostPort() != null && p.protocol().equals("tcp")).findFirst()
                 .orElseThrow(() -> DeployError.config("--probe-service " + s.service() + " publishes no fixed tcp port in " + compose.file()));
-        return probe(s, hostFor(port.hostIp(), docker), port.hostPort(), out);
+        return probe(s, hostFor(port.hostIp(), docker), port.hostPort(), port.containerPort(), docker, out);
     }
 
     public static HealthGate.Probe fromContainers(Settings s, ColourState colour, DockerClient client, DockerHost docker, PrintWriter out) {
@@ -43,7 +44,7 @@ public final class Probes {
                 if (e.getValue() == null || !"tcp".equals(e.getKey().getProtocol().toString())) continue;
                 for (Ports.Binding b : e.getValue()) {
                     Optional<Integer> hostPort = Optional.ofNullable(b.getHostPortSpec()).filter(p -> p.matches("\\d+")).map(Integer::parseInt);
-                    if (hostPort.isPresent()) return probe(s, hostFor(b.getHostIp(), docker), hostPort.get(), out);
+                    if (hostPort.isPresent()) return probe(s, hostFor(b.getHostIp(), docker), hostPort.get(), e.getKey().getPort(), docker, out);
                 }
             }
         }
@@ -59,10 +60,15 @@ public final class Probes {
         return ip == null || ip.isEmpty() || ip.equals("0.0.0.0") || ip.startsWith("127.") ? docker.publishedHost() : ip;
     }
 
-    private static HealthGate.Probe probe(Settings s, String host, int port, PrintWriter out) {
+    private static HealthGate.Probe probe(Settings s, String host, int hostPort, int containerPort, DockerHost docker, PrintWriter out) {
         String path = s.path().startsWith("/") ? s.path() : "/" + s.path();
-        URI url = URI.create("http://" + host + ":" + port + path);
-        out.println("  probing " + url);
-        return new HealthGate.Probe(url, Math.max(1, s.successes()));
+        int successes = Math.max(1, s.successes());
+        if (s.fromHost()) {
+            out.println("  probing GET " + path + " on port " + containerPort + " of the container behind port " + hostPort + ", from the Docker host's side");
+            return new HostProbe(docker.client(), hostPort, containerPort, path, successes, out);
+        }
+        URI url = URI.create("http://" + host + ":" + hostPort + path);
+        out.println("  probing " + url + " from this machine");
+        return new LocalProbe(url, successes);
     }
 }

@@ -58,7 +58,10 @@ final class TestHost {
 
     /** Removes everything an app name owns: its containers (ours, compose-made, hand-made), networks and lock. */
     static void removeApp(String app) {
-        DockerClient d = docker();
+        removeApp(docker(), app);
+    }
+
+    static void removeApp(DockerClient d, String app) {
         for (Container c : d.listContainersCmd().withShowAll(true).exec()) {
             Map<String, String> l = c.getLabels() == null ? Map.of() : c.getLabels();
             String name = c.getNames()[0].substring(1);

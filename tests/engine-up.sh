@@ -24,3 +24,23 @@ if ! docker info >/dev/null 2>&1; then
 fi
 docker info >/dev/null 2>&1 || { echo "engine-up: dockerd did not come up; see /var/log/dockerd.log" >&2; exit 1; }
 echo "engine-up: Docker Engine $(docker version --format '{{.Server.Version}}') answers"
+
+# The simulated remote Docker hosts RemoteTest deploys to (../shared/ENGINE.md "Remote hosts"), next to the checkout.
+# Skipped when host 3 already answers: `hosts.sh up N` rewrites known_hosts for hosts 1..N, which would cut off
+# a larger bed someone else brought up, and briefly fail their ssh.
+testbed="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/testbed/hosts.sh"
+bed_up() {
+  docker -H unix:///run/bgh3/docker.sock info >/dev/null 2>&1 && [ -f /run/bgh3/sshd.pid ] && kill -0 "$(cat /run/bgh3/sshd.pid)" 2>/dev/null \
+    && grep -q '^10\.210\.0\.13 ' "${BGH_DIR:-/tmp/bgh}/known_hosts" 2>/dev/null
+}
+if ! bed_up; then
+  if [ ! -f "$testbed" ]; then
+    echo "engine-up: no $testbed: RemoteTest needs the test bed" >&2
+  elif [ "$(id -u)" != 0 ]; then
+    echo "engine-up: the test bed needs root: sudo bash $testbed up 3" >&2
+  else
+    echo "engine-up: starting 3 test-bed hosts (10.210.0.11-13)"
+    bash "$testbed" up 3 >/dev/null
+  fi
+fi
+if bed_up; then echo "engine-up: test-bed hosts 10.210.0.11-13 answer (TLS and ssh)"; fi

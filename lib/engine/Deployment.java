@@ -310,7 +310,7 @@ public final class Deployment {
         ColourState fresh = ColourDetector.detect(docker, app).of(next);
         target = fresh;
         Probes.Settings p = settings.probe();
-        if (fresh.allRunning() && stack == null) p = new Probes.Settings(p.enabled(), p.path(), p.service(), 1); // a warm standby: once
+        if (fresh.allRunning() && stack == null) p = new Probes.Settings(p.enabled(), p.path(), p.service(), 1, p.fromHost()); // a warm standby: once
         gate.await(fresh.containers().stream().map(ContainerInfo::id).toList(), Probes.fromContainers(p, fresh, docker, host, out));
         record = record.withGated(next, release);
         record.write(docker, app);

@@ -1,0 +1,81 @@
+import com.github.dockerjava.api.DockerClient;
+import lib.DeployError;
+import lib.DockerHost;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The simulated remote Docker hosts of ../shared/testbed/hosts.sh (tests/engine-up.sh brings up 3): host i is a network
+ * namespace at 10.210.0.(10+i) with its own dockerd (tcp:2376, mutual TLS, client certificates in /tmp/bgh) and sshd.
+ * Tests set a host up and check it through its dockerd's unix socket here; the code under test goes over ssh or TLS.
+ */
+final class TestBed {
+    static final String CERTS = System.getenv().getOrDefault("BGH_DIR", "/tmp/bgh");
+    private static final Map<Integer, DockerHost> HOSTS = new HashMap<>();
+    private static final Set<Integer> LOADED = new HashSet<>();
+
+    private TestBed() {}
+
+    static String ip(int host) {
+        return "10.210.0." + (10 + host);
+    }
+
+    static String ssh(int host) {
+        return "ssh://root@" + ip(host);
+    }
+
+    static String tls(int host) {
+        return "tcp://" + ip(host) + ":2376";
+    }
+
+    static String socket(int host) {
+        return "unix:///run/bgh" + host + "/docker.sock";
+    }
+
+    static Path pidFile(int host) {
+        return Path.of("/run/bgh" + host + "/docker.pid");
+    }
+
+    static synchronized DockerClient docker(int host) {
+        DockerHost h = HOSTS.get(host);
+        if (h == null) {
+            try {
+                h = DockerHost.connect(socket(host), false, new PrintWriter(new StringWriter()));
+            } catch (DeployError e) {
+                throw new IllegalStateException("test-bed host " + host + " is not up (" + e.getMessage()
+                        + "): run ../shared/testbed/hosts.sh up 3 as root (tests/engine-up.sh does)", e);
+            }
+            HOSTS.put(host, h);
+        }
+        return h.client();
+    }
+
+    /** The fixture images, copied onto the host once per run: the hosts share no images with this machine. */
+    static synchronized void images(int host) throws Exception {
+        docker(host);
+        TestHost.images();
+        if (LOADED.contains(host)) return;
+        List<String> save = new ArrayList<>(List.of("docker", "save", TestHost.WEB));
+        for (String v : new String[]{"v1", "v2"}) save.add(TestHost.APP_REPO + ":" + v);
+        List<Process> pipeline = ProcessBuilder.startPipeline(List.of(
+                new ProcessBuilder(save).redirectError(ProcessBuilder.Redirect.INHERIT),
+                new ProcessBuilder("docker", "-H", socket(host), "load", "-q")
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)));
+        for (Process p : pipeline) {
+            if (!p.waitFor(3, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                pipeline.forEach(Process::destroy);
+                throw new IllegalStateException("docker save | docker -H " + socket(host) + " load failed");
+            }
+        }
+        LOADED.add(host);
+    }
+}
