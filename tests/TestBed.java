@@ -78,4 +78,20 @@ final class TestBed {
         }
         LOADED.add(host);
     }
+
+    /** Puts a local image on a host under another tag of the same repository (a host whose "v2" is not this machine's). */
+    static synchronized void loadAs(int host, String localImage, String tag) throws Exception {
+        List<Process> pipeline = ProcessBuilder.startPipeline(List.of(
+                new ProcessBuilder("docker", "save", localImage).redirectError(ProcessBuilder.Redirect.INHERIT),
+                new ProcessBuilder("docker", "-H", socket(host), "load", "-q")
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT)));
+        for (Process p : pipeline) {
+            if (!p.waitFor(3, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                pipeline.forEach(Process::destroy);
+                throw new IllegalStateException("docker save " + localImage + " | docker -H " + socket(host) + " load failed");
+            }
+        }
+        String repo = localImage.substring(0, localImage.lastIndexOf(':'));
+        docker(host).tagImageCmd(localImage, repo, tag).exec();
+    }
 }

@@ -1,0 +1,135 @@
+import lib.Colour;
+import lib.ColourDetector;
+import lib.DeployLock;
+import lib.HostState;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One deploy across three test-bed hosts (TLS), all or nothing, with the managed front on each host published on the
+ * host's address, and load through every front from this machine.
+ */
+class FleetTest {
+    static final int[] HOSTS = {1, 2, 3};
+
+    @Test
+    void aFleetSwitchesOnlyWhenEveryHostPassedAndOneCrashingHostLeavesAllOnTheOldRelease() throws Exception {
+        for (int h : HOSTS) TestBed.images(h);
+        try (TestApp app = new TestApp("fleet")) {
+            int frontPort = TestHost.freePort();
+            Path project = app.dir.resolve("deploy.yml");
+            StringBuilder y = new StringBuilder("app: " + app.name + "\nenvironments:\n  prod:\n    hosts:\n");
+            for (int h : HOSTS) {
+                y.append("      - host: ").append(TestBed.tls(h)).append("\n        tls_verify: true\n        cert_path: ").append(TestBed.CERTS).append('\n');
+            }
+            Files.writeString(project, y.toString());
+            String[] fleet = {"--project", project.toString(), "--env", "prod", "--front", "managed", "--front-bind", "0.0.0.0",
+                    "--front-port", String.valueOf(frontPort), "--front-image", TestHost.WEB};
+            try {
+                var r = app.deploy("v1", fleet);
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.out().contains("deployed") && r.out().contains("to all 3 hosts"), r.out());
+                for (int h : HOSTS) assertEquals("v1", get(TestBed.ip(h), frontPort));
+
+                // v2 crashes on host 3 only (its v2 is the crashing image): nobody switches
+                TestBed.loadAs(3, TestHost.APP_REPO + ":crash", "v2");
+                try (Loads load = new Loads(frontPort)) {
+                    var bad = app.deploy("v2", fleet);
+                    assertEquals(1, bad.code(), bad.toString());
+                    assertTrue(bad.err().contains("no host was switched"), bad.err());
+                    assertTrue(bad.out().contains("[" + TestBed.ip(1) + "]") && bad.out().contains("[" + TestBed.ip(3) + "]"), "output prefixed by host: " + bad.out());
+                    load.stop();
+                    assertEquals(List.of(), load.failures(), "no failed request through any front");
+                    assertEquals(Set.of("v1"), Set.copyOf(load.answers), "only the old release answered");
+                }
+                for (int h : HOSTS) {
+                    HostState s = ColourDetector.detect(TestBed.docker(h), app.name);
+                    assertEquals(Colour.BLUE, s.live().orElseThrow(), "host " + h);
+                    assertTrue(s.green().empty(), "host " + h + ": the new colour was undone: " + s.green().containers());
+                    assertTrue(DeployLock.holder(TestBed.docker(h), app.name).isEmpty(), "host " + h + ": lock released");
+                    assertEquals("v1", get(TestBed.ip(h), frontPort));
+                }
+
+                // a good v2 everywhere: every host switches
+                TestBed.loadAs(3, TestHost.APP_REPO + ":v2", "v2");
+                try (Loads load = new Loads(frontPort)) {
+                    var good = app.deploy("v2", fleet);
+                    assertEquals(0, good.code(), good.toString());
+                    load.stop();
+                    assertEquals(List.of(), load.failures(), "no failed request through any front");
+                }
+                for (int h : HOSTS) assertEquals("v2", get(TestBed.ip(h), frontPort), "host " + h);
+
+                var status = TestApp.run("status", "--project", project.toString(), "--env", "prod");
+                assertEquals(0, status.code(), status.toString());
+                assertTrue(!status.out().contains("MIXED FLEET"), status.out());
+            } finally {
+                TestBed.loadAs(3, TestHost.APP_REPO + ":v2", "v2");
+                for (int h : HOSTS) TestHost.removeApp(TestBed.docker(h), app.name);
+            }
+        }
+    }
+
+    static String get(String ip, int port) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + "/version.txt"))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
+        } catch (Exception e) {
+            return "ERR " + e.getClass().getSimpleName();
+        }
+    }
+
+    /** GETs through every host's front in turn, bounded in count and time, until stopped. */
+    static final class Loads implements AutoCloseable {
+        final List<String> answers = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread thread;
+
+        Loads(int port) {
+            long end = System.currentTimeMillis() + 180_000;
+            thread = new Thread(() -> {
+                for (int i = 0; i < 20_000 && !stop.get() && System.currentTimeMillis() < end; i++) {
+                    answers.add(get(TestBed.ip(HOSTS[i % HOSTS.length]), port));
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            thread.start();
+        }
+
+        List<String> failures() {
+            synchronized (answers) {
+                return answers.stream().filter(a -> a.startsWith("ERR")).toList();
+            }
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            thread.join(10_000);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop();
+        }
+    }
+}
