@@ -77,11 +77,9 @@ public final class Fleet implements AutoCloseable {
      */
     public Map<String, String> run(Deployment.Settings settings, String app, Cancellation cancel,
                                    Function<Deployment, List<Steps.Step>> planFor) {
-        for (Member m : members) {
-            Deployment d = new Deployment(m.host(), app, settings.forFleetMember(m.out(), m.err()), cancel, m.out(), m.err());
-            runs.add(d);
-            plans.add(planFor.apply(d));
-        }
+        runs.addAll(parallel(members.stream().<Callable<Deployment>>map(m ->
+                () -> new Deployment(m.host(), app, settings.forFleetMember(m.out(), m.err()), cancel, m.out(), m.err())).toList()));
+        for (Deployment d : runs) plans.add(planFor.apply(d));
         Map<String, String> results = new LinkedHashMap<>();
         List<DeployError> first = parallel(indices().stream().<Callable<DeployError>>map(i -> () -> runs.get(i).prepare(plans.get(i))).toList());
         List<String> failed = new ArrayList<>();
