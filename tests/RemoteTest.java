@@ -52,6 +52,18 @@ class RemoteTest {
                 assertEquals(Colour.GREEN, s.live().orElseThrow());
                 assertEquals("v2", s.green().release());
 
+                // so does a Docker context
+                String context = app.name + "-ctx";
+                new ProcessExecutor().command("docker", "context", "create", context, "--docker", "host=" + TestBed.ssh(1))
+                        .readOutput(true).exitValueNormal().timeout(30, TimeUnit.SECONDS).execute();
+                try {
+                    var viaContext = DockerHostTest.runScript(Map.of("DOCKER_CONTEXT", context), "status", "--app", app.name);
+                    assertEquals(0, viaContext.code(), viaContext.toString());
+                    assertTrue(viaContext.out().contains("on " + TestBed.ssh(1)), viaContext.out());
+                } finally {
+                    new ProcessExecutor().command("docker", "context", "rm", "-f", context).readOutput(true).execute();
+                }
+
                 // the probe from this machine cannot reach that port: why the host-side probe is the default
                 r = app.deploy("v1", "--host", TestBed.ssh(1), "--probe-from", "local", "--health-timeout", "3s");
                 assertEquals(1, r.code(), r.toString());
