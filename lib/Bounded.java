@@ -14,14 +14,20 @@ import java.util.function.Supplier;
 public final class Bounded {
     private Bounded() {}
 
+    /** Daemon threads: an abandoned call never keeps the JVM alive. */
+    private static final java.util.concurrent.ExecutorService POOL = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "bgdeploy-bounded");
+        t.setDaemon(true);
+        return t;
+    });
+
     public static <T> T call(Duration bound, String what, Supplier<T> call) {
         FutureTask<T> task = new FutureTask<>(call::get);
-        Thread t = new Thread(task, "bgdeploy-bounded");
-        t.setDaemon(true);
-        t.start();
+        POOL.execute(task);
         try {
             return task.get(bound.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            task.cancel(true);
             throw new DeployError(ExitCode.DOCKER, "the Docker daemon did not answer within " + bound.toSeconds() + "s while " + what
                     + "; is it frozen or overloaded?");
         } catch (InterruptedException e) {

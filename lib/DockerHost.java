@@ -114,7 +114,8 @@ public final class DockerHost implements AutoCloseable {
                 .withDockerTlsVerify(tls)
                 .withDockerCertPath(tls ? target.tlsDir().toString() : null)
                 .build();
-        DockerClient client = DockerClientImpl.getInstance(config, httpClient(config, RESPONSE_TIMEOUT));
+        DockerClient client = BoundedDocker.wrap(DockerClientImpl.getInstance(config, httpClient(config, RESPONSE_TIMEOUT)),
+                RESPONSE_TIMEOUT, redacted(endpoint));
         DockerHost host = new DockerHost(client, config, endpoint, tls, tunnel);
         host.ping(config);
         return host;

@@ -153,6 +153,42 @@ class RemoteTest {
     }
 
     @Test
+    void aDaemonFrozenDuringTheGateEndsTheDeployWithExitFiveWithinThirtySecondsAndTheNextDeployRecovers() throws Exception {
+        TestBed.images(3);
+        TestBed.loadAs(3, TestHost.APP_REPO + ":slow", "slow");
+        String host = TestBed.socket(3);
+        try (TestApp app = new TestApp("rmfreeze")) {
+            try {
+                assertEquals(0, app.deploy("v1", "--host", host).code());
+                Path log = app.dir.resolve("frozen.log");
+                Process p = EngineTest.deployProcess(app, log, "slow", "--host", host);
+                assertTrue(EngineTest.waitForLine(log, "==> health gate", 60_000), Files.readString(log));
+                String pid = Files.readString(TestBed.pidFile(3)).strip();
+                long t0;
+                try {
+                    new ProcessExecutor().command("kill", "-STOP", pid).exitValueNormal().execute();
+                    t0 = System.nanoTime();
+                    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the deploy gave up on the frozen daemon");
+                } finally {
+                    new ProcessExecutor().command("kill", "-CONT", pid).execute();
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                String out = Files.readString(log);
+                assertEquals(5, p.exitValue(), out);
+                assertTrue(ms < 30_000, "gave up after " + ms + " ms: " + out);
+                assertTrue(out.contains("did not answer within 25s") && out.contains("could not undo everything"), out);
+
+                var next = app.deploy("v2", "--host", host);
+                assertEquals(0, next.code(), "the next deploy recovers with no manual step: " + next);
+                HostState s = ColourDetector.detect(TestBed.docker(3), app.name);
+                assertEquals("v2", s.of(s.live().orElseThrow()).release());
+            } finally {
+                TestHost.removeApp(TestBed.docker(3), app.name);
+            }
+        }
+    }
+
+    @Test
     void aFrozenRemoteDaemonIsAOneLineErrorOverSshAndTls() throws Exception {
         TestBed.docker(3);
         Set<Path> tunnelsBefore = tunnelDirs();
