@@ -6,20 +6,49 @@
 // one error handler and exit codes (Cli), image names (RegistryClient), the Docker host and its TLS rule (DockerHost),
 // registry credentials (RegistryAuth).
 
+import lib.cli.Cli;
+import lib.cli.Converters;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.docker.DockerHost;
+import lib.release.RegistryAuth;
+import lib.release.RegistryClient;
+import lib.cli.Cli;
+
+import lib.cli.Converters;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.docker.DockerHost;
+
+import lib.release.RegistryAuth;
+
+import lib.release.RegistryClient;
+
+import lib.cli.Cli;
+
+import lib.cli.Converters;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.docker.DockerHost;
+
+import lib.release.RegistryAuth;
+
+import lib.release.RegistryClient;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.PushResponseItem;
-import lib.Cli;
-import lib.Converters;
-import lib.DeployError;
-import lib.DockerHost;
-import lib.ExitCode;
-import lib.RegistryAuth;
-import lib.RegistryClient;
-import lib.RegistryClient.ImageRef;
+import lib.release.RegistryClient.ImageRef;
+
 import org.zeroturnaround.exec.ProcessExecutor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -3,44 +3,104 @@
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES lib/**.java
 
-import lib.Cancellation;
-import lib.Cli;
-import lib.Colour;
-import lib.ColourDetector;
-import lib.ColourStack;
-import lib.ColourState;
-import lib.ComposeFiles;
-import lib.ComposeProject;
-import lib.ContainerLogs;
-import lib.DeployError;
-import lib.DeployLock;
-import lib.DockerHost;
-import lib.ExitCode;
-import lib.FrontOptions;
-import lib.HealthGate;
-import lib.HealthOptions;
-import lib.Hooks;
-import lib.HostOptions;
-import lib.HostState;
-import lib.ImagePuller;
-import lib.ManagedFront;
-import lib.Notifier;
-import lib.ProjectFile;
-import lib.ProjectOptions;
-import lib.RetireOptions;
+import lib.cli.Cancellation;
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.cli.StatusView;
+import lib.colour.Colour;
+import lib.colour.ColourDetector;
+import lib.colour.HostState;
+import lib.compose.ComposeFiles;
+import lib.compose.ComposeProject;
+import lib.docker.DockerHost;
+import lib.engine.DeployLock;
 import lib.engine.Deployment;
 import lib.engine.Fleet;
 import lib.engine.Steps;
+import lib.front.ManagedFront;
+import lib.options.DeployOptions;
+import lib.options.FrontOptions;
+import lib.options.HealthOptions;
+import lib.options.HostOptions;
+import lib.options.ProjectOptions;
+import lib.options.ReleaseOptions;
+import lib.options.RetireOptions;
+import lib.project.ProjectFile;
+import lib.release.RegistryClient;
+import lib.release.ReleaseHistory;
+import lib.release.ReleaseInfo;
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.cli.StatusView;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.DockerHost;
+
+import lib.front.ManagedFront;
+
+import lib.options.HostOptions;
+
+import lib.options.ProjectOptions;
+
+import lib.project.ProjectFile;
+
+import lib.release.RegistryClient;
+
+import lib.release.ReleaseHistory;
+
+import lib.release.ReleaseInfo;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.cli.StatusView;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.DockerHost;
+
+import lib.front.ManagedFront;
+
+import lib.options.HostOptions;
+
+import lib.options.ProjectOptions;
+
+import lib.project.ProjectFile;
+
+import lib.release.RegistryClient;
+
+import lib.release.ReleaseHistory;
+
+import lib.release.ReleaseInfo;
+
 import static lib.engine.Deployment.after;
 import static lib.engine.Deployment.before;
 import static lib.engine.Deployment.theSwitch;
-import lib.ReleaseOptions;
-import lib.DeployOptions;
-import lib.RegistryClient;
-import lib.Probes;
-import lib.ReleaseHistory;
-import lib.ReleaseInfo;
-import lib.StatusView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

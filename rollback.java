@@ -3,33 +3,95 @@
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES deploy.java
 
-import lib.Cancellation;
-import lib.Cli;
-import lib.Colour;
-import lib.ColourDetector;
-import lib.ColourStack;
-import lib.ColourState;
-import lib.DeployError;
-import lib.DeployLock;
-import lib.DockerHost;
-import lib.ExitCode;
-import lib.FrontOptions;
-import lib.HealthGate;
-import lib.HealthOptions;
-import lib.HostOptions;
-import lib.HostState;
-import lib.ManagedFront;
-import lib.Notifier;
-import lib.ProjectOptions;
-import lib.ReleaseOptions;
-import lib.RetireOptions;
-import lib.ComposeFiles;
-import lib.ComposeProject;
-import lib.ImagePuller;
+import lib.cli.Cancellation;
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.colour.Colour;
+import lib.colour.ColourState;
+import lib.colour.HostState;
+import lib.compose.ComposeFiles;
+import lib.compose.ComposeProject;
+import lib.docker.DockerHost;
+import lib.engine.DeployLock;
 import lib.engine.Deployment;
 import lib.engine.Fleet;
 import lib.engine.Steps;
-import lib.HostOptions;
+import lib.options.FrontOptions;
+import lib.options.HealthOptions;
+import lib.options.HostOptions;
+import lib.options.ProjectOptions;
+import lib.options.ReleaseOptions;
+import lib.options.RetireOptions;
+import lib.release.ReleaseHistory;
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourState;
+
+import lib.colour.HostState;
+
+import lib.compose.ComposeFiles;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.DockerHost;
+
+import lib.options.FrontOptions;
+
+import lib.options.HealthOptions;
+
+import lib.options.HostOptions;
+
+import lib.options.ProjectOptions;
+
+import lib.options.ReleaseOptions;
+
+import lib.options.RetireOptions;
+
+import lib.release.ReleaseHistory;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourState;
+
+import lib.colour.HostState;
+
+import lib.compose.ComposeFiles;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.DockerHost;
+
+import lib.options.FrontOptions;
+
+import lib.options.HealthOptions;
+
+import lib.options.HostOptions;
+
+import lib.options.ProjectOptions;
+
+import lib.options.ReleaseOptions;
+
+import lib.options.RetireOptions;
+
+import lib.release.ReleaseHistory;
+
 import static lib.engine.Deployment.after;
 import static lib.engine.Deployment.before;
 import static lib.engine.Deployment.theSwitch;
@@ -37,8 +99,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import lib.Probes;
-import lib.ReleaseHistory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

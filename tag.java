@@ -3,20 +3,62 @@
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES lib/**.java
 
+import lib.cli.Cli;
+import lib.cli.Converters;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.colour.Colour;
+import lib.colour.ColourDetector;
+import lib.colour.HostState;
+import lib.docker.DockerHost;
+import lib.options.HostOptions;
+import lib.release.RegistryClient;
+import lib.release.ReleaseInfo;
+import lib.cli.Converters;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
+import lib.docker.DockerHost;
+
+import lib.options.HostOptions;
+
+import lib.release.RegistryClient;
+
+import lib.release.ReleaseInfo;
+
+import lib.cli.Converters;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
+import lib.docker.DockerHost;
+
+import lib.options.HostOptions;
+
+import lib.release.RegistryClient;
+
+import lib.release.ReleaseInfo;
+
 import com.github.dockerjava.api.model.Image;
-import lib.Cli;
-import lib.Colour;
-import lib.Converters;
-import lib.ColourDetector;
-import lib.DeployError;
-import lib.DockerHost;
-import lib.ExitCode;
-import lib.HostOptions;
-import lib.HostState;
-import lib.RegistryClient;
-import lib.ReleaseInfo;
-import lib.RegistryClient.ImageRef;
-import lib.RegistryClient.TagInfo;
+import lib.release.RegistryClient.ImageRef;
+
+import lib.release.RegistryClient.TagInfo;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

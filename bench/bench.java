@@ -1,13 +1,29 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.6
-//SOURCES ../deploy.java ../compose/ExampleImages.java ../lib/EngineCheck.java ../tests/FrontNginx.java ../tests/TestHost.java LoadGenerator.java
+//SOURCES ../deploy.java ../compose/ExampleImages.java ../tests/FrontNginx.java ../tests/TestHost.java LoadGenerator.java
+
+import lib.cli.Cli;
+import lib.cli.ExitCode;
+import lib.docker.DockerHost;
+import lib.docker.EngineCheck;
+import lib.cli.Cli;
+
+import lib.cli.ExitCode;
+
+import lib.docker.DockerHost;
+
+import lib.docker.EngineCheck;
+
+import lib.cli.Cli;
+
+import lib.cli.ExitCode;
+
+import lib.docker.DockerHost;
+
+import lib.docker.EngineCheck;
 
 import com.github.dockerjava.api.DockerClient;
-import lib.Cli;
-import lib.DockerHost;
-import lib.EngineCheck;
-import lib.ExitCode;
 import org.zeroturnaround.exec.ProcessExecutor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -3,10 +3,26 @@
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES ExampleImages.java ../lib/**.java
 
-import lib.Cli;
-import lib.DockerHost;
-import lib.EngineCheck;
-import lib.ExitCode;
+import lib.cli.Cli;
+import lib.cli.ExitCode;
+import lib.docker.DockerHost;
+import lib.docker.EngineCheck;
+import lib.cli.Cli;
+
+import lib.cli.ExitCode;
+
+import lib.docker.DockerHost;
+
+import lib.docker.EngineCheck;
+
+import lib.cli.Cli;
+
+import lib.cli.ExitCode;
+
+import lib.docker.DockerHost;
+
+import lib.docker.EngineCheck;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -2,7 +2,7 @@
 //JAVA 17+
 //DEPS org.junit.jupiter:junit-jupiter:5.11.3
 //DEPS org.junit.platform:junit-platform-launcher:1.11.3
-//SOURCES ../deploy.java ../rollback.java ../tag.java ../compose/ExampleImages.java ../lib/EngineCheck.java
+//SOURCES ../deploy.java ../rollback.java ../tag.java ../compose/ExampleImages.java
 //SOURCES Test*.java FrontNginx.java
 //SOURCES *Test.java
 

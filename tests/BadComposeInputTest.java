@@ -1,6 +1,18 @@
-import lib.ComposeLoader;
-import lib.DeployError;
-import lib.ExitCode;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.compose.ComposeLoader;
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.compose.ComposeLoader;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.compose.ComposeLoader;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

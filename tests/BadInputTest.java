@@ -1,4 +1,8 @@
-import lib.Cli;
+import lib.cli.Cli;
+import lib.cli.Cli;
+
+import lib.cli.Cli;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

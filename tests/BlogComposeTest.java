@@ -1,7 +1,15 @@
+import lib.colour.Colour;
+import lib.colour.HostState;
+import lib.colour.Colour;
+
+import lib.colour.HostState;
+
+import lib.colour.Colour;
+
+import lib.colour.HostState;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
-import lib.Colour;
-import lib.HostState;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,8 +1,20 @@
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.InternalServerErrorException;
-import lib.Cli;
-import lib.DeployError;
-import lib.ExitCode;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Help.Ansi;
 

@@ -1,13 +1,37 @@
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.colour.Labels;
+import lib.compose.ComposeLoader;
+import lib.compose.ComposeProject;
+import lib.compose.ContainerSpec;
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Labels;
+
+import lib.compose.ComposeLoader;
+
+import lib.compose.ComposeProject;
+
+import lib.compose.ContainerSpec;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Labels;
+
+import lib.compose.ComposeLoader;
+
+import lib.compose.ComposeProject;
+
+import lib.compose.ContainerSpec;
+
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.VolumesFrom;
-import lib.ComposeLoader;
-import lib.ComposeProject;
-import lib.ContainerSpec;
-import lib.DeployError;
-import lib.ExitCode;
-import lib.Labels;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

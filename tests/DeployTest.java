@@ -1,6 +1,18 @@
-import lib.Colour;
-import lib.ColourDetector;
-import lib.HostState;
+import lib.colour.Colour;
+import lib.colour.ColourDetector;
+import lib.colour.HostState;
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -141,7 +153,7 @@ class DeployTest {
             assertTrue(rows.get(0).matches(".*deploy\\s+v1\\s+blue\\s+-\\s+ok .*"), rows.get(0));
             assertTrue(rows.get(1).matches(".*deploy\\s+v2\\s+green\\s+v1\\s+ok .*"), rows.get(1));
             assertTrue(rows.get(2).matches(".*deploy\\s+crash\\s+blue\\s+v2\\s+failed .*crashed.*"), rows.get(2));
-            assertTrue(rows.get(2).contains(lib.DeployLock.whoAmI()), rows.get(2));
+            assertTrue(rows.get(2).contains(lib.engine.DeployLock.whoAmI()), rows.get(2));
         }
     }
 

@@ -1,7 +1,23 @@
-import lib.DeployError;
-import lib.Digest;
-import lib.DockerHost;
-import lib.ExitCode;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.docker.Digest;
+import lib.docker.DockerHost;
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.docker.Digest;
+
+import lib.docker.DockerHost;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.docker.Digest;
+
+import lib.docker.DockerHost;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.zeroturnaround.exec.ProcessExecutor;

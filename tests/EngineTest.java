@@ -1,8 +1,20 @@
+import lib.colour.Colour;
+import lib.colour.HostState;
+import lib.engine.DeployLock;
+import lib.release.ReleaseHistory;
+import lib.colour.Colour;
+
+import lib.colour.HostState;
+
+import lib.release.ReleaseHistory;
+
+import lib.colour.Colour;
+
+import lib.colour.HostState;
+
+import lib.release.ReleaseHistory;
+
 import com.github.dockerjava.api.exception.NotFoundException;
-import lib.Colour;
-import lib.DeployLock;
-import lib.HostState;
-import lib.ReleaseHistory;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;

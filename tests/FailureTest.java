@@ -1,6 +1,14 @@
-import lib.Colour;
-import lib.DeployLock;
-import lib.HostState;
+import lib.colour.Colour;
+import lib.colour.HostState;
+import lib.engine.DeployLock;
+import lib.colour.Colour;
+
+import lib.colour.HostState;
+
+import lib.colour.Colour;
+
+import lib.colour.HostState;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,7 +1,19 @@
-import lib.Colour;
-import lib.ColourDetector;
-import lib.DeployLock;
-import lib.HostState;
+import lib.colour.Colour;
+import lib.colour.ColourDetector;
+import lib.colour.HostState;
+import lib.engine.DeployLock;
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

@@ -21,7 +21,7 @@ final class FrontNginx implements AutoCloseable {
     FrontNginx(int port, int bluePort, int greenPort) throws IOException, InterruptedException {
         this.port = port;
         this.dir = Files.createTempDirectory("front");
-        String conf = Files.readString(lib.EngineCheck.projectRoot().resolve("compose/front/nginx.conf"))
+        String conf = Files.readString(lib.docker.EngineCheck.projectRoot().resolve("compose/front/nginx.conf"))
                 .replace("/tmp/front-nginx.pid", dir.resolve("nginx.pid").toString())
                 .replace("127.0.0.1:8080", "127.0.0.1:" + bluePort)
                 .replace("127.0.0.1:8081", "127.0.0.1:" + greenPort)

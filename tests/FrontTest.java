@@ -1,5 +1,13 @@
-import lib.FrontOptions;
-import lib.ManagedFront;
+import lib.front.ManagedFront;
+import lib.options.FrontOptions;
+import lib.front.ManagedFront;
+
+import lib.options.FrontOptions;
+
+import lib.front.ManagedFront;
+
+import lib.options.FrontOptions;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
@@ -113,14 +121,14 @@ class FrontTest {
             FrontOptions options = new FrontOptions();
             var sink = new StringWriter();
             ManagedFront front = new ManagedFront(TestHost.docker(), app.name, options, new PrintWriter(sink));
-            var e = assertThrows(lib.DeployError.class, () -> front.switchTo("no-such-container-anywhere:80"));
+            var e = assertThrows(lib.cli.DeployError.class, () -> front.switchTo("no-such-container-anywhere:80"));
             assertTrue(e.getMessage().contains("the front rejected the new configuration (nginx -t:"), e.getMessage());
             assertEquals(app.name + "-blue-web-1:80", front.liveTarget().orElseThrow());
             assertEquals("v1", get(port, "/version.txt"));
 
             // Someone edits the front by hand; the next deploy notices and restores it before switching.
             TestHost.docker().copyArchiveToContainerCmd(ManagedFront.containerName(app.name)).withRemotePath("/etc/nginx")
-                    .withTarInputStream(new java.io.ByteArrayInputStream(lib.Tar.of(java.util.Map.of("bgdeploy/upstream.conf",
+                    .withTarInputStream(new java.io.ByteArrayInputStream(lib.docker.Tar.of(java.util.Map.of("bgdeploy/upstream.conf",
                             "upstream bgdeploy_live { server 127.0.0.1:9; }\n".getBytes())))).exec();
             var r = app.deploy("v2", managed(app, port));
             assertEquals(0, r.code(), r.toString());

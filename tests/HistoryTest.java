@@ -1,9 +1,21 @@
+import lib.docker.MarkerImage;
+import lib.docker.Tar;
+import lib.release.ReleaseHistory;
+import lib.docker.MarkerImage;
+
+import lib.docker.Tar;
+
+import lib.release.ReleaseHistory;
+
+import lib.docker.MarkerImage;
+
+import lib.docker.Tar;
+
+import lib.release.ReleaseHistory;
+
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
-import lib.MarkerImage;
-import lib.ReleaseHistory;
-import lib.Tar;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -83,7 +95,7 @@ class HistoryTest {
     static void writeFile(String app, String text) {
         var docker = TestHost.docker();
         String id = docker.createContainerCmd(MarkerImage.ensure(docker)).withName(app + "-bgdeploy-state-test").withCmd("/state")
-                .withLabels(Map.of(lib.Labels.APP, app))
+                .withLabels(Map.of(lib.colour.Labels.APP, app))
                 .withHostConfig(HostConfig.newHostConfig().withBinds(new Bind(ReleaseHistory.volumeName(app), new Volume("/state"))))
                 .exec().getId();
         try {

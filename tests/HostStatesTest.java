@@ -1,8 +1,16 @@
+import lib.colour.Colour;
+import lib.colour.HostState;
+import lib.colour.Colour;
+
+import lib.colour.HostState;
+
+import lib.colour.Colour;
+
+import lib.colour.HostState;
+
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
-import lib.Colour;
-import lib.HostState;
 import org.junit.jupiter.api.Test;
 import org.zeroturnaround.exec.ProcessExecutor;
 

@@ -1,8 +1,24 @@
-import lib.Cancellation;
-import lib.DeployError;
-import lib.DeployLock;
-import lib.Labels;
-import lib.MarkerImage;
+import lib.cli.Cancellation;
+import lib.cli.DeployError;
+import lib.colour.Labels;
+import lib.docker.MarkerImage;
+import lib.engine.DeployLock;
+import lib.cli.Cancellation;
+
+import lib.cli.DeployError;
+
+import lib.colour.Labels;
+
+import lib.docker.MarkerImage;
+
+import lib.cli.Cancellation;
+
+import lib.cli.DeployError;
+
+import lib.colour.Labels;
+
+import lib.docker.MarkerImage;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;

@@ -1,10 +1,38 @@
-import lib.DeployError;
-import lib.ExitCode;
-import lib.Hooks;
-import lib.HostOptions;
-import lib.ProjectFile;
-import lib.ProjectOptions;
-import lib.RegistryClient;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.options.HostOptions;
+import lib.options.ProjectOptions;
+import lib.project.Hooks;
+import lib.project.ProjectFile;
+import lib.release.RegistryClient;
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.options.HostOptions;
+
+import lib.options.ProjectOptions;
+
+import lib.project.Hooks;
+
+import lib.project.ProjectFile;
+
+import lib.release.RegistryClient;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.options.HostOptions;
+
+import lib.options.ProjectOptions;
+
+import lib.project.Hooks;
+
+import lib.project.ProjectFile;
+
+import lib.release.RegistryClient;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

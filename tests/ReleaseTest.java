@@ -1,5 +1,3 @@
-import lib.Colour;
-import lib.HostState;
 import org.junit.jupiter.api.Test;
 import org.zeroturnaround.exec.ProcessExecutor;
 
@@ -191,7 +189,7 @@ class ReleaseTest {
         args.addAll(List.of(extra));
         var out = new java.io.StringWriter();
         var err = new java.io.StringWriter();
-        var cl = lib.Cli.commandLine(new rollback());
+        var cl = lib.cli.Cli.commandLine(new rollback());
         cl.setOut(new java.io.PrintWriter(out, true));
         cl.setErr(new java.io.PrintWriter(err, true));
         int code = cl.execute(args.toArray(new String[0]));

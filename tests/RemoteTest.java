@@ -1,7 +1,23 @@
-import lib.Colour;
-import lib.ColourDetector;
-import lib.HostState;
-import lib.SshTunnel;
+import lib.colour.Colour;
+import lib.colour.ColourDetector;
+import lib.colour.HostState;
+import lib.docker.SshTunnel;
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
+import lib.docker.SshTunnel;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.HostState;
+
+import lib.docker.SshTunnel;
+
 import org.junit.jupiter.api.Test;
 import org.zeroturnaround.exec.ProcessExecutor;
 

@@ -1,7 +1,19 @@
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.release.RegistryAuth;
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.release.RegistryAuth;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.release.RegistryAuth;
+
 import com.sun.net.httpserver.HttpServer;
-import lib.DeployError;
-import lib.ExitCode;
-import lib.RegistryAuth;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;

@@ -1,4 +1,8 @@
-import lib.Cli;
+
+import lib.cli.Cli;
+import lib.cli.Cli;
+
+import lib.cli.Cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -20,7 +24,7 @@ final class TestApp implements AutoCloseable {
 
     static String fixture() {
         try {
-            return Files.readString(lib.EngineCheck.projectRoot().resolve("tests/fixture/docker-compose.yml"));
+            return Files.readString(lib.docker.EngineCheck.projectRoot().resolve("tests/fixture/docker-compose.yml"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

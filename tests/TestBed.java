@@ -1,6 +1,14 @@
+import lib.cli.DeployError;
+import lib.docker.DockerHost;
+import lib.cli.DeployError;
+
+import lib.docker.DockerHost;
+
+import lib.cli.DeployError;
+
+import lib.docker.DockerHost;
+
 import com.github.dockerjava.api.DockerClient;
-import lib.DeployError;
-import lib.DockerHost;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

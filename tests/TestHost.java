@@ -1,8 +1,20 @@
+import lib.colour.Labels;
+import lib.docker.DockerHost;
+import lib.docker.EngineCheck;
+import lib.colour.Labels;
+
+import lib.docker.DockerHost;
+
+import lib.docker.EngineCheck;
+
+import lib.colour.Labels;
+
+import lib.docker.DockerHost;
+
+import lib.docker.EngineCheck;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
-import lib.DockerHost;
-import lib.EngineCheck;
-import lib.Labels;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

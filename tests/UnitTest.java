@@ -1,14 +1,58 @@
-import lib.Colour;
-import lib.ColourState;
-import lib.ContainerInfo;
-import lib.Converters;
-import lib.DeployOptions;
-import lib.DeployError;
-import lib.Durations;
-import lib.HostState;
-import lib.Interpolator;
-import lib.Labels;
-import lib.ShellWords;
+import lib.cli.Converters;
+import lib.cli.DeployError;
+import lib.cli.Durations;
+import lib.colour.Colour;
+import lib.colour.ColourState;
+import lib.colour.ContainerInfo;
+import lib.colour.HostState;
+import lib.colour.Labels;
+import lib.compose.Interpolator;
+import lib.options.DeployOptions;
+import lib.project.ShellWords;
+import lib.cli.Converters;
+
+import lib.cli.DeployError;
+
+import lib.cli.Durations;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourState;
+
+import lib.colour.ContainerInfo;
+
+import lib.colour.HostState;
+
+import lib.colour.Labels;
+
+import lib.compose.Interpolator;
+
+import lib.options.DeployOptions;
+
+import lib.project.ShellWords;
+
+import lib.cli.Converters;
+
+import lib.cli.DeployError;
+
+import lib.cli.Durations;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourState;
+
+import lib.colour.ContainerInfo;
+
+import lib.colour.HostState;
+
+import lib.colour.Labels;
+
+import lib.compose.Interpolator;
+
+import lib.options.DeployOptions;
+
+import lib.project.ShellWords;
+
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

@@ -1,30 +1,122 @@
 package lib.engine;
 
+import lib.cli.Cancellation;
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.colour.Colour;
+import lib.colour.ColourDetector;
+import lib.colour.ColourStack;
+import lib.colour.ColourState;
+import lib.colour.ContainerInfo;
+import lib.colour.HostState;
+import lib.colour.Labels;
+import lib.compose.ComposeProject;
+import lib.docker.ContainerLogs;
+import lib.docker.DockerHost;
+import lib.docker.ImagePuller;
+import lib.front.ManagedFront;
+import lib.health.HealthGate;
+import lib.health.Probes;
+import lib.options.FrontOptions;
+import lib.project.Hooks;
+import lib.project.Notifier;
+import lib.release.ReleaseHistory;
+import lib.release.ReleaseInfo;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.ColourStack;
+
+import lib.colour.ColourState;
+
+import lib.colour.ContainerInfo;
+
+import lib.colour.HostState;
+
+import lib.colour.Labels;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.ContainerLogs;
+
+import lib.docker.DockerHost;
+
+import lib.docker.ImagePuller;
+
+import lib.front.ManagedFront;
+
+import lib.health.HealthGate;
+
+import lib.health.Probes;
+
+import lib.options.FrontOptions;
+
+import lib.project.Hooks;
+
+import lib.project.Notifier;
+
+import lib.release.ReleaseHistory;
+
+import lib.release.ReleaseInfo;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourDetector;
+
+import lib.colour.ColourStack;
+
+import lib.colour.ColourState;
+
+import lib.colour.ContainerInfo;
+
+import lib.colour.HostState;
+
+import lib.colour.Labels;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.ContainerLogs;
+
+import lib.docker.DockerHost;
+
+import lib.docker.ImagePuller;
+
+import lib.front.ManagedFront;
+
+import lib.health.HealthGate;
+
+import lib.health.Probes;
+
+import lib.options.FrontOptions;
+
+import lib.project.Hooks;
+
+import lib.project.Notifier;
+
+import lib.release.ReleaseHistory;
+
+import lib.release.ReleaseInfo;
+
 import com.github.dockerjava.api.DockerClient;
-import lib.Cancellation;
-import lib.Cli;
-import lib.Colour;
-import lib.ColourDetector;
-import lib.ColourStack;
-import lib.ColourState;
-import lib.ComposeProject;
-import lib.ContainerInfo;
-import lib.ContainerLogs;
-import lib.DeployError;
-import lib.DeployLock;
-import lib.DockerHost;
-import lib.ExitCode;
-import lib.FrontOptions;
-import lib.HealthGate;
-import lib.Hooks;
-import lib.HostState;
-import lib.ImagePuller;
-import lib.Labels;
-import lib.ManagedFront;
-import lib.Notifier;
-import lib.Probes;
-import lib.ReleaseHistory;
-import lib.ReleaseInfo;
 
 import java.io.PrintWriter;
 import java.time.Duration;

@@ -1,10 +1,27 @@
 package lib.engine;
 
+import lib.cli.Cancellation;
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
 import com.github.dockerjava.api.exception.DockerException;
-import lib.Cancellation;
-import lib.Cli;
-import lib.DeployError;
-import lib.ExitCode;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;

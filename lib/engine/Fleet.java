@@ -1,13 +1,40 @@
 package lib.engine;
 
-import lib.Cancellation;
-import lib.Cli;
-import lib.DeployError;
-import lib.DeployLock;
-import lib.DockerHost;
-import lib.ExitCode;
-import lib.HostOptions;
-import lib.Notifier;
+import lib.cli.Cancellation;
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.docker.DockerHost;
+import lib.options.HostOptions;
+import lib.project.Notifier;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.docker.DockerHost;
+
+import lib.options.HostOptions;
+
+import lib.project.Notifier;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.docker.DockerHost;
+
+import lib.options.HostOptions;
+
+import lib.project.Notifier;
 
 import java.io.PrintWriter;
 import java.io.Writer;

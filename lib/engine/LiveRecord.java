@@ -1,11 +1,24 @@
 package lib.engine;
 
+import lib.colour.Colour;
+import lib.colour.Labels;
+import lib.docker.MarkerImage;
+
+import lib.colour.Colour;
+
+import lib.colour.Labels;
+
+import lib.docker.MarkerImage;
+
+import lib.colour.Colour;
+
+import lib.colour.Labels;
+
+import lib.docker.MarkerImage;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import lib.Colour;
-import lib.Labels;
-import lib.MarkerImage;
 
 import java.time.Instant;
 import java.util.EnumMap;

@@ -1,9 +1,25 @@
 package lib.engine;
 
-import lib.Cancellation;
-import lib.Cli;
-import lib.DeployError;
-import lib.ExitCode;
+import lib.cli.Cancellation;
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
 
 import java.io.PrintWriter;
 import java.util.ArrayDeque;

@@ -1,0 +1,131 @@
+package lib.cli;
+
+import lib.colour.Colour;
+import lib.colour.ColourStack;
+import lib.colour.ColourState;
+import lib.colour.ContainerInfo;
+import lib.colour.HostState;
+import lib.compose.ComposeProject;
+import lib.docker.DockerHost;
+import lib.engine.DeployLock;
+import lib.front.ManagedFront;
+import lib.release.ReleaseHistory;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourStack;
+
+import lib.colour.ColourState;
+
+import lib.colour.ContainerInfo;
+
+import lib.colour.HostState;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.DockerHost;
+
+import lib.front.ManagedFront;
+
+import lib.release.ReleaseHistory;
+
+import lib.colour.Colour;
+
+import lib.colour.ColourStack;
+
+import lib.colour.ColourState;
+
+import lib.colour.ContainerInfo;
+
+import lib.colour.HostState;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.DockerHost;
+
+import lib.front.ManagedFront;
+
+import lib.release.ReleaseHistory;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/** The human views: `deploy.java status` and `deploy.java --dry-run`. */
+public final class StatusView {
+    private StatusView() {}
+
+    /** Returns true when a colour serves and is healthy, and the managed front (if the app has one) runs and points at it. */
+    public static boolean print(PrintWriter out, DockerHost docker, HostState state, Optional<DeployLock.Holder> lock, ManagedFront.State front) {
+        out.println("app " + state.app() + " on " + docker.describe() + ": " + state.describe());
+        Optional<Colour> live = state.live();
+        for (Colour c : Colour.values()) {
+            ColourState s = state.of(c);
+            boolean isLive = live.map(c::equals).orElse(false);
+            String role = isLive ? "LIVE" : s.anyRunning() && !state.mayServe(s) ? "UNGATED" : "";
+            out.printf("  %-5s %-7s %-9s", c, role, s.condition());
+            if (!s.empty()) {
+                Instant since = isLive ? state.record().filter(r -> r.live() == c).map(r -> r.since()).orElse(s.since()) : s.since();
+                out.print("  release " + s.release());
+                if (since != null) out.print("  since " + since + " (" + DeployLock.human(Duration.between(since, Instant.now())) + " ago)");
+                if (s.deployedBy() != null) out.print("  by " + s.deployedBy());
+                out.print("  [" + s.origins() + "]");
+            }
+            out.println();
+            for (ContainerInfo ci : s.containers()) {
+                out.println("        " + ci.name() + "  " + ci.state() + (ci.health() != null ? " (" + ci.health() + ")" : "") + "  " + ci.image());
+            }
+        }
+        boolean frontOk = true;
+        if (front.expected() || front.exists()) {
+            String name = ManagedFront.containerName(state.app());
+            if (!front.exists()) {
+                out.println("  managed front " + name + ": MISSING; the next deploy creates it (nothing answers on its port meanwhile)");
+                frontOk = false;
+            } else if (!front.running()) {
+                out.println("  managed front " + name + ": " + front.status().toUpperCase() + front.lastLog().map(l -> " (last log: " + l + ")").orElse("")
+                        + "; nothing answers on its port");
+                frontOk = false;
+            } else {
+                out.println("  managed front " + name + ": running, sends traffic to " + front.target().orElse("nothing (no colour live)"));
+                frontOk = front.target().isPresent();
+            }
+        }
+        out.println("  lock: " + DeployLock.describeForStatus(state.app(), lock, Instant.now()));
+        out.flush();
+        return frontOk && live.map(c -> state.of(c).allRunning() && !state.of(c).unhealthy()).orElse(false);
+    }
+
+    public static void history(PrintWriter out, java.util.List<ReleaseHistory.Entry> entries) {
+        if (entries.isEmpty()) {
+            out.println("no deploys recorded on this host yet");
+            return;
+        }
+        out.printf("%-24s %-8s %-12s %-6s %-12s %-11s %7s  %s%n", "when", "action", "release", "colour", "previous", "result", "seconds", "by");
+        for (ReleaseHistory.Entry e : entries) {
+            out.printf("%-24.24s %-8s %-12s %-6s %-12s %-11s %7.1f  %s%s%n", e.at(), e.action(), e.release(), e.colour(),
+                    e.previousRelease() == null ? "-" : e.previousRelease(), e.result(), e.durationMillis() / 1000.0, e.by(),
+                    e.reason() == null ? "" : "  (" + e.reason() + ")");
+        }
+        out.flush();
+    }
+
+    public static void plan(PrintWriter out, HostState state, ComposeProject compose, boolean recreate) {
+        Colour next = state.target();
+        out.println("plan for " + state.app() + " (dry run, nothing changes):");
+        out.println("  now: " + state.describe());
+        out.println("  1. take the deploy lock " + DeployLock.name(state.app()));
+        if (!state.of(next).empty()) out.println("  2. remove " + next + "'s leftover containers (" + state.of(next).condition() + ")");
+        out.println("  3. pull (per --pull): " + String.join(", ", compose.startOrder().stream().map(ComposeProject.Service::image).distinct().toList()));
+        state.live().filter(l -> recreate).ifPresent(l -> out.println("  4. stop " + l + " first (recreate strategy)"));
+        for (ComposeProject.Service s : compose.startOrder()) {
+            out.println("  5. create and start " + ColourStack.containerName(next.project(state.app()), s.name()) + " from " + s.image()
+                    + (s.ports().isEmpty() ? "" : " ports " + s.ports().stream().map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList()));
+        }
+        out.println("  6. health gate on " + next);
+        state.live().ifPresentOrElse(l -> out.println("  7. stop " + l + " gracefully (release " + state.of(l).release() + ")"),
+                () -> out.println("  7. nothing to retire"));
+        out.flush();
+    }
+}

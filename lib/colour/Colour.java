@@ -1,0 +1,35 @@
+package lib.colour;
+
+import java.util.Locale;
+
+/** The two slots an app alternates between. Compose projects are named {@code <app>-blue} / {@code <app>-green}. */
+public enum Colour {
+    BLUE(8080), GREEN(8081);
+
+    private final int defaultPort;
+
+    Colour(int defaultPort) {
+        this.defaultPort = defaultPort;
+    }
+
+    public Colour other() {
+        return this == BLUE ? GREEN : BLUE;
+    }
+
+    public int defaultPort() {
+        return defaultPort;
+    }
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public String project(String app) {
+        return app + "-" + id();
+    }
+
+    @Override
+    public String toString() {
+        return id();
+    }
+}

@@ -1,0 +1,102 @@
+package lib.colour;
+
+import lib.engine.LiveRecord;
+import lib.front.ManagedFront;
+
+import lib.front.ManagedFront;
+
+import lib.front.ManagedFront;
+
+import java.util.Optional;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds an app's containers and sorts them into colours. A container belongs to a colour when it carries our labels,
+ * or the Compose project label {@code <app>-<colour>} (docker-compose v1/v2, as the shell scripts made them), or,
+ * for containers made by hand, a name starting with {@code <app>-<colour>-} or {@code <app>-<colour>_}.
+ */
+public final class ColourDetector {
+    private ColourDetector() {}
+
+    public static HostState detect(DockerClient docker, String app) {
+        List<ContainerInfo> blue = new ArrayList<>();
+        List<ContainerInfo> green = new ArrayList<>();
+        List<ContainerInfo> aside = new ArrayList<>();
+        for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
+            Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
+            String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
+            Colour colour = classify(app, name, labels);
+            if (colour == null) continue;
+            ContainerInfo info = inspect(docker, c.getId());
+            if (info == null) continue;
+            (name.endsWith(ASIDE) ? aside : colour == Colour.BLUE ? blue : green).add(info);
+        }
+        Optional<LiveRecord> record = LiveRecord.read(docker, app);
+        Optional<Colour> frontPoints = record.filter(r -> r.front().managed())
+                .flatMap(r -> ManagedFront.upstreamOf(docker, app)).flatMap(t -> colourOfTarget(app, t));
+        return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), record, frontPoints, aside);
+    }
+
+    /** Suffix of a colour's previous containers while a deploy replaces them; restored if the deploy fails. */
+    public static final String ASIDE = "-bgdeploy-aside";
+
+    /** The colour a managed front's upstream ({@code <app>-<colour>-<service>-1:port}) sends traffic to. */
+    public static Optional<Colour> colourOfTarget(String app, String target) {
+        for (Colour c : Colour.values()) if (target.startsWith(c.project(app) + "-")) return Optional.of(c);
+        return Optional.empty();
+    }
+
+    static Colour classify(String app, String name, Map<String, String> labels) {
+        if (labels.containsKey(Labels.ROLE)) return null;
+        if (app.equals(labels.get(Labels.APP))) {
+            String colour = labels.get(Labels.COLOUR);
+            for (Colour c : Colour.values()) if (c.id().equals(colour)) return c;
+            return null; // our app label without a colour we know: not a colour container, whoever made it
+        }
+        if (labels.containsKey(Labels.APP)) return null;
+        String project = labels.get(Labels.COMPOSE_PROJECT);
+        for (Colour c : Colour.values()) {
+            if (project != null) {
+                if (project.equals(c.project(app)) || project.equals(c.project(app).replace("-", ""))) return c;
+            } else if (name.startsWith(c.project(app) + "-") || name.startsWith(c.project(app) + "_") || name.equals(c.project(app))) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    public static ContainerInfo inspect(DockerClient docker, String id) {
+        InspectContainerResponse r;
+        try {
+            r = docker.inspectContainerCmd(id).exec();
+        } catch (NotFoundException gone) {
+            return null; // removed between list and inspect
+        }
+        var state = r.getState();
+        Map<String, String> labels = r.getConfig().getLabels() == null ? Map.of() : r.getConfig().getLabels();
+        String name = r.getName().replaceFirst("^/", "");
+        String service = labels.getOrDefault(Labels.COMPOSE_SERVICE, name);
+        String health = state.getHealth() == null ? null : state.getHealth().getStatus();
+        return new ContainerInfo(r.getId(), name, service, r.getConfig().getImage(), r.getImageId(), state.getStatus(),
+                health, instant(r.getCreated()), Boolean.TRUE.equals(state.getRunning()) ? instant(state.getStartedAt()) : null,
+                r.getRestartCount() == null ? 0 : r.getRestartCount(), labels);
+    }
+
+    private static Instant instant(String s) {
+        if (s == null || s.startsWith("0001-")) return null;
+        try {
+            return Instant.parse(s);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

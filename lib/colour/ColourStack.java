@@ -1,0 +1,334 @@
+package lib.colour;
+
+import lib.cli.Cancellation;
+import lib.cli.DeployError;
+import lib.compose.ComposeProject;
+import lib.compose.ContainerSpec;
+import lib.docker.Bounded;
+import lib.health.HealthGate;
+
+import lib.cli.Cancellation;
+
+import lib.cli.DeployError;
+
+import lib.compose.ComposeProject;
+
+import lib.compose.ContainerSpec;
+
+import lib.docker.Bounded;
+
+import lib.health.HealthGate;
+
+import lib.cli.Cancellation;
+
+import lib.cli.DeployError;
+
+import lib.compose.ComposeProject;
+
+import lib.compose.ContainerSpec;
+
+import lib.docker.Bounded;
+
+import lib.health.HealthGate;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HealthCheck;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.api.model.VolumesFrom;
+import lib.compose.ComposeProject.Mount;
+
+import lib.compose.ComposeProject.Port;
+
+import lib.compose.ComposeProject.Resource;
+
+import lib.compose.ComposeProject.Service;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Brings one colour's Compose project up through the Docker API, the way {@code docker-compose -p <app>-<colour> up -d}
+ * would (same project, service and network labels), and takes colours down gracefully. It remembers what it
+ * created so a failed or interrupted deploy removes exactly that and nothing else.
+ */
+public final class ColourStack {
+    private final DockerClient docker;
+    private final ComposeProject compose;
+    private final String project;
+    private final Map<String, String> ourLabels;
+    private final PrintWriter out;
+    private final List<String> createdContainers = new CopyOnWriteArrayList<>();
+    private final List<String> createdNetworks = new CopyOnWriteArrayList<>();
+    private final Map<String, String> containerIdByService = new LinkedHashMap<>();
+
+    public ColourStack(DockerClient docker, ComposeProject compose, String project, Map<String, String> ourLabels, PrintWriter out) {
+        this.docker = docker;
+        this.compose = compose;
+        this.project = project;
+        this.ourLabels = ourLabels;
+        this.out = out;
+    }
+
+    public static String containerName(String project, String service) {
+        return project + "-" + service + "-1";
+    }
+
+    public List<String> containerIds() {
+        return List.copyOf(createdContainers);
+    }
+
+    /** Creates and starts every service in dependency order; waits for service_healthy dependencies. */
+    public void up(HealthGate gate, Cancellation cancel) {
+        ensureNetworksAndVolumes();
+        for (Service s : compose.startOrder()) {
+            cancel.check();
+            s.dependsOn().forEach((dep, condition) -> {
+                if (condition.equals("service_healthy")) gate.awaitHealthy(containerIdByService.get(dep));
+            });
+            String id = create(s);
+            try {
+                docker.startContainerCmd(id).exec();
+            } catch (com.github.dockerjava.api.exception.DockerException e) {
+                throw ContainerSpec.rejected(compose, s, e);
+            }
+            out.println("  started " + containerName(project, s.name()) + " (" + s.image() + ")");
+            out.flush();
+        }
+    }
+
+    /** Removes what this stack created (containers with their anonymous volumes, networks); named volumes stay. */
+    public void removeCreated() {
+        List<String> ids = new ArrayList<>(createdContainers);
+        java.util.Collections.reverse(ids);
+        for (String id : ids) removeQuietly(docker, id);
+        for (String n : createdNetworks) {
+            try {
+                docker.removeNetworkCmd(n).exec();
+            } catch (RuntimeException inUseOrGone) {
+                // still used by something we did not make, or already gone: leave it
+            }
+        }
+    }
+
+    private void ensureNetworksAndVolumes() {
+        boolean needsDefault = compose.services().values().stream()
+                .anyMatch(s -> s.networkMode() == null && (s.networks().isEmpty() || s.networks().containsKey("default")));
+        if (needsDefault) ensureNetwork("default", new Resource("default", project + "_default", false));
+        for (Resource n : compose.networks().values()) ensureNetwork(n.key(), n);
+        for (Resource v : compose.volumes().values()) {
+            if (v.external()) {
+                try {
+                    docker.inspectVolumeCmd(v.name()).exec();
+                } catch (NotFoundException e) {
+                    throw DeployError.config(compose.file() + ": external volume \"" + v.name() + "\" does not exist; create it with: docker volume create " + v.name());
+                }
+                continue;
+            }
+            try {
+                docker.inspectVolumeCmd(v.name()).exec();
+            } catch (NotFoundException e) {
+                docker.createVolumeCmd().withName(v.name())
+                        .withLabels(Map.of(Labels.COMPOSE_PROJECT, project, Labels.COMPOSE_VOLUME, v.key())).exec();
+            }
+        }
+    }
+
+    private void ensureNetwork(String key, Resource n) {
+        if (!docker.listNetworksCmd().withNameFilter(n.name()).exec().stream().filter(x -> x.getName().equals(n.name())).toList().isEmpty()) return;
+        if (n.external()) {
+            throw DeployError.config(compose.file() + ": external network \"" + n.name() + "\" does not exist; create it with: docker network create " + n.name());
+        }
+        try {
+            String id = docker.createNetworkCmd().withName(n.name()).withDriver("bridge")
+                    .withLabels(Map.of(Labels.COMPOSE_PROJECT, project, Labels.COMPOSE_NETWORK, key)).exec().getId();
+            createdNetworks.add(id);
+        } catch (ConflictException raced) {
+            // created by a concurrent actor in the meantime: use it
+        }
+    }
+
+    private String create(Service s) {
+        ContainerSpec spec = ContainerSpec.of(compose, s, project, ourLabels);
+        spec.externalContainers().forEach((key, container) -> {
+            try {
+                docker.inspectContainerCmd(container).exec();
+            } catch (NotFoundException e) {
+                throw DeployError.failed(compose.file() + ": service \"" + s.name() + "\": key \"" + key + "\": container \"" + container
+                        + "\" does not exist on the host; start it first, or fix the name");
+            }
+        });
+        String id;
+        try {
+            id = spec.applyTo(docker.createContainerCmd(s.image())).exec().getId();
+        } catch (NotFoundException e) {
+            if (!e.getMessage().toLowerCase().contains("no such image")) throw ContainerSpec.rejected(compose, s, e);
+            throw DeployError.failed("image " + s.image() + " of service \"" + s.name() + "\" is not on the host; pull it or push it to the registry first");
+        } catch (ConflictException taken) {
+            throw DeployError.failed("a container named " + spec.name() + " already exists and is not part of this deploy; remove it with: docker rm -f " + spec.name());
+        } catch (DockerException e) {
+            throw ContainerSpec.rejected(compose, s, e);
+        }
+        createdContainers.add(id);
+        containerIdByService.put(s.name(), id);
+        for (var extra : spec.extraNetworks()) {
+            docker.connectToNetworkCmd().withNetworkId(extra.network()).withContainerId(id)
+                    .withContainerNetwork(new ContainerNetwork().withAliases(extra.aliases())).exec();
+        }
+        return id;
+    }
+
+    private String networkName(String key) {
+        return key.equals("default") && !compose.networks().containsKey("default") ? project + "_default" : compose.networks().get(key).name();
+    }
+
+    /**
+     * Takes a colour down gracefully: newest container first (ours are created in dependency order, so the
+     * front-most service goes first and the app behind it keeps answering its in-flight requests), each with its own
+     * stop signal and grace period. With remove, also removes them with their anonymous volumes and the colour's
+     * networks; without, they stay stopped so a rollback can start them again. Returns what the stop diagnosed.
+     */
+    public static List<String> retire(DockerClient docker, DockerClient slow, ColourState colour, String project, boolean remove, PrintWriter out) {
+        List<ContainerInfo> order = newestFirst(colour);
+        List<String> notes = stopAll(docker, slow, colour, out);
+        if (!remove) return notes;
+        for (ContainerInfo c : order) removeQuietly(docker, c.id());
+        for (var n : docker.listNetworksCmd().withFilter("label", List.of(Labels.COMPOSE_PROJECT + "=" + project)).exec()) {
+            try {
+                docker.removeNetworkCmd(n.getId()).exec();
+            } catch (RuntimeException inUse) {
+                // another container still uses it; leaving a network behind loses nothing
+            }
+        }
+        return notes;
+    }
+
+    /**
+     * Stops a colour without removing it, so it can be started again. Returns one note per container that ignored its
+     * stop signal and was killed at the end of its grace period: that cost the whole grace period, and behind a
+     * passive front it cut the requests it was still serving.
+     */
+    public static List<String> stopAll(DockerClient docker, DockerClient slow, ColourState colour, PrintWriter out) {
+        List<String> notes = new ArrayList<>();
+        for (ContainerInfo c : newestFirst(colour)) {
+            String note = stop(docker, slow, c);
+            out.println("  stopped " + c.name());
+            if (note != null) {
+                notes.add(note);
+                out.println(lib.cli.Cli.ansi().string("  @|yellow note:|@ ") + note);
+            }
+            out.flush();
+        }
+        return notes;
+    }
+
+    public static void startAll(DockerClient docker, ColourState colour, PrintWriter out) {
+        List<ContainerInfo> order = newestFirst(colour);
+        java.util.Collections.reverse(order);
+        for (ContainerInfo c : order) {
+            try {
+                docker.startContainerCmd(c.id()).exec();
+                out.println("  started " + c.name());
+            } catch (NotModifiedException alreadyRunning) {
+                // fine
+            }
+        }
+        out.flush();
+    }
+
+    /**
+     * Moves a colour's previous containers out of the way of the new ones (their names are taken) without losing
+     * them: stopped and renamed with {@link ColourDetector#ASIDE}, they are put back if the new colour fails.
+     */
+    public static List<String> setAside(DockerClient docker, DockerClient slow, ColourState colour, PrintWriter out) {
+        stopAll(docker, slow, colour, out);
+        List<String> ids = new ArrayList<>();
+        for (ContainerInfo c : colour.containers()) {
+            removeQuietly(docker, c.name() + ColourDetector.ASIDE);
+            docker.renameContainerCmd(c.id()).withName(c.name() + ColourDetector.ASIDE).exec();
+            ids.add(c.id());
+        }
+        return ids;
+    }
+
+    /** Puts set-aside containers back under their own names (whose new holders must be gone by now). */
+    public static void restoreAside(DockerClient docker, List<ContainerInfo> aside, PrintWriter out) {
+        for (ContainerInfo c : aside) {
+            if (!c.name().endsWith(ColourDetector.ASIDE)) continue; // never renamed: already where it belongs
+            String name = c.name().substring(0, c.name().length() - ColourDetector.ASIDE.length());
+            try {
+                docker.renameContainerCmd(c.id()).withName(name).exec();
+                out.println("  restored " + name);
+            } catch (NotFoundException gone) {
+                // removed meanwhile: nothing to restore
+            }
+        }
+        out.flush();
+    }
+
+    private static List<ContainerInfo> newestFirst(ColourState colour) {
+        List<ContainerInfo> order = new ArrayList<>(colour.containers());
+        order.sort(Comparator.comparing(ContainerInfo::created, Comparator.nullsFirst(Comparator.naturalOrder())).reversed());
+        return order;
+    }
+
+    /** One graceful stop, bounded by its grace period; returns a note when the container had to be killed. */
+    static String stop(DockerClient docker, DockerClient slow, ContainerInfo c) {
+        if (!c.running()) return null;
+        int grace = graceSeconds(c);
+        long t0 = System.nanoTime();
+        try {
+            Bounded.call(Duration.ofSeconds(grace + 20L), "stopping " + c.name(),
+                    () -> slow.stopContainerCmd(c.id()).withTimeout(grace).exec());
+        } catch (NotModifiedException | NotFoundException alreadyStopped) {
+            return null; // stopped or removed meanwhile: the goal is reached
+        }
+        long tookMillis = (System.nanoTime() - t0) / 1_000_000;
+        try {
+            var r = docker.inspectContainerCmd(c.id()).exec();
+            var st = r.getState();
+            boolean killed = st.getExitCodeLong() != null && st.getExitCodeLong() == 137 && !Boolean.TRUE.equals(st.getOOMKilled());
+            if (killed && tookMillis >= grace * 1000L - 500) {
+                return c.service() + " ignored its stop signal and was killed after its " + grace + "s grace period"
+                        + " (in-flight requests were cut). Fix: init: true in its Compose service, an exec-form CMD"
+                        + " (CMD [\"nginx\", \"-g\", \"daemon off;\"]) so the app is PID 1, or the stop_signal the app honours";
+            }
+        } catch (NotFoundException removed) {
+            // auto-removed on exit: nothing to diagnose
+        }
+        return null;
+    }
+
+    static int graceSeconds(ContainerInfo c) {
+        try {
+            return Integer.parseInt(c.labels().getOrDefault(Labels.STOP_GRACE, "10"));
+        } catch (NumberFormatException e) {
+            return 10;
+        }
+    }
+
+    static void removeQuietly(DockerClient docker, String id) {
+        try {
+            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException gone) {
+            // already removed
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package lib.colour;
+
+/**
+ * The one label namespace of this toolkit, plus the Compose labels we also write so that
+ * {@code docker compose -p <app>-green ps} and {@code docker-compose} v1 still see our containers.
+ */
+public final class Labels {
+    public static final String NS = "dev.bgdeploy.";
+    public static final String APP = NS + "app";
+    public static final String COLOUR = NS + "colour";
+    public static final String RELEASE = NS + "release";
+    public static final String DEPLOYED_AT = NS + "deployed-at";
+    public static final String DEPLOYED_BY = NS + "deployed-by";
+    public static final String STOP_GRACE = NS + "stop-grace-seconds";
+    public static final String ROLE = NS + "role";
+    public static final String LOCK_PURPOSE = NS + "lock.purpose";
+    public static final String LOCK_PID = NS + "lock.pid";
+    public static final String LOCK_HOST = NS + "lock.host";
+    public static final String LOCK_PID_STARTED = NS + "lock.pid-started";
+    public static final String LOCK_PROCESS_SPACE = NS + "lock.process-space";
+
+    public static final String COMPOSE_PROJECT = "com.docker.compose.project";
+    public static final String COMPOSE_SERVICE = "com.docker.compose.service";
+    public static final String COMPOSE_NUMBER = "com.docker.compose.container-number";
+    public static final String COMPOSE_ONEOFF = "com.docker.compose.oneoff";
+    public static final String COMPOSE_WORKING_DIR = "com.docker.compose.project.working_dir";
+    public static final String COMPOSE_CONFIG_FILES = "com.docker.compose.project.config_files";
+    public static final String COMPOSE_NETWORK = "com.docker.compose.network";
+    public static final String COMPOSE_VOLUME = "com.docker.compose.volume";
+
+    private Labels() {}
+}

@@ -1,0 +1,78 @@
+package lib.compose;
+
+import lib.cli.DeployError;
+import lib.colour.Colour;
+
+import lib.cli.DeployError;
+
+import lib.colour.Colour;
+
+import lib.cli.DeployError;
+
+import lib.colour.Colour;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The two shapes the shell version's users have: one file per colour ({@code docker-compose.blue.yml} and
+ * {@code docker-compose.green.yml}, or any {@code -f} path containing {@code {colour}}), or one file whose host port
+ * is {@code ${DEPLOY_PORT}}. Both colours are loaded and checked up front, so a broken file fails before the host is
+ * touched. Variables offered to the files: DEPLOY_APP, DEPLOY_COLOUR, DEPLOY_PORT and, when known, DEPLOY_RELEASE.
+ */
+public final class ComposeFiles {
+    public static final String COLOUR_PLACEHOLDER = "{colour}";
+
+    private ComposeFiles() {}
+
+    /** Resolves the -f value (or its absence) to a pattern that may contain {colour}. */
+    public static String pattern(String fileOption, Path cwd) {
+        if (fileOption != null) return fileOption;
+        if (Files.exists(cwd.resolve("docker-compose.blue.yml")) && Files.exists(cwd.resolve("docker-compose.green.yml"))) {
+            return cwd.resolve("docker-compose." + COLOUR_PLACEHOLDER + ".yml").toString();
+        }
+        for (String name : List.of("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")) {
+            if (Files.exists(cwd.resolve(name))) return cwd.resolve(name).toString();
+        }
+        throw DeployError.config("no Compose file in " + cwd.toAbsolutePath()
+                + " (looked for docker-compose.blue.yml + docker-compose.green.yml, compose.yaml, docker-compose.yml); pass -f FILE");
+    }
+
+    public static Path fileFor(String pattern, Colour colour) {
+        return Path.of(pattern.replace(COLOUR_PLACEHOLDER, colour.id()));
+    }
+
+    public static Map<Colour, ComposeProject> loadBoth(String pattern, String app, Map<Colour, Integer> ports,
+                                                        String release, Map<String, String> env) {
+        Map<Colour, ComposeProject> out = new EnumMap<>(Colour.class);
+        for (Colour c : Colour.values()) {
+            Map<String, String> ours = new HashMap<>();
+            ours.put("DEPLOY_APP", app);
+            ours.put("DEPLOY_COLOUR", c.id());
+            ours.put("DEPLOY_PORT", String.valueOf(ports.get(c)));
+            if (release != null) ours.put("DEPLOY_RELEASE", release);
+            out.put(c, ComposeLoader.load(fileFor(pattern, c), c.project(app), env, ours));
+        }
+        Set<String> clash = hostPorts(out.get(Colour.BLUE));
+        clash.retainAll(hostPorts(out.get(Colour.GREEN)));
+        if (!clash.isEmpty()) {
+            throw DeployError.config(out.get(Colour.BLUE).file() + ": blue and green both publish host port(s) " + clash
+                    + ", so they cannot run side by side; write \"127.0.0.1:${DEPLOY_PORT}:80\" or use one file per colour");
+        }
+        return out;
+    }
+
+    private static Set<String> hostPorts(ComposeProject p) {
+        Set<String> ports = new LinkedHashSet<>();
+        p.services().values().forEach(s -> s.ports().stream().map(ComposeProject.Port::hostPort).filter(Objects::nonNull)
+                .forEach(hp -> ports.add(String.valueOf(hp))));
+        return ports;
+    }
+}

@@ -1,0 +1,216 @@
+package lib.compose;
+
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.colour.ColourStack;
+import lib.colour.Labels;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.colour.ColourStack;
+
+import lib.colour.Labels;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.colour.ColourStack;
+
+import lib.colour.Labels;
+
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HealthCheck;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.api.model.VolumesFrom;
+import lib.compose.ComposeProject.Mount;
+
+import lib.compose.ComposeProject.Port;
+
+import lib.compose.ComposeProject.Service;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The container {@code docker-compose up} would create for one service of one colour, as data: built without a
+ * Docker connection so the mapping from Compose keys to the Engine's create request is unit-tested on its own.
+ *
+ * @param network the network the container is created on (null in bridge, host, none, container: and service: modes,
+ *                which join no project network and take no aliases, as in Compose), with its aliases
+ * @param extraNetworks further networks to connect after create, each with its aliases
+ * @param externalContainers containers outside the colour this one needs (Compose's container:NAME), by Compose key;
+ *                           the Engine accepts a missing one at create and refuses it only at start, naming no key
+ */
+public record ContainerSpec(String name, String image, Map<String, String> labels, List<String> env, List<String> cmd,
+                            List<String> entrypoint, String user, String workingDir, String stopSignal, int stopTimeout,
+                            List<ExposedPort> exposedPorts, List<Volume> anonymousVolumes, HealthCheck healthcheck,
+                            HostConfig hostConfig, Attachment network, List<Attachment> extraNetworks,
+                            Map<String, String> externalContainers) {
+
+    public record Attachment(String network, List<String> aliases) {}
+
+    /** Network modes that join no project network; "service:" and "container:" share another container's stack. */
+    static final List<String> STANDALONE_MODES = List.of("bridge", "host", "none");
+
+    /**
+     * @param project   the Compose project ({@code <app>-<colour>}); container names and service: references use it
+     * @param ourLabels dev.bgdeploy.* labels of this deploy; they are applied last, so nothing in the file can fake them
+     */
+    public static ContainerSpec of(ComposeProject compose, Service s, String project, Map<String, String> ourLabels) {
+        Map<String, String> labels = new LinkedHashMap<>(s.labels());
+        labels.put(Labels.COMPOSE_PROJECT, project);
+        labels.put(Labels.COMPOSE_SERVICE, s.name());
+        labels.put(Labels.COMPOSE_NUMBER, "1");
+        labels.put(Labels.COMPOSE_ONEOFF, "False");
+        labels.put(Labels.COMPOSE_WORKING_DIR, compose.file().getParent().toString());
+        labels.put(Labels.COMPOSE_CONFIG_FILES, compose.file().toString());
+        labels.putAll(ourLabels);
+        labels.put(Labels.STOP_GRACE, String.valueOf(s.stopGraceOrDefault()));
+
+        HostConfig host = HostConfig.newHostConfig();
+        Ports bindings = new Ports();
+        List<ExposedPort> exposed = new ArrayList<>();
+        for (Port p : s.ports()) {
+            ExposedPort ep = p.protocol().equals("udp") ? ExposedPort.udp(p.containerPort()) : ExposedPort.tcp(p.containerPort());
+            exposed.add(ep);
+            bindings.bind(ep, new Ports.Binding(p.hostIp(), p.hostPort() == null ? null : String.valueOf(p.hostPort())));
+        }
+        host.withPortBindings(bindings);
+
+        List<Bind> binds = new ArrayList<>();
+        List<Volume> anonymous = new ArrayList<>();
+        for (Mount m : s.volumes()) {
+            if (m.kind() == ComposeProject.MountKind.ANONYMOUS) anonymous.add(new Volume(m.target()));
+            else binds.add(new Bind(m.source(), new Volume(m.target()), m.readOnly() ? AccessMode.ro : AccessMode.rw));
+        }
+        host.withBinds(binds);
+
+        Map<String, String> external = new LinkedHashMap<>();
+        List<VolumesFrom> from = new ArrayList<>();
+        for (String vf : s.volumesFrom()) {
+            String[] p = vf.split(":");
+            boolean container = p[0].equals("container");
+            if (container) external.putIfAbsent("volumes_from", p[1]);
+            String source = container ? p[1] : ColourStack.containerName(project, p[0]);
+            String mode = p.length > (container ? 2 : 1) ? p[container ? 2 : 1] : "rw";
+            from.add(new VolumesFrom(source, AccessMode.valueOf(mode)));
+        }
+        if (!from.isEmpty()) host.withVolumesFrom(from.toArray(new VolumesFrom[0]));
+
+        if (s.restart() != null) host.withRestartPolicy(s.restart().equals("no") ? RestartPolicy.noRestart() : RestartPolicy.parse(s.restart()));
+        if (!s.extraHosts().isEmpty()) host.withExtraHosts(s.extraHosts().toArray(new String[0]));
+        if (s.init() != null) host.withInit(s.init());
+
+        HealthCheck health = null;
+        if (s.healthcheck() != null) {
+            var h = s.healthcheck();
+            health = new HealthCheck().withTest(h.test()).withInterval(h.intervalNanos()).withTimeout(h.timeoutNanos())
+                    .withRetries(h.retries()).withStartPeriod(h.startPeriodNanos());
+        }
+
+        Attachment first = null;
+        List<Attachment> more = new ArrayList<>();
+        String mode = s.networkMode();
+        if (mode != null) {
+            if (mode.startsWith("container:")) external.put("network_mode", mode.substring(10));
+            host.withNetworkMode(mode.startsWith("service:") ? "container:" + ColourStack.containerName(project, mode.substring(8)) : mode);
+        } else {
+            Map<String, List<String>> nets = s.networks().isEmpty() ? Map.of("default", List.of()) : s.networks();
+            for (var e : nets.entrySet()) {
+                List<String> aliases = new ArrayList<>(e.getValue());
+                aliases.add(0, s.name());
+                Attachment a = new Attachment(networkName(compose, project, e.getKey()), List.copyOf(aliases));
+                if (first == null) first = a;
+                else more.add(a);
+            }
+            host.withNetworkMode(first.network());
+        }
+
+        return new ContainerSpec(ColourStack.containerName(project, s.name()), s.image(), labels,
+                s.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
+                s.command(), s.entrypoint(), s.user(), s.workingDir(), s.stopSignal(), s.stopGraceOrDefault(),
+                exposed, anonymous, health, host, first, more, external);
+    }
+
+    static String networkName(ComposeProject compose, String project, String key) {
+        var declared = compose.networks().get(key);
+        return declared != null ? declared.name() : project + "_" + key;
+    }
+
+    /** Fills a create request from this spec. */
+    public CreateContainerCmd applyTo(CreateContainerCmd cmd) {
+        cmd.withName(name).withLabels(labels).withEnv(env).withStopTimeout(stopTimeout).withHostConfig(hostConfig);
+        if (cmd() != null) cmd.withCmd(cmd());
+        if (entrypoint != null) cmd.withEntrypoint(entrypoint);
+        if (user != null) cmd.withUser(user);
+        if (workingDir != null) cmd.withWorkingDir(workingDir);
+        if (stopSignal != null) cmd.withStopSignal(stopSignal);
+        if (!exposedPorts.isEmpty()) cmd.withExposedPorts(exposedPorts);
+        if (!anonymousVolumes.isEmpty()) cmd.withVolumes(anonymousVolumes);
+        if (healthcheck != null) cmd.withHealthcheck(healthcheck);
+        if (network != null) cmd.withAliases(network.aliases());
+        return cmd;
+    }
+
+    /**
+     * The Engine's refusal of a container setting, as one line that names the file, the service and the Compose key
+     * it most likely came from, so the user knows what to fix; the Engine's own words follow, shortened.
+     */
+    public static DeployError rejected(ComposeProject compose, Service s, DockerException e) {
+        String said = summary(e.getMessage());
+        return DeployError.failed(compose.file() + ": service \"" + s.name() + "\": " + keyFor(said, s)
+                + "Docker refused the container: " + said);
+    }
+
+    static String keyFor(String said, Service s) {
+        String m = said.toLowerCase();
+        String missing = m.matches(".*no such container: ?\\S+.*") ? m.replaceFirst(".*no such container: ?(\\S+).*", "$1") : null;
+        String key;
+        if (missing != null && s.networkMode() != null && s.networkMode().toLowerCase().endsWith(":" + missing)) key = "network_mode";
+        else if (missing != null && s.volumesFrom().stream().anyMatch(v -> v.toLowerCase().contains(missing))) key = "volumes_from";
+        else if (has(m, "user|passwd|group")) key = "user";
+        else if (has(m, "working dir(ectory)?|workdir|cwd")) key = "working_dir";
+        else if (has(m, "extra ?hosts?|add-host|host ip")) key = "extra_hosts";
+        else if (has(m, "signal")) key = "stop_signal";
+        else if (has(m, "health ?check|interval|start ?period")) key = "healthcheck";
+        else if (has(m, "network|network ?mode|netns")) key = "network_mode";
+        else if (has(m, "mounts?|volumes?|bind")) key = "volumes";
+        else if (has(m, "ports?|port bindings?")) key = "ports";
+        else if (has(m, "reference format|image|repository")) key = "image";
+        else if (has(m, "exec|executable|entrypoint")) key = s.entrypoint() != null ? "entrypoint" : "command";
+        else return "";
+        return "key \"" + key + "\": ";
+    }
+
+    private static boolean has(String message, String words) {
+        return java.util.regex.Pattern.compile("\\b(" + words + ")\\b").matcher(message).find();
+    }
+
+    /**
+     * Docker's JSON error body, reduced to its message on one line and at most 300 characters; anything that looks
+     * like a credential (user:password@ in a URL, a token or password parameter, an Authorization header) is removed.
+     */
+    static String summary(String raw) {
+        String s = raw == null ? "" : raw;
+        var m = java.util.regex.Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(s);
+        if (m.find()) s = m.group(1).replace("\\\"", "\"").replace("\\n", " ");
+        s = s.replaceFirst("^Status \\d+: ", "");
+        s = s.replaceAll("(?i)(://)[^/@\\s]+@", "$1***@")
+                .replaceAll("(?i)(authorization:?\\s*(basic|bearer)?\\s*)\\S+", "$1***")
+                .replaceAll("(?i)((password|passwd|token|secret)[=:]\\s*)[^\\s&,;\"]+", "$1***");
+        s = Cli.oneLine(s);
+        return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+    }
+}

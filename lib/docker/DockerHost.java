@@ -1,0 +1,334 @@
+//DEPS com.github.docker-java:docker-java-core:3.5.1
+//DEPS com.github.docker-java:docker-java-transport-httpclient5:3.5.1
+//DEPS org.slf4j:slf4j-nop:1.7.36
+package lib.docker;
+
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Connects to the Docker host the way the docker CLI picks it: --host, then DOCKER_HOST (with
+ * DOCKER_TLS_VERIFY / DOCKER_CERT_PATH), then DOCKER_CONTEXT or the current context of ~/.docker/config.json,
+ * then the local socket. Whatever names a host must be usable: a context that does not exist, TLS without its
+ * certificates or an unknown scheme is an error (exit 5), never a quiet fall-back to the local socket or to
+ * plaintext. A plaintext tcp:// endpoint that is not loopback is refused unless the user opts in: it hands root
+ * on the host to anyone on the network path. The user info of a URL is never printed.
+ */
+public final class DockerHost implements AutoCloseable {
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration PING_TIMEOUT = Duration.ofSeconds(8);
+    // Every call answers within seconds on a healthy daemon (a pull streams progress, so it is never silent that
+    // long); a frozen daemon is an error within this bound rather than a hang.
+    static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(25);
+    // A graceful stop answers only when the container exited: up to its grace period. Callers bound it per call.
+    static final Duration SLOW_RESPONSE_TIMEOUT = Duration.ofMinutes(15);
+    static final String DEFAULT_SOCKET = "unix:///var/run/docker.sock";
+    static final List<String> CERT_FILES = List.of("ca.pem", "cert.pem", "key.pem");
+    private static final String SCHEMES = "use unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST";
+
+    /** Where the settings point: the endpoint, which setting chose it (for messages), and the TLS folder or null. */
+    public record Target(URI endpoint, String source, Path tlsDir) {
+        public boolean tls() {
+            return tlsDir != null;
+        }
+    }
+
+    private final DockerClient client;
+    private DockerClient slowClient;
+    private final DefaultDockerClientConfig config;
+    private final URI endpoint;
+    private final boolean tls;
+    private final SshTunnel tunnel; // null unless ssh://
+
+    private DockerHost(DockerClient client, DefaultDockerClientConfig config, URI endpoint, boolean tls, SshTunnel tunnel) {
+        this.client = client;
+        this.config = config;
+        this.endpoint = endpoint;
+        this.tls = tls;
+        this.tunnel = tunnel;
+    }
+
+    public DockerClient client() {
+        return client;
+    }
+
+    /** For calls that legitimately wait long (a graceful stop); bound each one by what it waits for. */
+    public synchronized DockerClient slowClient() {
+        if (slowClient == null) slowClient = DockerClientImpl.getInstance(config, httpClient(config, SLOW_RESPONSE_TIMEOUT));
+        return slowClient;
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** Where published ports of this host are reached from here: loopback for a local engine. */
+    public String publishedHost() {
+        return ("tcp".equals(endpoint.getScheme()) || "ssh".equals(endpoint.getScheme())) && endpoint.getHost() != null ? endpoint.getHost() : "127.0.0.1";
+    }
+
+    public String describe() {
+        return redacted(endpoint) + (tls ? " (TLS)" : "");
+    }
+
+    public static DockerHost connect(String hostFlag, boolean insecure, PrintWriter err) {
+        return connect(hostFlag, "--host", null, null, insecure, err);
+    }
+
+    /**
+     * hostSource names where hostFlag came from, for messages. tlsVerify and certPath come from a deploy.yml
+     * environment; null leaves DOCKER_TLS_VERIFY / DOCKER_CERT_PATH in charge.
+     */
+    public static DockerHost connect(String hostFlag, String hostSource, Boolean tlsVerify, String certPath, boolean insecure, PrintWriter err) {
+        Target target = resolve(hostFlag, hostSource, tlsVerify, certPath, System.getenv(), Path.of(System.getProperty("user.home")));
+        URI endpoint = target.endpoint();
+        checkTransportSecurity(endpoint, target.tls(), insecure, err);
+        // ssh://: a private socket here, piped to `docker system dial-stdio` on the host; TLS is ssh's job then.
+        SshTunnel tunnel = "ssh".equals(endpoint.getScheme()) ? SshTunnel.open(endpoint) : null;
+        boolean tls = tunnel == null && target.tls();
+        DefaultDockerClientConfig config = new DefaultDockerClientConfig.Builder()
+                .withDockerHost(tunnel != null ? tunnel.socketUri().toString() : endpoint.toString())
+                // "default" keeps docker-java from applying a context of its own on top of what was resolved here
+                .withDockerContext("default")
+                .withDockerConfig(configDir(System.getenv(), Path.of(System.getProperty("user.home"))).toString())
+                .withDockerTlsVerify(tls)
+                .withDockerCertPath(tls ? target.tlsDir().toString() : null)
+                .build();
+        DockerClient client = BoundedDocker.wrap(DockerClientImpl.getInstance(config, httpClient(config, RESPONSE_TIMEOUT)),
+                RESPONSE_TIMEOUT, redacted(endpoint));
+        DockerHost host = new DockerHost(client, config, endpoint, tls, tunnel);
+        host.ping(config);
+        return host;
+    }
+
+    /** The docker CLI's order of settings, as data: pure apart from reading the Docker config folder. */
+    public static Target resolve(String hostFlag, String hostSource, Boolean tlsVerify, String certPath, Map<String, String> env, Path home) {
+        Path configDir = configDir(env, home);
+        if (hostFlag != null) return withTls(parse(hostFlag, hostSource), hostSource, tlsVerify, certPath, env, configDir);
+        String fromEnv = env.getOrDefault("DOCKER_HOST", "");
+        if (!fromEnv.isEmpty()) return withTls(parse(fromEnv, "DOCKER_HOST"), "DOCKER_HOST", tlsVerify, certPath, env, configDir);
+        String context = env.getOrDefault("DOCKER_CONTEXT", "");
+        String contextSource = "DOCKER_CONTEXT";
+        if (context.isEmpty()) {
+            context = currentContext(configDir);
+            contextSource = "currentContext in " + configDir.resolve("config.json");
+        }
+        if (context.isEmpty() || context.equals("default")) return new Target(URI.create(DEFAULT_SOCKET), "the local socket", null);
+        return fromContext(context, contextSource, configDir);
+    }
+
+    /** A Docker host URL the way the docker CLI reads one; the message follows "--host" or "DOCKER_HOST". */
+    public static URI parseUrl(String raw) {
+        String s = raw == null ? "" : raw.trim();
+        String shown = "\"" + Cli.redact(s) + "\"";
+        if (s.isEmpty()) throw new IllegalArgumentException("the Docker host is empty; " + SCHEMES);
+        URI u;
+        try {
+            u = new URI(s);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(shown + " is not a URL; " + SCHEMES);
+        }
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "unix" -> {
+                if (u.getPath() == null || u.getPath().isEmpty() || u.getPath().equals("/")) {
+                    throw new IllegalArgumentException(shown + " names no socket; write e.g. " + DEFAULT_SOCKET);
+                }
+                return URI.create("unix://" + u.getPath());
+            }
+            case "tcp", "ssh" -> {
+                if (u.getHost() == null) throw new IllegalArgumentException(shown + " names no host (or an invalid one); write e.g. " + scheme + "://HOST:PORT");
+                if (u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/") || u.getRawQuery() != null) {
+                    throw new IllegalArgumentException(shown + " has a path or query; write " + scheme + "://HOST:PORT");
+                }
+                // The user info stays only where it means something: the ssh login.
+                String user = scheme.equals("ssh") && u.getRawUserInfo() != null ? u.getRawUserInfo() + "@" : "";
+                return URI.create(scheme + "://" + user + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : ""));
+            }
+            case "" -> throw new IllegalArgumentException(shown + " is not a URL; " + SCHEMES);
+            default -> throw new IllegalArgumentException(shown + " uses " + scheme + "://, which is not a Docker host scheme; " + SCHEMES);
+        }
+    }
+
+    /** A URL fit for messages: no user info, since a password may hide there. */
+    public static String redacted(URI u) {
+        if (u.getRawUserInfo() == null) return u.toString();
+        return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+    }
+
+    private static URI parse(String raw, String source) {
+        try {
+            return parseUrl(raw);
+        } catch (IllegalArgumentException e) {
+            throw new DeployError(ExitCode.DOCKER, source + ": " + e.getMessage());
+        }
+    }
+
+    /** DOCKER_TLS_VERIFY as the docker CLI reads it: set to anything non-empty means verify. */
+    public static boolean tlsVerifyValue(String value) {
+        return value != null && !value.isEmpty();
+    }
+
+    private static Target withTls(URI endpoint, String source, Boolean tlsVerify, String certPath, Map<String, String> env, Path configDir) {
+        boolean verify = tlsVerify != null ? tlsVerify : tlsVerifyValue(env.get("DOCKER_TLS_VERIFY"));
+        String tlsSource = tlsVerify != null ? "tls_verify in the project file" : "DOCKER_TLS_VERIFY";
+        if (!"tcp".equals(endpoint.getScheme())) return new Target(endpoint, source, null);
+        if (!verify) return new Target(withDefaultPort(endpoint, 2375), source, null);
+        String dir = certPath != null ? certPath : env.getOrDefault("DOCKER_CERT_PATH", "");
+        Path certs = dir.isEmpty() ? configDir : Path.of(dir);
+        return new Target(withDefaultPort(endpoint, 2376), source, usableCerts(certs, tlsSource + " is set"));
+    }
+
+    /** The docker CLI's defaults: 2376 for TLS, 2375 for plaintext. */
+    private static URI withDefaultPort(URI u, int port) {
+        return u.getPort() >= 0 ? u : URI.create(u.getScheme() + "://" + u.getHost() + ":" + port);
+    }
+
+    /** TLS never quietly turns into plaintext: every file a client certificate needs must be there. */
+    static Path usableCerts(Path dir, String why) {
+        for (String f : CERT_FILES) {
+            if (!Files.isReadable(dir.resolve(f))) {
+                throw new DeployError(ExitCode.DOCKER, why + " but " + dir.resolve(f) + " is missing or unreadable; put ca.pem, cert.pem and key.pem in "
+                        + "DOCKER_CERT_PATH (default ~/.docker), or unset DOCKER_TLS_VERIFY for a local socket");
+            }
+        }
+        return dir;
+    }
+
+    private static Path configDir(Map<String, String> env, Path home) {
+        String d = env.getOrDefault("DOCKER_CONFIG", "");
+        return d.isEmpty() ? home.resolve(".docker") : Path.of(d);
+    }
+
+    private static String currentContext(Path configDir) {
+        Path config = configDir.resolve("config.json");
+        if (!Files.isRegularFile(config)) return "";
+        return readJson(config).path("currentContext").asText("");
+    }
+
+    /** A context as `docker context create` stores it: meta/<sha256 of name>/meta.json, TLS files under tls/. */
+    private static Target fromContext(String name, String source, Path configDir) {
+        String id = Digest.sha256Hex(name.getBytes(StandardCharsets.UTF_8));
+        Path meta = configDir.resolve("contexts/meta").resolve(id).resolve("meta.json");
+        if (!Files.isRegularFile(meta)) {
+            throw new DeployError(ExitCode.DOCKER, "Docker context \"" + name + "\" (from " + source + ") does not exist; see docker context ls, or unset "
+                    + (source.equals("DOCKER_CONTEXT") ? "DOCKER_CONTEXT" : "it with: docker context use default"));
+        }
+        JsonNode docker = readJson(meta).path("Endpoints").path("docker");
+        String what = "Docker context \"" + name + "\"";
+        String host = docker.path("Host").asText("");
+        URI endpoint = host.isEmpty() ? URI.create(DEFAULT_SOCKET) : parse(host, what);
+        if (!"tcp".equals(endpoint.getScheme())) return new Target(endpoint, what, null);
+        endpoint = withDefaultPort(endpoint, 2376);
+        if (docker.path("SkipTLSVerify").asBoolean(false)) {
+            throw new DeployError(ExitCode.DOCKER, what + " skips TLS verification, which this tool does not do; give the context its CA (docker context update --docker ca=...)");
+        }
+        Path tls = configDir.resolve("contexts/tls").resolve(id).resolve("docker");
+        return Files.isDirectory(tls) ? new Target(endpoint, what, usableCerts(tls, what + " has TLS files")) : new Target(endpoint, what, null);
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            return new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new DeployError(ExitCode.DOCKER, file + " is not valid JSON (" + e.getClass().getSimpleName() + "); fix it or remove it");
+        }
+    }
+
+    /** Pure rule, unit-tested: plaintext TCP is fine on loopback, needs an explicit opt-in anywhere else. */
+    static void checkTransportSecurity(URI endpoint, boolean tls, boolean insecure, PrintWriter err) {
+        String scheme = endpoint.getScheme();
+        if (!"tcp".equals(scheme) || tls || isLoopback(endpoint.getHost())) return;
+        if (!insecure) {
+            throw new DeployError(ExitCode.DOCKER, "refusing plaintext Docker API at " + redacted(endpoint)
+                    + ": anyone on the network can take over that host. Use TLS (DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=DIR), "
+                    + "an ssh tunnel to a loopback port, or pass --insecure to accept the risk");
+        }
+        err.println(Cli.ansi().string("@|yellow warning:|@ ") + "plaintext Docker API at " + redacted(endpoint)
+                + " (--insecure): traffic and host control are unprotected");
+        err.flush();
+    }
+
+    /** Textual on purpose: resolving a name here would already send traffic to a resolver. */
+    public static boolean isLoopback(String host) {
+        if (host == null) return false;
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
+    }
+
+    private void ping(DefaultDockerClientConfig config) {
+        try (DockerHttpClient http = httpClient(config, PING_TIMEOUT);
+             DockerClient quick = DockerClientImpl.getInstance(config, http)) {
+            // docker-java bounds neither a TLS handshake nor a read on a unix socket: a hung daemon would hang us here
+            CompletableFuture.runAsync(() -> quick.pingCmd().exec()).get(PING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            close();
+            throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " does not answer ("
+                    + (e instanceof TimeoutException ? "no reply within " + PING_TIMEOUT.toSeconds() + "s" : rootMessage(e)) + "). Is dockerd running? Check --host / DOCKER_HOST / DOCKER_CONTEXT", e);
+        }
+    }
+
+    private static DockerHttpClient httpClient(DefaultDockerClientConfig config, Duration responseTimeout) {
+        return new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .connectionTimeout(CONNECT_TIMEOUT)
+                .responseTimeout(responseTimeout)
+                .maxConnections(20)
+                .build();
+    }
+
+    public static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String m = root.getMessage();
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + Cli.summarise(m));
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (slowClient != null) slowClient.close();
+            client.close();
+        } catch (Exception ignored) {
+            // closing a connection pool cannot lose anything the user cares about
+        }
+        if (tunnel != null) tunnel.close();
+    }
+}

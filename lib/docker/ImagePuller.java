@@ -1,0 +1,135 @@
+package lib.docker;
+
+import lib.cli.Cancellation;
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.cli.Cancellation;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.DockerClientException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AuthConfig;
+import com.github.dockerjava.api.model.PullResponseItem;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+
+import java.io.PrintWriter;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Pulls a colour's images before anything is stopped or started. On a terminal one status line is redrawn in place;
+ * otherwise (CI, cron) only a line per finished layer, so logs stay readable. Credentials come from
+ * ~/.docker/config.json like the docker CLI's, and are never printed.
+ */
+public final class ImagePuller {
+    public enum Policy { ALWAYS, MISSING, NEVER;
+        public static Policy parse(String s) {
+            try {
+                return valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw DeployError.config("--pull \"" + s + "\" is not one of always, missing, never");
+            }
+        }
+    }
+
+    private final DockerClient docker;
+    private final PrintWriter out;
+    private final boolean tty;
+
+    public ImagePuller(DockerClient docker, PrintWriter out, boolean tty) {
+        this.docker = docker;
+        this.out = out;
+        this.tty = tty;
+    }
+
+    public void pull(Collection<String> images, Policy policy, Cancellation cancel) {
+        for (String image : images) {
+            cancel.check();
+            boolean present = present(image);
+            if (policy == Policy.NEVER || policy == Policy.MISSING && present) {
+                if (!present) throw DeployError.failed("image " + image + " is not on the host and --pull=never");
+                out.println("  image " + image + " is present");
+                continue;
+            }
+            pullOne(image, cancel);
+        }
+        out.flush();
+    }
+
+    private boolean present(String image) {
+        try {
+            docker.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
+    private void pullOne(String image, Cancellation cancel) {
+        out.println("  pulling " + image);
+        out.flush();
+        Map<String, String> layers = new LinkedHashMap<>();
+        try {
+            var pull = docker.pullImageCmd(image).withAuthConfig(auth(image)).exec(new ResultCallback.Adapter<PullResponseItem>() {
+                @Override
+                public void onNext(PullResponseItem item) {
+                    progress(item, layers);
+                }
+            });
+            // Polled, so Ctrl-C is honoured within a fraction of a second even while a layer downloads.
+            while (!pull.awaitCompletion(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (cancel.cancelled()) {
+                    pull.close();
+                    throw new DeployError(ExitCode.INTERRUPTED, "interrupted while pulling " + image);
+                }
+            }
+        } catch (InterruptedException | java.io.IOException e) {
+            throw new DeployError(ExitCode.INTERRUPTED, "interrupted while pulling " + image);
+        } catch (NotFoundException | DockerClientException e) {
+            throw DeployError.failed("cannot pull " + image + ": " + Cli.oneLine(e.getMessage())
+                    + " (check the image name and tag, the registry, and docker login)");
+        } catch (RuntimeException e) {
+            throw DeployError.failed("cannot pull " + image + ": " + DockerHost.rootMessage(e)
+                    + " (is the registry reachable from the Docker host?)");
+        }
+        if (tty) out.print("\r\033[K");
+        out.println("  pulled " + image);
+    }
+
+    private void progress(PullResponseItem item, Map<String, String> layers) {
+        if (item.getId() == null || item.getStatus() == null) return;
+        layers.put(item.getId(), item.getStatus());
+        if (tty) {
+            long done = layers.values().stream().filter(s -> s.startsWith("Pull complete") || s.startsWith("Already exists")).count();
+            out.print("\r\033[K    " + done + "/" + layers.size() + " layers  " + item.getId() + ": " + item.getStatus()
+                    + (item.getProgressDetail() != null && item.getProgressDetail().getTotal() != null && item.getProgressDetail().getTotal() > 0
+                    ? " " + (100 * item.getProgressDetail().getCurrent() / item.getProgressDetail().getTotal()) + "%" : ""));
+            out.flush();
+        } else if (item.getStatus().startsWith("Pull complete") || item.getStatus().startsWith("Already exists")) {
+            out.println("    " + item.getId() + ": " + item.getStatus());
+        }
+    }
+
+    private static AuthConfig auth(String image) {
+        return DefaultDockerClientConfig.createDefaultConfigBuilder().build().effectiveAuthConfig(image);
+    }
+}

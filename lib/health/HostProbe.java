@@ -1,0 +1,183 @@
+package lib.health;
+
+import lib.cli.Cli;
+import lib.cli.DeployError;
+import lib.colour.Labels;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.colour.Labels;
+
+import lib.cli.Cli;
+
+import lib.cli.DeployError;
+
+import lib.colour.Labels;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.ContainerPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * --probe-from host (the default): the GET runs on the Docker host's side, as a wget (or curl) exec'd in the container
+ * behind the published port against its own 127.0.0.1. It works whatever the port is published on (127.0.0.1 of a
+ * remote host, say) and however the host is reached, and creates nothing on the host. An image with neither tool (a
+ * FROM-scratch nginx) is probed from a sibling container of the same Compose project that has one, over their network.
+ */
+final class HostProbe implements HealthGate.Probe {
+    static final Duration EXEC_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Where the GET runs, with which command, and the URL as that container sees it. */
+    private record Runner(String containerId, String name, List<String> command, String url, boolean curl) {}
+
+    private record Exec(long exitCode, String stdout, String stderr) {
+        boolean toolMissing() {
+            return exitCode == 126 || exitCode == 127 || stdout.contains("executable file not found");
+        }
+
+        String said() {
+            String s = (stderr + " " + stdout).strip();
+            return s.isEmpty() ? "exit code " + exitCode : Cli.oneLine(s);
+        }
+    }
+
+    private final DockerClient docker;
+    private final int hostPort;
+    private final int containerPort;
+    private final String path;
+    private final int successesNeeded;
+    private final PrintWriter out;
+    private Runner runner;
+
+    HostProbe(DockerClient docker, int hostPort, int containerPort, String path, int successesNeeded, PrintWriter out) {
+        this.docker = docker;
+        this.hostPort = hostPort;
+        this.containerPort = containerPort;
+        this.path = path;
+        this.successesNeeded = successesNeeded;
+        this.out = out;
+    }
+
+    @Override
+    public int successesNeeded() {
+        return successesNeeded;
+    }
+
+    @Override
+    public String check() {
+        try {
+            if (runner == null) {
+                String probed = containerBehindPort();
+                if (probed == null) return "a running container that publishes port " + hostPort;
+                runner = runnerFor(docker.inspectContainerCmd(probed).exec());
+            }
+            Exec r = exec(runner.containerId(), runner.command());
+            if (r == null) return "GET " + runner.url() + " in " + runner.name() + " to answer within " + EXEC_TIMEOUT.toSeconds() + "s";
+            if (r.exitCode() == 0 && (!runner.curl() || r.stdout().strip().startsWith("2"))) return null;
+            String why = r.exitCode() == 0 ? "it answered " + r.stdout().strip() : r.said();
+            return "GET " + runner.url() + " in " + runner.name() + " to answer 2xx (" + why + ")";
+        } catch (NotFoundException | ConflictException gone) {
+            // the container stopped or restarted between the gate's inspect and the exec; the gate sees why next poll
+            return "the container behind port " + hostPort + " to run";
+        }
+    }
+
+    /** The one running container that publishes hostPort: the one a request to that port reaches. */
+    private String containerBehindPort() {
+        for (Container c : docker.listContainersCmd().withStatusFilter(List.of("running")).exec()) {
+            if (c.getPorts() == null) continue;
+            for (ContainerPort p : c.getPorts()) {
+                if (p.getPublicPort() != null && p.getPublicPort() == hostPort && "tcp".equals(p.getType())) return c.getId();
+            }
+        }
+        return null;
+    }
+
+    private Runner runnerFor(InspectContainerResponse probed) {
+        String name = probed.getName().replaceFirst("^/", "");
+        Runner own = withTool(probed.getId(), name, "http://127.0.0.1:" + containerPort + path);
+        if (own != null) {
+            out.println("  probe runs in " + name + " on the Docker host: " + String.join(" ", own.command()));
+            return own;
+        }
+        String project = probed.getConfig().getLabels() == null ? null : probed.getConfig().getLabels().get(Labels.COMPOSE_PROJECT);
+        if (project != null) {
+            for (Container c : docker.listContainersCmd().withStatusFilter(List.of("running"))
+                    .withLabelFilter(Map.of(Labels.COMPOSE_PROJECT, project)).exec()) {
+                String ip = sharedNetworkIp(probed, c);
+                if (c.getId().equals(probed.getId()) || ip == null) continue;
+                Runner sibling = withTool(c.getId(), c.getNames()[0].replaceFirst("^/", ""), "http://" + ip + ":" + containerPort + path);
+                if (sibling != null) {
+                    out.println("  probe runs in " + sibling.name() + " on the Docker host (" + name + " has neither wget nor curl): "
+                            + String.join(" ", sibling.command()));
+                    return sibling;
+                }
+            }
+        }
+        throw DeployError.config(name + " (behind port " + hostPort + ") has neither wget nor curl for the health probe, nor has any other container of its project: "
+                + "add one to its image, or give it a HEALTHCHECK and pass --no-probe, or probe from this machine with --probe-from local");
+    }
+
+    /** The probed container's address on a network the sibling is on too; null if they share none. */
+    private static String sharedNetworkIp(InspectContainerResponse probed, Container sibling) {
+        Map<String, ContainerNetwork> theirs = sibling.getNetworkSettings() == null ? Map.of() : sibling.getNetworkSettings().getNetworks();
+        for (var e : probed.getNetworkSettings().getNetworks().entrySet()) {
+            String ip = e.getValue().getIpAddress();
+            if (theirs.containsKey(e.getKey()) && ip != null && !ip.isEmpty()) return ip;
+        }
+        return null;
+    }
+
+    /** wget, else curl, in that container; null if it has neither. */
+    private Runner withTool(String containerId, String name, String url) {
+        // No -T: busybox 1.35's wget crashes with it; EXEC_TIMEOUT bounds the wait instead.
+        List<String> wget = List.of("wget", "-q", "-O", "/dev/null", url);
+        Exec r = exec(containerId, wget);
+        if (r == null || !r.toolMissing()) return new Runner(containerId, name, wget, url, false);
+        List<String> curl = List.of("curl", "-sS", "-o", "/dev/null", "-m", "2", "-w", "%{http_code}", url);
+        r = exec(containerId, curl);
+        if (r == null || !r.toolMissing()) return new Runner(containerId, name, curl, url, true);
+        return null;
+    }
+
+    /** Runs a command in a container; null when it did not finish within EXEC_TIMEOUT. */
+    private Exec exec(String containerId, List<String> command) {
+        String id = docker.execCreateCmd(containerId).withCmd(command.toArray(String[]::new))
+                .withAttachStdout(true).withAttachStderr(true).exec().getId();
+        StringBuffer stdout = new StringBuffer();
+        StringBuffer stderr = new StringBuffer();
+        try (var done = docker.execStartCmd(id).exec(new ResultCallback.Adapter<Frame>() {
+            @Override
+            public void onNext(Frame f) {
+                (f.getStreamType() == StreamType.STDERR ? stderr : stdout).append(new String(f.getPayload(), StandardCharsets.UTF_8));
+            }
+        })) {
+            if (!done.awaitCompletion(EXEC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) return null;
+        } catch (InterruptedException e) {
+            // the gate's next sleep sees the interrupt and cancels the deploy
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (IOException closing) {
+            // the answer is in already; closing the stream cannot change it
+        }
+        Long code = docker.inspectExecCmd(id).exec().getExitCodeLong();
+        return new Exec(code == null ? -1 : code, stdout.toString(), stderr.toString());
+    }
+}

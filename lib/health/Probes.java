@@ -1,0 +1,100 @@
+package lib.health;
+
+import lib.cli.DeployError;
+import lib.colour.ColourState;
+import lib.colour.ContainerInfo;
+import lib.compose.ComposeProject;
+import lib.docker.DockerHost;
+
+import lib.cli.DeployError;
+
+import lib.colour.ColourState;
+
+import lib.colour.ContainerInfo;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.DockerHost;
+
+import lib.cli.DeployError;
+
+import lib.colour.ColourState;
+
+import lib.colour.ContainerInfo;
+
+import lib.compose.ComposeProject;
+
+import lib.docker.DockerHost;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Ports;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The health gate's HTTP probe: which published port of a service it checks, taken from the Compose file for a new
+ * colour, or from the containers themselves when an existing colour is started again (rollback); and where it runs,
+ * on the Docker host's side (default) or from this machine (--probe-from local).
+ */
+public final class Probes {
+    private Probes() {}
+
+    public record Settings(boolean enabled, String path, String service, int successes, boolean fromHost) {}
+
+    public static HealthGate.Probe fromCompose(Settings s, ComposeProject compose, DockerHost docker, PrintWriter out) {
+        if (!s.enabled()) return null;
+        var service = compose.services().values().stream()
+                .filter(x -> s.service() == null ? x.ports().stream().anyMatch(p -> p.hostPort() != null && p.protocol().equals("tcp")) : x.name().equals(s.service()))
+                .findFirst();
+        if (service.isEmpty()) {
+            if (s.service() != null) throw DeployError.config("--probe-service \"" + s.service() + "\" is not a service in " + compose.file());
+            return none(out);
+        }
+        var port = service.get().ports().stream().filter(p -> p.hostPort() != null && p.protocol().equals("tcp")).findFirst()
+                .orElseThrow(() -> DeployError.config("--probe-service " + s.service() + " publishes no fixed tcp port in " + compose.file()));
+        return probe(s, hostFor(port.hostIp(), docker), port.hostPort(), port.containerPort(), docker, out);
+    }
+
+    public static HealthGate.Probe fromContainers(Settings s, ColourState colour, DockerClient client, DockerHost docker, PrintWriter out) {
+        if (!s.enabled()) return null;
+        for (ContainerInfo c : colour.containers().stream().sorted(Comparator.comparing(ContainerInfo::name)).toList()) {
+            if (s.service() != null && !s.service().equals(c.service())) continue;
+            Ports ports = client.inspectContainerCmd(c.id()).exec().getHostConfig().getPortBindings();
+            if (ports == null) continue;
+            for (Map.Entry<ExposedPort, Ports.Binding[]> e : ports.getBindings().entrySet()) {
+                if (e.getValue() == null || !"tcp".equals(e.getKey().getProtocol().toString())) continue;
+                for (Ports.Binding b : e.getValue()) {
+                    Optional<Integer> hostPort = Optional.ofNullable(b.getHostPortSpec()).filter(p -> p.matches("\\d+")).map(Integer::parseInt);
+                    if (hostPort.isPresent()) return probe(s, hostFor(b.getHostIp(), docker), hostPort.get(), e.getKey().getPort(), docker, out);
+                }
+            }
+        }
+        return none(out);
+    }
+
+    private static HealthGate.Probe none(PrintWriter out) {
+        out.println("  no published port to probe: gating on container state and HEALTHCHECKs only");
+        return null;
+    }
+
+    private static String hostFor(String ip, DockerHost docker) {
+        return ip == null || ip.isEmpty() || ip.equals("0.0.0.0") || ip.startsWith("127.") ? docker.publishedHost() : ip;
+    }
+
+    private static HealthGate.Probe probe(Settings s, String host, int hostPort, int containerPort, DockerHost docker, PrintWriter out) {
+        String path = s.path().startsWith("/") ? s.path() : "/" + s.path();
+        int successes = Math.max(1, s.successes());
+        if (s.fromHost()) {
+            out.println("  probing GET " + path + " on port " + containerPort + " of the container behind port " + hostPort + ", from the Docker host's side");
+            return new HostProbe(docker.client(), hostPort, containerPort, path, successes, out);
+        }
+        URI url = URI.create("http://" + host + ":" + hostPort + path);
+        out.println("  probing " + url + " from this machine");
+        return new LocalProbe(url, successes);
+    }
+}

@@ -1,0 +1,39 @@
+package lib.options;
+
+import lib.cli.Converters;
+
+import lib.cli.Converters;
+
+import lib.cli.Converters;
+
+import picocli.CommandLine.Option;
+
+/** deploy.java's own options (rollback.java shares {@link ReleaseOptions}, not these). */
+public final class DeployOptions {
+    public enum Strategy { BLUE_GREEN, RECREATE }
+
+    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "blue-green", converter = Converters.Strategy.class,
+            description = "blue-green (default): start the new colour, then retire the old one. recreate: stop the old colour first (a short outage, as the plain shell script), restart it if the new one fails.")
+    public Strategy strategy = Strategy.BLUE_GREEN;
+
+    @Option(names = "--dry-run", description = "Print the plan (live colour, target, images, containers) and change nothing.")
+    public boolean dryRun;
+
+    @Option(names = "--release", paramLabel = "ID",
+            description = "Release name recorded on the containers and offered as $${DEPLOY_RELEASE} (default: the commit hash of the git repository holding the Compose file, else the image tag).")
+    public String release;
+
+    @Option(names = "--image", paramLabel = "REGISTRY/REPO",
+            description = "The app's image in its registry, for --if-changed (default: image: in the project file).")
+    public String image;
+
+    @Option(names = "--if-changed", description = "For cron: deploy only when the registry's digest of --image:--release (default tag: latest) differs from what the live colour runs; otherwise print one line and exit 0.")
+    public boolean ifChanged;
+
+    @Option(names = "--remove-old", description = "Remove the old colour after the switch instead of keeping it stopped (which makes rollback.java instant).")
+    public boolean removeOld;
+
+    public boolean recreate() {
+        return strategy == Strategy.RECREATE;
+    }
+}

@@ -1,0 +1,351 @@
+package lib.project;
+
+import lib.cli.Converters;
+import lib.cli.DeployError;
+import lib.compose.ComposeLoader;
+import lib.options.FrontOptions;
+
+import lib.cli.Converters;
+
+import lib.cli.DeployError;
+
+import lib.compose.ComposeLoader;
+
+import lib.options.FrontOptions;
+
+import lib.cli.Converters;
+
+import lib.cli.DeployError;
+
+import lib.compose.ComposeLoader;
+
+import lib.options.FrontOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * deploy.yml: the app, its Compose files, registry image, health check, front, environments (Docker host, TLS,
+ * the git branch that deploys there), notifications and hooks, so CI and cron need a few words, not glue.
+ * Every value is type-checked on load, so a typo is one line naming the file and the key path, never a failure
+ * halfway through a deploy. Secrets never live in it: a webhook URL is named by an environment variable
+ * ({@code url_env}) or a file ({@code url_file}); a literal URL is refused.
+ *
+ * @param health      health: values, already checked (port numbers, counts and durations parse)
+ * @param front       front: values, already checked
+ * @param hookEnv     names of variables of the deploying process that hooks may see (hooks.env), beside DEPLOY_*
+ */
+public record ProjectFile(Path file, String app, String compose, String image, String release, Map<String, String> health,
+                          Map<String, String> front, Map<String, Environment> environments, Map<String, Secret> notifications,
+                          Map<String, List<List<String>>> hooks, List<String> hookEnv) {
+
+    /** tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. */
+    public record Environment(String name, String host, Boolean tlsVerify, String certPath, String branch, List<HostRef> hosts) {
+        public Environment(String name, String host, Boolean tlsVerify, String certPath, String branch) {
+            this(name, host, tlsVerify, certPath, branch, host == null ? List.of() : List.of(new HostRef(host, tlsVerify, certPath)));
+        }
+    }
+
+    /** One Docker host of an environment, with its own transport settings. */
+    public record HostRef(String host, Boolean tlsVerify, String certPath) {}
+
+    /** Where a secret comes from; resolved only when used, and never printed. */
+    public record Secret(String env, String file) {
+        public String resolve(String what) {
+            if (env != null) {
+                String v = System.getenv(env);
+                if (v == null || v.isBlank()) throw DeployError.config(what + ": environment variable " + env + " is not set");
+                return v.trim();
+            }
+            try {
+                return Files.readString(Path.of(file)).trim();
+            } catch (java.io.IOException e) {
+                throw DeployError.config(what + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+            }
+        }
+    }
+
+    static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks");
+    static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
+    static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout");
+    static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch");
+    static final Set<String> HOST = Set.of("host", "tls_verify", "cert_path");
+    static final Set<String> NOTIFY = Set.of("slack", "webhook");
+    static final Set<String> SECRET = Set.of("url_env", "url_file");
+    static final Set<String> HOOKS = Set.of("pre-deploy", "post-deploy", "post-rollback", "env");
+    /** A day: a longer gate or drain is a typo, and bounds keep Duration arithmetic from overflowing. */
+
+    private static final String NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*";
+    private static final String VARIABLE = "[A-Za-z_][A-Za-z0-9_]*";
+
+    public static ProjectFile load(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        if (!Files.exists(abs)) throw DeployError.config(abs + ": project file not found; pass --project FILE or create deploy.yml");
+        return new Reader(abs).read(ComposeLoader.readYaml(abs));
+    }
+
+    /** --env NAME, or the environment whose branch is BRANCH. */
+    public Environment environment(String name, String branch) {
+        if (name != null) {
+            Environment e = environments.get(name);
+            if (e == null) throw DeployError.config(file + ": no environment \"" + name + "\"; defined: " + String.join(", ", environments.keySet()));
+            return e;
+        }
+        if (branch != null) {
+            return environments.values().stream().filter(e -> branch.equals(e.branch())).findFirst()
+                    .orElseThrow(() -> DeployError.config(file + ": no environment deploys branch \"" + branch + "\"; branches: "
+                            + environments.values().stream().map(e -> e.name() + "=" + e.branch()).toList()));
+        }
+        return null;
+    }
+
+    /**
+     * tls_verify as DOCKER_TLS_VERIFY reads: off for false, 0, no, off (any case); on for any other non-empty value
+     * (true, 1, yes, on...). Empty is an error, not a guess.
+     */
+    static boolean tlsVerify(Object raw, Path file, String key) {
+        if (raw instanceof Boolean b) return b;
+        if (raw instanceof Map || raw instanceof List || raw == null || String.valueOf(raw).isBlank()) {
+            throw DeployError.config(file + ": " + key + ": must be true or false (as DOCKER_TLS_VERIFY: 0, false, no, off mean off; 1, true, yes mean on)");
+        }
+        return !String.valueOf(raw).trim().toLowerCase().matches("0|false|no|off");
+    }
+
+    /** One pass over the parsed YAML; each check names the file and the key path. */
+    private record Reader(Path file) {
+        ProjectFile read(Object root) {
+            Map<String, Object> top = map(root, "the top level");
+            keys(top, TOP, "");
+            String app = string(top, "app", "");
+            if (app != null && !app.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
+                throw bad("app", "\"" + app + "\" is not a valid app name; use lowercase letters, digits, '-' and '_' (at most 63)");
+            }
+            String image = string(top, "image", "");
+            if (image != null && !image.matches("[A-Za-z0-9][A-Za-z0-9._:/@-]*")) {
+                throw bad("image", "\"" + image + "\" is not an image repository; write REGISTRY/REPO, e.g. 127.0.0.1:5000/shop-app");
+            }
+            return new ProjectFile(file, app, string(top, "compose", ""), image, string(top, "release", ""),
+                    health(map(top.get("health"), "health")), front(map(top.get("front"), "front")),
+                    environments(map(top.get("environments"), "environments")), notify(map(top.get("notify"), "notify")),
+                    hooks(map(top.get("hooks"), "hooks")), variables(map(top.get("hooks"), "hooks").get("env"), "hooks.env"));
+        }
+
+        Map<String, String> health(Map<String, Object> m) {
+            keys(m, HEALTH, "health.");
+            Map<String, String> out = new LinkedHashMap<>();
+            String probe = string(m, "probe", "health.");
+            if (probe != null) {
+                if (!probe.matches("/[\\x21-\\x7e]*")) throw bad("health.probe", "\"" + probe + "\" is not a URL path; write e.g. /health (starting with /, no spaces)");
+                out.put("probe", probe);
+            }
+            if (m.containsKey("timeout")) out.put("timeout", duration(m.get("timeout"), "health.timeout"));
+            String service = name(m, "service", "health.");
+            if (service != null) out.put("service", service);
+            if (m.containsKey("successes")) out.put("successes", String.valueOf(count(m.get("successes"), "health.successes")));
+            return out;
+        }
+
+        Map<String, String> front(Map<String, Object> m) {
+            keys(m, FRONT, "front.");
+            Map<String, String> out = new LinkedHashMap<>();
+            String kind = string(m, "kind", "front.");
+            if (kind != null) {
+                checked(kind, "front.kind", v -> Converters.choice(FrontOptions.Kind.class, v));
+                out.put("kind", kind);
+            }
+            if (m.containsKey("port")) out.put("port", String.valueOf(port(m.get("port"), "front.port")));
+            String bind = string(m, "bind", "front.");
+            if (bind != null) {
+                if (!bind.matches("(\\d{1,3}\\.){3}\\d{1,3}|[0-9a-fA-F:]*:[0-9a-fA-F:]*")) {
+                    throw bad("front.bind", "\"" + bind + "\" is not an IP address; write e.g. 127.0.0.1, or 0.0.0.0 for all");
+                }
+                out.put("bind", bind);
+            }
+            String image = string(m, "image", "front.");
+            if (image != null) {
+                if (!image.matches(ComposeLoader.IMAGE)) throw bad("front.image", "\"" + image + "\" is not an image reference; write e.g. nginx:stable");
+                out.put("image", image);
+            }
+            String service = name(m, "service", "front.");
+            if (service != null) out.put("service", service);
+            if (m.containsKey("target_port")) out.put("target_port", String.valueOf(port(m.get("target_port"), "front.target_port")));
+            if (m.containsKey("drain_timeout")) out.put("drain_timeout", duration(m.get("drain_timeout"), "front.drain_timeout"));
+            return out;
+        }
+
+        Map<String, Environment> environments(Map<String, Object> all) {
+            Map<String, Environment> out = new LinkedHashMap<>();
+            all.forEach((name, raw) -> {
+                String at = "environments." + name;
+                if (!name.matches(NAME)) throw bad(at, "\"" + name + "\" is not a valid environment name; use letters, digits, '_', '.', '-'");
+                Map<String, Object> e = map(raw, at);
+                keys(e, ENV, at + ".");
+                if (e.containsKey("host") && e.containsKey("hosts")) throw bad(at, "has both host: and hosts:; list every host under hosts:");
+                String branch = string(e, "branch", at + ".");
+                if (e.containsKey("hosts")) {
+                    if (!(e.get("hosts") instanceof List<?> list) || list.isEmpty()) {
+                        throw bad(at + ".hosts", "must be a list of hosts, e.g. - host: ssh://root@web1");
+                    }
+                    List<HostRef> refs = new ArrayList<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        String hat = at + ".hosts[" + i + "]";
+                        Map<String, Object> h = list.get(i) instanceof String str ? Map.of("host", str) : map(list.get(i), hat);
+                        keys(h, HOST, hat + ".");
+                        refs.add(hostRef(h, hat));
+                        if (refs.get(i).host() == null) throw bad(hat, "has no host:; write e.g. host: tcp://web1.example.com:2376");
+                    }
+                    if (refs.stream().map(HostRef::host).distinct().count() < refs.size()) throw bad(at + ".hosts", "names a host twice");
+                    out.put(name, new Environment(name, refs.get(0).host(), refs.get(0).tlsVerify(), refs.get(0).certPath(), branch, List.copyOf(refs)));
+                    return;
+                }
+                HostRef one = hostRef(e, at);
+                out.put(name, new Environment(name, one.host(), one.tlsVerify(), one.certPath(), branch));
+            });
+            return out;
+        }
+
+        HostRef hostRef(Map<String, Object> e, String at) {
+            String host = string(e, "host", at + ".");
+            if (host != null && !host.matches("[a-z][a-z0-9+.-]*://\\S+")) {
+                throw bad(at + ".host", "\"" + host + "\" is not a Docker host URL; write e.g. tcp://web1.example.com:2376, ssh://root@web1 or unix:///var/run/docker.sock");
+            }
+            Boolean tls = e.containsKey("tls_verify") ? tlsVerify(e.get("tls_verify"), file, at + ".tls_verify") : null;
+            return new HostRef(host, tls, expandHome(string(e, "cert_path", at + ".")));
+        }
+
+        Map<String, Secret> notify(Map<String, Object> all) {
+            Map<String, Secret> out = new LinkedHashMap<>();
+            all.forEach((kind, raw) -> {
+                if (!NOTIFY.contains(kind)) throw DeployError.config(file + ": unsupported key \"notify." + kind + "\"; supported: slack, webhook");
+                Map<String, Object> n = map(raw, "notify." + kind);
+                if (n.containsKey("url")) {
+                    throw DeployError.config(file + ": notify." + kind + ".url would put a secret in the file; set url_env: VARIABLE (or url_file: PATH) instead");
+                }
+                keys(n, SECRET, "notify." + kind + ".");
+                if (n.containsKey("url_env") == n.containsKey("url_file")) {
+                    throw DeployError.config(file + ": notify." + kind + " needs exactly one of url_env or url_file");
+                }
+                String env = string(n, "url_env", "notify." + kind + ".");
+                if (env != null && !env.matches(VARIABLE)) {
+                    throw bad("notify." + kind + ".url_env", "\"" + env + "\" is not a variable name; write the name of the variable holding the URL, e.g. SLACK_WEBHOOK_URL");
+                }
+                out.put(kind, new Secret(env, expandHome(string(n, "url_file", "notify." + kind + "."))));
+            });
+            return out;
+        }
+
+        Map<String, List<List<String>>> hooks(Map<String, Object> all) {
+            Map<String, List<List<String>>> out = new LinkedHashMap<>();
+            all.forEach((name, raw) -> {
+                if (!HOOKS.contains(name)) throw DeployError.config(file + ": unsupported hook \"" + name + "\"; supported: pre-deploy, post-deploy, post-rollback (and env: the variables hooks see)");
+                if (name.equals("env")) return;
+                List<List<String>> commands = new ArrayList<>();
+                List<?> entries = raw == null ? List.of() : raw instanceof List<?> l ? l : List.of(raw);
+                for (int i = 0; i < entries.size(); i++) {
+                    String at = "hooks." + name + "[" + i + "]";
+                    List<String> argv = entries.get(i) instanceof List<?> list ? argv(list, at)
+                            : ShellWords.split(scalar(entries.get(i), at), file + ": " + at);
+                    if (argv.isEmpty() || argv.get(0).isBlank()) {
+                        throw bad(at, "is an empty command; write a program and its arguments, e.g. [bin/migrate, --check] or \"bin/migrate --check\"");
+                    }
+                    commands.add(argv);
+                }
+                out.put(name, commands);
+            });
+            return out;
+        }
+
+        List<String> argv(List<?> list, String at) {
+            List<String> out = new ArrayList<>();
+            for (Object o : list) out.add(scalar(o, at));
+            return out;
+        }
+
+        List<String> variables(Object raw, String at) {
+            if (raw == null) return List.of();
+            if (!(raw instanceof List<?> l)) throw bad(at, "must be a list of variable names, e.g. [DATABASE_URL, RAILS_ENV]");
+            List<String> out = new ArrayList<>();
+            for (Object o : l) {
+                String v = scalar(o, at);
+                if (!v.matches(VARIABLE)) throw bad(at, "\"" + v + "\" is not a variable name; use letters, digits and '_'");
+                out.add(v);
+            }
+            return List.copyOf(out);
+        }
+
+        String duration(Object raw, String at) {
+            checked(raw, at, Converters::positiveTimeout);
+            return scalar(raw, at);
+        }
+
+        // The same rules as the options these keys stand for (Converters), named by file and key instead.
+        int port(Object raw, String at) {
+            return checked(raw, at, Converters::port);
+        }
+
+        int count(Object raw, String at) {
+            return checked(raw, at, Converters::count);
+        }
+
+        private <T> T checked(Object raw, String at, java.util.function.Function<String, T> rule) {
+            String s = scalar(raw, at);
+            try {
+                return rule.apply(s);
+            } catch (IllegalArgumentException e) {
+                throw bad(at, e.getMessage());
+            }
+        }
+
+        String name(Map<String, Object> m, String key, String prefix) {
+            String s = string(m, key, prefix);
+            if (s != null && !s.matches(NAME)) throw bad(prefix + key, "\"" + s + "\" is not a service name; use letters, digits, '_', '.', '-'");
+            return s;
+        }
+
+        String string(Map<String, Object> m, String key, String prefix) {
+            Object o = m.get(key);
+            if (o == null) return null;
+            String s = scalar(o, prefix + key);
+            if (s.isBlank()) throw bad(prefix + key, "is empty; give a value or remove the key");
+            return s;
+        }
+
+        String scalar(Object o, String at) {
+            if (o == null) throw bad(at, "has no value; give one or remove it");
+            if (o instanceof Map || o instanceof List) throw bad(at, "must be a single value, got " + ComposeLoader.describe(o));
+            return String.valueOf(o);
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map(Object o, String at) {
+            if (o == null) return new LinkedHashMap<>();
+            if (!(o instanceof Map<?, ?> m)) throw bad(at, "must be a mapping (key: value), got " + ComposeLoader.describe(o));
+            for (Object k : m.keySet()) {
+                if (!(k instanceof String)) throw bad(at, "key " + k + " must be a name, not " + ComposeLoader.describe(k));
+            }
+            return (Map<String, Object>) o;
+        }
+
+        void keys(Map<String, Object> m, Set<String> allowed, String prefix) {
+            for (String k : m.keySet()) {
+                if (!allowed.contains(k)) {
+                    throw DeployError.config(file + ": unsupported key \"" + prefix + k + "\"; supported: " + String.join(", ", new TreeSet<>(allowed)));
+                }
+            }
+        }
+
+        DeployError bad(String at, String message) {
+            return DeployError.config(file + ": " + at + ": " + message);
+        }
+    }
+
+    private static String expandHome(String p) {
+        return p != null && p.startsWith("~/") ? System.getProperty("user.home") + p.substring(1) : p;
+    }
+}

@@ -1,0 +1,211 @@
+package lib.release;
+
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+import lib.colour.Labels;
+import lib.docker.MarkerImage;
+import lib.docker.Tar;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Labels;
+
+import lib.docker.MarkerImage;
+
+import lib.docker.Tar;
+
+import lib.cli.DeployError;
+
+import lib.cli.ExitCode;
+
+import lib.colour.Labels;
+
+import lib.docker.MarkerImage;
+
+import lib.docker.Tar;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which release was live when, who put it there, and how each deploy and rollback ended, kept on the target host so
+ * every laptop and CI runner sees the same history. It lives in a volume, {@code <app>-bgdeploy-state}, read and
+ * written through a never-started container over the API (docker cp), so it needs no SSH and no shell on the host.
+ * Writers hold the deploy lock, so appends never race.
+ * <p>
+ * The file holds one JSON object per line (JSON escapes tabs and newlines, so no field can break a line) and keeps
+ * the newest {@value #KEEP} lines: each append drops the oldest beyond that. A line that cannot be read (a torn
+ * write, a hand edit) is skipped with a warning naming its line number; the rest of the history stays readable.
+ */
+public final class ReleaseHistory {
+    static final String FILE = "history.jsonl";
+    /** How many lines the file keeps; documented in the README. */
+    public static final int KEEP = 500;
+    // Absent fields stay absent, so a line without notes reads exactly as the lines older versions wrote.
+    static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    /**
+     * One deploy or rollback. result: ok, failed or interrupted. reason: why it failed; notes: free text worth
+     * keeping even on success (for example "web ignored SIGTERM and was killed after 10s"). Either may be null.
+     */
+    public record Entry(String at, String action, String release, String colour, String previousRelease,
+                        String result, long durationMillis, String by, String reason, String notes) {
+        public Entry(String at, String action, String release, String colour, String previousRelease,
+                     String result, long durationMillis, String by, String reason) {
+            this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, null);
+        }
+    }
+
+    private final DockerClient docker;
+    private final String app;
+
+    public ReleaseHistory(DockerClient docker, String app) {
+        this.docker = docker;
+        this.app = app;
+    }
+
+    public static String volumeName(String app) {
+        return app + "-bgdeploy-state";
+    }
+
+    /** The entries, oldest first; prefer {@link #read(PrintWriter)}, which reports skipped lines where the caller wants. */
+    public List<Entry> read() {
+        return read(new PrintWriter(System.err, true));
+    }
+
+    /** The entries, oldest first; each line that cannot be read is skipped with a warning on {@code warn}. */
+    public List<Entry> read(PrintWriter warn) {
+        String id = container();
+        try {
+            return parse(text(id), volumeName(app) + "/" + FILE, warn);
+        } catch (IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "cannot read the release history in volume " + volumeName(app) + ": " + e.getMessage());
+        } finally {
+            remove(id);
+        }
+    }
+
+    /** Parses the file's text; {@code where} names the file in warnings. */
+    static List<Entry> parse(String text, String where, PrintWriter warn) {
+        List<Entry> out = new ArrayList<>();
+        String[] lines = text.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) continue;
+            try {
+                out.add(entry(lines[i]));
+            } catch (IOException | IllegalArgumentException bad) {
+                String why = bad instanceof JsonProcessingException j ? j.getOriginalMessage() : bad.getMessage();
+                warn.println("warning: skipped line " + (i + 1) + " of the release history " + where + ": "
+                        + (why == null ? "unreadable" : why.lines().findFirst().orElse("unreadable")));
+            }
+        }
+        warn.flush();
+        return out;
+    }
+
+    /** One line; unknown fields are ignored (a newer version may add some), the fields every entry has are required. */
+    private static Entry entry(String line) throws IOException {
+        JsonNode n = JSON.readTree(line);
+        if (n == null || !n.isObject()) throw new IllegalArgumentException("not a JSON object");
+        for (String required : List.of("at", "action", "result")) {
+            if (!n.path(required).isTextual()) throw new IllegalArgumentException("no \"" + required + "\"");
+        }
+        return new Entry(field(n, "at"), field(n, "action"), field(n, "release"), field(n, "colour"), field(n, "previousRelease"),
+                field(n, "result"), n.path("durationMillis").asLong(0), field(n, "by"), field(n, "reason"), field(n, "notes"));
+    }
+
+    private static String field(JsonNode n, String name) {
+        JsonNode v = n.get(name);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    /** Adds one line and drops the oldest beyond {@link #KEEP}: read and written through the same container. */
+    public void append(Entry e) {
+        String id = container();
+        try {
+            String text = appended(text(id), JSON.writeValueAsString(e));
+            docker.copyArchiveToContainerCmd(id).withRemotePath("/state")
+                    .withTarInputStream(new ByteArrayInputStream(Tar.of(Map.of(FILE, text.getBytes(StandardCharsets.UTF_8))))).exec();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        } finally {
+            remove(id);
+        }
+    }
+
+    /** The file with {@code line} added and pruned to the newest {@link #KEEP} lines, unreadable ones kept as they are. */
+    static String appended(String before, String line) {
+        List<String> lines = new ArrayList<>(before.lines().filter(l -> !l.isBlank()).toList());
+        lines.add(line);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - KEEP), lines.size())) + "\n";
+    }
+
+    /** The file's text as it is in the volume; empty before the first deploy. */
+    private String text(String id) throws IOException {
+        try (InputStream tar = docker.copyArchiveFromContainerCmd(id, "/state/" + FILE).exec();
+             TarArchiveInputStream in = new TarArchiveInputStream(tar)) {
+            return in.getNextEntry() == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (NotFoundException noHistoryYet) {
+            return "";
+        }
+    }
+
+    /** The last successful entry whose release differs from the given one: where "rollback" with no argument goes. */
+    public Optional<Entry> lastLiveBefore(String currentRelease) {
+        return lastLiveBefore(currentRelease, new PrintWriter(System.err, true));
+    }
+
+    /** As {@link #lastLiveBefore(String)}, with skipped lines reported on {@code warn}. */
+    public Optional<Entry> lastLiveBefore(String currentRelease, PrintWriter warn) {
+        List<Entry> ok = read(warn).stream().filter(x -> "ok".equals(x.result()) && x.release() != null).toList();
+        for (int i = ok.size() - 1; i >= 0; i--) {
+            if (!ok.get(i).release().equals(currentRelease)) return Optional.of(ok.get(i));
+        }
+        return Optional.empty();
+    }
+
+    private String container() {
+        String name = app + "-bgdeploy-state-io-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId();
+        remove(name);
+        try {
+            return docker.createContainerCmd(MarkerImage.ensure(docker)).withName(name).withCmd("/state")
+                    .withLabels(Map.of(Labels.ROLE, "state", Labels.APP, app))
+                    .withHostConfig(HostConfig.newHostConfig().withBinds(new Bind(volumeName(app), new Volume("/state"))))
+                    .exec().getId();
+        } catch (ConflictException e) {
+            throw new DeployError(ExitCode.DOCKER, "cannot open the release history: container " + name + " exists; remove it with docker rm -f " + name);
+        }
+    }
+
+    private void remove(String idOrName) {
+        try {
+            docker.removeContainerCmd(idOrName).withForce(true).exec();
+        } catch (NotFoundException gone) {
+            // nothing to clean up
+        }
+    }
+}
