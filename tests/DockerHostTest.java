@@ -131,10 +131,10 @@ class DockerHostTest {
     }
 
     @Test
-    void sshIsOneLineUntilItIsSupported() {
+    void anSshHostWithAPasswordIsRefusedWithoutPrintingIt() {
         var sink = new StringWriter();
         var e = fails(() -> DockerHost.connect("ssh://deploy:s3cret@web1.example.invalid", false, new PrintWriter(sink)));
-        assertTrue(e.getMessage().startsWith("ssh:// is not supported yet"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("an ssh:// Docker host must not carry a password"), e.getMessage());
         assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
     }
 
