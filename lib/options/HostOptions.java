@@ -45,7 +45,7 @@ public final class HostOptions {
     public String certPath;
 
     @Option(names = {"-H", "--host"}, paramLabel = "URL", converter = Converters.HostUrl.class,
-            description = "Docker host, e.g. unix:///var/run/docker.sock or tcp://host:2376 (default: DOCKER_HOST, DOCKER_CONTEXT, the current context, then the local socket). TLS follows DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.")
+            description = "Docker host, e.g. unix:///var/run/docker.sock, ssh://user@host (your ssh config and agent; the host key must be known) or tcp://host:2376 (default: DOCKER_HOST, DOCKER_CONTEXT, the current context, then the local socket). TLS follows DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.")
     void host(String url) {
         host = url;
         hostOnCommandLine = url != null;
