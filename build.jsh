@@ -13,33 +13,6 @@ import lib.cli.ExitCode;
 import lib.docker.DockerHost;
 import lib.release.RegistryAuth;
 import lib.release.RegistryClient;
-import lib.cli.Cli;
-
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
-import lib.release.RegistryAuth;
-
-import lib.release.RegistryClient;
-
-import lib.cli.Cli;
-
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
-import lib.release.RegistryAuth;
-
-import lib.release.RegistryClient;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;

@@ -14,45 +14,6 @@ import lib.docker.DockerHost;
 import lib.options.HostOptions;
 import lib.release.RegistryClient;
 import lib.release.ReleaseInfo;
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourDetector;
-
-import lib.colour.HostState;
-
-import lib.docker.DockerHost;
-
-import lib.options.HostOptions;
-
-import lib.release.RegistryClient;
-
-import lib.release.ReleaseInfo;
-
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourDetector;
-
-import lib.colour.HostState;
-
-import lib.docker.DockerHost;
-
-import lib.options.HostOptions;
-
-import lib.release.RegistryClient;
-
-import lib.release.ReleaseInfo;
 
 import com.github.dockerjava.api.model.Image;
 import lib.release.RegistryClient.ImageRef;

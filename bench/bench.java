@@ -7,21 +7,6 @@ import lib.cli.Cli;
 import lib.cli.ExitCode;
 import lib.docker.DockerHost;
 import lib.docker.EngineCheck;
-import lib.cli.Cli;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
-import lib.docker.EngineCheck;
-
-import lib.cli.Cli;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
-import lib.docker.EngineCheck;
 
 import com.github.dockerjava.api.DockerClient;
 import org.zeroturnaround.exec.ProcessExecutor;

@@ -7,21 +7,6 @@ import lib.cli.Cli;
 import lib.cli.ExitCode;
 import lib.docker.DockerHost;
 import lib.docker.EngineCheck;
-import lib.cli.Cli;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
-import lib.docker.EngineCheck;
-
-import lib.cli.Cli;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
-import lib.docker.EngineCheck;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,17 +1,6 @@
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
 import lib.compose.ComposeLoader;
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.compose.ComposeLoader;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.compose.ComposeLoader;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,4 @@
 import lib.cli.Cli;
-import lib.cli.Cli;
-
-import lib.cli.Cli;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

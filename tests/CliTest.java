@@ -1,17 +1,6 @@
 import lib.cli.Cli;
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
 
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.InternalServerErrorException;

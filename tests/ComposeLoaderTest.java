@@ -2,21 +2,6 @@ import lib.cli.DeployError;
 import lib.compose.ComposeFiles;
 import lib.compose.ComposeLoader;
 import lib.compose.ComposeProject;
-import lib.cli.DeployError;
-
-import lib.compose.ComposeFiles;
-
-import lib.compose.ComposeLoader;
-
-import lib.compose.ComposeProject;
-
-import lib.cli.DeployError;
-
-import lib.compose.ComposeFiles;
-
-import lib.compose.ComposeLoader;
-
-import lib.compose.ComposeProject;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

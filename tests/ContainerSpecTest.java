@@ -4,29 +4,6 @@ import lib.colour.Labels;
 import lib.compose.ComposeLoader;
 import lib.compose.ComposeProject;
 import lib.compose.ContainerSpec;
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Labels;
-
-import lib.compose.ComposeLoader;
-
-import lib.compose.ComposeProject;
-
-import lib.compose.ContainerSpec;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Labels;
-
-import lib.compose.ComposeLoader;
-
-import lib.compose.ComposeProject;
-
-import lib.compose.ContainerSpec;
 
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.AccessMode;

@@ -1,17 +1,6 @@
 import lib.colour.Colour;
 import lib.colour.ColourDetector;
 import lib.colour.HostState;
-import lib.colour.Colour;
-
-import lib.colour.ColourDetector;
-
-import lib.colour.HostState;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourDetector;
-
-import lib.colour.HostState;
 
 import org.junit.jupiter.api.Test;
 

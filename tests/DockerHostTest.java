@@ -2,21 +2,6 @@ import lib.cli.DeployError;
 import lib.cli.ExitCode;
 import lib.docker.Digest;
 import lib.docker.DockerHost;
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.Digest;
-
-import lib.docker.DockerHost;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.Digest;
-
-import lib.docker.DockerHost;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

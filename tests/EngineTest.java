@@ -2,17 +2,6 @@ import lib.colour.Colour;
 import lib.colour.HostState;
 import lib.engine.DeployLock;
 import lib.release.ReleaseHistory;
-import lib.colour.Colour;
-
-import lib.colour.HostState;
-
-import lib.release.ReleaseHistory;
-
-import lib.colour.Colour;
-
-import lib.colour.HostState;
-
-import lib.release.ReleaseHistory;
 
 import com.github.dockerjava.api.exception.NotFoundException;
 import org.junit.jupiter.api.Test;
@@ -185,7 +174,7 @@ class EngineTest {
                 long after = System.nanoTime();
                 Thread.sleep(300);
                 assertEquals("v1", FrontTest.get(frontPort, "/version.txt"));
-                assertTrue(load.answersSince(after).stream().allMatch("v1"::equals), load.answersSince(after).toString());
+                assertTrue(!load.answersSince(after).isEmpty() && load.answersSince(after).stream().allMatch("v1"::equals), load.answersSince(after).toString());
                 load.close();
                 assertEquals(List.of(), load.failures());
             }

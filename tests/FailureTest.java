@@ -1,13 +1,6 @@
 import lib.colour.Colour;
 import lib.colour.HostState;
 import lib.engine.DeployLock;
-import lib.colour.Colour;
-
-import lib.colour.HostState;
-
-import lib.colour.Colour;
-
-import lib.colour.HostState;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,17 +1,6 @@
 import lib.docker.MarkerImage;
 import lib.docker.Tar;
 import lib.release.ReleaseHistory;
-import lib.docker.MarkerImage;
-
-import lib.docker.Tar;
-
-import lib.release.ReleaseHistory;
-
-import lib.docker.MarkerImage;
-
-import lib.docker.Tar;
-
-import lib.release.ReleaseHistory;
 
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.HostConfig;

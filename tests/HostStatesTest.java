@@ -1,12 +1,5 @@
 import lib.colour.Colour;
 import lib.colour.HostState;
-import lib.colour.Colour;
-
-import lib.colour.HostState;
-
-import lib.colour.Colour;
-
-import lib.colour.HostState;
 
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;

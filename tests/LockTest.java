@@ -3,21 +3,6 @@ import lib.cli.DeployError;
 import lib.colour.Labels;
 import lib.docker.MarkerImage;
 import lib.engine.DeployLock;
-import lib.cli.Cancellation;
-
-import lib.cli.DeployError;
-
-import lib.colour.Labels;
-
-import lib.docker.MarkerImage;
-
-import lib.cli.Cancellation;
-
-import lib.cli.DeployError;
-
-import lib.colour.Labels;
-
-import lib.docker.MarkerImage;
 
 import org.junit.jupiter.api.Test;
 

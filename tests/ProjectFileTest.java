@@ -5,33 +5,6 @@ import lib.options.ProjectOptions;
 import lib.project.Hooks;
 import lib.project.ProjectFile;
 import lib.release.RegistryClient;
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.options.HostOptions;
-
-import lib.options.ProjectOptions;
-
-import lib.project.Hooks;
-
-import lib.project.ProjectFile;
-
-import lib.release.RegistryClient;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.options.HostOptions;
-
-import lib.options.ProjectOptions;
-
-import lib.project.Hooks;
-
-import lib.project.ProjectFile;
-
-import lib.release.RegistryClient;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -2,21 +2,6 @@ import lib.colour.Colour;
 import lib.colour.ColourDetector;
 import lib.colour.HostState;
 import lib.docker.SshTunnel;
-import lib.colour.Colour;
-
-import lib.colour.ColourDetector;
-
-import lib.colour.HostState;
-
-import lib.docker.SshTunnel;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourDetector;
-
-import lib.colour.HostState;
-
-import lib.docker.SshTunnel;
 
 import org.junit.jupiter.api.Test;
 import org.zeroturnaround.exec.ProcessExecutor;

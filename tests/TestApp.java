@@ -1,8 +1,5 @@
 
 import lib.cli.Cli;
-import lib.cli.Cli;
-
-import lib.cli.Cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,12 +1,5 @@
 import lib.cli.DeployError;
 import lib.docker.DockerHost;
-import lib.cli.DeployError;
-
-import lib.docker.DockerHost;
-
-import lib.cli.DeployError;
-
-import lib.docker.DockerHost;
 
 import com.github.dockerjava.api.DockerClient;
 

@@ -1,17 +1,6 @@
 import lib.colour.Labels;
 import lib.docker.DockerHost;
 import lib.docker.EngineCheck;
-import lib.colour.Labels;
-
-import lib.docker.DockerHost;
-
-import lib.docker.EngineCheck;
-
-import lib.colour.Labels;
-
-import lib.docker.DockerHost;
-
-import lib.docker.EngineCheck;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;

@@ -9,49 +9,6 @@ import lib.colour.Labels;
 import lib.compose.Interpolator;
 import lib.options.DeployOptions;
 import lib.project.ShellWords;
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.Durations;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.colour.HostState;
-
-import lib.colour.Labels;
-
-import lib.compose.Interpolator;
-
-import lib.options.DeployOptions;
-
-import lib.project.ShellWords;
-
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.Durations;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.colour.HostState;
-
-import lib.colour.Labels;
-
-import lib.compose.Interpolator;
-
-import lib.options.DeployOptions;
-
-import lib.project.ShellWords;
 
 import org.junit.jupiter.api.Test;
 

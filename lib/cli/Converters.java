@@ -6,26 +6,6 @@ import lib.options.DeployOptions;
 import lib.options.FrontOptions;
 import lib.release.RegistryClient;
 
-import lib.docker.DockerHost;
-
-import lib.docker.ImagePuller;
-
-import lib.options.DeployOptions;
-
-import lib.options.FrontOptions;
-
-import lib.release.RegistryClient;
-
-import lib.docker.DockerHost;
-
-import lib.docker.ImagePuller;
-
-import lib.options.DeployOptions;
-
-import lib.options.FrontOptions;
-
-import lib.release.RegistryClient;
-
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

@@ -11,42 +11,6 @@ import lib.engine.DeployLock;
 import lib.front.ManagedFront;
 import lib.release.ReleaseHistory;
 
-import lib.colour.Colour;
-
-import lib.colour.ColourStack;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.colour.HostState;
-
-import lib.compose.ComposeProject;
-
-import lib.docker.DockerHost;
-
-import lib.front.ManagedFront;
-
-import lib.release.ReleaseHistory;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourStack;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.colour.HostState;
-
-import lib.compose.ComposeProject;
-
-import lib.docker.DockerHost;
-
-import lib.front.ManagedFront;
-
-import lib.release.ReleaseHistory;
-
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

@@ -4,20 +4,10 @@ import java.util.Locale;
 
 /** The two slots an app alternates between. Compose projects are named {@code <app>-blue} / {@code <app>-green}. */
 public enum Colour {
-    BLUE(8080), GREEN(8081);
-
-    private final int defaultPort;
-
-    Colour(int defaultPort) {
-        this.defaultPort = defaultPort;
-    }
+    BLUE, GREEN;
 
     public Colour other() {
         return this == BLUE ? GREEN : BLUE;
-    }
-
-    public int defaultPort() {
-        return defaultPort;
     }
 
     public String id() {

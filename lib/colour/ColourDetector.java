@@ -3,10 +3,6 @@ package lib.colour;
 import lib.engine.LiveRecord;
 import lib.front.ManagedFront;
 
-import lib.front.ManagedFront;
-
-import lib.front.ManagedFront;
-
 import java.util.Optional;
 
 import com.github.dockerjava.api.DockerClient;

@@ -7,30 +7,6 @@ import lib.compose.ContainerSpec;
 import lib.docker.Bounded;
 import lib.health.HealthGate;
 
-import lib.cli.Cancellation;
-
-import lib.cli.DeployError;
-
-import lib.compose.ComposeProject;
-
-import lib.compose.ContainerSpec;
-
-import lib.docker.Bounded;
-
-import lib.health.HealthGate;
-
-import lib.cli.Cancellation;
-
-import lib.cli.DeployError;
-
-import lib.compose.ComposeProject;
-
-import lib.compose.ContainerSpec;
-
-import lib.docker.Bounded;
-
-import lib.health.HealthGate;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.exception.ConflictException;

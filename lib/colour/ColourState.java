@@ -41,7 +41,6 @@ public record ColourState(Colour colour, List<ContainerInfo> containers) {
                 });
     }
 
-
     /** When this colour went live: our deployed-at label, else the earliest container start. */
     public Instant since() {
         return containers.stream().map(c -> c.labels().get(Labels.DEPLOYED_AT)).filter(Objects::nonNull)

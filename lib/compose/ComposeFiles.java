@@ -3,14 +3,6 @@ package lib.compose;
 import lib.cli.DeployError;
 import lib.colour.Colour;
 
-import lib.cli.DeployError;
-
-import lib.colour.Colour;
-
-import lib.cli.DeployError;
-
-import lib.colour.Colour;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;

@@ -7,26 +7,6 @@ import lib.cli.Durations;
 import lib.colour.Labels;
 import lib.project.ShellWords;
 
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.Durations;
-
-import lib.colour.Labels;
-
-import lib.project.ShellWords;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.Durations;
-
-import lib.colour.Labels;
-
-import lib.project.ShellWords;
-
 import lib.compose.ComposeProject.Health;
 
 import lib.compose.ComposeProject.Mount;

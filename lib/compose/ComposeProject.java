@@ -2,10 +2,6 @@ package lib.compose;
 
 import lib.cli.DeployError;
 
-import lib.cli.DeployError;
-
-import lib.cli.DeployError;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

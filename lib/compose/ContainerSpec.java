@@ -5,22 +5,6 @@ import lib.cli.DeployError;
 import lib.colour.ColourStack;
 import lib.colour.Labels;
 
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.colour.ColourStack;
-
-import lib.colour.Labels;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.colour.ColourStack;
-
-import lib.colour.Labels;
-
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.AccessMode;

@@ -2,10 +2,6 @@ package lib.compose;
 
 import lib.cli.DeployError;
 
-import lib.cli.DeployError;
-
-import lib.cli.DeployError;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,14 +3,6 @@ package lib.docker;
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
 
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;

@@ -3,14 +3,6 @@ package lib.docker;
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
 
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.SyncDockerCmd;
 

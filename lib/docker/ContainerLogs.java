@@ -2,10 +2,6 @@ package lib.docker;
 
 import lib.cli.Cli;
 
-import lib.cli.Cli;
-
-import lib.cli.Cli;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;

@@ -4,14 +4,6 @@ package lib.docker;
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
 
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
 import org.zeroturnaround.exec.ProcessExecutor;
 
 import java.io.PrintWriter;

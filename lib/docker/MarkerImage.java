@@ -2,10 +2,6 @@ package lib.docker;
 
 import lib.colour.Labels;
 
-import lib.colour.Labels;
-
-import lib.colour.Labels;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 

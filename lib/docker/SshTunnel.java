@@ -4,18 +4,6 @@ import lib.cli.Cli;
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
 
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,26 +6,6 @@ import lib.cli.ExitCode;
 import lib.colour.Labels;
 import lib.docker.MarkerImage;
 
-import lib.cli.Cancellation;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Labels;
-
-import lib.docker.MarkerImage;
-
-import lib.cli.Cancellation;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Labels;
-
-import lib.docker.MarkerImage;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;

@@ -24,98 +24,6 @@ import lib.project.Notifier;
 import lib.release.ReleaseHistory;
 import lib.release.ReleaseInfo;
 
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourDetector;
-
-import lib.colour.ColourStack;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.colour.HostState;
-
-import lib.colour.Labels;
-
-import lib.compose.ComposeProject;
-
-import lib.docker.ContainerLogs;
-
-import lib.docker.DockerHost;
-
-import lib.docker.ImagePuller;
-
-import lib.front.ManagedFront;
-
-import lib.health.HealthGate;
-
-import lib.health.Probes;
-
-import lib.options.FrontOptions;
-
-import lib.project.Hooks;
-
-import lib.project.Notifier;
-
-import lib.release.ReleaseHistory;
-
-import lib.release.ReleaseInfo;
-
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourDetector;
-
-import lib.colour.ColourStack;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.colour.HostState;
-
-import lib.colour.Labels;
-
-import lib.compose.ComposeProject;
-
-import lib.docker.ContainerLogs;
-
-import lib.docker.DockerHost;
-
-import lib.docker.ImagePuller;
-
-import lib.front.ManagedFront;
-
-import lib.health.HealthGate;
-
-import lib.health.Probes;
-
-import lib.options.FrontOptions;
-
-import lib.project.Hooks;
-
-import lib.project.Notifier;
-
-import lib.release.ReleaseHistory;
-
-import lib.release.ReleaseInfo;
-
 import com.github.dockerjava.api.DockerClient;
 
 import java.io.PrintWriter;
@@ -456,7 +364,7 @@ public final class Deployment {
 
     /** History, the line CI logs show, the notification and the post hook. */
     public void recordSuccess() {
-        history("ok", notes.isEmpty() ? null : String.join("; ", notes));
+        history("ok", null, notes.isEmpty() ? null : String.join("; ", notes));
         boolean rollback = settings.action().equals("rollback");
         out.println(Cli.ansi().string(rollback ? "@|bold,green rolled back|@ " : "@|bold,green deployed|@ ") + app + " release " + release + ": "
                 + next + " is live" + (cancel.cancelled() ? " (interrupted after the switch; the rest is left to the daemon and the next deploy)" : ""));
@@ -504,10 +412,14 @@ public final class Deployment {
 
     /** History is for people; failing to write it must not turn a good deploy into a failed one. */
     private void history(String result, String reason) {
+        history(result, reason, null);
+    }
+
+    private void history(String result, String reason, String notes) {
         if (next == null) return;
         try {
             new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
-                    release, next.id(), previous, result, System.currentTimeMillis() - started, DeployLock.whoAmI(), reason));
+                    release, next.id(), previous, result, System.currentTimeMillis() - started, DeployLock.whoAmI(), reason, notes));
         } catch (RuntimeException e) {
             err.println(Cli.ansi().string("@|yellow warning:|@ ") + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
         }

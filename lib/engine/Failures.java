@@ -5,22 +5,6 @@ import lib.cli.Cli;
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
 
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
 import com.github.dockerjava.api.exception.DockerException;
 
 import java.io.IOException;

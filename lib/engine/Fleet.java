@@ -8,34 +8,6 @@ import lib.docker.DockerHost;
 import lib.options.HostOptions;
 import lib.project.Notifier;
 
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
-import lib.options.HostOptions;
-
-import lib.project.Notifier;
-
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
-import lib.options.HostOptions;
-
-import lib.project.Notifier;
-
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.time.Duration;

@@ -4,18 +4,6 @@ import lib.colour.Colour;
 import lib.colour.Labels;
 import lib.docker.MarkerImage;
 
-import lib.colour.Colour;
-
-import lib.colour.Labels;
-
-import lib.docker.MarkerImage;
-
-import lib.colour.Colour;
-
-import lib.colour.Labels;
-
-import lib.docker.MarkerImage;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;

@@ -5,22 +5,6 @@ import lib.cli.Cli;
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
 
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
 import java.io.PrintWriter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

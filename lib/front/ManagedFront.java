@@ -11,46 +11,6 @@ import lib.docker.ContainerLogs;
 import lib.docker.Tar;
 import lib.options.FrontOptions;
 
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.colour.Labels;
-
-import lib.docker.ContainerLogs;
-
-import lib.docker.Tar;
-
-import lib.options.FrontOptions;
-
-import lib.cli.Cancellation;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.colour.Labels;
-
-import lib.docker.ContainerLogs;
-
-import lib.docker.Tar;
-
-import lib.options.FrontOptions;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;

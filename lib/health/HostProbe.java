@@ -4,18 +4,6 @@ import lib.cli.Cli;
 import lib.cli.DeployError;
 import lib.colour.Labels;
 
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.colour.Labels;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.colour.Labels;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;

@@ -1,29 +1,7 @@
 package lib.health;
 
-import lib.cli.DeployError;
 import lib.colour.ColourState;
 import lib.colour.ContainerInfo;
-import lib.compose.ComposeProject;
-import lib.docker.DockerHost;
-
-import lib.cli.DeployError;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.compose.ComposeProject;
-
-import lib.docker.DockerHost;
-
-import lib.cli.DeployError;
-
-import lib.colour.ColourState;
-
-import lib.colour.ContainerInfo;
-
-import lib.compose.ComposeProject;
-
 import lib.docker.DockerHost;
 
 import com.github.dockerjava.api.DockerClient;
@@ -45,20 +23,6 @@ public final class Probes {
     private Probes() {}
 
     public record Settings(boolean enabled, String path, String service, int successes, boolean fromHost) {}
-
-    public static HealthGate.Probe fromCompose(Settings s, ComposeProject compose, DockerHost docker, PrintWriter out) {
-        if (!s.enabled()) return null;
-        var service = compose.services().values().stream()
-                .filter(x -> s.service() == null ? x.ports().stream().anyMatch(p -> p.hostPort() != null && p.protocol().equals("tcp")) : x.name().equals(s.service()))
-                .findFirst();
-        if (service.isEmpty()) {
-            if (s.service() != null) throw DeployError.config("--probe-service \"" + s.service() + "\" is not a service in " + compose.file());
-            return none(out);
-        }
-        var port = service.get().ports().stream().filter(p -> p.hostPort() != null && p.protocol().equals("tcp")).findFirst()
-                .orElseThrow(() -> DeployError.config("--probe-service " + s.service() + " publishes no fixed tcp port in " + compose.file()));
-        return probe(s, hostFor(port.hostIp(), docker), port.hostPort(), port.containerPort(), docker, out);
-    }
 
     public static HealthGate.Probe fromContainers(Settings s, ColourState colour, DockerClient client, DockerHost docker, PrintWriter out) {
         if (!s.enabled()) return null;

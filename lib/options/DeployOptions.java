@@ -2,10 +2,6 @@ package lib.options;
 
 import lib.cli.Converters;
 
-import lib.cli.Converters;
-
-import lib.cli.Converters;
-
 import picocli.CommandLine.Option;
 
 /** deploy.java's own options (rollback.java shares {@link ReleaseOptions}, not these). */

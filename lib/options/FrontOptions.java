@@ -2,10 +2,6 @@ package lib.options;
 
 import lib.cli.Converters;
 
-import lib.cli.Converters;
-
-import lib.cli.Converters;
-
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 

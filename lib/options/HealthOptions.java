@@ -3,14 +3,6 @@ package lib.options;
 import lib.cli.Converters;
 import lib.health.Probes;
 
-import lib.cli.Converters;
-
-import lib.health.Probes;
-
-import lib.cli.Converters;
-
-import lib.health.Probes;
-
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 

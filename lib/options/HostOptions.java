@@ -5,22 +5,6 @@ import lib.cli.DeployError;
 import lib.cli.ExitCode;
 import lib.docker.DockerHost;
 
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.DockerHost;
-
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;

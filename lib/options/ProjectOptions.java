@@ -6,26 +6,6 @@ import lib.project.Hooks;
 import lib.project.Notifier;
 import lib.project.ProjectFile;
 
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.project.Hooks;
-
-import lib.project.Notifier;
-
-import lib.project.ProjectFile;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.project.Hooks;
-
-import lib.project.Notifier;
-
-import lib.project.ProjectFile;
-
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;

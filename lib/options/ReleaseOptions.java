@@ -6,26 +6,6 @@ import lib.cli.ExitCode;
 import lib.colour.Colour;
 import lib.docker.ImagePuller;
 
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Colour;
-
-import lib.docker.ImagePuller;
-
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Colour;
-
-import lib.docker.ImagePuller;
-
 import picocli.CommandLine.Option;
 
 import java.time.Duration;

@@ -4,14 +4,6 @@ package lib.project;
 import lib.cli.Cli;
 import lib.docker.DockerHost;
 
-import lib.cli.Cli;
-
-import lib.docker.DockerHost;
-
-import lib.cli.Cli;
-
-import lib.docker.DockerHost;
-
 import org.zeroturnaround.exec.ProcessExecutor;
 import org.zeroturnaround.exec.stream.LogOutputStream;
 

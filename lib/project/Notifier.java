@@ -2,10 +2,6 @@ package lib.project;
 
 import lib.cli.Cli;
 
-import lib.cli.Cli;
-
-import lib.cli.Cli;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.PrintWriter;

@@ -5,22 +5,6 @@ import lib.cli.DeployError;
 import lib.compose.ComposeLoader;
 import lib.options.FrontOptions;
 
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.compose.ComposeLoader;
-
-import lib.options.FrontOptions;
-
-import lib.cli.Converters;
-
-import lib.cli.DeployError;
-
-import lib.compose.ComposeLoader;
-
-import lib.options.FrontOptions;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,10 +2,6 @@ package lib.project;
 
 import lib.cli.DeployError;
 
-import lib.cli.DeployError;
-
-import lib.cli.DeployError;
-
 import java.util.ArrayList;
 import java.util.List;
 

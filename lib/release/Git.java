@@ -4,14 +4,6 @@ package lib.release;
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
 
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
 import org.zeroturnaround.exec.ProcessExecutor;
 import org.zeroturnaround.exec.ProcessResult;
 

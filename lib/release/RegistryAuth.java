@@ -4,14 +4,6 @@ package lib.release;
 import lib.cli.DeployError;
 import lib.cli.ExitCode;
 
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.zeroturnaround.exec.ProcessExecutor;

@@ -6,26 +6,6 @@ import lib.cli.ExitCode;
 import lib.docker.Digest;
 import lib.docker.DockerHost;
 
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.Digest;
-
-import lib.docker.DockerHost;
-
-import lib.cli.Cli;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.docker.Digest;
-
-import lib.docker.DockerHost;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 

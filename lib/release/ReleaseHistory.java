@@ -6,26 +6,6 @@ import lib.colour.Labels;
 import lib.docker.MarkerImage;
 import lib.docker.Tar;
 
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Labels;
-
-import lib.docker.MarkerImage;
-
-import lib.docker.Tar;
-
-import lib.cli.DeployError;
-
-import lib.cli.ExitCode;
-
-import lib.colour.Labels;
-
-import lib.docker.MarkerImage;
-
-import lib.docker.Tar;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

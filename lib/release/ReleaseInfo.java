@@ -6,22 +6,6 @@ import lib.colour.Labels;
 import lib.compose.ComposeProject;
 import lib.engine.DeployLock;
 
-import lib.colour.Colour;
-
-import lib.colour.ColourState;
-
-import lib.colour.Labels;
-
-import lib.compose.ComposeProject;
-
-import lib.colour.Colour;
-
-import lib.colour.ColourState;
-
-import lib.colour.Labels;
-
-import lib.compose.ComposeProject;
-
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
