@@ -70,7 +70,7 @@ public final class StatusView {
         for (ReleaseHistory.Entry e : entries) {
             out.printf("%-24.24s %-8s %-12s %-6s %-12s %-11s %7.1f  %s%s%n", e.at(), e.action(), e.release(), e.colour(),
                     e.previousRelease() == null ? "-" : e.previousRelease(), e.result(), e.durationMillis() / 1000.0, e.by(),
-                    e.reason() == null ? "" : "  (" + e.reason() + ")");
+                    (e.reason() == null ? "" : "  (" + Cli.oneLine(e.reason()) + ")") + (e.notes() == null ? "" : "  note: " + Cli.oneLine(e.notes())));
         }
         out.flush();
     }
