@@ -144,6 +144,27 @@ class EngineTest {
     }
 
     @Test
+    void anInterruptAfterTheSwitchFinishesTheDeployReleasesTheLockAndSaysTheNewReleaseIsLive() throws Exception {
+        try (TestApp app = new TestApp("sigpost")) {
+            assertEquals(0, app.deploy("v1").code());
+            Path log = app.dir.resolve("deploy.log");
+            Process p = deployProcess(app, log, "v2");
+            assertTrue(waitForLine(log, "==> retire blue", 60_000), Files.readString(log));
+            new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGTERM");
+            String out = Files.readString(log);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("release v2: green is live"), out);
+            HostState s = DeployTest.state(app);
+            assertEquals(Colour.GREEN, s.live().orElseThrow(), s.describe());
+            assertTrue(DeployLock.holder(TestHost.docker(), app.name).isEmpty(), "lock released");
+            List<ReleaseHistory.Entry> h = new ReleaseHistory(TestHost.docker(), app.name).read(new PrintWriter(Writer.nullWriter()));
+            assertEquals("ok", h.get(h.size() - 1).result(), h.toString());
+            assertEquals("v2", FrontTest.get(app.greenPort, "/version.txt"));
+        }
+    }
+
+    @Test
     void aFailedFastRollbackStopsTheStandbyAgainAndKeepsTheLiveColour() throws Exception {
         try (TestApp app = new TestApp("rbbusy")) {
             twoReleases(app);

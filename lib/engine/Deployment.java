@@ -343,14 +343,8 @@ public final class Deployment {
             if (keep == KeepOld.RUNNING) {
                 out.println("  " + live.get() + " keeps running, unrouted, as a warm standby: rollback.java switches back to it at once"
                         + " (it holds its memory until the next deploy; --keep-old stopped frees it)");
-            } else if (cancel.cancelled()) {
-                out.println("  interrupted: the daemon stops " + live.get() + " on its own");
-                Thread t = new Thread(() -> ColourStack.retire(docker, host.slowClient(), old, live.get().project(app), keep == KeepOld.REMOVED,
-                        new PrintWriter(java.io.Writer.nullWriter())), "bgdeploy-retire");
-                t.setDaemon(true);
-                t.start();
             } else {
-                notes.addAll(ColourStack.retire(docker, host.slowClient(), old, live.get().project(app), keep == KeepOld.REMOVED, out));
+                retireWatchingForInterrupts(old, keep == KeepOld.REMOVED);
             }
         }
         for (String id : aside) {
@@ -358,6 +352,30 @@ public final class Deployment {
                 docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
             } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
                 // already gone
+            }
+        }
+    }
+
+    /**
+     * The old colour's graceful stop can take its whole grace period (an app that ignores SIGTERM: 10 s). Past the
+     * switch an interrupt must not wait for it: the stop goes on in the daemon, and the run records and exits.
+     */
+    private void retireWatchingForInterrupts(ColourState old, boolean remove) {
+        java.util.concurrent.CompletableFuture<List<String>> retiring = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                ColourStack.retire(docker, host.slowClient(), old, live.get().project(app), remove, out));
+        while (true) {
+            try {
+                notes.addAll(retiring.get(100, java.util.concurrent.TimeUnit.MILLISECONDS));
+                return;
+            } catch (java.util.concurrent.TimeoutException stillStopping) {
+                if (cancel.cancelled()) {
+                    out.println("  interrupted: the daemon finishes stopping " + live.get() + " on its own");
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                return; // only a signal interrupts this thread, and past the switch that means: stop waiting
             }
         }
     }
