@@ -93,11 +93,31 @@ final class SwitchBench {
         return "bn-" + app;
     }
 
-    /** Runs each CLI once so that the measured runs start on a warm cache, as a user's second run does. */
-    void warmUp() throws Exception {
-        for (String script : new String[]{"deploy.java", "rollback.java"}) {
-            Proc p = command(List.of("./jbang", script, "--help"));
-            if (p.exit() != 0) throw new IllegalStateException(script + " --help exited " + p.exit());
+    /**
+     * Runs each CLI through real work once, unmeasured, so that the measured runs start on a warm cache as a user's
+     * next run does: ./jbang keeps JBang's command after the first run and writes the class-data archive at the end of
+     * the first run that does work (not --help).
+     */
+    void warmUp(String app) throws Exception {
+        String name = "bnwarm";
+        Path dir = Files.createTempDirectory(name);
+        Files.writeString(dir.resolve("docker-compose.yml"),
+                Files.readString(root.resolve("bench/apps/docker-compose.yml")).replace("IMAGE:", image(app) + ":"));
+        TestHost.removeApp(name);
+        try {
+            List<String> base = List.of("--app", name, "-f", dir.resolve("docker-compose.yml").toString(), "--blue-port", "18690",
+                    "--green-port", "18691", "--probe", "/health.txt", "--pull", "never", "--front", "managed", "--front-port", "18692",
+                    "--front-image", "shop-web:1");
+            for (List<String> cmd : List.of(concat(List.of("./jbang", "deploy.java"), base, List.of("--release", "v1")),
+                    concat(List.of("./jbang", "deploy.java"), base, List.of("--release", "v2")),
+                    List.of("./jbang", "rollback.java", "--app", name))) {
+                Proc p = command(cmd);
+                logRun("warm-up: " + String.join(" ", cmd.subList(1, cmd.size())), p);
+                if (p.exit() != 0) throw new IllegalStateException("warm-up " + cmd.get(1) + " exited " + p.exit() + ", see the log");
+            }
+        } finally {
+            TestHost.removeApp(name);
+            ExampleImages.deleteTree(dir);
         }
     }
 

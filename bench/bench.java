@@ -106,7 +106,7 @@ public class bench implements Callable<Integer> {
         try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(logFile))) {
             SwitchBench b = new SwitchBench(docker, out, log);
             b.buildImages(apps);
-            b.warmUp();
+            b.warmUp(apps.get(0));
             String loadBefore = uptime();
             Map<String, Map<String, List<SwitchBench.Measure>>> cells = new LinkedHashMap<>();
             int cell = 0;
