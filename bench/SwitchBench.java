@@ -56,7 +56,7 @@ final class SwitchBench {
 
     /** What one measured command did to the traffic. Times in seconds from the command's start. */
     record Measure(double toSwitch, double oldSilent, double wall, int exit, long gets, long failedGets, long posts,
-                   long failedPosts, boolean diagnosis, Map<String, Double> steps) {}
+                   long failedPosts, boolean diagnosis, Map<String, Double> steps, double load) {}
 
     private final DockerClient docker;
     private final PrintWriter out;
@@ -163,6 +163,7 @@ final class SwitchBench {
     Measure measured(String name, int port, String from, String to, List<String> cmd) throws Exception {
         try (LoadGenerator load = new LoadGenerator(port, 4, 2, 100_000, Duration.ofMinutes(3))) {
             awaitSteady(load, from);
+            double loadAverage = loadAverage();
             long t0 = System.nanoTime();
             Proc p = command(cmd);
             Thread.sleep(2500);
@@ -172,7 +173,7 @@ final class SwitchBench {
             var reqs = load.requests().stream().filter(r -> r.startNanos() >= t0).toList();
             Measure m = new Measure(switchAt(reqs, to, t0), oldSilentAt(reqs, from, t0), p.wall(), p.exit(),
                     count(reqs, "GET", false), count(reqs, "GET", true), count(reqs, "POST", false), count(reqs, "POST", true),
-                    p.printed(DIAGNOSIS), stepTimes(p));
+                    p.printed(DIAGNOSIS), stepTimes(p), loadAverage);
             reqs.stream().filter(LoadGenerator.Request::failed).limit(5).forEach(r -> log.printf(Locale.ROOT,
                     "   failed %s at %+.2fs (%.2fs long): %s%n", r.kind(), (r.startNanos() - t0) / 1e9,
                     (r.endNanos() - r.startNanos()) / 1e9, r.error() != null ? r.error() : "HTTP " + r.status()));
@@ -183,6 +184,15 @@ final class SwitchBench {
                     m.diagnosis() ? ", grace-period note printed" : "");
             out.flush();
             return m;
+        }
+    }
+
+    /** The machine's 1-minute load average (other jobs share these 2 cores). */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
         }
     }
 
@@ -285,16 +295,16 @@ final class SwitchBench {
 
     static String table(Map<String, Map<String, List<Measure>>> cells) {
         StringBuilder b = new StringBuilder();
-        b.append("| front | app | command | time to the switch (s) | old release silent (s) | wall (s) | failed GETs | failed POSTs | exit codes | grace-period note |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        b.append("| front | app | command | time to the switch (s) | old release silent (s) | wall (s) | failed GETs | failed POSTs | exit codes | grace-period note | load average (1 min) |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         cells.forEach((cell, byCommand) -> byCommand.forEach((command, ms) -> {
             String[] fa = cell.split(" ");
-            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %d of %d | %d of %d | %s | %s |%n", fa[0], fa[1], command,
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %d of %d | %d of %d | %s | %s | %s |%n", fa[0], fa[1], command,
                     stat(ms, Measure::toSwitch), stat(ms, Measure::oldSilent), stat(ms, Measure::wall),
                     ms.stream().mapToLong(Measure::failedGets).sum(), ms.stream().mapToLong(Measure::gets).sum(),
                     ms.stream().mapToLong(Measure::failedPosts).sum(), ms.stream().mapToLong(Measure::posts).sum(),
                     ms.stream().map(m -> String.valueOf(m.exit())).distinct().reduce((x, y) -> x + "," + y).orElse("-"),
-                    ms.stream().filter(Measure::diagnosis).count() + " of " + ms.size()));
+                    ms.stream().filter(Measure::diagnosis).count() + " of " + ms.size(), stat(ms, Measure::load)));
         }));
         return b.toString();
     }
