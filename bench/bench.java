@@ -16,7 +16,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,11 +71,12 @@ public class bench implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     static String compose() throws java.io.IOException {
-        return Files.readString(EngineCheck.projectRoot().resolve("tests/fixture/docker-compose.yml")).replace("bgtest-app:", "bench-app:");
+        return Files.readString(EngineCheck.projectRoot().resolve("tests/fixture/docker-compose.yml")).replace("bgtest-app:", "bn-bench-app:");
     }
 
     DockerClient docker;
     PrintWriter out;
+    int scenarioRuns;
 
     public static void main(String... args) {
         System.exit(Cli.commandLine(new bench()).execute(args));
@@ -165,16 +165,18 @@ public class bench implements Callable<Integer> {
     void buildImages() {
         var images = new ExampleImages(docker, EngineCheck.projectRoot().resolve("compose"));
         images.web("shop-web:1");
-        images.app("bench-app", new ExampleImages.Variant("v1", 2, false, false));
-        images.app("bench-app", new ExampleImages.Variant("v2", 2, false, false));
-        images.app("bench-app", new ExampleImages.Variant("slow30", 30, false, false));
-        images.app("bench-app", new ExampleImages.Variant("crash", 0, true, false));
-        images.app("bench-app", new ExampleImages.Variant("unhealthy", 0, false, true));
+        images.app("bn-bench-app", new ExampleImages.Variant("v1", 2, false, false));
+        images.app("bn-bench-app", new ExampleImages.Variant("v2", 2, false, false));
+        images.app("bn-bench-app", new ExampleImages.Variant("slow30", 30, false, false));
+        images.app("bn-bench-app", new ExampleImages.Variant("crash", 0, true, false));
+        images.app("bn-bench-app", new ExampleImages.Variant("unhealthy", 0, false, true));
     }
 
     Row run(String scenario, String mode) throws Exception {
-        String app = "bench-" + scenario + "-" + mode;
-        int blue = freePort(), green = freePort();
+        String app = "bn-" + scenario + "-" + mode;
+        // Host ports 18650-18689 (this benchmark's range; the switch suite uses 18600-18649): 4 per run, reused in turn.
+        int base = 18650 + 4 * (scenarioRuns++ % 10);
+        int blue = base, green = base + 1;
         Path dir = Files.createTempDirectory(app);
         String compose = compose();
         Files.writeString(dir.resolve("docker-compose.yml"), compose);
@@ -184,9 +186,9 @@ public class bench implements Callable<Integer> {
                     .replace("${DEPLOY_PORT}", String.valueOf(c.equals("blue") ? blue : green))
                     .replace("      app:\n        condition: service_healthy\n", "      - app\n"));
         }
-        Target t = new Target(app, mode, dir, blue, green, freePort());
+        Target t = new Target(app, mode, dir, blue, green, base + 2);
         cleanup(app);
-        try (FrontNginx passive = new FrontNginx(freePort(), blue, green)) {
+        try (FrontNginx passive = new FrontNginx(base + 3, blue, green)) {
             int publicPort = mode.equals("managed") ? t.managedPort : passive.port;
             t.deploy("v1");
             String next = switch (scenario) {
@@ -302,12 +304,6 @@ public class bench implements Callable<Integer> {
             return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
         } catch (Exception e) {
             return "ERR " + e.getClass().getSimpleName();
-        }
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 
