@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.6
-//SOURCES ../deploy.java ../compose/ExampleImages.java ../tests/FrontNginx.java ../tests/TestHost.java LoadGenerator.java
+//SOURCES ../deploy.java ../compose/ExampleImages.java ../tests/FrontNginx.java ../tests/TestHost.java LoadGenerator.java SwitchBench.java
 
 import lib.cli.Cli;
 import lib.cli.ExitCode;
@@ -17,13 +17,14 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,14 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "bench.java", mixinStandardHelpOptions = true,
         description = {"Deploys under load and counts every request, on the local engine, against 127.0.0.1 only.",
                 "Load: 4 GET workers (/version.txt, 10 ms apart) and 2 slow-POST workers (1.5 s each) through the",
-                "passive front nginx (compose/front/nginx.conf). Modes, side by side in one run:",
+                "front. Two suites:",
+                "switch (default): for each front (passive, managed) and each app of bench/apps (honours: exits on",
+                "SIGTERM; ignores: shell-form CMD that ignores SIGTERM, as the blog's), both ready 2 s after start:",
+                "deploy v2 into the empty colour, rollback.java right after, deploy v3 over the previous release,",
+                "each run through ./jbang as a process (warm cache), timed from its start: time to the switch (after",
+                "it every request is answered by the new release), time until the old release answers nothing,",
+                "wall time, failed requests, and whether the grace-period note was printed. Median [min-max] of --runs.",
+                "scenarios: the older comparison. Modes, side by side in one run:",
                 "  shell     the shell version: docker-compose up -d the other colour, sleep 10, down the old one",
                 "  bgdeploy  deploy.java behind the same passive front (health gate, graceful stop)",
                 "  managed   deploy.java --front managed (atomic switch, drain, then stop)",
@@ -40,6 +48,18 @@ import java.util.concurrent.TimeUnit;
                 "Writes a Markdown table to bench/results/ and prints it.", ""},
         footer = ExitCode.HELP_FOOTER)
 public class bench implements Callable<Integer> {
+    @Option(names = "--suite", split = ",", defaultValue = "switch", description = "switch, scenarios or both (default: ${DEFAULT-VALUE}).")
+    List<String> suites;
+
+    @Option(names = "--fronts", split = ",", defaultValue = "passive,managed", description = "Switch suite: fronts (default: ${DEFAULT-VALUE}).")
+    List<String> fronts;
+
+    @Option(names = "--apps", split = ",", defaultValue = "honours,ignores", description = "Switch suite: apps of bench/apps (default: ${DEFAULT-VALUE}).")
+    List<String> apps;
+
+    @Option(names = "--runs", defaultValue = "3", description = "Switch suite: runs per front and app (default: ${DEFAULT-VALUE}).")
+    int runs;
+
     @Option(names = "--scenarios", split = ",", defaultValue = "a,b,c,d,e,f", description = "Which scenarios (default: ${DEFAULT-VALUE}).")
     List<String> scenarios;
 
@@ -52,11 +72,12 @@ public class bench implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     static String compose() throws java.io.IOException {
-        return Files.readString(EngineCheck.projectRoot().resolve("tests/fixture/docker-compose.yml")).replace("bgtest-app:", "bench-app:");
+        return Files.readString(EngineCheck.projectRoot().resolve("tests/fixture/docker-compose.yml")).replace("bgtest-app:", "bn-bench-app:");
     }
 
     DockerClient docker;
     PrintWriter out;
+    int scenarioRuns;
 
     public static void main(String... args) {
         System.exit(Cli.commandLine(new bench()).execute(args));
@@ -71,41 +92,92 @@ public class bench implements Callable<Integer> {
         EngineCheck.ensureLocalEngine(out);
         try (DockerHost host = DockerHost.connect(null, false, spec.commandLine().getErr())) {
             docker = host.client();
-            buildImages();
-            List<Row> rows = new ArrayList<>();
-            for (String s : scenarios) {
-                for (String m : modes) {
-                    out.println("== scenario " + s + ", mode " + m);
-                    out.flush();
-                    rows.add(run(s, m));
-                    out.println("   " + rows.get(rows.size() - 1));
-                }
-            }
-            String table = table(rows);
             Path dir = EngineCheck.projectRoot().resolve("bench/results");
             Files.createDirectories(dir);
-            Path file = dir.resolve("bench-" + Instant.now().toString().replace(':', '-') + ".md");
-            Files.writeString(file, table);
-            out.println();
-            out.println(table);
-            out.println("written to " + file);
+            String stamp = Instant.now().toString().replace(':', '-');
+            if (suites.contains("switch")) switchSuite(dir, stamp);
+            if (suites.contains("scenarios")) scenarioSuite(dir, stamp);
         }
         return ExitCode.OK;
+    }
+
+    void switchSuite(Path dir, String stamp) throws Exception {
+        new ExampleImages(docker, EngineCheck.projectRoot().resolve("compose")).web("shop-web:1"); // the managed front's nginx
+        Path logFile = dir.resolve("switch-" + stamp + "-log.txt");
+        try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(logFile))) {
+            SwitchBench b = new SwitchBench(docker, out, log);
+            b.buildImages(apps);
+            b.warmUp(apps.get(0));
+            String loadBefore = uptime();
+            Map<String, Map<String, List<SwitchBench.Measure>>> cells = new LinkedHashMap<>();
+            int cell = 0;
+            for (String front : fronts) {
+                for (String app : apps) {
+                    out.println("== " + front + " front, app " + app + " (" + runs + " runs)");
+                    out.flush();
+                    // Host ports 18600-18699 are this benchmark's: 10 per cell.
+                    cells.put(front + " " + app, b.cell(front, app, runs, 18600 + 10 * cell++));
+                }
+            }
+            String text = "Command: `" + String.join(" ", concat("./jbang", "bench/bench.java", spec.commandLine().getParseResult().originalArgs())) + "`\n\n"
+                    + "Load average before: " + loadBefore + "; after: " + uptime() + "\n\n"
+                    + SwitchBench.table(cells) + "\nWhere the time goes:\n\n" + SwitchBench.stepTable(cells);
+            Path file = dir.resolve("switch-" + stamp + ".md");
+            Files.writeString(file, text);
+            out.println();
+            out.println(text);
+            out.println("written to " + file + " (every command's timestamped output: " + logFile + ")");
+        }
+    }
+
+    static List<String> concat(String a, String b, List<String> rest) {
+        List<String> all = new ArrayList<>(List.of(a, b));
+        all.addAll(rest);
+        return all;
+    }
+
+    static String uptime() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
+    void scenarioSuite(Path dir, String stamp) throws Exception {
+        buildImages();
+        List<Row> rows = new ArrayList<>();
+        for (String s : scenarios) {
+            for (String m : modes) {
+                out.println("== scenario " + s + ", mode " + m);
+                out.flush();
+                rows.add(run(s, m));
+                out.println("   " + rows.get(rows.size() - 1));
+            }
+        }
+        String table = table(rows);
+        Path file = dir.resolve("bench-" + stamp + ".md");
+        Files.writeString(file, table);
+        out.println();
+        out.println(table);
+        out.println("written to " + file);
     }
 
     void buildImages() {
         var images = new ExampleImages(docker, EngineCheck.projectRoot().resolve("compose"));
         images.web("shop-web:1");
-        images.app("bench-app", new ExampleImages.Variant("v1", 2, false, false));
-        images.app("bench-app", new ExampleImages.Variant("v2", 2, false, false));
-        images.app("bench-app", new ExampleImages.Variant("slow30", 30, false, false));
-        images.app("bench-app", new ExampleImages.Variant("crash", 0, true, false));
-        images.app("bench-app", new ExampleImages.Variant("unhealthy", 0, false, true));
+        images.app("bn-bench-app", new ExampleImages.Variant("v1", 2, false, false));
+        images.app("bn-bench-app", new ExampleImages.Variant("v2", 2, false, false));
+        images.app("bn-bench-app", new ExampleImages.Variant("slow30", 30, false, false));
+        images.app("bn-bench-app", new ExampleImages.Variant("crash", 0, true, false));
+        images.app("bn-bench-app", new ExampleImages.Variant("unhealthy", 0, false, true));
     }
 
     Row run(String scenario, String mode) throws Exception {
-        String app = "bench-" + scenario + "-" + mode;
-        int blue = freePort(), green = freePort();
+        String app = "bn-" + scenario + "-" + mode;
+        // Host ports 18650-18689 (this benchmark's range; the switch suite uses 18600-18649): 4 per run, reused in turn.
+        int base = 18650 + 4 * (scenarioRuns++ % 10);
+        int blue = base, green = base + 1;
         Path dir = Files.createTempDirectory(app);
         String compose = compose();
         Files.writeString(dir.resolve("docker-compose.yml"), compose);
@@ -115,9 +187,9 @@ public class bench implements Callable<Integer> {
                     .replace("${DEPLOY_PORT}", String.valueOf(c.equals("blue") ? blue : green))
                     .replace("      app:\n        condition: service_healthy\n", "      - app\n"));
         }
-        Target t = new Target(app, mode, dir, blue, green, freePort());
+        Target t = new Target(app, mode, dir, blue, green, base + 2);
         cleanup(app);
-        try (FrontNginx passive = new FrontNginx(freePort(), blue, green)) {
+        try (FrontNginx passive = new FrontNginx(base + 3, blue, green)) {
             int publicPort = mode.equals("managed") ? t.managedPort : passive.port;
             t.deploy("v1");
             String next = switch (scenario) {
@@ -233,12 +305,6 @@ public class bench implements Callable<Integer> {
             return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
         } catch (Exception e) {
             return "ERR " + e.getClass().getSimpleName();
-        }
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 
