@@ -233,8 +233,21 @@ public final class ColourStack {
      * Moves a colour's previous containers out of the way of the new ones (their names are taken) without losing
      * them: stopped and renamed with {@link ColourDetector#ASIDE}, they are put back if the new colour fails.
      */
-    public static List<String> setAside(DockerClient docker, DockerClient slow, ColourState colour, PrintWriter out) {
-        stopAll(docker, slow, colour, out);
+    public static List<String> setAside(DockerClient docker, DockerClient slow, ColourState colour, boolean unrouted, PrintWriter out) {
+        if (unrouted) {
+            // No traffic reaches it (the managed front sends none, and it was drained at the switch that retired it),
+            // so there is nothing to be graceful for: waiting out a grace period here only delays the deploy.
+            for (ContainerInfo c : colour.containers()) {
+                if (!c.running()) continue;
+                try {
+                    docker.stopContainerCmd(c.id()).withTimeout(0).exec();
+                } catch (NotModifiedException | NotFoundException stopped) {
+                    // already down
+                }
+            }
+        } else {
+            stopAll(docker, slow, colour, out);
+        }
         List<String> ids = new ArrayList<>();
         for (ContainerInfo c : colour.containers()) {
             removeQuietly(docker, c.name() + ColourDetector.ASIDE);
@@ -292,7 +305,7 @@ public final class ColourStack {
         return null;
     }
 
-    static int graceSeconds(ContainerInfo c) {
+    public static int graceSeconds(ContainerInfo c) {
         try {
             return Integer.parseInt(c.labels().getOrDefault(Labels.STOP_GRACE, "10"));
         } catch (NumberFormatException e) {

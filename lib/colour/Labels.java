@@ -12,6 +12,7 @@ public final class Labels {
     public static final String DEPLOYED_AT = NS + "deployed-at";
     public static final String DEPLOYED_BY = NS + "deployed-by";
     public static final String STOP_GRACE = NS + "stop-grace-seconds";
+    public static final String STOP_SIGNAL = NS + "stop-signal";
     public static final String ROLE = NS + "role";
     public static final String LOCK_PURPOSE = NS + "lock.purpose";
     public static final String LOCK_PID = NS + "lock.pid";

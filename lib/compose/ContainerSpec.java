@@ -62,6 +62,7 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         labels.put(Labels.COMPOSE_CONFIG_FILES, compose.file().toString());
         labels.putAll(ourLabels);
         labels.put(Labels.STOP_GRACE, String.valueOf(s.stopGraceOrDefault()));
+        labels.put(Labels.STOP_SIGNAL, s.stopSignal() == null ? "SIGTERM" : s.stopSignal());
 
         HostConfig host = HostConfig.newHostConfig();
         Ports bindings = new Ports();

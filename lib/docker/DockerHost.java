@@ -175,9 +175,12 @@ public final class DockerHost implements AutoCloseable {
     }
 
     /** A URL fit for messages: no user info, since a password may hide there. */
+    /** A host URL fit to print: an ssh login name stays (it is not a secret, and says who logs in); nothing else of the userinfo. */
     public static String redacted(URI u) {
         if (u.getRawUserInfo() == null) return u.toString();
-        return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+        String user = u.getRawUserInfo().split(":", 2)[0];
+        String login = "ssh".equals(u.getScheme()) && !u.getRawUserInfo().contains(":") ? user + "@" : "";
+        return u.getScheme() + "://" + login + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
     }
 
     private static URI parse(String raw, String source) {

@@ -239,6 +239,14 @@ public final class Deployment {
         }
         managed.ensure(liveTarget);
         previousUpstream = liveTarget;
+        Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
+        if (state.frontPoints().isPresent() && !state.frontPoints().equals(recorded)) {
+            // A run killed inside its switch: the file names a colour that passed its gate, nginx may not serve it yet.
+            out.println("  an interrupted switch left the front's file naming " + state.frontPoints().get() + ": reloading and draining before going on");
+            managed.drain(managed.reloadAsWritten(), cancel);
+            record = record.withLive(state.frontPoints().get(), previous, DeployLock.whoAmI(), front);
+            record.write(docker, app);
+        }
     }
 
     public void pull() {
@@ -276,7 +284,7 @@ public final class Deployment {
         });
         if (!old.empty()) {
             out.println("  setting aside " + next + " (" + held + ") until " + release + " passed its gate");
-            ColourStack.setAside(docker, host.slowClient(), old, out);
+            ColourStack.setAside(docker, host.slowClient(), old, front.managed(), out);
         }
     }
 
@@ -338,6 +346,16 @@ public final class Deployment {
     /** After the switch: the old colour per --keep-old, then the set-aside containers (now two releases back). */
     public void retireOld() {
         KeepOld keep = keepOld();
+        if (keep == KeepOld.RUNNING || live.isEmpty()) {
+            // Nothing is stopped now, so nothing measures the grace period: ask the process table instead.
+            try {
+                List<String> unhandled = lib.colour.StopSignals.unhandled(docker, ColourDetector.detect(docker, app).of(next));
+                unhandled.forEach(n -> out.println(Cli.ansi().string("  @|yellow note:|@ ") + n));
+                notes.addAll(unhandled);
+            } catch (RuntimeException unknown) {
+                // a diagnosis only: a host whose ps cannot say is no reason to warn or fail
+            }
+        }
         if (live.isPresent()) {
             ColourState old = ColourDetector.detect(docker, app).of(live.get());
             if (keep == KeepOld.RUNNING) {

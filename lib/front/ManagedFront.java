@@ -172,6 +172,17 @@ public final class ManagedFront {
         return oldWorkers;
     }
 
+    /**
+     * Makes nginx serve what its files say, returning the workers to drain. After a run killed between writing the
+     * upstream and reloading, the file already names the new (gated) colour while nginx still sends to the old one.
+     */
+    public Set<String> reloadAsWritten() {
+        String id = inspect().orElseThrow(() -> DeployError.failed("the managed front " + containerName(app) + " disappeared")).getId();
+        Set<String> oldWorkers = workers(id);
+        validateAndReload(id, null);
+        return oldWorkers;
+    }
+
     /** Waits until the workers that ran before the switch have exited: then no request is in flight on the old colour. */
     public void drain(Set<String> oldWorkers, Cancellation cancel) {
         String id = inspect().map(InspectContainerResponse::getId).orElse(null);
