@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -151,5 +152,16 @@ class UnitTest {
         assertEquals(List.of("a b", "c"), ShellWords.split("'a b' c", "x"));
         assertEquals(List.of("$(rm -rf /)"), ShellWords.split("'$(rm -rf /)'", "x"));
         assertThrows(DeployError.class, () -> ShellWords.split("echo 'oops", "x"));
+    }
+
+    @Test
+    void stopSignalMaskReadsLikePs() {
+        assertEquals(15, lib.colour.StopSignals.number("SIGTERM"));
+        assertEquals(3, lib.colour.StopSignals.number("quit"));
+        assertEquals(-1, lib.colour.StopSignals.number("SIGNOPE"));
+        assertTrue(lib.colour.StopSignals.catches("0000000000004000", 15), "bit 14 is SIGTERM");
+        assertFalse(lib.colour.StopSignals.catches("0000000000000004", 15), "only SIGQUIT caught");
+        assertTrue(lib.colour.StopSignals.catches("0000000000000004", 3));
+        assertTrue(lib.colour.StopSignals.catches("-", 15), "unreadable is unknown, never a warning");
     }
 }

@@ -44,7 +44,7 @@ public final class StopSignals {
     }
 
     /** ps's "caught" column: a hex mask, bit n-1 for signal n. Unreadable means unknown: no warning. */
-    static boolean catches(String hexMask, int signal) {
+    public static boolean catches(String hexMask, int signal) {
         try {
             return (Long.parseUnsignedLong(hexMask, 16) >>> (signal - 1) & 1) == 1;
         } catch (NumberFormatException unknown) {
@@ -52,7 +52,7 @@ public final class StopSignals {
         }
     }
 
-    static int number(String signal) {
+    public static int number(String signal) {
         String s = signal.trim().toUpperCase(Locale.ROOT);
         if (s.matches("\\d{1,2}")) return Integer.parseInt(s);
         return NUMBERS.getOrDefault(s.startsWith("SIG") ? s.substring(3) : s, -1);
