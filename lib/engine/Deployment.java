@@ -301,6 +301,8 @@ public final class Deployment {
         stack = new ColourStack(docker, compose, next.project(app), ourLabels, out);
         steps.onUndo("remove " + next + "'s new containers", stack::removeCreated);
         stack.up(gate, cancel);
+        // Joined now, while the app gets ready, so the switch itself is only the front's reload.
+        if (managed != null) managed.join(ColourDetector.detect(docker, app).of(next));
     }
 
     /** Rollback's fast path: the standby colour's own containers, started again (no pull, nothing created). */
@@ -330,7 +332,7 @@ public final class Deployment {
      */
     public void switchTraffic() {
         if (managed != null) {
-            oldWorkers = managed.switchTo(target);
+            oldWorkers = managed.switchTo(managed.targetOf(target), previousUpstream);
             steps.onUndo("switch the front back", () -> managed.switchTo(previousUpstream == null ? ManagedFront.NOWHERE : previousUpstream));
         }
         record = record.withLive(next, release, DeployLock.whoAmI(), front);
