@@ -8,24 +8,12 @@ import lib.docker.Bounded;
 import lib.health.HealthGate;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.ContainerNetwork;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.HealthCheck;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.Ports;
-import com.github.dockerjava.api.model.RestartPolicy;
-import com.github.dockerjava.api.model.Volume;
-import com.github.dockerjava.api.model.VolumesFrom;
-import lib.compose.ComposeProject.Mount;
 
-import lib.compose.ComposeProject.Port;
 
 import lib.compose.ComposeProject.Resource;
 
@@ -171,9 +159,6 @@ public final class ColourStack {
         return id;
     }
 
-    private String networkName(String key) {
-        return key.equals("default") && !compose.networks().containsKey("default") ? project + "_default" : compose.networks().get(key).name();
-    }
 
     /**
      * Takes a colour down gracefully: newest container first (ours are created in dependency order, so the

@@ -7,8 +7,6 @@ import picocli.CommandLine.ParseResult;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /** How traffic reaches the colours: the shell setup's passive host nginx, or a front this toolkit manages. */

@@ -8,8 +8,6 @@ import picocli.CommandLine.ParseResult;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /** The health gate's options, shared by deploy.java and rollback.java. */

@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 
 /** What deploy.java and rollback.java's slow path share to bring a release up: the Compose file, ports, pull and lock wait. */
