@@ -244,7 +244,7 @@ public final class Deployment {
             // A run killed inside its switch: the file names a colour that passed its gate, nginx may not serve it yet.
             out.println("  an interrupted switch left the front's file naming " + state.frontPoints().get() + ": reloading and draining before going on");
             managed.drain(managed.reloadAsWritten(), cancel);
-            record = record.withLive(state.frontPoints().get(), previous, DeployLock.whoAmI(), front);
+            record = record.withGated(state.frontPoints().get(), previous).withLive(state.frontPoints().get(), previous, DeployLock.whoAmI(), front);
             record.write(docker, app);
         }
     }
@@ -322,8 +322,6 @@ public final class Deployment {
         Probes.Settings p = settings.probe();
         if (fresh.allRunning() && stack == null) p = new Probes.Settings(p.enabled(), p.path(), p.service(), 1, p.fromHost()); // a warm standby: once
         gate.await(fresh.containers().stream().map(ContainerInfo::id).toList(), Probes.fromContainers(p, fresh, docker, host, out));
-        record = record.withGated(next, release);
-        record.write(docker, app);
     }
 
     /**
@@ -335,7 +333,9 @@ public final class Deployment {
             oldWorkers = managed.switchTo(managed.targetOf(target), previousUpstream);
             steps.onUndo("switch the front back", () -> managed.switchTo(previousUpstream == null ? ManagedFront.NOWHERE : previousUpstream));
         }
-        record = record.withLive(next, release, DeployLock.whoAmI(), front);
+        // Written after the front's reload, off the switch's path: a crash in between leaves the front naming a colour
+        // that passed its gate, and the next run finishes that switch (ensureFront).
+        record = record.withGated(next, release).withLive(next, release, DeployLock.whoAmI(), front);
         record.write(docker, app);
         steps.commit();
     }
