@@ -86,6 +86,44 @@ class FleetTest {
         }
     }
 
+    @Test
+    void aHostWhoseDaemonFreezesMidDeployFailsTheFleetAndTheOthersAreUndone() throws Exception {
+        for (int h : HOSTS) TestBed.images(h);
+        TestBed.loadAs(3, TestHost.APP_REPO + ":slow", "slow");
+        for (int h : new int[]{1, 2}) TestBed.loadAs(h, TestHost.APP_REPO + ":v2", "slow"); // ready at once there
+        try (TestApp app = new TestApp("fleetfz")) {
+            Path project = app.dir.resolve("deploy.yml");
+            StringBuilder y = new StringBuilder("app: " + app.name + "\nenvironments:\n  prod:\n    hosts:\n");
+            for (int h : HOSTS) y.append("      - host: ").append(TestBed.socket(h)).append('\n');
+            Files.writeString(project, y.toString());
+            try {
+                assertEquals(0, app.deploy("v1", "--project", project.toString(), "--env", "prod").code());
+                Path log = app.dir.resolve("fleet.log");
+                Process p = EngineTest.deployProcess(app, log, "slow", "--project", project.toString(), "--env", "prod");
+                assertTrue(EngineTest.waitForLine(log, "[/run/bgh3/docker.sock] ==> health gate", 60_000), Files.readString(log));
+                String pid = Files.readString(TestBed.pidFile(3)).strip();
+                try {
+                    new ProcessBuilder("kill", "-STOP", pid).start().waitFor();
+                    assertTrue(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), "the fleet deploy gave up on the frozen host");
+                } finally {
+                    new ProcessBuilder("kill", "-CONT", pid).start().waitFor();
+                }
+                String out = Files.readString(log);
+                assertTrue(p.exitValue() != 0, out);
+                assertTrue(out.contains("no host was switched"), out);
+                for (int h : new int[]{1, 2}) {
+                    HostState s = ColourDetector.detect(TestBed.docker(h), app.name);
+                    assertEquals(Colour.BLUE, s.live().orElseThrow(), "host " + h);
+                    assertTrue(s.green().empty(), "host " + h + " undone: " + s.green().containers());
+                }
+                var again = app.deploy("v2", "--project", project.toString(), "--env", "prod");
+                assertEquals(0, again.code(), "the next fleet deploy recovers with no manual step: " + again);
+            } finally {
+                for (int h : HOSTS) TestHost.removeApp(TestBed.docker(h), app.name);
+            }
+        }
+    }
+
     static String get(String ip, int port) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + "/version.txt"))

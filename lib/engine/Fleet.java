@@ -159,7 +159,8 @@ public final class Fleet implements AutoCloseable {
     /** A host's short name for prefixes: its address without scheme and default ports. */
     static String label(DockerHost host) {
         String h = host.endpoint().getHost();
-        return h != null ? h : host.endpoint().toString();
+        if (h != null) return h;
+        return host.endpoint().getPath() != null ? host.endpoint().getPath() : host.endpoint().toString();
     }
 
     /** Lines written by one host's run, prefixed with its name, whole lines at a time so hosts never interleave mid-line. */
