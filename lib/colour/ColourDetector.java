@@ -42,6 +42,16 @@ public final class ColourDetector {
         return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), record, frontPoints, aside);
     }
 
+    /** One colour read again by its containers' ids: a few inspects, not a listing of the whole host. */
+    public static ColourState reread(DockerClient docker, Colour colour, List<String> ids) {
+        List<ContainerInfo> fresh = new ArrayList<>();
+        for (String id : ids) {
+            ContainerInfo c = inspect(docker, id);
+            if (c != null) fresh.add(c);
+        }
+        return new ColourState(colour, fresh);
+    }
+
     /** Suffix of a colour's previous containers while a deploy replaces them; restored if the deploy fails. */
     public static final String ASIDE = "-bgdeploy-aside";
 

@@ -302,7 +302,7 @@ public final class Deployment {
         steps.onUndo("remove " + next + "'s new containers", stack::removeCreated);
         stack.up(gate, cancel);
         // Joined now, while the app gets ready, so the switch itself is only the front's reload.
-        if (managed != null) managed.join(ColourDetector.detect(docker, app).of(next));
+        if (managed != null) managed.join(ColourDetector.reread(docker, next, stack.containerIds()));
     }
 
     /** Rollback's fast path: the standby colour's own containers, started again (no pull, nothing created). */
@@ -317,7 +317,7 @@ public final class Deployment {
     }
 
     public void gate() {
-        ColourState fresh = ColourDetector.detect(docker, app).of(next);
+        ColourState fresh = ColourDetector.reread(docker, next, stack != null ? stack.containerIds() : ids(target));
         target = fresh;
         Probes.Settings p = settings.probe();
         if (fresh.allRunning() && stack == null) p = new Probes.Settings(p.enabled(), p.path(), p.service(), 1, p.fromHost()); // a warm standby: once
@@ -351,7 +351,7 @@ public final class Deployment {
         if (keep == KeepOld.RUNNING || live.isEmpty()) {
             // Nothing is stopped now, so nothing measures the grace period: ask the process table instead.
             try {
-                List<String> unhandled = lib.colour.StopSignals.unhandled(docker, ColourDetector.detect(docker, app).of(next));
+                List<String> unhandled = lib.colour.StopSignals.unhandled(docker, target);
                 unhandled.forEach(n -> out.println(Cli.ansi().string("  @|yellow note:|@ ") + n));
                 notes.addAll(unhandled);
             } catch (RuntimeException unknown) {
@@ -359,7 +359,7 @@ public final class Deployment {
             }
         }
         if (live.isPresent()) {
-            ColourState old = ColourDetector.detect(docker, app).of(live.get());
+            ColourState old = ColourDetector.reread(docker, live.get(), ids(state.of(live.get())));
             if (keep == KeepOld.RUNNING) {
                 out.println("  " + live.get() + " keeps running, unrouted, as a warm standby: rollback.java switches back to it at once"
                         + " (it holds its memory until the next deploy; --keep-old stopped frees it)");
@@ -447,6 +447,10 @@ public final class Deployment {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------------
+
+    private static List<String> ids(ColourState colour) {
+        return colour.containers().stream().map(ContainerInfo::id).toList();
+    }
 
     /** History is for people; failing to write it must not turn a good deploy into a failed one. */
     private void history(String result, String reason) {
