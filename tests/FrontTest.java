@@ -115,7 +115,7 @@ class FrontTest {
             var sink = new StringWriter();
             ManagedFront front = new ManagedFront(TestHost.docker(), app.name, options, new PrintWriter(sink));
             var e = assertThrows(lib.cli.DeployError.class, () -> front.switchTo("no-such-container-anywhere:80"));
-            assertTrue(e.getMessage().contains("the front rejected the new configuration (nginx -t:"), e.getMessage());
+            assertTrue(e.getMessage().contains("the front rejected the new configuration (nginx:"), e.getMessage());
             assertEquals(app.name + "-blue-web-1:80", front.liveTarget().orElseThrow());
             assertEquals("v1", get(port, "/version.txt"));
 

@@ -108,7 +108,7 @@ public final class DeployLock implements AutoCloseable {
      * is broken at once, with a notice on {@code out}. Fails with exit 4 when the wait is over.
      */
     public static DeployLock acquire(DockerClient docker, String app, String purpose, Duration wait, PrintWriter out, Cancellation cancel) {
-        String image = MarkerImage.ensure(docker);
+        String image = MarkerImage.REF;
         Instant deadline = Instant.now().plus(wait);
         boolean announced = false;
         int quickRetries = 0;
@@ -118,6 +118,8 @@ public final class DeployLock implements AutoCloseable {
                 String id = docker.createContainerCmd(image).withName(name(app)).withLabels(ownLabels(app, purpose))
                         .withCmd("/lock").exec().getId();
                 return new DeployLock(docker, id);
+            } catch (com.github.dockerjava.api.exception.NotFoundException noMarkerImageYet) {
+                MarkerImage.ensure(docker); // a host's first deploy: load it once, then take the lock; not a call on every run
             } catch (ConflictException held) {
                 Optional<Holder> holder = holder(docker, app);
                 Optional<String> dead = holder.flatMap(Holder::deadBecause);

@@ -27,9 +27,9 @@ public final class HealthGate {
         int successesNeeded();
     }
 
-    static final Duration POLL = Duration.ofMillis(200);
+    static final Duration POLL = Duration.ofMillis(100);
     /** Between the consecutive successes the probe needs: they prove stability, not patience. */
-    static final Duration PROBE_INTERVAL = Duration.ofMillis(50);
+    static final Duration PROBE_INTERVAL = Duration.ofMillis(10);
 
     private final DockerClient docker;
     private final Duration timeout;
