@@ -23,23 +23,47 @@ import java.util.Map;
 public final class ColourDetector {
     private ColourDetector() {}
 
+    /** Reads wait on the daemon, not the CPU: more threads than cores (the common pool has one on two cores). */
+    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "bgdeploy-read");
+        t.setDaemon(true);
+        return t;
+    });
+
     public static HostState detect(DockerClient docker, String app) {
-        List<ContainerInfo> blue = new ArrayList<>();
-        List<ContainerInfo> green = new ArrayList<>();
-        List<ContainerInfo> aside = new ArrayList<>();
+        // The record, the front and each container are read side by side: this is on the path of every command.
+        var record = java.util.concurrent.CompletableFuture.supplyAsync(() -> LiveRecord.read(docker, app), READERS);
+        var front = record.thenApplyAsync(r -> r.filter(x -> x.front().managed())
+                .flatMap(x -> ManagedFront.upstreamOf(docker, app)).flatMap(t -> colourOfTarget(app, t)), READERS);
+        List<java.util.concurrent.CompletableFuture<ContainerInfo>> inspected = new ArrayList<>();
         for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
             Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
             String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
-            Colour colour = classify(app, name, labels);
-            if (colour == null) continue;
-            ContainerInfo info = inspect(docker, c.getId());
-            if (info == null) continue;
-            (name.endsWith(ASIDE) ? aside : colour == Colour.BLUE ? blue : green).add(info);
+            if (classify(app, name, labels) == null) continue;
+            inspected.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> inspect(docker, c.getId()), READERS));
         }
-        Optional<LiveRecord> record = LiveRecord.read(docker, app);
-        Optional<Colour> frontPoints = record.filter(r -> r.front().managed())
-                .flatMap(r -> ManagedFront.upstreamOf(docker, app)).flatMap(t -> colourOfTarget(app, t));
-        return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), record, frontPoints, aside);
+        List<ContainerInfo> blue = new ArrayList<>();
+        List<ContainerInfo> green = new ArrayList<>();
+        List<ContainerInfo> aside = new ArrayList<>();
+        for (var f : inspected) {
+            ContainerInfo info = join(f);
+            if (info == null) continue;
+            Colour colour = classify(app, info.name(), info.labels());
+            if (colour == null) continue;
+            (info.name().endsWith(ASIDE) ? aside : colour == Colour.BLUE ? blue : green).add(info);
+        }
+        return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), join(record), join(front), aside);
+    }
+
+    /** The value, or the exception the read threw, as if it had run on this thread. */
+    private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
     }
 
     /** One colour read again by its containers' ids: a few inspects, not a listing of the whole host. */

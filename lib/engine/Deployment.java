@@ -233,11 +233,17 @@ public final class Deployment {
         if (!front.managed()) return;
         managed = new ManagedFront(docker, app, frontOptions(), out);
         String liveTarget = null;
+        // A rollback to a warm standby behind a front that serves the live colour: both are on the network already.
+        boolean warmRollback = compose == null && target != null && target.allRunning() && state.frontPoints().equals(live);
         if (live.isPresent()) {
-            managed.join(state.of(live.get()));
+            if (!warmRollback) managed.join(state.of(live.get()));
             liveTarget = managed.targetOf(state.of(live.get()));
         }
-        managed.ensure(liveTarget);
+        if (warmRollback) {
+            managed.ensureRunning(liveTarget); // the standby is on the network; the switch rewrites the upstream
+        } else {
+            managed.ensure(liveTarget);
+        }
         previousUpstream = liveTarget;
         Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
         if (state.frontPoints().isPresent() && !state.frontPoints().equals(recorded)) {

@@ -154,6 +154,22 @@ public final class ManagedFront {
         }
     }
 
+    /**
+     * For a rollback to a warm standby, where every millisecond is the site on the wrong release: the front exists and
+     * runs (started or created if not); its files are not read back, since the switch rewrites the upstream anyway.
+     */
+    public void ensureRunning(String liveTarget) {
+        Optional<InspectContainerResponse> existing = inspect();
+        if (existing.isEmpty()) {
+            ensure(liveTarget);
+            return;
+        }
+        if (!Boolean.TRUE.equals(existing.get().getState().getRunning())) {
+            out.println("  the managed front was stopped; starting it");
+            docker.startContainerCmd(existing.get().getId()).exec();
+        }
+    }
+
     /** The atomic switch. On any failure the previous upstream is put back and nginx keeps serving it. */
     public Set<String> switchTo(String target) {
         String id = frontId();
