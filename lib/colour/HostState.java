@@ -2,13 +2,13 @@ package lib.colour;
 
 import lib.engine.LiveRecord;
 
-import java.util.List;
-
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * Both colours of one app on one host, and the defined outcome for every state a host can be in:
+ * Both colours of one app on one host, what the host recorded (see {@link #live()}: the record and the managed front
+ * win), and, for hosts without a record (the shell version's), the defined outcome for every state:
  * <ul>
  * <li>nothing deployed: no live colour, deploy to blue;</li>
  * <li>one colour running (fully or degraded): it is live, deploy to the other;</li>
