@@ -136,4 +136,29 @@ class FrontTest {
             assertEquals("v3", get(port, "/version.txt"));
         }
     }
+
+    @Test
+    void statusTellsAStoppedOrMissingFrontAndExitsOneAndTheNextDeployBringsItBack() throws Exception {
+        try (TestApp app = new TestApp("frontdown")) {
+            int port = TestHost.freePort();
+            assertEquals(0, app.deploy("v1", managed(app, port)).code());
+            var up = TestApp.run("status", "--app", app.name);
+            assertEquals(0, up.code(), up.toString());
+
+            TestHost.docker().stopContainerCmd(app.name + "-front").withTimeout(5).exec();
+            var stopped = TestApp.run("status", "--app", app.name);
+            assertEquals(1, stopped.code(), stopped.toString());
+            assertTrue(stopped.out().contains("managed front " + app.name + "-front: EXITED") && stopped.out().contains("nothing answers on its port"), stopped.out());
+
+            TestHost.docker().removeContainerCmd(app.name + "-front").withForce(true).exec();
+            var missing = TestApp.run("status", "--app", app.name);
+            assertEquals(1, missing.code(), missing.toString());
+            assertTrue(missing.out().contains("managed front " + app.name + "-front: MISSING"), missing.out());
+
+            var again = app.deploy("v2"); // no flag: the host recorded the managed front
+            assertEquals(0, again.code(), again.toString());
+            assertEquals("v2", get(port, "/version.txt"));
+            assertEquals(0, TestApp.run("status", "--app", app.name).code());
+        }
+    }
 }
