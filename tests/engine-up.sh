@@ -28,7 +28,9 @@ echo "engine-up: Docker Engine $(docker version --format '{{.Server.Version}}') 
 # The simulated remote Docker hosts RemoteTest deploys to (../shared/ENGINE.md "Remote hosts"), next to the checkout.
 # Skipped when host 3 already answers: `hosts.sh up N` rewrites known_hosts for hosts 1..N, which would cut off
 # a larger bed someone else brought up, and briefly fail their ssh.
-testbed="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/testbed/hosts.sh"
+# The test bed sits beside the checkout (../shared/testbed); BGDEPLOY_TESTBED names it when the checkout is elsewhere.
+testbed="${BGDEPLOY_TESTBED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/testbed/hosts.sh}"
+[ -f "$testbed" ] || [ ! -f /work/shared/testbed/hosts.sh ] || testbed=/work/shared/testbed/hosts.sh
 bed_up() {
   docker -H unix:///run/bgh3/docker.sock info >/dev/null 2>&1 && [ -f /run/bgh3/sshd.pid ] && kill -0 "$(cat /run/bgh3/sshd.pid)" 2>/dev/null \
     && grep -q '^10\.210\.0\.13 ' "${BGH_DIR:-/tmp/bgh}/known_hosts" 2>/dev/null
