@@ -231,7 +231,7 @@ public final class Deployment {
     /** Managed front: exists, runs, has the live colour on its network and upstream (a passive app moving to managed). */
     public void ensureFront() {
         if (!front.managed()) return;
-        managed = new ManagedFront(docker, app, frontOptions(), out);
+        managed = new ManagedFront(docker, app, settings.front(), out);
         String liveTarget = null;
         // A rollback to a warm standby behind a front that serves the live colour: both are on the network already.
         boolean warmRollback = compose == null && target != null && target.allRunning() && state.frontPoints().equals(live);
@@ -522,9 +522,6 @@ public final class Deployment {
         return new LiveRecord.Front(true, f.port, f.bind, f.image, f.service, f.targetPort, f.drainTimeout.toString());
     }
 
-    private FrontOptions frontOptions() {
-        return settings.front();
-    }
 
     private KeepOld keepOld() {
         if (settings.keepOldGiven()) {
