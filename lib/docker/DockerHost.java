@@ -26,9 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Connects to the Docker host the way the docker CLI picks it: --host, then DOCKER_HOST (with
@@ -118,10 +115,9 @@ public final class DockerHost implements AutoCloseable {
                 .withDockerTlsVerify(tls)
                 .withDockerCertPath(tls ? target.tlsDir().toString() : null)
                 .build();
-        DockerClient client = BoundedDocker.wrap(DockerClientImpl.getInstance(config, httpClient(config, RESPONSE_TIMEOUT)),
-                RESPONSE_TIMEOUT, redacted(endpoint));
-        DockerHost host = new DockerHost(client, config, endpoint, tls, tunnel);
-        host.ping(config);
+        DockerClient raw = DockerClientImpl.getInstance(config, httpClient(config, RESPONSE_TIMEOUT));
+        DockerHost host = new DockerHost(BoundedDocker.wrap(raw, RESPONSE_TIMEOUT, redacted(endpoint)), config, endpoint, tls, tunnel);
+        host.ping(raw);
         return host;
     }
 
@@ -283,15 +279,17 @@ public final class DockerHost implements AutoCloseable {
         return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
     }
 
-    private void ping(DefaultDockerClientConfig config) {
-        try (DockerHttpClient http = httpClient(config, PING_TIMEOUT);
-             DockerClient quick = DockerClientImpl.getInstance(config, http)) {
+    /** On the client the run goes on with, so its first call finds the connection open; bounded more tightly than other calls. */
+    private void ping(DockerClient raw) {
+        try {
             // docker-java bounds neither a TLS handshake nor a read on a unix socket: a hung daemon would hang us here
-            CompletableFuture.runAsync(() -> quick.pingCmd().exec()).get(PING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
+            Bounded.run(PING_TIMEOUT, "ping", () -> raw.pingCmd().exec());
+        } catch (RuntimeException e) {
             close();
+            if (e instanceof DeployError d && d.exitCode() == ExitCode.INTERRUPTED) throw d;
+            boolean noReply = e instanceof DeployError d && d.exitCode() == ExitCode.DOCKER;
             throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " does not answer ("
-                    + (e instanceof TimeoutException ? "no reply within " + PING_TIMEOUT.toSeconds() + "s" : rootMessage(e)) + "). Is dockerd running? Check --host / DOCKER_HOST / DOCKER_CONTEXT", e);
+                    + (noReply ? "no reply within " + PING_TIMEOUT.toSeconds() + "s" : rootMessage(e)) + "). Is dockerd running? Check --host / DOCKER_HOST / DOCKER_CONTEXT", e);
         }
     }
 

@@ -326,7 +326,7 @@ public final class Deployment {
         ColourState fresh = ColourDetector.reread(docker, next, stack != null ? stack.containerIds() : ids(target));
         target = fresh;
         Probes.Settings p = settings.probe();
-        if (fresh.allRunning() && stack == null) p = new Probes.Settings(p.enabled(), p.path(), p.service(), 1, p.fromHost()); // a warm standby: once
+        if (fresh.allRunning() && stack == null) p = new Probes.Settings(p.enabled(), p.path(), p.service(), 1, p.fromHost(), p.timeout()); // a warm standby: once
         gate.await(fresh.containers().stream().map(ContainerInfo::id).toList(), Probes.fromContainers(p, fresh, docker, host, out));
     }
 

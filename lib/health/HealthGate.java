@@ -20,11 +20,20 @@ import java.util.List;
  */
 public final class HealthGate {
     /** The HTTP probe (null when none is configured); asked once per poll after the containers are fine. */
-    public interface Probe {
+    public interface Probe extends AutoCloseable {
         /** null on a 2xx answer; otherwise what the gate is waiting for. */
         String check();
 
         int successesNeeded();
+
+        /** How long the gate waits before asking again, given its usual pause: a probe whose answers stream in asks sooner. */
+        default Duration pause(Duration usual) {
+            return usual;
+        }
+
+        /** The gate is over, whatever its outcome. */
+        @Override
+        default void close() {}
     }
 
     static final Duration POLL = Duration.ofMillis(100);
@@ -60,6 +69,14 @@ public final class HealthGate {
     }
 
     public void await(List<String> containerIds, Probe probe) {
+        try {
+            awaitWith(containerIds, probe);
+        } finally {
+            if (probe != null) probe.close();
+        }
+    }
+
+    private void awaitWith(List<String> containerIds, Probe probe) {
         if (deadline == null) deadline = Instant.now().plus(timeout);
         int successes = 0;
         String waitingFor = "";
@@ -99,7 +116,7 @@ public final class HealthGate {
                 throw new Failure("not healthy within " + timeout.toSeconds() + "s: still waiting for " + (waitingFor.isEmpty() ? "containers to start" : waitingFor)
                         + " (raise --health-timeout if the app is just slow)", lastContainer);
             }
-            cancel.sleep(probe != null && pending == null && successes > 0 ? PROBE_INTERVAL : POLL);
+            cancel.sleep(probe == null || pending != null ? POLL : probe.pause(successes > 0 ? PROBE_INTERVAL : POLL));
         }
     }
 

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,11 @@ import java.util.concurrent.TimeUnit;
  * behind the published port against its own 127.0.0.1. It works whatever the port is published on (127.0.0.1 of a
  * remote host, say) and however the host is reached, and creates nothing on the host. An image with neither tool (a
  * FROM-scratch nginx) is probed from a sibling container of the same Compose project that has one, over their network.
+ *
+ * <p>An exec costs four API calls (70-100 ms), which would put that much between the app's readiness and the switch,
+ * three times over. So where the container has a shell, one exec runs the GET in a loop every 20 ms and streams each
+ * answer back; the loop ends by itself after the successes the gate needs, or after as many tries as fit in the gate's
+ * timeout (a colour that fails its gate is removed with it). Without a shell, each check is one exec.
  */
 final class HostProbe implements HealthGate.Probe {
     static final Duration EXEC_TIMEOUT = Duration.ofSeconds(5);
@@ -46,26 +52,62 @@ final class HostProbe implements HealthGate.Probe {
         }
     }
 
+    /**
+     * The loop, a constant: what it probes comes in as arguments ($1 tries, $2 successes, $3 wget|curl, then the
+     * command), never spliced into the script. Each line: "bgdeploy-probe EXIT OUTPUT-ON-ONE-LINE".
+     */
+    static final String LOOP = """
+            set -f; n=$1; need=$2; tool=$3; shift 3; i=0; ok=0
+            while [ "$i" -lt "$n" ]; do
+              i=$((i+1)); o=$("$@" 2>&1); c=$?
+              good=0; if [ "$c" = 0 ]; then case "$tool$o" in wget*|curl2*) good=1;; esac; fi
+              if [ "$good" = 1 ]; then ok=$((ok+1)); else ok=0; fi
+              printf 'bgdeploy-probe %s' "$c"; printf ' %s' $o; printf '\n'
+              [ "$ok" -ge "$need" ] && exit 0
+              sleep 0.02 2>/dev/null || sleep 1
+            done
+            """;
+    static final Duration LOOP_INTERVAL = Duration.ofMillis(20);
+
     private final DockerClient docker;
     private final int hostPort;
     private final int containerPort;
     private final String path;
     private final int successesNeeded;
     private final PrintWriter out;
+    private final Duration timeout;
     private Runner runner;
+    private Stream stream;
 
-    HostProbe(DockerClient docker, int hostPort, int containerPort, String path, int successesNeeded, PrintWriter out) {
+    HostProbe(DockerClient docker, int hostPort, int containerPort, String path, int successesNeeded, Duration timeout, PrintWriter out) {
         this.docker = docker;
         this.hostPort = hostPort;
         this.containerPort = containerPort;
         this.path = path;
         this.successesNeeded = successesNeeded;
+        this.timeout = timeout;
         this.out = out;
     }
 
     @Override
     public int successesNeeded() {
-        return successesNeeded;
+        // the loop counts consecutive successes itself
+        return stream != null && stream.usable() ? 1 : successesNeeded;
+    }
+
+    @Override
+    public Duration pause(Duration usual) {
+        return stream != null && stream.usable() ? LOOP_INTERVAL : usual;
+    }
+
+    @Override
+    public void close() {
+        if (stream == null) return;
+        try {
+            stream.close();
+        } catch (IOException alreadyClosed) {
+            // the loop ended on its own
+        }
     }
 
     @Override
@@ -75,6 +117,11 @@ final class HostProbe implements HealthGate.Probe {
                 String probed = containerBehindPort();
                 if (probed == null) return "a running container that publishes port " + hostPort;
                 runner = runnerFor(docker.inspectContainerCmd(probed).exec());
+                stream = Stream.start(docker, runner, successesNeeded, timeout);
+            }
+            if (stream != null) {
+                if (stream.usable()) return stream.verdict(runner, successesNeeded);
+                stream = null; // no shell in there: one exec per check
             }
             Exec r = exec(runner.containerId(), runner.command());
             if (r == null) return "GET " + runner.url() + " in " + runner.name() + " to answer within " + EXEC_TIMEOUT.toSeconds() + "s";
@@ -143,6 +190,67 @@ final class HostProbe implements HealthGate.Probe {
         r = exec(containerId, curl);
         if (r == null || !r.toolMissing()) return new Runner(containerId, name, curl, url, true);
         return null;
+    }
+
+    /** The looping probe's answers as they arrive, read by the gate between its polls. */
+    private static final class Stream extends ResultCallback.Adapter<Frame> {
+        private final boolean curl;
+        private final StringBuilder partial = new StringBuilder();
+        private volatile boolean sawLine;
+        private volatile int consecutive;
+        private volatile String lastFailure;
+
+        private Stream(boolean curl) {
+            this.curl = curl;
+        }
+
+        static Stream start(DockerClient docker, Runner runner, int successes, Duration timeout) {
+            long tries = Math.max(1, timeout.toMillis() / LOOP_INTERVAL.toMillis() + 1);
+            List<String> cmd = new ArrayList<>(List.of("sh", "-c", LOOP, "bgdeploy-probe", String.valueOf(tries),
+                    String.valueOf(successes), runner.curl() ? "curl" : "wget"));
+            cmd.addAll(runner.command());
+            String id = docker.execCreateCmd(runner.containerId()).withCmd(cmd.toArray(String[]::new))
+                    .withAttachStdout(true).withAttachStderr(true).exec().getId();
+            return docker.execStartCmd(id).exec(new Stream(runner.curl()));
+        }
+
+        @Override
+        public synchronized void onNext(Frame f) {
+            partial.append(new String(f.getPayload(), StandardCharsets.UTF_8));
+            int nl;
+            while ((nl = partial.indexOf("\n")) >= 0) {
+                String line = partial.substring(0, nl);
+                partial.delete(0, nl + 1);
+                if (!line.startsWith("bgdeploy-probe ")) continue;
+                String[] codeAndSaid = line.substring("bgdeploy-probe ".length()).split(" ", 2);
+                String said = codeAndSaid.length > 1 ? codeAndSaid[1].strip() : "";
+                boolean exited0 = codeAndSaid[0].equals("0");
+                if (exited0 && (!curl || said.startsWith("2"))) {
+                    consecutive++;
+                } else {
+                    consecutive = 0;
+                    lastFailure = exited0 ? "it answered " + said : said.isEmpty() ? "exit code " + codeAndSaid[0] : Cli.oneLine(said);
+                }
+                sawLine = true;
+            }
+        }
+
+        /** Until the loop's first answer, or for good once it ended having said nothing (no shell to run it). */
+        boolean usable() {
+            if (sawLine) return true;
+            try {
+                return !awaitCompletion(0, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true; // the gate's next sleep sees the interrupt and cancels the deploy
+            }
+        }
+
+        /** null once the loop saw the successes it needs; until then the last failure (successes on the way say nothing new). */
+        String verdict(Runner runner, int needed) {
+            if (consecutive >= needed) return null;
+            return "GET " + runner.url() + " in " + runner.name() + " to answer" + (lastFailure == null ? "" : " 2xx (" + lastFailure + ")");
+        }
     }
 
     /** Runs a command in a container; null when it did not finish within EXEC_TIMEOUT. */

@@ -10,6 +10,7 @@ import com.github.dockerjava.api.model.Ports;
 
 import java.io.PrintWriter;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +23,7 @@ import java.util.Optional;
 public final class Probes {
     private Probes() {}
 
-    public record Settings(boolean enabled, String path, String service, int successes, boolean fromHost) {}
+    public record Settings(boolean enabled, String path, String service, int successes, boolean fromHost, Duration timeout) {}
 
     public static HealthGate.Probe fromContainers(Settings s, ColourState colour, DockerClient client, DockerHost docker, PrintWriter out) {
         if (!s.enabled()) return null;
@@ -55,7 +56,7 @@ public final class Probes {
         int successes = Math.max(1, s.successes());
         if (s.fromHost()) {
             out.println("  probing GET " + path + " on port " + containerPort + " of the container behind port " + hostPort + ", from the Docker host's side");
-            return new HostProbe(docker.client(), hostPort, containerPort, path, successes, out);
+            return new HostProbe(docker.client(), hostPort, containerPort, path, successes, s.timeout(), out);
         }
         URI url = URI.create("http://" + host + ":" + hostPort + path);
         out.println("  probing " + url + " from this machine");

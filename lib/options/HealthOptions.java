@@ -44,7 +44,7 @@ public final class HealthOptions {
     }
 
     public Probes.Settings probe() {
-        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses, probeFrom == ProbeFrom.host);
+        return new Probes.Settings(!noProbe, probePath, probeService, probeSuccesses, probeFrom == ProbeFrom.host, timeout);
     }
 
     /** deploy.yml's health: section, for what the command line did not set; checked by the options' own rules. */
