@@ -4,6 +4,7 @@ import lib.colour.HostState;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,6 +12,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The happy paths, end to end on the real engine, checked through the passive front nginx. */
 class DeployTest {
+
+    /** The probe's loop needs a shell; an image with wget and no shell is probed one exec per try. */
+    @Test
+    void anImageWithWgetButNoShellIsProbedOneExecAtATime() throws Exception {
+        try (TestApp app = new TestApp("nosh")) {
+            Path ctx = java.nio.file.Files.createTempDirectory("bgtest-nosh");
+            java.nio.file.Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"));
+            java.nio.file.Files.createDirectories(ctx.resolve("www"));
+            java.nio.file.Files.writeString(ctx.resolve("www/version.txt"), "v1\n");
+            java.nio.file.Files.writeString(ctx.resolve("Dockerfile"), """
+                    FROM scratch
+                    COPY busybox /bin/busybox
+                    COPY www /www
+                    RUN ["/bin/busybox", "ln", "-s", "/bin/busybox", "/bin/wget"]
+                    CMD ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"]
+                    """);
+            String image = "bgtest-nosh-" + app.name;
+            TestHost.docker().buildImageCmd(ctx.toFile()).withTags(java.util.Set.of(image + ":v1")).withPull(false)
+                    .exec(new com.github.dockerjava.api.command.BuildImageResultCallback()).awaitImageId(2, java.util.concurrent.TimeUnit.MINUTES);
+            try {
+                java.nio.file.Files.writeString(app.composeFile, "services:\n  app:\n    image: " + image + ":${DEPLOY_RELEASE}\n    init: true\n"
+                        + "    ports: [\"127.0.0.1:${DEPLOY_PORT}:80\"]\n");
+                var r = app.deploy("v1", "--probe", "/version.txt");
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.out().contains("probe runs in " + app.name + "-blue-app-1 on the Docker host: wget"), r.out());
+                assertEquals(1, TestHost.docker().listContainersCmd().withNameFilter(List.of(app.name + "-blue-app-1")).exec().size());
+            } finally {
+                TestHost.removeApp(app.name);
+                TestHost.docker().removeImageCmd(image + ":v1").withForce(true).exec();
+            }
+        }
+    }
 
     @Test
     void firstDeployThenV2ThenV3AreServedThroughTheFrontWithoutAFailedGet() throws Exception {

@@ -50,6 +50,19 @@ class FailureTest {
     }
 
     @Test
+    void aProbePathThatIsNotFoundFailsTheGateSayingWhatTheAppAnswered() throws Exception {
+        try (TestApp app = new TestApp("probe404")) {
+            assertEquals(0, app.deploy("v1").code());
+            var r = app.deploy("v2", "--probe", "/no-such-page.txt", "--health-timeout", "3s");
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains("not healthy within 3s") && r.err().contains("404"), r.err());
+            assertTrue(r.err().contains("blue still serves release v1"), r.err());
+            assertEquals("v1", app.front().get("/version.txt"));
+            assertTrue(DeployTest.state(app).green().empty(), "the colour whose probe failed was removed, its probe with it");
+        }
+    }
+
+    @Test
     void firstDeployOfABrokenImageFailsAndSaysNothingServes() throws Exception {
         try (TestApp app = new TestApp("firstbroken")) {
             var r = app.deploy("crash");

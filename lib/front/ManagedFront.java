@@ -191,43 +191,50 @@ public final class ManagedFront {
 
     /**
      * Write, then SIGHUP: the reload starts one API call after the file is in place (an exec of `nginx -s reload`
-     * costs three more, and about 70 ms). nginx validates on HUP and, on an error, keeps its workers and its old
-     * configuration; so the switch is confirmed by new workers appearing, and without them the previous file goes back
-     * and `nginx -t` says why.
+     * costs three more, about 70 ms). nginx validates on HUP and, on an error, keeps its old workers and
+     * configuration; so the switch is confirmed by new workers appearing, and without them the previous file goes
+     * back and nginx is signalled again.
      */
     private Set<String> switchTo(String id, String target, String previous) {
         Set<String> oldWorkers = workers(id);
         write(id, UPSTREAM, upstreamConfig(target));
         docker.killContainerCmd(id).withSignal("HUP").exec();
-        if (!reloaded(id, oldWorkers)) {
+        String failed = awaitReload(id, oldWorkers);
+        if (failed != null) {
             write(id, UPSTREAM, previous);
             docker.killContainerCmd(id).withSignal("HUP").exec();
-            Exec test = exec(id, "nginx", "-t");
-            throw DeployError.failed("the front did not take the new configuration within " + RELOAD_BOUND.toSeconds() + "s (nginx: "
-                    + Cli.oneLine(test.output()) + "); it keeps serving the previous colour");
+            throw DeployError.failed(failed + "; it keeps serving the previous colour");
         }
         out.println("  front now sends every new request to " + target);
         return oldWorkers;
     }
 
-    static final Duration RELOAD_BOUND = Duration.ofSeconds(5);
+    static final Duration RELOAD_BOUND = Duration.ofSeconds(10);
+    /** A reload takes milliseconds; past this, `nginx -t` is asked whether the file is the reason. */
+    static final Duration RELOAD_SUSPECT = Duration.ofMillis(300);
 
-    /** nginx starts new workers once it has read the new configuration; until then the old ones serve the old one. */
-    private boolean reloaded(String id, Set<String> oldWorkers) {
-        Instant deadline = Instant.now().plus(RELOAD_BOUND);
+    /** null once nginx started new workers (it read the new configuration); otherwise why it did not. */
+    private String awaitReload(String id, Set<String> oldWorkers) {
+        Instant start = Instant.now();
+        boolean tested = false;
         boolean interrupted = false;
         try {
-            while (Instant.now().isBefore(deadline)) {
+            while (Duration.between(start, Instant.now()).compareTo(RELOAD_BOUND) < 0) {
                 Set<String> now = workers(id);
                 now.removeAll(oldWorkers);
-                if (!now.isEmpty()) return true;
+                if (!now.isEmpty()) return null;
+                if (!tested && Duration.between(start, Instant.now()).compareTo(RELOAD_SUSPECT) > 0) {
+                    tested = true;
+                    Exec test = exec(id, "nginx", "-t", "-q");
+                    if (test.code() != 0) return "the front rejected the new configuration (nginx: " + Cli.oneLine(test.output()) + ")";
+                }
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {
-                    interrupted = true; // a signal during the switch: finish confirming it (milliseconds); the caller sees it after
+                    interrupted = true; // a signal inside the switch: finish confirming it (milliseconds); the caller sees it after
                 }
             }
-            return false;
+            return "the front did not reload within " + RELOAD_BOUND.toSeconds() + "s";
         } finally {
             if (interrupted) Thread.currentThread().interrupt();
         }

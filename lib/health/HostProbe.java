@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 final class HostProbe implements HealthGate.Probe {
     static final Duration EXEC_TIMEOUT = Duration.ofSeconds(5);
 
-    /** Where the GET runs, with which command, and the URL as that container sees it. */
-    private record Runner(String containerId, String name, List<String> command, String url, boolean curl) {}
+    /** Where the GET runs, with which command, the URL as that container sees it, and the answer to the try that found the tool. */
+    private record Runner(String containerId, String name, List<String> command, String url, boolean curl, Exec firstTry) {}
 
     private record Exec(long exitCode, String stdout, String stderr) {
         boolean toolMissing() {
@@ -117,21 +117,29 @@ final class HostProbe implements HealthGate.Probe {
                 String probed = containerBehindPort();
                 if (probed == null) return "a running container that publishes port " + hostPort;
                 runner = runnerFor(docker.inspectContainerCmd(probed).exec());
+                // The try that found the tool was a probe too: a warm standby that needs one answer is done now.
+                String first = judge(runner.firstTry());
+                if (first == null && successesNeeded == 1) return null;
                 stream = Stream.start(docker, runner, successesNeeded, timeout);
+                if (first != null) return first;
             }
             if (stream != null) {
                 if (stream.usable()) return stream.verdict(runner, successesNeeded);
                 stream = null; // no shell in there: one exec per check
             }
-            Exec r = exec(runner.containerId(), runner.command());
-            if (r == null) return "GET " + runner.url() + " in " + runner.name() + " to answer within " + EXEC_TIMEOUT.toSeconds() + "s";
-            if (r.exitCode() == 0 && (!runner.curl() || r.stdout().strip().startsWith("2"))) return null;
-            String why = r.exitCode() == 0 ? "it answered " + r.stdout().strip() : r.said();
-            return "GET " + runner.url() + " in " + runner.name() + " to answer 2xx (" + why + ")";
+            return judge(exec(runner.containerId(), runner.command()));
         } catch (NotFoundException | ConflictException gone) {
             // the container stopped or restarted between the gate's inspect and the exec; the gate sees why next poll
             return "the container behind port " + hostPort + " to run";
         }
+    }
+
+    /** null on a 2xx answer; otherwise what the gate waits for. */
+    private String judge(Exec r) {
+        if (r == null) return "GET " + runner.url() + " in " + runner.name() + " to answer within " + EXEC_TIMEOUT.toSeconds() + "s";
+        if (r.exitCode() == 0 && (!runner.curl() || r.stdout().strip().startsWith("2"))) return null;
+        String why = r.exitCode() == 0 ? "it answered " + r.stdout().strip() : r.said();
+        return "GET " + runner.url() + " in " + runner.name() + " to answer 2xx (" + why + ")";
     }
 
     /** The one running container that publishes hostPort: the one a request to that port reaches. */
@@ -185,10 +193,10 @@ final class HostProbe implements HealthGate.Probe {
         // No -T: busybox 1.35's wget crashes with it; EXEC_TIMEOUT bounds the wait instead.
         List<String> wget = List.of("wget", "-q", "-O", "/dev/null", url);
         Exec r = exec(containerId, wget);
-        if (r == null || !r.toolMissing()) return new Runner(containerId, name, wget, url, false);
+        if (r == null || !r.toolMissing()) return new Runner(containerId, name, wget, url, false, r);
         List<String> curl = List.of("curl", "-sS", "-o", "/dev/null", "-m", "2", "-w", "%{http_code}", url);
         r = exec(containerId, curl);
-        if (r == null || !r.toolMissing()) return new Runner(containerId, name, curl, url, true);
+        if (r == null || !r.toolMissing()) return new Runner(containerId, name, curl, url, true, r);
         return null;
     }
 
