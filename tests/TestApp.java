@@ -52,7 +52,8 @@ final class TestApp implements AutoCloseable {
 
     List<String> deployArgs(String release, String... extra) {
         List<String> args = new ArrayList<>(List.of("--app", name, "-f", composeFile.toString(), "--release", release,
-                "--blue-port", String.valueOf(bluePort), "--green-port", String.valueOf(greenPort), "--probe", "/health.txt"));
+                "--blue-port", String.valueOf(bluePort), "--green-port", String.valueOf(greenPort)));
+        if (!List.of(extra).contains("--probe")) args.addAll(List.of("--probe", "/health.txt"));
         if (!List.of(extra).contains("--pull")) args.addAll(List.of("--pull", "never"));
         Collections.addAll(args, extra);
         return args;
