@@ -1,5 +1,6 @@
 package lib.colour;
 
+import lib.docker.Parallel;
 import lib.engine.LiveRecord;
 import lib.front.ManagedFront;
 
@@ -23,24 +24,17 @@ import java.util.Map;
 public final class ColourDetector {
     private ColourDetector() {}
 
-    /** Reads wait on the daemon, not the CPU: more threads than cores (the common pool has one on two cores). */
-    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "bgdeploy-read");
-        t.setDaemon(true);
-        return t;
-    });
-
     public static HostState detect(DockerClient docker, String app) {
         // The record, the front and each container are read side by side: this is on the path of every command.
-        var record = java.util.concurrent.CompletableFuture.supplyAsync(() -> LiveRecord.read(docker, app), READERS);
+        var record = java.util.concurrent.CompletableFuture.supplyAsync(() -> LiveRecord.read(docker, app), Parallel.POOL);
         var front = record.thenApplyAsync(r -> r.filter(x -> x.front().managed())
-                .flatMap(x -> ManagedFront.upstreamOf(docker, app)).flatMap(t -> colourOfTarget(app, t)), READERS);
+                .flatMap(x -> ManagedFront.upstreamOf(docker, app)).flatMap(t -> colourOfTarget(app, t)), Parallel.POOL);
         List<java.util.concurrent.CompletableFuture<ContainerInfo>> inspected = new ArrayList<>();
         for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
             Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
             String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
             if (classify(app, name, labels) == null) continue;
-            inspected.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> inspect(docker, c.getId()), READERS));
+            inspected.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> inspect(docker, c.getId()), Parallel.POOL));
         }
         List<ContainerInfo> blue = new ArrayList<>();
         List<ContainerInfo> green = new ArrayList<>();

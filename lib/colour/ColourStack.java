@@ -3,8 +3,11 @@ package lib.colour;
 import lib.cli.Cancellation;
 import lib.cli.DeployError;
 import lib.compose.ComposeProject;
+import lib.compose.ComposeProject.Resource;
+import lib.compose.ComposeProject.Service;
 import lib.compose.ContainerSpec;
 import lib.docker.Bounded;
+import lib.docker.Parallel;
 import lib.health.HealthGate;
 
 import com.github.dockerjava.api.DockerClient;
@@ -13,11 +16,6 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.ContainerNetwork;
-
-
-import lib.compose.ComposeProject.Resource;
-
-import lib.compose.ComposeProject.Service;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -221,15 +219,15 @@ public final class ColourStack {
     public static List<String> setAside(DockerClient docker, DockerClient slow, ColourState colour, boolean unrouted, PrintWriter out) {
         if (unrouted) {
             // No traffic reaches it (the managed front sends none, and it was drained at the switch that retired it),
-            // so there is nothing to be graceful for: waiting out a grace period here only delays the deploy.
-            for (ContainerInfo c : colour.containers()) {
-                if (!c.running()) continue;
+            // so there is nothing to be graceful for: waiting out a grace period here only delays the deploy. The
+            // daemon takes about 0.25 s to tear each one down; they go down together.
+            Parallel.all(colour.containers().stream().filter(ContainerInfo::running).<Runnable>map(c -> () -> {
                 try {
                     docker.stopContainerCmd(c.id()).withTimeout(0).exec();
                 } catch (NotModifiedException | NotFoundException stopped) {
                     // already down
                 }
-            }
+            }).toList());
         } else {
             stopAll(docker, slow, colour, out);
         }

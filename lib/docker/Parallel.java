@@ -1,0 +1,32 @@
+package lib.docker;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** Docker calls wait on the daemon, not on the CPU: they run side by side on more threads than cores (the common pool has one on two cores). */
+public final class Parallel {
+    private Parallel() {}
+
+    public static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "bgdeploy-parallel");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Runs every task at once and returns when all are done; the first failure is rethrown as it was. */
+    public static void all(List<Runnable> tasks) {
+        List<CompletableFuture<Void>> running = tasks.stream().map(t -> CompletableFuture.runAsync(t, POOL)).toList();
+        RuntimeException first = null;
+        for (CompletableFuture<Void> f : running) {
+            try {
+                f.join();
+            } catch (CompletionException e) {
+                if (first == null) first = e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        if (first != null) throw first;
+    }
+}
