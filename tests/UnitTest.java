@@ -7,6 +7,7 @@ import lib.colour.ContainerInfo;
 import lib.colour.HostState;
 import lib.colour.Labels;
 import lib.compose.Interpolator;
+import lib.health.ProbeLoop;
 import lib.options.DeployOptions;
 import lib.project.ShellWords;
 
@@ -163,5 +164,35 @@ class UnitTest {
         assertFalse(lib.colour.StopSignals.catches("0000000000000004", 15), "only SIGQUIT caught");
         assertTrue(lib.colour.StopSignals.catches("0000000000000004", 3));
         assertTrue(lib.colour.StopSignals.catches("-", 15), "unreadable is unknown, never a warning");
+    }
+
+    // --- the probe loop (run by a real sh here, with stand-ins for wget and curl) ------------------------------
+
+    static List<ProbeLoop.Answer> loop(int tries, int successes, boolean curl, String... get) throws Exception {
+        List<String> cmd = ProbeLoop.command(java.time.Duration.ofMillis(20L * (tries - 1)), successes, curl, List.of(get));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "the loop ends by itself");
+        return new String(p.getInputStream().readAllBytes()).lines().map(l -> ProbeLoop.parse(l, curl)).toList();
+    }
+
+    @Test
+    void theProbeLoopStopsAtTheSuccessesItNeedsOrWhenItsTriesRunOut() throws Exception {
+        var ok = loop(50, 3, false, "true");
+        assertEquals(3, ok.size(), "stops after 3 successes: " + ok);
+        assertTrue(ok.stream().allMatch(ProbeLoop.Answer::good));
+
+        var refused = loop(5, 3, false, "sh", "-c", "echo 'wget: can'\\''t connect to remote host: Connection refused'; exit 1");
+        assertEquals(5, refused.size(), "gives up after its tries: " + refused);
+        assertEquals("wget: can't connect to remote host: Connection refused", refused.get(0).said());
+        assertFalse(refused.get(0).good());
+
+        var curl500 = loop(3, 1, true, "echo", "500");
+        assertEquals(new ProbeLoop.Answer(false, "it answered 500"), curl500.get(0));
+        assertEquals(List.of(new ProbeLoop.Answer(true, "204")), loop(3, 1, true, "echo", "204"));
+
+        // Output with glob characters and several lines comes back as one line, unexpanded.
+        var odd = loop(1, 1, false, "sh", "-c", "printf '* a\\n  b\\n'; exit 8");
+        assertEquals(new ProbeLoop.Answer(false, "* a b"), odd.get(0));
+        assertEquals(null, ProbeLoop.parse("some other line", false));
     }
 }

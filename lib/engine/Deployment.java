@@ -15,6 +15,7 @@ import lib.compose.ComposeProject;
 import lib.docker.ContainerLogs;
 import lib.docker.DockerHost;
 import lib.docker.ImagePuller;
+import lib.docker.Parallel;
 import lib.front.ManagedFront;
 import lib.health.HealthGate;
 import lib.health.Probes;
@@ -36,6 +37,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One deploy or rollback of one app on one host: the state of the run and the steps that act on it. The scripts list
@@ -87,6 +93,9 @@ public final class Deployment {
     private ColourState target;
     private ManagedFront managed;
     private Set<String> oldWorkers = Set.of();
+    /** The front's workers, read while the gate waits (nothing else reloads it: the lock is ours). */
+    private CompletableFuture<Set<String>> workersBefore;
+    private CompletableFuture<Void> frontChecked = CompletableFuture.completedFuture(null);
     private String previousUpstream;
     private List<String> aside = List.of();
     private HealthGate gate;
@@ -232,26 +241,40 @@ public final class Deployment {
     public void ensureFront() {
         if (!front.managed()) return;
         managed = new ManagedFront(docker, app, settings.front(), out);
-        String liveTarget = null;
-        // A rollback to a warm standby behind a front that serves the live colour: both are on the network already.
-        boolean warmRollback = compose == null && target != null && target.allRunning() && state.frontPoints().equals(live);
-        if (live.isPresent()) {
-            if (!warmRollback) managed.join(state.of(live.get()));
-            liveTarget = managed.targetOf(state.of(live.get()));
-        }
-        if (warmRollback) {
-            managed.ensureRunning(liveTarget); // the standby is on the network; the switch rewrites the upstream
-        } else {
-            managed.ensure(liveTarget);
-        }
+        String liveTarget = live.map(c -> managed.targetOf(state.of(c))).orElse(null);
         previousUpstream = liveTarget;
         Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
-        if (state.frontPoints().isPresent() && !state.frontPoints().equals(recorded)) {
+        boolean interruptedSwitch = state.frontPoints().isPresent() && !state.frontPoints().equals(recorded);
+        // A rollback to a warm standby behind a front that serves the live colour: both are on the network already.
+        boolean warmRollback = compose == null && target != null && target.allRunning() && state.frontPoints().equals(live);
+        if (warmRollback) {
+            managed.ensureRunning(liveTarget); // the switch rewrites the upstream anyway
+        } else if (!interruptedSwitch && managed.running()) {
+            // The usual case. Reading its files back to compare (a copy out of the container) and joining the live colour
+            // to its network go on while the new colour is pulled and started; start() waits for them.
+            frontChecked = CompletableFuture.runAsync(() -> {
+                live.ifPresent(c -> managed.join(state.of(c)));
+                managed.ensure(liveTarget);
+            }, Parallel.POOL);
+        } else {
+            live.ifPresent(c -> managed.join(state.of(c)));
+            managed.ensure(liveTarget);
+        }
+        if (interruptedSwitch) {
             // A run killed inside its switch: the file names a colour that passed its gate, nginx may not serve it yet.
             out.println("  an interrupted switch left the front's file naming " + state.frontPoints().get() + ": reloading and draining before going on");
             managed.drain(managed.reloadAsWritten(), cancel);
             record = record.withGated(state.frontPoints().get(), previous).withLive(state.frontPoints().get(), previous, DeployLock.whoAmI(), front);
             record.write(docker, app);
+        }
+    }
+
+    /** The front's check, if it went on in the background: done (or its failure thrown) before the front is used. */
+    private void awaitFront() {
+        try {
+            frontChecked.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
@@ -308,7 +331,11 @@ public final class Deployment {
         steps.onUndo("remove " + next + "'s new containers", stack::removeCreated);
         stack.up(gate, cancel);
         // Joined now, while the app gets ready, so the switch itself is only the front's reload.
-        if (managed != null) managed.join(ColourDetector.reread(docker, next, stack.containerIds()));
+        if (managed != null) {
+            awaitFront();
+            managed.join(ColourDetector.reread(docker, next, stack.containerIds()));
+            workersBefore = CompletableFuture.supplyAsync(managed::workersNow, Parallel.POOL);
+        }
     }
 
     /** Rollback's fast path: the standby colour's own containers, started again (no pull, nothing created). */
@@ -320,6 +347,7 @@ public final class Deployment {
         }
         steps.onUndo("stop " + next + " again", () -> ColourStack.stopAll(docker, host.slowClient(), ColourDetector.detect(docker, app).of(next), out));
         ColourStack.startAll(docker, target, out);
+        awaitFront();
     }
 
     public void gate() {
@@ -336,7 +364,8 @@ public final class Deployment {
      */
     public void switchTraffic() {
         if (managed != null) {
-            oldWorkers = managed.switchTo(managed.targetOf(target), previousUpstream);
+            awaitFront();
+            oldWorkers = managed.switchTo(managed.targetOf(target), previousUpstream, workersBefore == null ? null : workersBefore.exceptionally(e -> null).join());
             steps.onUndo("switch the front back", () -> managed.switchTo(previousUpstream == null ? ManagedFront.NOWHERE : previousUpstream));
         }
         // Written after the front's reload, off the switch's path: a crash in between leaves the front naming a colour
@@ -387,18 +416,18 @@ public final class Deployment {
      * switch an interrupt must not wait for it: the stop goes on in the daemon, and the run records and exits.
      */
     private void retireWatchingForInterrupts(ColourState old, boolean remove) {
-        java.util.concurrent.CompletableFuture<List<String>> retiring = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        CompletableFuture<List<String>> retiring = CompletableFuture.supplyAsync(() ->
                 ColourStack.retire(docker, host.slowClient(), old, live.get().project(app), remove, out));
         while (true) {
             try {
-                notes.addAll(retiring.get(100, java.util.concurrent.TimeUnit.MILLISECONDS));
+                notes.addAll(retiring.get(100, TimeUnit.MILLISECONDS));
                 return;
-            } catch (java.util.concurrent.TimeoutException stillStopping) {
+            } catch (TimeoutException stillStopping) {
                 if (cancel.cancelled()) {
                     out.println("  interrupted: the daemon finishes stopping " + live.get() + " on its own");
                     return;
                 }
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             } catch (InterruptedException e) {
                 return; // only a signal interrupts this thread, and past the switch that means: stop waiting

@@ -174,15 +174,29 @@ public final class ManagedFront {
         }
     }
 
+    /** Whether the front exists and runs (then ensure() only compares its files). */
+    public boolean running() {
+        return inspect().map(c -> Boolean.TRUE.equals(c.getState().getRunning())).orElse(false);
+    }
+
     /** The atomic switch. On any failure the previous upstream is put back and nginx keeps serving it. */
     public Set<String> switchTo(String target) {
         String id = frontId();
-        return switchTo(id, target, read(id, UPSTREAM).orElse(upstreamConfig(NOWHERE)));
+        return switchTo(id, target, read(id, UPSTREAM).orElse(upstreamConfig(NOWHERE)), workers(id));
     }
 
-    /** The switch when the caller knows what the front serves now (it just checked): one read less on the switch's path. */
-    public Set<String> switchTo(String target, String previousTarget) {
-        return switchTo(frontId(), target, upstreamConfig(previousTarget == null ? NOWHERE : previousTarget));
+    /**
+     * The switch when the caller knows what the front serves now (it just checked) and, if it took them while the gate
+     * waited, nginx's workers (null: read them now): less on the switch's path.
+     */
+    public Set<String> switchTo(String target, String previousTarget, Set<String> workersBefore) {
+        String id = frontId();
+        return switchTo(id, target, upstreamConfig(previousTarget == null ? NOWHERE : previousTarget), workersBefore != null ? workersBefore : workers(id));
+    }
+
+    /** nginx's worker processes now: taken ahead of a switch, they are what its drain waits for. */
+    public Set<String> workersNow() {
+        return workers(frontId());
     }
 
     private String frontId() {
@@ -195,8 +209,7 @@ public final class ManagedFront {
      * configuration; so the switch is confirmed by new workers appearing, and without them the previous file goes
      * back and nginx is signalled again.
      */
-    private Set<String> switchTo(String id, String target, String previous) {
-        Set<String> oldWorkers = workers(id);
+    private Set<String> switchTo(String id, String target, String previous, Set<String> oldWorkers) {
         write(id, UPSTREAM, upstreamConfig(target));
         docker.killContainerCmd(id).withSignal("HUP").exec();
         String failed = awaitReload(id, oldWorkers);

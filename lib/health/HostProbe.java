@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -52,23 +51,6 @@ final class HostProbe implements HealthGate.Probe {
         }
     }
 
-    /**
-     * The loop, a constant: what it probes comes in as arguments ($1 tries, $2 successes, $3 wget|curl, then the
-     * command), never spliced into the script. Each line: "bgdeploy-probe EXIT OUTPUT-ON-ONE-LINE".
-     */
-    static final String LOOP = """
-            set -f; n=$1; need=$2; tool=$3; shift 3; i=0; ok=0
-            while [ "$i" -lt "$n" ]; do
-              i=$((i+1)); o=$("$@" 2>&1); c=$?
-              good=0; if [ "$c" = 0 ]; then case "$tool$o" in wget*|curl2*) good=1;; esac; fi
-              if [ "$good" = 1 ]; then ok=$((ok+1)); else ok=0; fi
-              printf 'bgdeploy-probe %s' "$c"; printf ' %s' $o; printf '\n'
-              [ "$ok" -ge "$need" ] && exit 0
-              sleep 0.02 2>/dev/null || sleep 1
-            done
-            """;
-    static final Duration LOOP_INTERVAL = Duration.ofMillis(20);
-
     private final DockerClient docker;
     private final int hostPort;
     private final int containerPort;
@@ -97,7 +79,7 @@ final class HostProbe implements HealthGate.Probe {
 
     @Override
     public Duration pause(Duration usual) {
-        return stream != null && stream.usable() ? LOOP_INTERVAL : usual;
+        return stream != null && stream.usable() ? ProbeLoop.INTERVAL : usual;
     }
 
     @Override
@@ -213,10 +195,7 @@ final class HostProbe implements HealthGate.Probe {
         }
 
         static Stream start(DockerClient docker, Runner runner, int successes, Duration timeout) {
-            long tries = Math.max(1, timeout.toMillis() / LOOP_INTERVAL.toMillis() + 1);
-            List<String> cmd = new ArrayList<>(List.of("sh", "-c", LOOP, "bgdeploy-probe", String.valueOf(tries),
-                    String.valueOf(successes), runner.curl() ? "curl" : "wget"));
-            cmd.addAll(runner.command());
+            List<String> cmd = ProbeLoop.command(timeout, successes, runner.curl(), runner.command());
             String id = docker.execCreateCmd(runner.containerId()).withCmd(cmd.toArray(String[]::new))
                     .withAttachStdout(true).withAttachStderr(true).exec().getId();
             return docker.execStartCmd(id).exec(new Stream(runner.curl()));
@@ -229,15 +208,13 @@ final class HostProbe implements HealthGate.Probe {
             while ((nl = partial.indexOf("\n")) >= 0) {
                 String line = partial.substring(0, nl);
                 partial.delete(0, nl + 1);
-                if (!line.startsWith("bgdeploy-probe ")) continue;
-                String[] codeAndSaid = line.substring("bgdeploy-probe ".length()).split(" ", 2);
-                String said = codeAndSaid.length > 1 ? codeAndSaid[1].strip() : "";
-                boolean exited0 = codeAndSaid[0].equals("0");
-                if (exited0 && (!curl || said.startsWith("2"))) {
+                ProbeLoop.Answer a = ProbeLoop.parse(line, curl);
+                if (a == null) continue;
+                if (a.good()) {
                     consecutive++;
                 } else {
                     consecutive = 0;
-                    lastFailure = exited0 ? "it answered " + said : said.isEmpty() ? "exit code " + codeAndSaid[0] : Cli.oneLine(said);
+                    lastFailure = a.said();
                 }
                 sawLine = true;
             }
