@@ -27,8 +27,9 @@ public final class ColourDetector {
     public static HostState detect(DockerClient docker, String app) {
         // The record, the front and each container are read side by side: this is on the path of every command.
         var record = java.util.concurrent.CompletableFuture.supplyAsync(() -> LiveRecord.read(docker, app), Parallel.POOL);
-        var front = record.thenApplyAsync(r -> r.filter(x -> x.front().managed())
-                .flatMap(x -> ManagedFront.upstreamOf(docker, app)).flatMap(t -> colourOfTarget(app, t)), Parallel.POOL);
+        // The front's file is read without waiting for the record; it counts only if the record says the front manages the app.
+        var upstream = java.util.concurrent.CompletableFuture.supplyAsync(() -> ManagedFront.upstreamOf(docker, app), Parallel.POOL);
+        var front = record.thenCombine(upstream, (r, u) -> r.filter(x -> x.front().managed()).flatMap(x -> u).flatMap(t -> colourOfTarget(app, t)));
         List<java.util.concurrent.CompletableFuture<ContainerInfo>> inspected = new ArrayList<>();
         for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
             Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
