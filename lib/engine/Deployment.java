@@ -451,6 +451,14 @@ public final class Deployment {
     // ---- failure -------------------------------------------------------------------------------------------------
 
     private DeployError failure(Steps.Failed failed) {
+        try {
+            // A front check still going on in the background finishes (it takes milliseconds) before the run reports.
+            frontChecked.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException ignored) {
+            // the run failed already; this is not what it reports
+        }
         DeployError reason = failed.reason();
         boolean interrupted = reason.exitCode() == ExitCode.INTERRUPTED;
         history(interrupted ? "interrupted" : "failed", reason.getMessage());
