@@ -41,6 +41,9 @@ class DeployTest {
             } finally {
                 TestHost.removeApp(app.name);
                 TestHost.docker().removeImageCmd(image + ":v1").withForce(true).exec();
+                try (var files = java.nio.file.Files.walk(ctx)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
             }
         }
     }

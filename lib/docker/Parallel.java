@@ -1,8 +1,11 @@
 package lib.docker;
 
+import lib.cli.DeployError;
+import lib.cli.ExitCode;
+
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -22,9 +25,13 @@ public final class Parallel {
         RuntimeException first = null;
         for (CompletableFuture<Void> f : running) {
             try {
-                f.join();
-            } catch (CompletionException e) {
-                if (first == null) first = e.getCause() instanceof RuntimeException r ? r : e;
+                f.get();
+            } catch (InterruptedException e) {
+                // the calls go on in the daemon; the caller's undo deals with what they leave
+                Thread.currentThread().interrupt();
+                throw new DeployError(ExitCode.INTERRUPTED, "interrupted");
+            } catch (ExecutionException e) {
+                if (first == null) first = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             }
         }
         if (first != null) throw first;

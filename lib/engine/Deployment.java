@@ -38,7 +38,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -93,8 +92,6 @@ public final class Deployment {
     private ColourState target;
     private ManagedFront managed;
     private Set<String> oldWorkers = Set.of();
-    /** The front's workers, read while the gate waits (nothing else reloads it: the lock is ours). */
-    private CompletableFuture<Set<String>> workersBefore;
     private CompletableFuture<Void> frontChecked = CompletableFuture.completedFuture(null);
     private String previousUpstream;
     private List<String> aside = List.of();
@@ -271,10 +268,18 @@ public final class Deployment {
 
     /** The front's check, if it went on in the background: done (or its failure thrown) before the front is used. */
     private void awaitFront() {
-        try {
-            frontChecked.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
+        while (true) {
+            cancel.check();
+            try {
+                frontChecked.get(100, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException stillChecking) {
+                // a Ctrl-C is seen within 100 ms
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
         }
     }
 
@@ -320,6 +325,7 @@ public final class Deployment {
     /** --strategy recreate: the old colour goes down first (a short outage) and comes back if the new one fails. */
     public void stopLive() {
         if (live.isEmpty()) return;
+        awaitFront(); // its check may reload nginx, which must still resolve the live colour's name
         ColourState old = state.of(live.get());
         steps.onUndo("start " + live.get() + " again", () -> ColourStack.startAll(docker, ColourDetector.detect(docker, app).of(live.get()), out));
         ColourStack.stopAll(docker, host.slowClient(), old, out);
@@ -334,7 +340,6 @@ public final class Deployment {
         if (managed != null) {
             awaitFront();
             managed.join(ColourDetector.reread(docker, next, stack.containerIds()));
-            workersBefore = CompletableFuture.supplyAsync(managed::workersNow, Parallel.POOL);
         }
     }
 
@@ -365,8 +370,9 @@ public final class Deployment {
     public void switchTraffic() {
         if (managed != null) {
             awaitFront();
-            oldWorkers = managed.switchTo(managed.targetOf(target), previousUpstream, workersBefore == null ? null : workersBefore.exceptionally(e -> null).join());
+            // Registered first: a switch cut short by a signal between its SIGHUP and its confirmation is taken back too.
             steps.onUndo("switch the front back", () -> managed.switchTo(previousUpstream == null ? ManagedFront.NOWHERE : previousUpstream));
+            oldWorkers = managed.switchTo(managed.targetOf(target), previousUpstream);
         }
         // Written after the front's reload, off the switch's path: a crash in between leaves the front naming a colour
         // that passed its gate, and the next run finishes that switch (ensureFront).

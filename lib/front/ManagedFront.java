@@ -8,6 +8,7 @@ import lib.colour.ColourState;
 import lib.colour.ContainerInfo;
 import lib.colour.Labels;
 import lib.docker.ContainerLogs;
+import lib.docker.Parallel;
 import lib.docker.Tar;
 import lib.options.FrontOptions;
 
@@ -33,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -182,21 +184,12 @@ public final class ManagedFront {
     /** The atomic switch. On any failure the previous upstream is put back and nginx keeps serving it. */
     public Set<String> switchTo(String target) {
         String id = frontId();
-        return switchTo(id, target, read(id, UPSTREAM).orElse(upstreamConfig(NOWHERE)), workers(id));
+        return switchTo(id, target, read(id, UPSTREAM).orElse(upstreamConfig(NOWHERE)));
     }
 
-    /**
-     * The switch when the caller knows what the front serves now (it just checked) and, if it took them while the gate
-     * waited, nginx's workers (null: read them now): less on the switch's path.
-     */
-    public Set<String> switchTo(String target, String previousTarget, Set<String> workersBefore) {
-        String id = frontId();
-        return switchTo(id, target, upstreamConfig(previousTarget == null ? NOWHERE : previousTarget), workersBefore != null ? workersBefore : workers(id));
-    }
-
-    /** nginx's worker processes now: taken ahead of a switch, they are what its drain waits for. */
-    public Set<String> workersNow() {
-        return workers(frontId());
+    /** The switch when the caller knows what the front serves now (it just checked): one read less on the switch's path. */
+    public Set<String> switchTo(String target, String previousTarget) {
+        return switchTo(frontId(), target, upstreamConfig(previousTarget == null ? NOWHERE : previousTarget));
     }
 
     private String frontId() {
@@ -209,8 +202,12 @@ public final class ManagedFront {
      * configuration; so the switch is confirmed by new workers appearing, and without them the previous file goes
      * back and nginx is signalled again.
      */
-    private Set<String> switchTo(String id, String target, String previous, Set<String> oldWorkers) {
+    private Set<String> switchTo(String id, String target, String previous) {
+        // nginx's workers now, read while the file is copied in (a top is quicker than the copy): what the drain
+        // waits for, and what new workers are told apart from.
+        CompletableFuture<Set<String>> before = CompletableFuture.supplyAsync(() -> workers(id), Parallel.POOL);
         write(id, UPSTREAM, upstreamConfig(target));
+        Set<String> oldWorkers = joined(before);
         docker.killContainerCmd(id).withSignal("HUP").exec();
         String failed = awaitReload(id, oldWorkers);
         if (failed != null) {
@@ -220,6 +217,14 @@ public final class ManagedFront {
         }
         out.println("  front now sends every new request to " + target);
         return oldWorkers;
+    }
+
+    private static <T> T joined(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     static final Duration RELOAD_BOUND = Duration.ofSeconds(10);

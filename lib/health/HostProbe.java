@@ -74,12 +74,12 @@ final class HostProbe implements HealthGate.Probe {
     @Override
     public int successesNeeded() {
         // the loop counts consecutive successes itself
-        return stream != null && stream.usable() ? 1 : successesNeeded;
+        return stream != null ? 1 : successesNeeded;
     }
 
     @Override
     public Duration pause(Duration usual) {
-        return stream != null && stream.usable() ? ProbeLoop.INTERVAL : usual;
+        return stream != null ? ProbeLoop.INTERVAL : usual;
     }
 
     @Override
@@ -106,8 +106,10 @@ final class HostProbe implements HealthGate.Probe {
                 if (first != null) return first;
             }
             if (stream != null) {
-                if (stream.usable()) return stream.verdict(runner, successesNeeded);
-                stream = null; // no shell in there: one exec per check
+                String verdict = stream.verdict(runner, successesNeeded);
+                if (verdict == null || !stream.finished()) return verdict;
+                // The loop ended short of its successes (no shell in there, or the stream broke): one exec per try now.
+                stream = null;
             }
             return judge(exec(runner.containerId(), runner.command()));
         } catch (NotFoundException | ConflictException gone) {
@@ -183,14 +185,13 @@ final class HostProbe implements HealthGate.Probe {
     }
 
     /** The looping probe's answers as they arrive, read by the gate between its polls. */
-    private static final class Stream extends ResultCallback.Adapter<Frame> {
+    static final class Stream extends ResultCallback.Adapter<Frame> {
         private final boolean curl;
-        private final StringBuilder partial = new StringBuilder();
-        private volatile boolean sawLine;
+        private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
         private volatile int consecutive;
         private volatile String lastFailure;
 
-        private Stream(boolean curl) {
+        Stream(boolean curl) {
             this.curl = curl;
         }
 
@@ -201,14 +202,17 @@ final class HostProbe implements HealthGate.Probe {
             return docker.execStartCmd(id).exec(new Stream(runner.curl()));
         }
 
+        /** The loop's lines are on stdout; bytes are kept until a whole line is in, so no character is split. */
         @Override
         public synchronized void onNext(Frame f) {
-            partial.append(new String(f.getPayload(), StandardCharsets.UTF_8));
-            int nl;
-            while ((nl = partial.indexOf("\n")) >= 0) {
-                String line = partial.substring(0, nl);
-                partial.delete(0, nl + 1);
-                ProbeLoop.Answer a = ProbeLoop.parse(line, curl);
+            if (f.getStreamType() == StreamType.STDERR) return;
+            for (byte b : f.getPayload()) {
+                if (b != '\n') {
+                    partial.write(b);
+                    continue;
+                }
+                ProbeLoop.Answer a = ProbeLoop.parse(partial.toString(StandardCharsets.UTF_8), curl);
+                partial.reset();
                 if (a == null) continue;
                 if (a.good()) {
                     consecutive++;
@@ -216,18 +220,18 @@ final class HostProbe implements HealthGate.Probe {
                     consecutive = 0;
                     lastFailure = a.said();
                 }
-                sawLine = true;
             }
         }
 
-        /** Until the loop's first answer, or for good once it ended having said nothing (no shell to run it). */
-        boolean usable() {
-            if (sawLine) return true;
+        /** The loop ended: by itself, for lack of a shell, or because the stream broke. */
+        boolean finished() {
             try {
-                return !awaitCompletion(0, TimeUnit.MILLISECONDS);
+                return awaitCompletion(0, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return true; // the gate's next sleep sees the interrupt and cancels the deploy
+                return false; // the gate's next sleep sees the interrupt and cancels the deploy
+            } catch (RuntimeException broken) {
+                return true;
             }
         }
 
