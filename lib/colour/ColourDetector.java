@@ -41,24 +41,13 @@ public final class ColourDetector {
         List<ContainerInfo> green = new ArrayList<>();
         List<ContainerInfo> aside = new ArrayList<>();
         for (var f : inspected) {
-            ContainerInfo info = join(f);
+            ContainerInfo info = Parallel.join(f);
             if (info == null) continue;
             Colour colour = classify(app, info.name(), info.labels());
             if (colour == null) continue;
             (info.name().endsWith(ASIDE) ? aside : colour == Colour.BLUE ? blue : green).add(info);
         }
-        return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), join(record), join(front), aside);
-    }
-
-    /** The value, or the exception the read threw, as if it had run on this thread. */
-    private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
-        try {
-            return f.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw e;
-        }
+        return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), Parallel.join(record), Parallel.join(front), aside);
     }
 
     /** One colour read again by its containers' ids: a few inspects, not a listing of the whole host. */

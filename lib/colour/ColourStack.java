@@ -157,7 +157,6 @@ public final class ColourStack {
         return id;
     }
 
-
     /**
      * Takes a colour down gracefully: newest container first (ours are created in dependency order, so the
      * front-most service goes first and the app behind it keeps answering its in-flight requests), each with its own

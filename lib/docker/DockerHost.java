@@ -170,7 +170,6 @@ public final class DockerHost implements AutoCloseable {
         }
     }
 
-    /** A URL fit for messages: no user info, since a password may hide there. */
     /** A host URL fit to print: an ssh login name stays (it is not a secret, and says who logs in); nothing else of the userinfo. */
     public static String redacted(URI u) {
         if (u.getRawUserInfo() == null) return u.toString();

@@ -5,6 +5,7 @@ import lib.cli.ExitCode;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,5 +36,16 @@ public final class Parallel {
             }
         }
         if (first != null) throw first;
+    }
+
+    /** A future's value, or what it threw, as if it had run on this thread. */
+    public static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
     }
 }

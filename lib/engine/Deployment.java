@@ -244,18 +244,18 @@ public final class Deployment {
         boolean interruptedSwitch = state.frontPoints().isPresent() && !state.frontPoints().equals(recorded);
         // A rollback to a warm standby behind a front that serves the live colour: both are on the network already.
         boolean warmRollback = compose == null && target != null && target.allRunning() && state.frontPoints().equals(live);
+        Runnable check = () -> {
+            live.ifPresent(c -> managed.join(state.of(c)));
+            managed.ensure(liveTarget);
+        };
         if (warmRollback) {
             managed.ensureRunning(liveTarget); // the switch rewrites the upstream anyway
         } else if (!interruptedSwitch && managed.running()) {
             // The usual case. Reading its files back to compare (a copy out of the container) and joining the live colour
             // to its network go on while the new colour is pulled and started; start() waits for them.
-            frontChecked = CompletableFuture.runAsync(() -> {
-                live.ifPresent(c -> managed.join(state.of(c)));
-                managed.ensure(liveTarget);
-            }, Parallel.POOL);
+            frontChecked = CompletableFuture.runAsync(check, Parallel.POOL);
         } else {
-            live.ifPresent(c -> managed.join(state.of(c)));
-            managed.ensure(liveTarget);
+            check.run();
         }
         if (interruptedSwitch) {
             // A run killed inside its switch: the file names a colour that passed its gate, nginx may not serve it yet.
@@ -359,7 +359,7 @@ public final class Deployment {
         ColourState fresh = ColourDetector.reread(docker, next, stack != null ? stack.containerIds() : ids(target));
         target = fresh;
         Probes.Settings p = settings.probe();
-        if (fresh.allRunning() && stack == null) p = new Probes.Settings(p.enabled(), p.path(), p.service(), 1, p.fromHost(), p.timeout()); // a warm standby: once
+        if (fresh.allRunning() && stack == null) p = p.withSuccesses(1); // a warm standby: once
         gate.await(fresh.containers().stream().map(ContainerInfo::id).toList(), Probes.fromContainers(p, fresh, docker, host, out));
     }
 
@@ -564,7 +564,6 @@ public final class Deployment {
         }
         return new LiveRecord.Front(true, f.port, f.bind, f.image, f.service, f.targetPort, f.drainTimeout.toString());
     }
-
 
     private KeepOld keepOld() {
         if (settings.keepOldGiven()) {

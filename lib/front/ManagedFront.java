@@ -154,8 +154,7 @@ public final class ManagedFront {
         if (!mainConfig().equals(files.getOrDefault(CONF, "")) || !expected.equals(files.getOrDefault(UPSTREAM, ""))) {
             out.println(Cli.ansi().string("@|yellow warning:|@ ") + "the managed front's configuration differs from what the live colour needs "
                     + "(changed by hand, an interrupted switch, or written by an older bgdeploy); restoring it");
-            write(id, CONF, mainConfig());
-            write(id, UPSTREAM, expected);
+            write(id, Map.of(CONF, mainConfig(), UPSTREAM, expected));
             validateAndReload(id);
         }
     }
@@ -206,25 +205,17 @@ public final class ManagedFront {
         // nginx's workers now, read while the file is copied in (a top is quicker than the copy): what the drain
         // waits for, and what new workers are told apart from.
         CompletableFuture<Set<String>> before = CompletableFuture.supplyAsync(() -> workers(id), Parallel.POOL);
-        write(id, UPSTREAM, upstreamConfig(target));
-        Set<String> oldWorkers = joined(before);
+        write(id, Map.of(UPSTREAM, upstreamConfig(target)));
+        Set<String> oldWorkers = Parallel.join(before);
         docker.killContainerCmd(id).withSignal("HUP").exec();
         String failed = awaitReload(id, oldWorkers);
         if (failed != null) {
-            write(id, UPSTREAM, previous);
+            write(id, Map.of(UPSTREAM, previous));
             docker.killContainerCmd(id).withSignal("HUP").exec();
             throw DeployError.failed(failed + "; it keeps serving the previous colour");
         }
         out.println("  front now sends every new request to " + target);
         return oldWorkers;
-    }
-
-    private static <T> T joined(CompletableFuture<T> f) {
-        try {
-            return f.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
     }
 
     static final Duration RELOAD_BOUND = Duration.ofSeconds(10);
@@ -263,7 +254,7 @@ public final class ManagedFront {
      * upstream and reloading, the file already names the new (gated) colour while nginx still sends to the old one.
      */
     public Set<String> reloadAsWritten() {
-        String id = inspect().orElseThrow(() -> DeployError.failed("the managed front " + containerName(app) + " disappeared")).getId();
+        String id = frontId();
         Set<String> oldWorkers = workers(id);
         validateAndReload(id);
         return oldWorkers;
@@ -367,8 +358,7 @@ public final class ManagedFront {
         } catch (NotFoundException noImage) {
             throw DeployError.failed("the front image " + options.image + " is not on the host; pull it (docker pull " + options.image + ") or pass --front-image");
         }
-        write(id, CONF, mainConfig());
-        write(id, UPSTREAM, upstreamConfig(liveTarget == null ? NOWHERE : liveTarget));
+        write(id, Map.of(CONF, mainConfig(), UPSTREAM, upstreamConfig(liveTarget == null ? NOWHERE : liveTarget)));
         try {
             docker.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
@@ -462,9 +452,10 @@ public final class ManagedFront {
         }
     }
 
-    private void write(String id, String path, String content) {
-        // Both files live under /etc/nginx; shipping the relative path creates bgdeploy/ on first use.
-        docker.copyArchiveToContainerCmd(id).withRemotePath("/etc/nginx").withTarInputStream(new java.io.ByteArrayInputStream(
-                Tar.of(Map.of(path.substring("/etc/nginx/".length()), content.getBytes(StandardCharsets.UTF_8))))).exec();
+    /** Files under /etc/nginx by absolute path, in one copy; the relative paths create bgdeploy/ on first use. */
+    private void write(String id, Map<String, String> files) {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        files.forEach((path, content) -> entries.put(path.substring("/etc/nginx/".length()), content.getBytes(StandardCharsets.UTF_8)));
+        docker.copyArchiveToContainerCmd(id).withRemotePath("/etc/nginx").withTarInputStream(new java.io.ByteArrayInputStream(Tar.of(entries))).exec();
     }
 }

@@ -23,7 +23,11 @@ import java.util.Optional;
 public final class Probes {
     private Probes() {}
 
-    public record Settings(boolean enabled, String path, String service, int successes, boolean fromHost, Duration timeout) {}
+    public record Settings(boolean enabled, String path, String service, int successes, boolean fromHost, Duration timeout) {
+        public Settings withSuccesses(int n) {
+            return new Settings(enabled, path, service, n, fromHost, timeout);
+        }
+    }
 
     public static HealthGate.Probe fromContainers(Settings s, ColourState colour, DockerClient client, DockerHost docker, PrintWriter out) {
         if (!s.enabled()) return null;
