@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -79,6 +80,29 @@ class LockTest {
             assertFalse(r.out().contains("waiting for the deploy lock"), r.out());
             assertTrue(seconds < 120, "took " + seconds + "s");
             assertTrue(DeployLock.holder(TestHost.docker(), app.name).isEmpty(), "the deploy released its own lock");
+        }
+    }
+
+    @Test
+    void aLockHeldByAZombieProcessIsStale() throws Exception {
+        String app = "lkzombie-" + Long.toString(System.nanoTime() % 46656, 36);
+        // sh starts a short sleep in the background and becomes a long sleep that never reaps it: a zombie.
+        Process parent = new ProcessBuilder("sh", "-c", "sleep 0.1 & echo $!; exec sleep 30").start();
+        try {
+            long zombie = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(parent.getInputStream())).readLine().trim());
+            Instant started = ProcessHandle.of(zombie).orElseThrow().info().startInstant().orElse(null);
+            long until = System.currentTimeMillis() + 10_000;
+            while (!java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + zombie + "/stat")).contains(") Z") && System.currentTimeMillis() < until) {
+                Thread.sleep(50);
+            }
+            assertTrue(ProcessHandle.of(zombie).isPresent(), "the zombie still has its pid");
+            lockAs(app, labels("ci@" + HERE, HERE, Instant.now().toString(), zombie, started == null ? null : started.toString()));
+            var holder = DeployLock.holder(TestHost.docker(), app).orElseThrow();
+            assertTrue(holder.stale(), holder.toString());
+            assertEquals(Optional.of("pid " + zombie + " has exited (a zombie its parent has not reaped)"), holder.deadBecause());
+        } finally {
+            parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            TestHost.removeApp(app);
         }
     }
 

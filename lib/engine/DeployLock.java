@@ -78,12 +78,26 @@ public final class DeployLock implements AutoCloseable {
             if (!onThisMachine() || pid == null || !pid.matches("\\d{1,18}")) return Optional.empty();
             Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(pid));
             if (process.isEmpty()) return Optional.of("pid " + pid + " is gone");
+            // A deploy killed after its parent went away stays a zombie until PID 1 reaps it, which a container's or a
+            // sandbox's init may never do: it has exited all the same.
+            if (zombie(pid)) return Optional.of("pid " + pid + " has exited (a zombie its parent has not reaped)");
             Optional<Instant> started = process.get().info().startInstant();
             if (pidStarted != null && started.isPresent()
                     && Duration.between(pidStarted, started.get()).abs().compareTo(START_TIME_SLACK) > 0) {
                 return Optional.of("pid " + pid + " is gone; the number now belongs to a process started at " + started.get());
             }
             return Optional.empty();
+        }
+
+        /** Linux: the state letter in /proc/PID/stat, after the command name in parentheses. */
+        static boolean zombie(String pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc", pid, "stat"));
+                int end = stat.lastIndexOf(')');
+                return end > 0 && stat.startsWith(" Z", end + 1);
+            } catch (java.io.IOException | RuntimeException unknown) {
+                return false; // no /proc, or it just went: the next look decides
+            }
         }
 
         /** Where the holder ran when that is not here: "another machine (ci-7)", or the same host name elsewhere. */
