@@ -6,12 +6,14 @@
 // one error handler and exit codes (Cli), image names (RegistryClient), the Docker host and its TLS rule (DockerHost),
 // registry credentials (RegistryAuth).
 
+import lib.base.Text;
+import lib.base.Style;
 import lib.cli.Cli;
-import lib.cli.Converters;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.options.Converters;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 import lib.docker.DockerHost;
-import lib.release.RegistryAuth;
+import lib.docker.RegistryAuth;
 import lib.release.RegistryClient;
 
 import com.github.dockerjava.api.DockerClient;
@@ -116,14 +118,14 @@ class Build implements Callable<Integer> {
 
         try (DockerHost docker = DockerHost.connect(host, insecure, spec.commandLine().getErr())) {
             String repo = image.registry() + "/" + image.repository();
-            Cli.step(out, "build " + repo + ":" + tag + " from " + file + " on " + docker.describe());
+            Style.step(out, "build " + repo + ":" + tag + " from " + file + " on " + docker.describe());
             String imageId = build(docker.client(), ctx, file, repo + ":" + tag, labels(ctx, git(ctx, "rev-parse", "HEAD")), out);
             if (noPush) {
                 if (!dirty) docker.client().tagImageCmd(imageId, repo, "latest").exec();
                 out.println("built " + repo + ":" + tag + (dirty ? "" : " and :latest") + " (not pushed: --no-push)");
                 return ExitCode.OK;
             }
-            Cli.step(out, "push " + repo + ":" + tag);
+            Style.step(out, "push " + repo + ":" + tag);
             push(docker.client(), repo, tag, out, "; :latest was not moved, neither on this Docker host nor in the registry");
             if (dirty) {
                 out.println("pushed " + repo + ":" + tag + "; latest not moved (dirty build)");
@@ -131,10 +133,10 @@ class Build implements Callable<Integer> {
             }
             // Only now: a failed push of the release must leave latest where it was, here and in the registry.
             docker.client().tagImageCmd(imageId, repo, "latest").exec();
-            Cli.step(out, "push " + repo + ":latest");
+            Style.step(out, "push " + repo + ":latest");
             push(docker.client(), repo, "latest", out, "; " + repo + ":" + tag + " is pushed, and :latest points at it on this Docker host"
                     + " but not in the registry (tag.java point --image " + repo + " " + tag + " moves it there)");
-            out.println(Cli.ansi().string("@|bold,green pushed|@ ") + repo + ":" + tag + " and :latest");
+            out.println(Style.success("pushed") + " " + repo + ":" + tag + " and :latest");
             return ExitCode.OK;
         }
     }
@@ -183,7 +185,7 @@ class Build implements Callable<Integer> {
                 }
             }).awaitImageId(30, TimeUnit.MINUTES);
         } catch (RuntimeException e) {
-            throw DeployError.failed("build failed: " + Cli.summarise(e.getMessage()) + "; nothing was tagged or pushed");
+            throw DeployError.failed("build failed: " + Text.summarise(e.getMessage()) + "; nothing was tagged or pushed");
         }
     }
 
@@ -214,7 +216,7 @@ class Build implements Callable<Integer> {
         } catch (RuntimeException e) {
             failure.compareAndSet(null, e.getMessage());
         }
-        if (failure.get() != null) throw DeployError.failed("push of " + repo + ":" + tag + " failed: " + Cli.summarise(failure.get()) + afterFailure);
+        if (failure.get() != null) throw DeployError.failed("push of " + repo + ":" + tag + " failed: " + Text.summarise(failure.get()) + afterFailure);
     }
 }
 

@@ -3,22 +3,27 @@
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES lib/**.java
 
-import lib.cli.Cancellation;
+import lib.cli.HistoryCommand;
+import lib.cli.StatusCommand;
+import lib.cli.UnlockCommand;
+import lib.cli.DryRun;
+import lib.release.IfChanged;
+import lib.docker.HostAddress;
+import lib.engine.Plan;
+import lib.engine.RunSettings;
+import lib.model.Strategy;
+import lib.base.Style;
+import lib.base.Cancellation;
 import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.cli.StatusView;
-import lib.colour.Colour;
-import lib.colour.ColourDetector;
-import lib.colour.HostState;
+import lib.base.ExitCode;
+import lib.model.Colour;
+import lib.host.HostReader;
 import lib.compose.ComposeFiles;
 import lib.compose.ComposeProject;
 import lib.docker.DockerHost;
-import lib.engine.DeployLock;
+import lib.host.DeployLock;
 import lib.engine.Deployment;
 import lib.engine.Fleet;
-import lib.engine.Steps;
-import lib.front.ManagedFront;
 import lib.options.DeployOptions;
 import lib.options.FrontOptions;
 import lib.options.HealthOptions;
@@ -26,14 +31,8 @@ import lib.options.HostOptions;
 import lib.options.ProjectOptions;
 import lib.options.ReleaseOptions;
 import lib.options.RetireOptions;
-import lib.project.ProjectFile;
-import lib.release.RegistryClient;
-import lib.release.ReleaseHistory;
 import lib.release.ReleaseInfo;
 
-import static lib.engine.Deployment.after;
-import static lib.engine.Deployment.before;
-import static lib.engine.Deployment.theSwitch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,11 +44,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.List;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {deploy.Status.class, deploy.History.class, deploy.Unlock.class},
+        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",
@@ -116,221 +115,77 @@ public class deploy implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        applyProjectFile();
+        var parsed = spec.commandLine().getParseResult();
+        project.applyDefaults(parsed, target, health, front, up, options);
         String app = target.app();
-        boolean recreate = options.recreate();
-        Duration lockWait = up.waitLock();
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv());
-
-        List<HostOptions> fleet = project.fleet(target, spec.commandLine().getParseResult().hasMatchedOption("--host"));
-        if (!fleet.isEmpty() && !options.dryRun) {
-            return deployFleet(fleet, app, recreate, lockWait, composed, releaseVar, out, err);
-        }
-        try (Cancellation cancel = options.dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(60));
-             DockerHost docker = target.connect(err)) {
-            if (options.dryRun) {
-                HostState now = ColourDetector.detect(docker.client(), app);
-                StatusView.plan(out, now, composed.get(now.target()), recreate);
+        List<HostAddress> hosts = project.hosts(target, parsed.hasMatchedOption("--host"));
+        RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
+        Function<Deployment, Plan> plan = d -> {
+            Colour next = d.state().target();
+            d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar));
+            return steps(d, options.strategy);
+        };
+        if (options.dryRun) return DryRun.print(hosts, app, settings, plan, out, err);
+        IfChanged ifChanged = options.ifChanged ? IfChanged.ask(options.image, options.release) : null;
+        if (hosts.size() > 1) return deployFleet(hosts, app, settings, plan, ifChanged, out, err);
+        try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
+             DockerHost docker = hosts.get(0).connect(err);
+             DeployLock lock = DeployLock.acquire(docker.client(), app, "deploy to " + docker.describe(), up.waitLock(), out, cancel)) {
+            Deployment d = new Deployment(docker, app, settings, cancel, out, err);
+            Plan steps = plan.apply(d);
+            if (ifChanged != null && ifChanged.runs(docker.client(), d.state())) {
+                out.println(ifChanged.upToDate(app, ""));
                 return ExitCode.OK;
             }
-            try (DeployLock lock = DeployLock.acquire(docker.client(), app, "deploy to " + docker.describe(), lockWait, out, cancel)) {
-                Deployment d = new Deployment(docker, app, settings("deploy", err, out), cancel, out, err);
-                Colour next = d.state().target();
-                ComposeProject compose = composed.get(next);
-                d.toCompose(next, compose, ReleaseInfo.releaseLabel(options.release, compose, releaseVar));
-                if (options.ifChanged && upToDate(docker, d, out)) return ExitCode.OK;
-                Cli.step(out, "deploy " + app + " release " + d.release() + " to " + next + " on " + docker.describe() + "; " + d.state().describe());
-                return d.run(steps(d, recreate));
-            }
+            Style.step(out, "deploy " + app + " release " + d.release() + " to " + d.next() + " on " + docker.describe() + "; " + d.state().describe());
+            return d.run(steps);
         }
     }
 
     /** Several hosts, all or nothing: each host runs the same steps; the fleet switches only if every host passed its gate. */
-    private int deployFleet(List<HostOptions> hosts, String app, boolean recreate, Duration lockWait, Map<Colour, ComposeProject> composed,
-                            String releaseVar, PrintWriter out, PrintWriter err) {
-        Deployment.Settings settings = settings("deploy", err, out);
-        long started = System.currentTimeMillis();
+    private int deployFleet(List<HostAddress> hosts, String app, RunSettings settings, Function<Deployment, Plan> plan, IfChanged ifChanged,
+                            PrintWriter out, PrintWriter err) {
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
-             Fleet fleet = new Fleet(hosts, app, "deploy", lockWait, cancel, out, err)) {
-            String release = ReleaseInfo.releaseLabel(options.release, composed.get(Colour.BLUE), releaseVar);
-            Cli.step(out, "deploy " + app + " release " + release + " to " + fleet.size() + " hosts of " + project.environmentName() + ", all or none");
-            settings.notifier().send(Fleet.event("start", app, settings.environment(), release, 0, Map.of()));
-            String hookFailure = settings.hooks().run("pre-deploy", Map.of("DEPLOY_APP", app, "DEPLOY_RELEASE", release,
-                    "DEPLOY_ENV", settings.environment() == null ? "" : settings.environment()));
-            if (hookFailure != null) throw DeployError.failed(hookFailure + "; no host was touched");
-            try {
-                Map<String, String> results = fleet.run(settings, app, cancel, d -> {
-                    Colour next = d.state().target();
-                    d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar));
-                    return steps(d, recreate);
-                });
-                results.forEach((h, r) -> out.println("  " + h + ": " + r));
-                out.println(Cli.ansi().string("@|bold,green deployed|@ ") + app + " release " + release + " to all " + fleet.size() + " hosts");
-                settings.notifier().send(Fleet.event("success", app, settings.environment(), release, System.currentTimeMillis() - started, results));
-                String post = settings.hooks().run("post-deploy", Map.of("DEPLOY_APP", app, "DEPLOY_RELEASE", release,
-                        "DEPLOY_ENV", settings.environment() == null ? "" : settings.environment()));
-                if (post != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + post + " (the deploy itself succeeded)");
+             Fleet fleet = new Fleet(hosts, app, "deploy", up.waitLock(), cancel, out, err)) {
+            if (ifChanged != null && fleet.hosts().stream().allMatch(h -> ifChanged.runs(h.client(), HostReader.read(h.client(), app)))) {
+                out.println(ifChanged.upToDate(app, " on all " + fleet.size() + " hosts"));
                 return ExitCode.OK;
-            } catch (Fleet.FleetError e) {
-                e.results().forEach((h, r) -> err.println("  " + h + ": " + r));
-                settings.notifier().send(Fleet.event("failure", app, settings.environment(), release, System.currentTimeMillis() - started, e.results()));
-                throw e;
-            } finally {
-                settings.notifier().flush();
             }
-        }
-    }
-
-    /** The shell step "find the live colour, pull and up the other, sleep 10, down the old", made safe. */
-    static List<Steps.Step> steps(Deployment d, boolean recreate) {
-        Colour next = d.next();
-        Optional<Colour> live = d.live();
-        return Arrays.asList(
-                before(null, d::ensureRecord),
-                before("pre-deploy hook", () -> d.preHook("pre-deploy")),
-                d.managedFront() ? before("check the managed front", d::ensureFront) : null,
-                before("pull images", d::pull),
-                before("make room in " + next, d::clearTarget),
-                recreate && live.isPresent() ? before("stop " + live.get() + " first (--strategy recreate: the site is down until "
-                        + next + " is healthy)", d::stopLive) : null,
-                before("start " + next, d::start),
-                before("health gate", d::gate),
-                theSwitch(d.managedFront() ? "switch the front to " + next : null, d::switchTraffic),
-                d.managedFront() && live.isPresent() ? after("drain " + live.get(), d::drain) : null,
-                after(live.map(c -> "retire " + c).orElse(null), d::retireOld),
-                after(null, d::recordSuccess));
-    }
-
-    /** The run's settings: options, then deploy.yml, then what the host recorded. */
-    Deployment.Settings settings(String action, PrintWriter err, PrintWriter out) {
-        var parsed = spec.commandLine().getParseResult();
-        boolean frontGiven = parsed.hasMatchedOption("--front") || project.file().map(f -> f.front().containsKey("kind")).orElse(false);
-        Deployment.KeepOld keep = options.removeOld ? Deployment.KeepOld.REMOVED : retire.keepOld != null ? retire.keepOld : Deployment.KeepOld.STOPPED;
-        return new Deployment.Settings(action, health.gateTimeout(), health.probe(), up.pull(), front, frontGiven,
-                keep, options.removeOld || retire.keepOld != null, project.notifier(err), project.hooks(out), project.environmentName());
-    }
-
-    /** --if-changed: the registry's digest of the tag against the image the live colour runs. */
-    private boolean upToDate(DockerHost docker, Deployment d, PrintWriter out) {
-        if (options.image == null) throw DeployError.config("--if-changed needs --image REGISTRY/REPO (or image: in deploy.yml) to ask the registry");
-        String tag = options.release != null ? options.release : "latest";
-        RegistryClient.ImageRef ref = RegistryClient.ImageRef.parse(options.image);
-        String remote = new RegistryClient(ref).manifest(tag)
-                .orElseThrow(() -> DeployError.config("tag \"" + tag + "\" is not in " + options.image + "; build and push it first (build.jsh)")).digest();
-        String wanted = ref.registry() + "/" + ref.repository() + "@" + remote;
-        boolean same = d.live().map(c -> d.state().of(c).containers().stream().anyMatch(ci -> {
-            var repoDigests = docker.client().inspectImageCmd(ci.imageId()).exec().getRepoDigests();
-            return repoDigests != null && repoDigests.contains(wanted);
-        })).orElse(false);
-        if (same) out.println("up to date: " + target.app() + " already runs " + options.image + ":" + tag + " (" + remote.substring(0, 19) + "); nothing to do");
-        out.flush();
-        return same;
-    }
-
-    /** Options not given on the command line come from deploy.yml, if there is one. */
-    private void applyProjectFile() {
-        var parsed = spec.commandLine().getParseResult();
-        project.applyTo(target, parsed.hasMatchedOption("--host"));
-        Optional<ProjectFile> pf = project.file();
-        if (pf.isEmpty()) return;
-        ProjectFile f = pf.get();
-        java.nio.file.Path dir = f.file().getParent();
-        if (!parsed.hasMatchedOption("--file") && f.compose() != null) up.file = dir.resolve(f.compose()).toString();
-        if (!parsed.hasMatchedOption("--image") && f.image() != null) options.image = f.image();
-        if (!parsed.hasMatchedOption("--release") && f.release() != null) options.release = f.release();
-        health.defaultsFrom(f.health(), f.file(), parsed);
-        front.defaultsFrom(f.front(), f.file(), parsed);
-    }
-
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Show which colour is live, its release, since when, by whom, health.",
-                    "Also the lock and the managed front. Exits 0 when a colour serves and is healthy,",
-                    "1 otherwise (usable from monitoring)."},
-            footer = ExitCode.HELP_FOOTER)
-    static class Status implements Callable<Integer> {
-        @Mixin HostOptions target;
-        @Mixin ProjectOptions project;
-        @Spec CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            List<HostOptions> hosts = hostsOf(spec, target, project);
-            boolean ok = true;
-            Map<String, String> liveRelease = new java.util.TreeMap<>();
-            for (HostOptions h : hosts) {
-                try (DockerHost docker = h.connect(spec.commandLine().getErr())) {
-                    HostState state = ColourDetector.detect(docker.client(), target.app());
-                    boolean managed = state.record().map(r -> r.front().managed()).orElse(false);
-                    ok &= StatusView.print(out, docker, state, DeployLock.holder(docker.client(), target.app()),
-                            ManagedFront.state(docker.client(), target.app(), managed));
-                    state.live().ifPresent(c -> liveRelease.put(docker.describe(), state.of(c).release()));
-                } catch (DeployError unreachable) {
-                    if (hosts.size() == 1) throw unreachable;
-                    out.println("host " + h.host + ": " + unreachable.getMessage());
-                    ok = false;
-                }
-            }
-            if (new java.util.HashSet<>(liveRelease.values()).size() > 1) {
-                out.println("MIXED FLEET: hosts are live on different releases (" + liveRelease + "); repair with: deploy.java --env "
-                        + project.environmentName() + " --release RELEASE");
-                ok = false;
-            }
-            out.flush();
-            return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
-        }
-    }
-
-    /** The hosts a subcommand looks at: every host of a deploy.yml environment, or the one host the options name. */
-    static List<HostOptions> hostsOf(CommandSpec spec, HostOptions target, ProjectOptions project) {
-        boolean hostGiven = spec.commandLine().getParseResult().hasMatchedOption("--host");
-        project.applyTo(target, hostGiven);
-        List<HostOptions> fleet = project.fleet(target, hostGiven);
-        return fleet.isEmpty() ? List.of(target) : fleet;
-    }
-
-    @Command(name = "history", mixinStandardHelpOptions = true,
-            description = {"Show every deploy and rollback of the app on this host.",
-                    "When, what release, which colour, the result, how long it took and who ran it.",
-                    "Kept on the Docker host, so every machine sees the same history."},
-            footer = ExitCode.HELP_FOOTER)
-    static class History implements Callable<Integer> {
-        @Mixin HostOptions target;
-        @Mixin ProjectOptions project;
-        @Spec CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            List<HostOptions> hosts = hostsOf(spec, target, project);
-            for (HostOptions h : hosts) {
-                try (DockerHost docker = h.connect(spec.commandLine().getErr())) {
-                    if (hosts.size() > 1) Cli.step(spec.commandLine().getOut(), "host " + docker.describe());
-                    StatusView.history(spec.commandLine().getOut(), new ReleaseHistory(docker.client(), target.app()).read(spec.commandLine().getErr()));
-                }
-            }
+            Style.step(out, "deploy " + app + " to " + fleet.size() + " hosts of " + project.environmentName() + ", all or none");
+            fleet.runAll(settings, app, cancel, plan);
             return ExitCode.OK;
         }
     }
 
-    @Command(name = "unlock", mixinStandardHelpOptions = true,
-            description = {"Break the deploy lock left behind by a deploy that died.",
-                    "(kill -9, a lost connection.) Only do this when no deploy of the app is running:",
-                    "the lock is what keeps two deploys from interleaving."},
-            footer = ExitCode.HELP_FOOTER)
-    static class Unlock implements Callable<Integer> {
-        @Mixin HostOptions target;
-        @Spec CommandSpec spec;
+    /** The shell step "find the live colour, pull and up the other, sleep 10, down the old", made safe. */
+    static Plan steps(Deployment d, Strategy strategy) {
+        Colour next = d.next();
+        Optional<Colour> live = d.live();
+        return new Plan()
+                .beforeIf(d.needsRecovery(), "put back what an interrupted deploy set aside", d::recover)
+                .beforeIf(d.needsRecord(), "record what serves now (this host has no record yet)", d::ensureRecord)
+                .beforeIf(d.hasHook("pre-deploy"), "pre-deploy hook", () -> d.preHook("pre-deploy"))
+                .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
+                .before("pull images", d::pull)
+                .before("make room in " + next, d::clearTarget)
+                .beforeIf(strategy == Strategy.RECREATE && live.isPresent(), "stop " + live.map(Colour::toString).orElse("")
+                        + " first (--strategy recreate: the site is down until " + next + " is healthy)", d::stopLive)
+                .before("start " + next, d::start)
+                .before("health gate", d::gate)
+                .then(fromSwitch(d));
+    }
 
-        @Override
-        public Integer call() {
-            try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
-                var held = DeployLock.breakLock(docker.client(), target.app());
-                spec.commandLine().getOut().println(held.map(h -> "released the lock of " + target.app() + ", held by " + h.who()
-                        + ": " + h.describe(java.time.Instant.now())).orElse("no lock was held for " + target.app()));
-                return ExitCode.OK;
-            }
-        }
+    /** From the switch on, a deploy and a rollback are the same: switch, drain, retire, record. */
+    static Plan fromSwitch(Deployment d) {
+        Colour next = d.next();
+        Optional<Colour> live = d.live();
+        return new Plan()
+                .theSwitch(d.managedFront() ? "switch the front to " + next : "record " + next + " as live", d::switchTraffic)
+                .afterIf(d.managedFront() && live.isPresent(), "drain " + live.map(Colour::toString).orElse(""), d::drain)
+                .after(live.map(c -> "retire " + c).orElse("finish"), d::retireOld)
+                .after("record the result", d::recordSuccess);
     }
 }

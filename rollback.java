@@ -3,33 +3,33 @@
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES deploy.java
 
-import lib.cli.Cancellation;
+import lib.docker.HostAddress;
+import lib.engine.Plan;
+import lib.engine.RunSettings;
+import lib.model.Strategy;
+import lib.base.Style;
+import lib.base.Cancellation;
 import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.colour.Colour;
-import lib.colour.ColourState;
-import lib.colour.HostState;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.model.Colour;
+import lib.model.ColourState;
+import lib.model.HostState;
 import lib.compose.ComposeFiles;
 import lib.compose.ComposeProject;
 import lib.docker.DockerHost;
-import lib.engine.DeployLock;
+import lib.host.DeployLock;
 import lib.engine.Deployment;
 import lib.engine.Fleet;
-import lib.engine.Steps;
 import lib.options.FrontOptions;
 import lib.options.HealthOptions;
 import lib.options.HostOptions;
 import lib.options.ProjectOptions;
 import lib.options.ReleaseOptions;
 import lib.options.RetireOptions;
-import lib.release.ReleaseHistory;
+import lib.host.ReleaseHistory;
 
-import static lib.engine.Deployment.after;
-import static lib.engine.Deployment.before;
-import static lib.engine.Deployment.theSwitch;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -100,20 +100,15 @@ public class rollback implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         var parsed = spec.commandLine().getParseResult();
-        project.applyTo(target, parsed.hasMatchedOption("--host"));
-        project.file().ifPresent(f -> {
-            if (up.file == null && f.compose() != null) up.file = f.file().getParent().resolve(f.compose()).toString();
-            health.defaultsFrom(f.health(), f.file(), parsed);
-            front.defaultsFrom(f.front(), f.file(), parsed);
-        });
+        project.applyDefaults(parsed, target, health, front, up, null);
         String app = target.app();
-        Duration lockWait = up.waitLock();
-        List<HostOptions> fleet = project.fleet(target, parsed.hasMatchedOption("--host"));
-        if (!fleet.isEmpty()) return rollbackFleet(fleet, app, lockWait, out, err);
+        RunSettings settings = project.settings("rollback", parsed, health, up, front, retire.keepOld, false, out, err);
+        List<HostAddress> hosts = project.hosts(target, parsed.hasMatchedOption("--host"));
+        if (hosts.size() > 1) return rollbackFleet(hosts, app, settings, out, err);
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
-             DockerHost docker = target.connect(err);
-             DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), lockWait, out, cancel)) {
-            Deployment d = new Deployment(docker, app, settings(err, out), cancel, out, err);
+             DockerHost docker = hosts.get(0).connect(err);
+             DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), up.waitLock(), out, cancel)) {
+            Deployment d = new Deployment(docker, app, settings, cancel, out, err);
             String wanted = wanted(d, new ReleaseHistory(docker.client(), app));
             if (alreadyLive(d, wanted)) {
                 out.println("release " + wanted + " is already live on " + d.live().get() + "; nothing to do");
@@ -135,10 +130,10 @@ public class rollback implements Callable<Integer> {
     }
 
     /**
-     * Fast path: a colour still holds the release (a warm standby, or stopped); start it if needed, gate, switch.
-     * Slow path: no colour holds it, so deploy it, in this process and under the lock already held.
+     * Fast path: a colour still holds the release (a warm standby, or stopped); start it if needed, gate, and from the
+     * switch on as a deploy. Slow path: no colour holds it, so deploy it, in this process and under the lock already held.
      */
-    private List<Steps.Step> steps(Deployment d, String wanted, String app, PrintWriter out) {
+    private Plan steps(Deployment d, String wanted, String app, PrintWriter out) {
         HostState state = d.state();
         Optional<Colour> live = d.live();
         String current = live.map(c -> state.of(c).release()).orElse(null);
@@ -146,17 +141,15 @@ public class rollback implements Callable<Integer> {
         if (standby.isPresent()) {
             Colour back = standby.get();
             d.toStandby(back);
-            Cli.step(out, "rollback " + app + " to release " + d.release() + ": " + back + " holds it (fast path, no pull)"
+            Style.step(out, "rollback " + app + " to release " + d.release() + ": " + back + " holds it (fast path, no pull)"
                     + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
-            return Arrays.asList(
-                    before(null, d::ensureRecord),
-                    d.managedFront() ? before("check the managed front", d::ensureFront) : null,
-                    before("start " + back, d::startStandby),
-                    before("health gate", d::gate),
-                    theSwitch(d.managedFront() ? "switch the front to " + back : null, d::switchTraffic),
-                    d.managedFront() && live.isPresent() ? after("drain " + live.get(), d::drain) : null,
-                    after(live.map(c -> "retire " + c).orElse(null), d::retireOld),
-                    after(null, d::recordSuccess));
+            return new Plan()
+                    .beforeIf(d.needsRecovery(), "put back what an interrupted deploy set aside", d::recover)
+                    .beforeIf(d.needsRecord(), "record what serves now (this host has no record yet)", d::ensureRecord)
+                    .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
+                    .before("start " + back, d::startStandby)
+                    .before("health gate", d::gate)
+                    .then(deploy.fromSwitch(d));
         }
         if (up.file == null) {
             throw DeployError.config("release " + wanted + " is not on a standby colour of " + app
@@ -166,44 +159,23 @@ public class rollback implements Callable<Integer> {
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), wanted, System.getenv());
         Colour next = state.target();
         d.toCompose(next, composed.get(next), wanted);
-        Cli.step(out, "rollback " + app + " to release " + wanted + ": no colour holds it, deploying it to " + next + " (slow path)");
-        return deploy.steps(d, false);
+        Style.step(out, "rollback " + app + " to release " + wanted + ": no colour holds it, deploying it to " + next + " (slow path)");
+        return deploy.steps(d, Strategy.BLUE_GREEN);
     }
 
     /** Every host of the environment back to one release, all or none, each by its own fast or slow path. */
-    private int rollbackFleet(List<HostOptions> hosts, String app, Duration lockWait, PrintWriter out, PrintWriter err) {
-        Deployment.Settings settings = settings(err, out);
-        long started = System.currentTimeMillis();
+    private int rollbackFleet(List<HostAddress> hosts, String app, RunSettings settings, PrintWriter out, PrintWriter err) {
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
-             Fleet fleet = new Fleet(hosts, app, "rollback", lockWait, cancel, out, err)) {
+             Fleet fleet = new Fleet(hosts, app, "rollback", up.waitLock(), cancel, out, err)) {
             String[] wanted = {release};
-            try {
-                Map<String, String> results = fleet.run(settings, app, cancel, d -> {
-                    synchronized (wanted) {
-                        if (wanted[0] == null || release != null) wanted[0] = wanted(d, new ReleaseHistory(d.host().client(), app));
-                    }
-                    return alreadyLive(d, wanted[0]) ? List.of() : steps(d, wanted[0], app, out);
-                });
-                results.forEach((h, r) -> out.println("  " + h + ": " + r));
-                out.println(Cli.ansi().string("@|bold,green rolled back|@ ") + app + " to release " + wanted[0] + " on all " + fleet.size() + " hosts");
-                settings.notifier().send(Fleet.event("rollback", app, settings.environment(), wanted[0], System.currentTimeMillis() - started, results));
-                return ExitCode.OK;
-            } catch (Fleet.FleetError e) {
-                e.results().forEach((h, r) -> err.println("  " + h + ": " + r));
-                settings.notifier().send(Fleet.event("failure", app, settings.environment(), wanted[0], System.currentTimeMillis() - started, e.results()));
-                throw e;
-            } finally {
-                settings.notifier().flush();
-            }
+            fleet.runAll(settings, app, cancel, d -> {
+                synchronized (wanted) {
+                    if (wanted[0] == null || release != null) wanted[0] = wanted(d, new ReleaseHistory(d.host().client(), app));
+                }
+                return alreadyLive(d, wanted[0]) ? new Plan() : steps(d, wanted[0], app, out);
+            });
+            return ExitCode.OK;
         }
-    }
-
-    private Deployment.Settings settings(PrintWriter err, PrintWriter out) {
-        var parsed = spec.commandLine().getParseResult();
-        boolean frontGiven = parsed.hasMatchedOption("--front") || project.file().map(f -> f.front().containsKey("kind")).orElse(false);
-        return new Deployment.Settings("rollback", health.gateTimeout(), health.probe(), up.pull(), front, frontGiven,
-                retire.keepOld != null ? retire.keepOld : Deployment.KeepOld.STOPPED, retire.keepOld != null,
-                project.notifier(err), project.hooks(out), project.environmentName());
     }
 
     /**

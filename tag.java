@@ -4,12 +4,12 @@
 //SOURCES lib/**.java
 
 import lib.cli.Cli;
-import lib.cli.Converters;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.colour.Colour;
-import lib.colour.ColourDetector;
-import lib.colour.HostState;
+import lib.options.Converters;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.model.Colour;
+import lib.host.HostReader;
+import lib.model.HostState;
 import lib.docker.DockerHost;
 import lib.options.HostOptions;
 import lib.release.RegistryClient;
@@ -97,7 +97,7 @@ public class tag implements Runnable {
                     for (String rt : i.getRepoTags()) if (rt.startsWith(repo)) local.add(rt.substring(repo.length()));
                 }
                 if (app != null) {
-                    HostState state = ColourDetector.detect(docker.client(), target.app());
+                    HostState state = HostReader.read(docker.client(), target.app());
                     Optional<Colour> live = state.live();
                     if (live.isPresent()) liveRelease = state.of(live.get()).release();
                 }
@@ -186,7 +186,7 @@ public class tag implements Runnable {
             Set<String> onHost = new HashSet<>();
             if (target.app != null) {
                 try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
-                    HostState state = ColourDetector.detect(docker.client(), target.app());
+                    HostState state = HostReader.read(docker.client(), target.app());
                     for (Colour c : Colour.values()) if (!state.of(c).empty()) onHost.add(state.of(c).release());
                 }
             }

@@ -4,7 +4,7 @@
 //SOURCES ../deploy.java ../compose/ExampleImages.java ../tests/FrontNginx.java ../tests/TestHost.java LoadGenerator.java SwitchBench.java
 
 import lib.cli.Cli;
-import lib.cli.ExitCode;
+import lib.base.ExitCode;
 import lib.docker.DockerHost;
 import lib.docker.EngineCheck;
 

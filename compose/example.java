@@ -4,7 +4,7 @@
 //SOURCES ExampleImages.java ../lib/**.java
 
 import lib.cli.Cli;
-import lib.cli.ExitCode;
+import lib.base.ExitCode;
 import lib.docker.DockerHost;
 import lib.docker.EngineCheck;
 

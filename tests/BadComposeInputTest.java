@@ -1,5 +1,5 @@
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 import lib.compose.ComposeLoader;
 
 import org.junit.jupiter.api.AfterEach;

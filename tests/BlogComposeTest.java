@@ -1,5 +1,5 @@
-import lib.colour.Colour;
-import lib.colour.HostState;
+import lib.model.Colour;
+import lib.model.HostState;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;

@@ -1,6 +1,7 @@
+import lib.base.Text;
 import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.InternalServerErrorException;
@@ -78,7 +79,7 @@ class CliTest {
 
     @Test
     void redactsWhatLooksLikeACredential() {
-        Function<String, String> r = Cli::redact;
+        Function<String, String> r = Text::redact;
         assertEquals("Authorization: Basic ***", r.apply("Authorization: Basic dXNlcjpwYXNz"));
         assertEquals("Bearer ***", r.apply("Bearer abc.def-ghi"));
         assertEquals("tcp://***@web1:2376", r.apply("tcp://user:pass@web1:2376"));
@@ -90,8 +91,8 @@ class CliTest {
 
     @Test
     void summaryIsTheFirstNonEmptyLineCutAtTheLimit() {
-        assertEquals("first", Cli.summarise("\n\n  first  \nsecond"));
-        assertEquals(203, Cli.summarise("y".repeat(1000)).length());
-        assertEquals("", Cli.summarise(null));
+        assertEquals("first", Text.summarise("\n\n  first  \nsecond"));
+        assertEquals(203, Text.summarise("y".repeat(1000)).length());
+        assertEquals("", Text.summarise(null));
     }
 }

@@ -1,4 +1,4 @@
-import lib.cli.DeployError;
+import lib.base.DeployError;
 import lib.compose.ComposeFiles;
 import lib.compose.ComposeLoader;
 import lib.compose.ComposeProject;
@@ -171,13 +171,13 @@ class ComposeLoaderTest {
     @Test
     void oneSharedFileNeedsAPerColourPort() throws Exception {
         Files.writeString(dir.resolve("compose.yml"), "services:\n  web:\n    image: x\n    ports: [\"127.0.0.1:8080:80\"]\n");
-        var ports = new EnumMap<lib.colour.Colour, Integer>(Map.of(lib.colour.Colour.BLUE, 8080, lib.colour.Colour.GREEN, 8081));
+        var ports = new EnumMap<lib.model.Colour, Integer>(Map.of(lib.model.Colour.BLUE, 8080, lib.model.Colour.GREEN, 8081));
         var e = assertThrows(DeployError.class, () -> ComposeFiles.loadBoth(ComposeFiles.pattern(null, dir), "shop", ports, null, Map.of()));
         assertTrue(e.getMessage().contains("blue and green both publish host port(s) [8080]"), e.getMessage());
 
         Files.writeString(dir.resolve("compose.yml"), "services:\n  web:\n    image: x\n    ports: [\"127.0.0.1:${DEPLOY_PORT}:80\"]\n");
         var both = ComposeFiles.loadBoth(ComposeFiles.pattern(null, dir), "shop", ports, null, Map.of());
-        assertEquals(8081, both.get(lib.colour.Colour.GREEN).services().get("web").ports().get(0).hostPort());
+        assertEquals(8081, both.get(lib.model.Colour.GREEN).services().get("web").ports().get(0).hostPort());
     }
 
     @Test
@@ -186,7 +186,7 @@ class ComposeLoaderTest {
         Files.writeString(dir.resolve("docker-compose.green.yml"), "services:\n  web:\n    image: x\n    ports: [\"8081:80\"]\n");
         String pattern = ComposeFiles.pattern(null, dir);
         assertEquals(dir.resolve("docker-compose.{colour}.yml").toString(), pattern);
-        var both = ComposeFiles.loadBoth(pattern, "shop", new EnumMap<>(Map.of(lib.colour.Colour.BLUE, 1, lib.colour.Colour.GREEN, 2)), null, Map.of());
-        assertEquals(8080, both.get(lib.colour.Colour.BLUE).services().get("web").ports().get(0).hostPort());
+        var both = ComposeFiles.loadBoth(pattern, "shop", new EnumMap<>(Map.of(lib.model.Colour.BLUE, 1, lib.model.Colour.GREEN, 2)), null, Map.of());
+        assertEquals(8080, both.get(lib.model.Colour.BLUE).services().get("web").ports().get(0).hostPort());
     }
 }

@@ -1,6 +1,6 @@
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.colour.Labels;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.base.Labels;
 import lib.compose.ComposeLoader;
 import lib.compose.ComposeProject;
 import lib.compose.ContainerSpec;

@@ -1,6 +1,6 @@
-import lib.colour.Colour;
-import lib.colour.ColourDetector;
-import lib.colour.HostState;
+import lib.model.Colour;
+import lib.host.HostReader;
+import lib.model.HostState;
 
 import org.junit.jupiter.api.Test;
 
@@ -178,11 +178,11 @@ class DeployTest {
             assertTrue(rows.get(0).matches(".*deploy\\s+v1\\s+blue\\s+-\\s+ok .*"), rows.get(0));
             assertTrue(rows.get(1).matches(".*deploy\\s+v2\\s+green\\s+v1\\s+ok .*"), rows.get(1));
             assertTrue(rows.get(2).matches(".*deploy\\s+crash\\s+blue\\s+v2\\s+failed .*crashed.*"), rows.get(2));
-            assertTrue(rows.get(2).contains(lib.engine.DeployLock.whoAmI()), rows.get(2));
+            assertTrue(rows.get(2).contains(lib.base.Operator.name()), rows.get(2));
         }
     }
 
     static HostState state(TestApp app) {
-        return ColourDetector.detect(TestHost.docker(), app.name);
+        return HostReader.read(TestHost.docker(), app.name);
     }
 }

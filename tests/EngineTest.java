@@ -1,7 +1,7 @@
-import lib.colour.Colour;
-import lib.colour.HostState;
-import lib.engine.DeployLock;
-import lib.release.ReleaseHistory;
+import lib.model.Colour;
+import lib.model.HostState;
+import lib.host.DeployLock;
+import lib.host.ReleaseHistory;
 
 import com.github.dockerjava.api.exception.NotFoundException;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
-import lib.colour.Colour;
-import lib.colour.HostState;
-import lib.engine.DeployLock;
+import lib.model.Colour;
+import lib.model.HostState;
+import lib.host.DeployLock;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
-import lib.colour.Colour;
-import lib.colour.ColourDetector;
-import lib.colour.HostState;
-import lib.engine.DeployLock;
+import lib.model.Colour;
+import lib.host.HostReader;
+import lib.model.HostState;
+import lib.host.DeployLock;
 
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +59,7 @@ class FleetTest {
                     assertEquals(Set.of("v1"), Set.copyOf(load.answers), "only the old release answered");
                 }
                 for (int h : HOSTS) {
-                    HostState s = ColourDetector.detect(TestBed.docker(h), app.name);
+                    HostState s = HostReader.read(TestBed.docker(h), app.name);
                     assertEquals(Colour.BLUE, s.live().orElseThrow(), "host " + h);
                     assertTrue(s.green().empty(), "host " + h + ": the new colour was undone: " + s.green().containers());
                     assertTrue(DeployLock.holder(TestBed.docker(h), app.name).isEmpty(), "host " + h + ": lock released");
@@ -112,7 +112,7 @@ class FleetTest {
                 assertTrue(p.exitValue() != 0, out);
                 assertTrue(out.contains("no host was switched"), out);
                 for (int h : new int[]{1, 2}) {
-                    HostState s = ColourDetector.detect(TestBed.docker(h), app.name);
+                    HostState s = HostReader.read(TestBed.docker(h), app.name);
                     assertEquals(Colour.BLUE, s.live().orElseThrow(), "host " + h);
                     assertTrue(s.green().empty(), "host " + h + " undone: " + s.green().containers());
                 }

@@ -1,5 +1,6 @@
+import lib.front.FrontSwitch;
+import lib.model.FrontSettings;
 import lib.front.ManagedFront;
-import lib.options.FrontOptions;
 
 import org.junit.jupiter.api.Test;
 
@@ -111,10 +112,10 @@ class FrontTest {
         try (TestApp app = new TestApp("badfront")) {
             int port = TestHost.freePort();
             assertEquals(0, app.deploy("v1", managed(app, port)).code());
-            FrontOptions options = new FrontOptions();
             var sink = new StringWriter();
-            ManagedFront front = new ManagedFront(TestHost.docker(), app.name, options, new PrintWriter(sink));
-            var e = assertThrows(lib.cli.DeployError.class, () -> front.switchTo("no-such-container-anywhere:80"));
+            ManagedFront front = new ManagedFront(TestHost.docker(), app.name, FrontSettings.managedDefaults(), new PrintWriter(sink));
+            FrontSwitch frontSwitch = new FrontSwitch(front, new PrintWriter(sink));
+            var e = assertThrows(lib.base.DeployError.class, () -> frontSwitch.switchTo("no-such-container-anywhere:80"));
             assertTrue(e.getMessage().contains("the front rejected the new configuration (nginx:"), e.getMessage());
             assertEquals(app.name + "-blue-web-1:80", front.liveTarget().orElseThrow());
             assertEquals("v1", get(port, "/version.txt"));

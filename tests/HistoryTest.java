@@ -1,6 +1,6 @@
 import lib.docker.MarkerImage;
 import lib.docker.Tar;
-import lib.release.ReleaseHistory;
+import lib.host.ReleaseHistory;
 
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.HostConfig;
@@ -84,7 +84,7 @@ class HistoryTest {
     static void writeFile(String app, String text) {
         var docker = TestHost.docker();
         String id = docker.createContainerCmd(MarkerImage.ensure(docker)).withName(app + "-bgdeploy-state-test").withCmd("/state")
-                .withLabels(Map.of(lib.colour.Labels.APP, app))
+                .withLabels(Map.of(lib.base.Labels.APP, app))
                 .withHostConfig(HostConfig.newHostConfig().withBinds(new Bind(ReleaseHistory.volumeName(app), new Volume("/state"))))
                 .exec().getId();
         try {

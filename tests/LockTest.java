@@ -1,8 +1,9 @@
-import lib.cli.Cancellation;
-import lib.cli.DeployError;
-import lib.colour.Labels;
+import lib.base.Operator;
+import lib.base.Cancellation;
+import lib.base.DeployError;
+import lib.base.Labels;
 import lib.docker.MarkerImage;
-import lib.engine.DeployLock;
+import lib.host.DeployLock;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * dead process of this machine never strands the next deploy; one taken elsewhere is only broken on request.
  */
 class LockTest {
-    static final String HERE = DeployLock.whoAmI().substring(DeployLock.whoAmI().lastIndexOf('@') + 1);
+    static final String HERE = Operator.name().substring(Operator.name().lastIndexOf('@') + 1);
 
     @Test
     void secondDeployFailsWithExitFourWhileTheFirstHoldsTheLockThenWaitingWorks() throws Exception {

@@ -1,5 +1,5 @@
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 import lib.options.HostOptions;
 import lib.options.ProjectOptions;
 import lib.project.Hooks;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

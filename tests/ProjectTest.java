@@ -121,7 +121,7 @@ class ProjectTest {
             assertEquals(4, hooks.size(), hook.bodies.toString());
             assertTrue(hooks.get(0).contains("\"event\":\"start\"") && hooks.get(0).contains("\"environment\":\"staging\""), hooks.get(0));
             assertTrue(hooks.get(1).contains("\"event\":\"success\"") && hooks.get(1).contains("\"release\":\"v1\"")
-                    && hooks.get(1).contains("\"colour\":\"blue\"") && hooks.get(1).contains("\"by\":\"" + lib.engine.DeployLock.whoAmI() + "\""), hooks.get(1));
+                    && hooks.get(1).contains("\"colour\":\"blue\"") && hooks.get(1).contains("\"by\":\"" + lib.base.Operator.name() + "\""), hooks.get(1));
             assertTrue(hooks.get(3).contains("\"event\":\"failure\"") && hooks.get(3).contains("\"reason\":\"")
                     && hooks.get(3).contains("\"previousRelease\":\"v1\""), hooks.get(3));
             assertTrue(hook.bodies.stream().anyMatch(b -> b.startsWith("/slack ") && b.contains("FAILED") && b.contains("release v1 still serves")), hook.bodies.toString());

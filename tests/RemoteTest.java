@@ -1,6 +1,6 @@
-import lib.colour.Colour;
-import lib.colour.ColourDetector;
-import lib.colour.HostState;
+import lib.model.Colour;
+import lib.host.HostReader;
+import lib.model.HostState;
 import lib.docker.SshTunnel;
 
 import org.junit.jupiter.api.Test;
@@ -49,7 +49,7 @@ class RemoteTest {
                 Files.writeString(project, "app: " + app.name + "\nenvironments:\n  web1:\n    host: " + TestBed.ssh(1) + "\n");
                 r = app.deploy("v2", "--project", project.toString(), "--env", "web1");
                 assertEquals(0, r.code(), r.toString());
-                HostState s = ColourDetector.detect(TestBed.docker(1), app.name);
+                HostState s = HostReader.read(TestBed.docker(1), app.name);
                 assertEquals(Colour.GREEN, s.live().orElseThrow());
                 assertEquals("v2", s.green().release());
 
@@ -69,7 +69,7 @@ class RemoteTest {
                 r = app.deploy("v1", "--host", TestBed.ssh(1), "--probe-from", "local", "--health-timeout", "3s");
                 assertEquals(1, r.code(), r.toString());
                 assertTrue(r.err().contains("GET http://" + TestBed.ip(1) + ":" + app.bluePort + "/health.txt to answer"), r.err());
-                assertEquals(Colour.GREEN, ColourDetector.detect(TestBed.docker(1), app.name).live().orElseThrow());
+                assertEquals(Colour.GREEN, HostReader.read(TestBed.docker(1), app.name).live().orElseThrow());
 
                 assertNoSshLeftBehind(tunnelsBefore);
             } finally {
@@ -96,7 +96,7 @@ class RemoteTest {
                 List<String> args = new ArrayList<>(app.deployArgs("v2", "--host", TestBed.tls(1)));
                 r = DockerHostTest.runScript(Map.of("DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", TestBed.CERTS), args.toArray(new String[0]));
                 assertEquals(0, r.code(), r.toString());
-                assertEquals("v2", ColourDetector.detect(TestBed.docker(1), app.name).green().release());
+                assertEquals("v2", HostReader.read(TestBed.docker(1), app.name).green().release());
             } finally {
                 TestHost.removeApp(TestBed.docker(1), app.name);
             }
@@ -181,7 +181,7 @@ class RemoteTest {
 
                 var next = app.deploy("v2", "--host", host);
                 assertEquals(0, next.code(), "the next deploy recovers with no manual step: " + next);
-                HostState s = ColourDetector.detect(TestBed.docker(3), app.name);
+                HostState s = HostReader.read(TestBed.docker(3), app.name);
                 assertEquals("v2", s.of(s.live().orElseThrow()).release());
             } finally {
                 TestHost.removeApp(TestBed.docker(3), app.name);

@@ -1,6 +1,6 @@
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.release.RegistryAuth;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.docker.RegistryAuth;
 
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-import lib.cli.DeployError;
+import lib.base.DeployError;
 import lib.docker.DockerHost;
 
 import com.github.dockerjava.api.DockerClient;

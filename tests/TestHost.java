@@ -1,4 +1,4 @@
-import lib.colour.Labels;
+import lib.base.Labels;
 import lib.docker.DockerHost;
 import lib.docker.EngineCheck;
 

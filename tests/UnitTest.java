@@ -1,15 +1,14 @@
-import lib.cli.Converters;
-import lib.cli.DeployError;
-import lib.cli.Durations;
-import lib.colour.Colour;
-import lib.colour.ColourState;
-import lib.colour.ContainerInfo;
-import lib.colour.HostState;
-import lib.colour.Labels;
+import lib.base.Values;
+import lib.base.DeployError;
+import lib.base.Durations;
+import lib.model.Colour;
+import lib.model.ColourState;
+import lib.model.ContainerInfo;
+import lib.model.HostState;
+import lib.base.Labels;
 import lib.compose.Interpolator;
 import lib.health.ProbeLoop;
-import lib.options.DeployOptions;
-import lib.project.ShellWords;
+import lib.base.ShellWords;
 
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +27,7 @@ class UnitTest {
     // --- colour decisions -----------------------------------------------------------------------
 
     static ContainerInfo container(String state, Instant deployedAt, String release) {
-        return new ContainerInfo("id" + Math.random(), "x", "web", "app:" + release, "sha", state, null, deployedAt, deployedAt, 0,
+        return new ContainerInfo("id" + Math.random(), "x", "web", "app:" + release, "sha", state, null, deployedAt, deployedAt,
                 Map.of(Labels.DEPLOYED_AT, deployedAt.toString(), Labels.RELEASE, release, Labels.APP, "shop"));
     }
 
@@ -75,9 +74,9 @@ class UnitTest {
 
     @Test
     void releaseFallsBackToTheImageTag() {
-        var c = new ContainerInfo("id", "shop-blue_web_1", "web", "registry:5000/shop-app:0123456789", "sha", "running", null, t1, t1, 0, Map.of());
+        var c = new ContainerInfo("id", "shop-blue_web_1", "web", "registry:5000/shop-app:0123456789", "sha", "running", null, t1, t1, Map.of());
         assertEquals("0123456789", new ColourState(Colour.BLUE, List.of(c)).release());
-        var untagged = new ContainerInfo("id", "shop-blue_web_1", "web", "shop-app", "sha", "running", null, t1, t1, 0, Map.of());
+        var untagged = new ContainerInfo("id", "shop-blue_web_1", "web", "shop-app", "sha", "running", null, t1, t1, Map.of());
         assertEquals("latest", new ColourState(Colour.BLUE, List.of(untagged)).release());
     }
 
@@ -137,12 +136,12 @@ class UnitTest {
 
     @Test
     void optionRulesSharedByTheCommandLineAndDeployYml() {
-        assertEquals(65535, Converters.port("65535"));
-        assertThrows(IllegalArgumentException.class, () -> Converters.port("99999999999"));
-        assertThrows(IllegalArgumentException.class, () -> Converters.count("0"));
-        assertEquals(DeployOptions.Strategy.BLUE_GREEN, Converters.choice(DeployOptions.Strategy.class, "blue-green"));
-        assertThrows(IllegalArgumentException.class, () -> Converters.choice(DeployOptions.Strategy.class, "BLUE_GREEN"));
-        DeployError e = assertThrows(DeployError.class, () -> Converters.fromFile(java.nio.file.Path.of("deploy.yml"), "front.port", "x", Converters::port));
+        assertEquals(65535, Values.port("65535"));
+        assertThrows(IllegalArgumentException.class, () -> Values.port("99999999999"));
+        assertThrows(IllegalArgumentException.class, () -> Values.count("0"));
+        assertEquals(lib.model.Strategy.BLUE_GREEN, Values.choice(lib.model.Strategy.class, "blue-green"));
+        assertThrows(IllegalArgumentException.class, () -> Values.choice(lib.model.Strategy.class, "BLUE_GREEN"));
+        DeployError e = assertThrows(DeployError.class, () -> Values.fromFile(java.nio.file.Path.of("deploy.yml"), "front.port", "x", Values::port));
         assertEquals("deploy.yml: front.port: \"x\" is not a port; write a whole number", e.getMessage());
         assertEquals(3, e.exitCode());
     }
@@ -157,13 +156,13 @@ class UnitTest {
 
     @Test
     void stopSignalMaskReadsLikePs() {
-        assertEquals(15, lib.colour.StopSignals.number("SIGTERM"));
-        assertEquals(3, lib.colour.StopSignals.number("quit"));
-        assertEquals(-1, lib.colour.StopSignals.number("SIGNOPE"));
-        assertTrue(lib.colour.StopSignals.catches("0000000000004000", 15), "bit 14 is SIGTERM");
-        assertFalse(lib.colour.StopSignals.catches("0000000000000004", 15), "only SIGQUIT caught");
-        assertTrue(lib.colour.StopSignals.catches("0000000000000004", 3));
-        assertTrue(lib.colour.StopSignals.catches("-", 15), "unreadable is unknown, never a warning");
+        assertEquals(15, lib.host.StopSignals.number("SIGTERM"));
+        assertEquals(3, lib.host.StopSignals.number("quit"));
+        assertEquals(-1, lib.host.StopSignals.number("SIGNOPE"));
+        assertTrue(lib.host.StopSignals.catches("0000000000004000", 15), "bit 14 is SIGTERM");
+        assertFalse(lib.host.StopSignals.catches("0000000000000004", 15), "only SIGQUIT caught");
+        assertTrue(lib.host.StopSignals.catches("0000000000000004", 3));
+        assertTrue(lib.host.StopSignals.catches("-", 15), "unreadable is unknown, never a warning");
     }
 
     // --- the probe loop (run by a real sh here, with stand-ins for wget and curl) ------------------------------

@@ -1,6 +1,11 @@
 //DEPS info.picocli:picocli:4.7.6
 package lib.cli;
 
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.base.Style;
+import lib.base.Text;
+
 import com.github.dockerjava.api.exception.DockerException;
 import picocli.CommandLine;
 import picocli.CommandLine.Help.Ansi;
@@ -11,7 +16,6 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
-import java.util.regex.Pattern;
 
 /**
  * Builds every script's CommandLine with the one exception handler: a single line on stderr, a documented exit
@@ -19,15 +23,6 @@ import java.util.regex.Pattern;
  * of line (exit 2) instead of picocli's usage dump.
  */
 public final class Cli {
-    /** What a Docker or registry error body may add to our message; the full body is for --verbose. */
-    static final int BODY_LIMIT = 200;
-
-    private static final Pattern[] SECRETS = {
-            Pattern.compile("(?i)\\b(Basic|Bearer)\\s+[A-Za-z0-9._~+/=-]+"),
-            Pattern.compile("(?i)\\b(password|passwd|pwd|secret|token|access_token|refresh_token|api[_-]?key|auth)(\"?\\s*[=:]\\s*\"?)[^\\s\"&,;}]+"),
-            Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/\\s@:]*:[^/\\s@]*@"),
-    };
-
     private Cli() {}
 
     public static CommandLine commandLine(Object command) {
@@ -48,14 +43,12 @@ public final class Cli {
 
     /** Colour only on a terminal and when NO_COLOR is unset (cron and CI logs stay plain). */
     public static Ansi ansi() {
-        String noColor = System.getenv("NO_COLOR");
-        if (noColor != null && !noColor.isEmpty()) return Ansi.OFF;
-        return System.console() != null ? Ansi.AUTO : Ansi.OFF;
+        return Style.enabled() ? Ansi.AUTO : Ansi.OFF;
     }
 
     /** A bad command line: what picocli found, and where to read more; never the whole usage text. */
     public static int usage(String problem, String command, PrintWriter err, Ansi ansi) {
-        err.println(ansi.string("@|bold,red error:|@ ") + oneLine(redact(problem)) + " (see " + command + " --help)");
+        err.println(ansi.string("@|bold,red error:|@ ") + Text.oneLine(Text.redact(problem)) + " (see " + command + " --help)");
         err.flush();
         return ExitCode.USAGE;
     }
@@ -72,16 +65,16 @@ public final class Cli {
             message = known.getMessage();
         } else if (docker != null) {
             code = ExitCode.DOCKER;
-            message = "Docker API error: " + summarise(docker.getMessage());
+            message = "Docker API error: " + Text.summarise(docker.getMessage());
         } else if (connection != null) {
             code = ExitCode.DOCKER;
             message = "lost the connection to the Docker host (" + connection.getClass().getSimpleName()
-                    + (connection.getMessage() == null ? "" : ": " + summarise(connection.getMessage())) + "); is dockerd still running?";
+                    + (connection.getMessage() == null ? "" : ": " + Text.summarise(connection.getMessage())) + "); is dockerd still running?";
         } else {
             code = ExitCode.INTERNAL;
             message = "internal error: " + ex + " (rerun with --verbose and report it)";
         }
-        err.println(ansi.string("@|bold,red error:|@ ") + oneLine(redact(message)));
+        err.println(ansi.string("@|bold,red error:|@ ") + Text.oneLine(Text.redact(message)));
         if (verbose) ex.printStackTrace(err);
         err.flush();
         return code;
@@ -105,33 +98,4 @@ public final class Cli {
         return null;
     }
 
-    /**
-     * An error body from the Docker API or a registry, fit for one line: its first line, at most BODY_LIMIT
-     * characters, credentials removed (a registry may echo the request's Authorization header back).
-     */
-    public static String summarise(String body) {
-        if (body == null) return "";
-        String first = redact(body).strip().lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("");
-        return first.length() <= BODY_LIMIT ? first : first.substring(0, BODY_LIMIT) + "...";
-    }
-
-    /** Anything that looks like a credential: Basic/Bearer tokens, password=..., "token": "...", user:pass@ in URLs. */
-    public static String redact(String s) {
-        if (s == null) return "";
-        String r = SECRETS[0].matcher(s).replaceAll("$1 ***");
-        r = SECRETS[1].matcher(r).replaceAll("$1$2***");
-        return SECRETS[2].matcher(r).replaceAll("$1***@");
-    }
-
-    /** A step header: bold on a terminal, a plain "==>" line in logs. */
-    public static void step(PrintWriter out, String text) {
-        out.println(ansi().string("@|bold ==> " + text.replace("|@", "|") + "|@"));
-        out.flush();
-    }
-
-    /** Docker's API messages come as JSON bodies with newlines; the handler promises one line. */
-    public static String oneLine(String s) {
-        if (s == null) return "";
-        return s.replaceAll("\\s*\\R\\s*", " ").trim();
-    }
 }

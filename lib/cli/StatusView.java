@@ -1,15 +1,16 @@
 package lib.cli;
 
-import lib.colour.Colour;
-import lib.colour.ColourStack;
-import lib.colour.ColourState;
-import lib.colour.ContainerInfo;
-import lib.colour.HostState;
+import lib.compose.ContainerSpec;
+import lib.base.Text;
+import lib.model.Colour;
+import lib.model.ColourState;
+import lib.model.ContainerInfo;
+import lib.model.HostState;
 import lib.compose.ComposeProject;
 import lib.docker.DockerHost;
-import lib.engine.DeployLock;
+import lib.host.DeployLock;
 import lib.front.ManagedFront;
-import lib.release.ReleaseHistory;
+import lib.host.ReleaseHistory;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -70,7 +71,7 @@ public final class StatusView {
         for (ReleaseHistory.Entry e : entries) {
             out.printf("%-24.24s %-8s %-12s %-6s %-12s %-11s %7.1f  %s%s%n", e.at(), e.action(), e.release(), e.colour(),
                     e.previousRelease() == null ? "-" : e.previousRelease(), e.result(), e.durationMillis() / 1000.0, e.by(),
-                    (e.reason() == null ? "" : "  (" + Cli.oneLine(e.reason()) + ")") + (e.notes() == null ? "" : "  note: " + Cli.oneLine(e.notes())));
+                    (e.reason() == null ? "" : "  (" + Text.oneLine(e.reason()) + ")") + (e.notes() == null ? "" : "  note: " + Text.oneLine(e.notes())));
         }
         out.flush();
     }
@@ -84,7 +85,7 @@ public final class StatusView {
         out.println("  3. pull (per --pull): " + String.join(", ", compose.startOrder().stream().map(ComposeProject.Service::image).distinct().toList()));
         state.live().filter(l -> recreate).ifPresent(l -> out.println("  4. stop " + l + " first (recreate strategy)"));
         for (ComposeProject.Service s : compose.startOrder()) {
-            out.println("  5. create and start " + ColourStack.containerName(next.project(state.app()), s.name()) + " from " + s.image()
+            out.println("  5. create and start " + ContainerSpec.containerName(next.project(state.app()), s.name()) + " from " + s.image()
                     + (s.ports().isEmpty() ? "" : " ports " + s.ports().stream().map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList()));
         }
         out.println("  6. health gate on " + next);

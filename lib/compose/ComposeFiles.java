@@ -1,7 +1,7 @@
 package lib.compose;
 
-import lib.cli.DeployError;
-import lib.colour.Colour;
+import lib.base.DeployError;
+import lib.model.Colour;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 //DEPS org.yaml:snakeyaml:2.3
 package lib.compose;
 
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.Durations;
-import lib.colour.Labels;
-import lib.project.ShellWords;
+import lib.base.Text;
+import lib.base.DeployError;
+import lib.base.Durations;
+import lib.base.Labels;
+import lib.base.ShellWords;
 
 import lib.compose.ComposeProject.Health;
 
@@ -93,9 +93,9 @@ public final class ComposeLoader {
         } catch (MarkedYAMLException e) {
             var mark = e.getProblemMark();
             String at = mark == null ? "" : ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
-            throw DeployError.config(file + at + ": invalid YAML: " + Cli.oneLine(e.getProblem()));
+            throw DeployError.config(file + at + ": invalid YAML: " + Text.oneLine(e.getProblem()));
         } catch (YAMLException e) {
-            throw DeployError.config(file + ": invalid YAML: " + Cli.oneLine(e.getMessage()));
+            throw DeployError.config(file + ": invalid YAML: " + Text.oneLine(e.getMessage()));
         } catch (IOException e) {
             throw DeployError.config(file + ": cannot read (" + e.getClass().getSimpleName() + ")");
         }

@@ -1,6 +1,6 @@
 package lib.compose;
 
-import lib.cli.DeployError;
+import lib.base.DeployError;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,9 +1,8 @@
 package lib.compose;
 
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.colour.ColourStack;
-import lib.colour.Labels;
+import lib.base.Text;
+import lib.base.DeployError;
+import lib.base.Labels;
 
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.exception.DockerException;
@@ -42,6 +41,11 @@ public record ContainerSpec(String name, String image, Map<String, String> label
                             List<ExposedPort> exposedPorts, List<Volume> anonymousVolumes, HealthCheck healthcheck,
                             HostConfig hostConfig, Attachment network, List<Attachment> extraNetworks,
                             Map<String, String> externalContainers) {
+    /** Compose's name for a service's container: {@code <project>-<service>-1}, as docker compose v2 names it. */
+    public static String containerName(String project, String service) {
+        return project + "-" + service + "-1";
+    }
+
 
     public record Attachment(String network, List<String> aliases) {}
 
@@ -88,7 +92,7 @@ public record ContainerSpec(String name, String image, Map<String, String> label
             String[] p = vf.split(":");
             boolean container = p[0].equals("container");
             if (container) external.putIfAbsent("volumes_from", p[1]);
-            String source = container ? p[1] : ColourStack.containerName(project, p[0]);
+            String source = container ? p[1] : containerName(project, p[0]);
             String mode = p.length > (container ? 2 : 1) ? p[container ? 2 : 1] : "rw";
             from.add(new VolumesFrom(source, AccessMode.valueOf(mode)));
         }
@@ -110,7 +114,7 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         String mode = s.networkMode();
         if (mode != null) {
             if (mode.startsWith("container:")) external.put("network_mode", mode.substring(10));
-            host.withNetworkMode(mode.startsWith("service:") ? "container:" + ColourStack.containerName(project, mode.substring(8)) : mode);
+            host.withNetworkMode(mode.startsWith("service:") ? "container:" + containerName(project, mode.substring(8)) : mode);
         } else {
             Map<String, List<String>> nets = s.networks().isEmpty() ? Map.of("default", List.of()) : s.networks();
             for (var e : nets.entrySet()) {
@@ -123,7 +127,7 @@ public record ContainerSpec(String name, String image, Map<String, String> label
             host.withNetworkMode(first.network());
         }
 
-        return new ContainerSpec(ColourStack.containerName(project, s.name()), s.image(), labels,
+        return new ContainerSpec(containerName(project, s.name()), s.image(), labels,
                 s.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
                 s.command(), s.entrypoint(), s.user(), s.workingDir(), s.stopSignal(), s.stopGraceOrDefault(),
                 exposed, anonymous, health, host, first, more, external);
@@ -154,7 +158,7 @@ public record ContainerSpec(String name, String image, Map<String, String> label
      * it most likely came from, so the user knows what to fix; the Engine's own words follow, shortened.
      */
     public static DeployError rejected(ComposeProject compose, Service s, DockerException e) {
-        String said = summary(e.getMessage());
+        String said = Text.summarise(e.getMessage());
         return DeployError.failed(compose.file() + ": service \"" + s.name() + "\": " + keyFor(said, s)
                 + "Docker refused the container: " + said);
     }
@@ -181,21 +185,5 @@ public record ContainerSpec(String name, String image, Map<String, String> label
 
     private static boolean has(String message, String words) {
         return java.util.regex.Pattern.compile("\\b(" + words + ")\\b").matcher(message).find();
-    }
-
-    /**
-     * Docker's JSON error body, reduced to its message on one line and at most 300 characters; anything that looks
-     * like a credential (user:password@ in a URL, a token or password parameter, an Authorization header) is removed.
-     */
-    static String summary(String raw) {
-        String s = raw == null ? "" : raw;
-        var m = java.util.regex.Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(s);
-        if (m.find()) s = m.group(1).replace("\\\"", "\"").replace("\\n", " ");
-        s = s.replaceFirst("^Status \\d+: ", "");
-        s = s.replaceAll("(?i)(://)[^/@\\s]+@", "$1***@")
-                .replaceAll("(?i)(authorization:?\\s*(basic|bearer)?\\s*)\\S+", "$1***")
-                .replaceAll("(?i)((password|passwd|token|secret)[=:]\\s*)[^\\s&,;\"]+", "$1***");
-        s = Cli.oneLine(s);
-        return s.length() > 300 ? s.substring(0, 300) + "..." : s;
     }
 }

@@ -1,6 +1,6 @@
 package lib.docker;
 
-import lib.cli.Cli;
+import lib.base.Text;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
@@ -29,7 +29,7 @@ public final class ContainerLogs {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            out.add("(logs unavailable: " + Cli.oneLine(e.getMessage()) + ")");
+            out.add("(logs unavailable: " + Text.oneLine(e.getMessage()) + ")");
         }
         return out.size() > lines ? out.subList(out.size() - lines, out.size()) : out;
     }

@@ -3,9 +3,10 @@
 //DEPS org.slf4j:slf4j-nop:1.7.36
 package lib.docker;
 
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.Text;
+import lib.base.Style;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -140,7 +141,7 @@ public final class DockerHost implements AutoCloseable {
     /** A Docker host URL the way the docker CLI reads one; the message follows "--host" or "DOCKER_HOST". */
     public static URI parseUrl(String raw) {
         String s = raw == null ? "" : raw.trim();
-        String shown = "\"" + Cli.redact(s) + "\"";
+        String shown = "\"" + Text.redact(s) + "\"";
         if (s.isEmpty()) throw new IllegalArgumentException("the Docker host is empty; " + SCHEMES);
         URI u;
         try {
@@ -266,7 +267,7 @@ public final class DockerHost implements AutoCloseable {
                     + ": anyone on the network can take over that host. Use TLS (DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=DIR), "
                     + "an ssh tunnel to a loopback port, or pass --insecure to accept the risk");
         }
-        err.println(Cli.ansi().string("@|yellow warning:|@ ") + "plaintext Docker API at " + redacted(endpoint)
+        err.println(Style.warning() + "plaintext Docker API at " + redacted(endpoint)
                 + " (--insecure): traffic and host control are unprotected");
         err.flush();
     }
@@ -306,7 +307,7 @@ public final class DockerHost implements AutoCloseable {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
         String m = root.getMessage();
-        return root.getClass().getSimpleName() + (m == null ? "" : ": " + Cli.summarise(m));
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + Text.summarise(m));
     }
 
     @Override

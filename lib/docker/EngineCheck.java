@@ -1,8 +1,8 @@
 //DEPS org.zeroturnaround:zt-exec:1.12
 package lib.docker;
 
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 
 import org.zeroturnaround.exec.ProcessExecutor;
 

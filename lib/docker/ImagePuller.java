@@ -1,9 +1,9 @@
 package lib.docker;
 
-import lib.cli.Cancellation;
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.Text;
+import lib.base.Cancellation;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
@@ -89,7 +89,7 @@ public final class ImagePuller {
         } catch (InterruptedException | java.io.IOException e) {
             throw new DeployError(ExitCode.INTERRUPTED, "interrupted while pulling " + image);
         } catch (NotFoundException | DockerClientException e) {
-            throw DeployError.failed("cannot pull " + image + ": " + Cli.oneLine(e.getMessage())
+            throw DeployError.failed("cannot pull " + image + ": " + Text.oneLine(e.getMessage())
                     + " (check the image name and tag, the registry, and docker login)");
         } catch (RuntimeException e) {
             throw DeployError.failed("cannot pull " + image + ": " + DockerHost.rootMessage(e)

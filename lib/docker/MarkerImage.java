@@ -1,6 +1,6 @@
 package lib.docker;
 
-import lib.colour.Labels;
+import lib.base.Labels;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;

@@ -1,7 +1,7 @@
 package lib.docker;
 
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,8 +1,8 @@
 package lib.docker;
 
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.Text;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -116,7 +116,7 @@ public final class SshTunnel implements AutoCloseable {
             if (master != null) master.destroy();
             deleteTree(dir);
             if (e instanceof DeployError d) throw d;
-            throw new DeployError(ExitCode.DOCKER, "cannot set up the ssh connection to " + target.shown() + ": " + Cli.oneLine(String.valueOf(e.getMessage())), e);
+            throw new DeployError(ExitCode.DOCKER, "cannot set up the ssh connection to " + target.shown() + ": " + Text.oneLine(String.valueOf(e.getMessage())), e);
         }
     }
 
@@ -257,7 +257,7 @@ public final class SshTunnel implements AutoCloseable {
 
     private static String lastLine(String text) {
         List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        return lines.isEmpty() ? "" : Cli.oneLine(lines.get(lines.size() - 1));
+        return lines.isEmpty() ? "" : Text.oneLine(lines.get(lines.size() - 1));
     }
 
     private void acceptLoop() {

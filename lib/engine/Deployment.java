@@ -1,16 +1,23 @@
 package lib.engine;
 
-import lib.cli.Cancellation;
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.colour.Colour;
-import lib.colour.ColourDetector;
-import lib.colour.ColourStack;
-import lib.colour.ColourState;
-import lib.colour.ContainerInfo;
-import lib.colour.HostState;
-import lib.colour.Labels;
+import lib.base.Operator;
+import lib.front.NginxConfig;
+import lib.front.FrontSwitch;
+import lib.model.FrontSettings;
+import lib.model.KeepOld;
+import lib.host.RecordStore;
+import lib.model.LiveRecord;
+import lib.base.Style;
+import lib.base.Cancellation;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.model.Colour;
+import lib.host.HostReader;
+import lib.target.ColourStack;
+import lib.model.ColourState;
+import lib.model.ContainerInfo;
+import lib.model.HostState;
+import lib.base.Labels;
 import lib.compose.ComposeProject;
 import lib.docker.ContainerLogs;
 import lib.docker.DockerHost;
@@ -19,16 +26,13 @@ import lib.docker.Parallel;
 import lib.front.ManagedFront;
 import lib.health.HealthGate;
 import lib.health.Probes;
-import lib.options.FrontOptions;
-import lib.project.Hooks;
 import lib.project.Notifier;
-import lib.release.ReleaseHistory;
+import lib.host.ReleaseHistory;
 import lib.release.ReleaseInfo;
 
 import com.github.dockerjava.api.DockerClient;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,41 +52,22 @@ import java.util.concurrent.TimeoutException;
  * host registers its undo right where it makes the change.
  */
 public final class Deployment {
-    /** What to do with the colour that served before, once the new one is live. */
-    public enum KeepOld {
-        /** Keep running, unrouted, behind the managed front: rollback.java switches back in a second. */
-        RUNNING,
-        /** Stop it and keep it for a rollback that starts it again. */
-        STOPPED,
-        /** Remove it. */
-        REMOVED
-    }
-
-    /** Everything a run needs that does not come from the host. */
-    public record Settings(String action, Duration gateTimeout, Probes.Settings probe, ImagePuller.Policy pull,
-                           FrontOptions front, boolean frontGiven, KeepOld keepOld, boolean keepOldGiven,
-                           Notifier notifier, Hooks hooks, String environment) {
-        /** One host of a fleet: its own front settings; the fleet notifies and runs hooks once for all hosts. */
-        public Settings forFleetMember(PrintWriter out, PrintWriter err) {
-            return new Settings(action, gateTimeout, probe, pull, front.copy(), frontGiven, keepOld, keepOldGiven,
-                    Notifier.none(err), Hooks.none(out), environment);
-        }
-    }
-
     private final DockerHost host;
     private final DockerClient docker;
     private final String app;
-    private final Settings settings;
+    private final RunSettings settings;
     private final Cancellation cancel;
     private final PrintWriter out;
     private final PrintWriter err;
     private final Steps steps;
     private final long started = System.currentTimeMillis();
 
+    private final Recovery recovery;
     private final HostState state;
     private final Optional<Colour> live;
     private final String previous;
-    private final LiveRecord.Front front;
+    private final FrontSettings front;
+    private final KeepOld keepOld;
     private LiveRecord record;
     private Colour next;
     private String release;
@@ -91,6 +76,7 @@ public final class Deployment {
     private ColourStack stack;
     private ColourState target;
     private ManagedFront managed;
+    private FrontSwitch frontSwitch;
     private Set<String> oldWorkers = Set.of();
     private CompletableFuture<Void> frontChecked = CompletableFuture.completedFuture(null);
     private String previousUpstream;
@@ -98,8 +84,11 @@ public final class Deployment {
     private HealthGate gate;
     private final List<String> notes = new ArrayList<>();
 
-    /** Reads the host (under the lock the caller holds) and recovers what an earlier crash left half done. */
-    public Deployment(DockerHost host, String app, Settings settings, Cancellation cancel, PrintWriter out, PrintWriter err) {
+    /**
+     * Reads the host once (under the lock the caller holds, or for --dry-run without it): read-only, so a plan can be
+     * made and printed without changing anything. What an earlier crash left half done is the first step's work.
+     */
+    public Deployment(DockerHost host, String app, RunSettings settings, Cancellation cancel, PrintWriter out, PrintWriter err) {
         this.host = host;
         this.docker = host.client();
         this.app = app;
@@ -111,13 +100,14 @@ public final class Deployment {
         steps.beforeUndo(reason -> {
             if (reason.exitCode() != ExitCode.INTERRUPTED && reason.exitCode() != ExitCode.DOCKER) showLogs(reason);
         });
-        HostState s = ColourDetector.detect(docker, app);
-        if (!s.aside().isEmpty()) s = recoverAside(s);
+        this.recovery = Recovery.of(HostReader.read(docker, app));
+        HostState s = recovery.after();
         this.state = s;
         this.live = s.live();
         this.previous = live.map(c -> state.of(c).release()).orElse(null);
         this.record = s.record().orElse(LiveRecord.empty());
         this.front = chooseFront();
+        this.keepOld = settings.keepOldFor(front);
     }
 
     public DockerHost host() {
@@ -140,20 +130,27 @@ public final class Deployment {
         return next;
     }
 
+    /** The release that served before this run, if any. */
+    public String previous() {
+        return previous;
+    }
+
+    public boolean hasHook(String hook) {
+        return settings.hooks().has(hook);
+    }
+
     public boolean managedFront() {
         return front.managed();
     }
 
-    public static Steps.Step before(String title, Steps.Action a) {
-        return Steps.before(title, a);
+    /** Whether a crashed run left containers set aside that the first step puts back or removes. */
+    public boolean needsRecovery() {
+        return recovery.needed();
     }
 
-    public static Steps.Step after(String title, Steps.Action a) {
-        return Steps.after(title, a);
-    }
-
-    public static Steps.Step theSwitch(String title, Steps.Action a) {
-        return Steps.theSwitch(title, a);
+    /** Whether the host has no record yet (a host of the shell version, or of a release before records). */
+    public boolean needsRecord() {
+        return state.record().isEmpty();
     }
 
     /** A deploy of a Compose project into the idle colour. */
@@ -177,7 +174,7 @@ public final class Deployment {
      * Runs the steps. Success prints the result line; failure undoes, records, notifies and throws a DeployError
      * whose message says what failed and what serves now.
      */
-    public int run(List<Steps.Step> list) {
+    public int run(Plan list) {
         notifier().send(event("start", 0, null));
         try {
             steps.run(list);
@@ -188,7 +185,7 @@ public final class Deployment {
     }
 
     /** A fleet's first phase: every step before the switch. Returns the failure (already undone and recorded), or null. */
-    public DeployError prepare(List<Steps.Step> list) {
+    public DeployError prepare(Plan list) {
         try {
             steps.runUpToSwitch(list);
             return null;
@@ -206,7 +203,7 @@ public final class Deployment {
     }
 
     /** A fleet's second phase: the switch and the rest. Returns the failure, or null. */
-    public DeployError finish(List<Steps.Step> list) {
+    public DeployError finish(Plan list) {
         try {
             steps.runFromSwitch(list);
             return null;
@@ -216,6 +213,18 @@ public final class Deployment {
     }
 
     // ---- the steps -------------------------------------------------------------------------------------------
+
+    /**
+     * A crash between "set aside" and "switch" left the previous release renamed: it goes back under its own names,
+     * or away when the colour that replaced it is live (see {@link Recovery}).
+     */
+    public void recover() {
+        for (ContainerInfo c : recovery.remove()) ColourStack.removeQuietly(docker, c.id());
+        if (!recovery.restore().isEmpty()) {
+            out.println("  restoring the previous release that an interrupted deploy had set aside");
+            ColourStack.restoreAside(docker, recovery.restore(), out);
+        }
+    }
 
     public void preHook(String hook) {
         String failure = settings.hooks().run(hook, hookEnv());
@@ -231,13 +240,14 @@ public final class Deployment {
         }
         if (live.isPresent()) r = r.withLive(live.get(), previous, state.of(live.get()).deployedBy(), front);
         record = r;
-        record.write(docker, app);
+        RecordStore.write(docker, app, record);
     }
 
     /** Managed front: exists, runs, has the live colour on its network and upstream (a passive app moving to managed). */
     public void ensureFront() {
         if (!front.managed()) return;
-        managed = new ManagedFront(docker, app, settings.front(), out);
+        managed = new ManagedFront(docker, app, front, out);
+        frontSwitch = new FrontSwitch(managed, out);
         String liveTarget = live.map(c -> managed.targetOf(state.of(c))).orElse(null);
         previousUpstream = liveTarget;
         Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
@@ -260,9 +270,9 @@ public final class Deployment {
         if (interruptedSwitch) {
             // A run killed inside its switch: the file names a colour that passed its gate, nginx may not serve it yet.
             out.println("  an interrupted switch left the front's file naming " + state.frontPoints().get() + ": reloading and draining before going on");
-            managed.drain(managed.reloadAsWritten(), cancel);
-            record = record.withGated(state.frontPoints().get(), previous).withLive(state.frontPoints().get(), previous, DeployLock.whoAmI(), front);
-            record.write(docker, app);
+            frontSwitch.drain(frontSwitch.reloadAsWritten(), cancel);
+            record = record.withGated(state.frontPoints().get(), previous).withLive(state.frontPoints().get(), previous, Operator.name(), front);
+            RecordStore.write(docker, app, record);
         }
     }
 
@@ -313,7 +323,7 @@ public final class Deployment {
         old.containers().forEach(c -> aside.add(c.id()));
         // Registered first: a set-aside cut short half way is put back too.
         steps.onUndo("restore " + next + " (" + held + ")", () -> {
-            List<ContainerInfo> back = aside.stream().map(id -> ColourDetector.inspect(docker, id)).filter(c -> c != null).toList();
+            List<ContainerInfo> back = aside.stream().map(id -> HostReader.inspect(docker, id)).filter(c -> c != null).toList();
             ColourStack.restoreAside(docker, back, out);
         });
         if (!old.empty()) {
@@ -327,7 +337,7 @@ public final class Deployment {
         if (live.isEmpty()) return;
         awaitFront(); // its check may reload nginx, which must still resolve the live colour's name
         ColourState old = state.of(live.get());
-        steps.onUndo("start " + live.get() + " again", () -> ColourStack.startAll(docker, ColourDetector.detect(docker, app).of(live.get()), out));
+        steps.onUndo("start " + live.get() + " again", () -> ColourStack.startAll(docker, HostReader.read(docker, app).of(live.get()), out));
         ColourStack.stopAll(docker, host.slowClient(), old, out);
     }
 
@@ -339,7 +349,7 @@ public final class Deployment {
         // Joined now, while the app gets ready, so the switch itself is only the front's reload.
         if (managed != null) {
             awaitFront();
-            managed.join(ColourDetector.reread(docker, next, stack.containerIds()));
+            managed.join(HostReader.reread(docker, next, stack.containerIds()));
         }
     }
 
@@ -350,13 +360,13 @@ public final class Deployment {
             out.println("  " + next + " is still running (warm standby): checking it once");
             return;
         }
-        steps.onUndo("stop " + next + " again", () -> ColourStack.stopAll(docker, host.slowClient(), ColourDetector.detect(docker, app).of(next), out));
+        steps.onUndo("stop " + next + " again", () -> ColourStack.stopAll(docker, host.slowClient(), HostReader.read(docker, app).of(next), out));
         ColourStack.startAll(docker, target, out);
         awaitFront();
     }
 
     public void gate() {
-        ColourState fresh = ColourDetector.reread(docker, next, stack != null ? stack.containerIds() : ids(target));
+        ColourState fresh = HostReader.reread(docker, next, stack != null ? stack.containerIds() : ids(target));
         target = fresh;
         Probes.Settings p = settings.probe();
         if (fresh.allRunning() && stack == null) p = p.withSuccesses(1); // a warm standby: once
@@ -371,36 +381,36 @@ public final class Deployment {
         if (managed != null) {
             awaitFront();
             // Registered first: a switch cut short by a signal between its SIGHUP and its confirmation is taken back too.
-            steps.onUndo("switch the front back", () -> managed.switchTo(previousUpstream == null ? ManagedFront.NOWHERE : previousUpstream));
-            oldWorkers = managed.switchTo(managed.targetOf(target), previousUpstream);
+            steps.onUndo("switch the front back", () -> frontSwitch.switchTo(previousUpstream == null ? NginxConfig.NOWHERE : previousUpstream));
+            oldWorkers = frontSwitch.switchTo(managed.targetOf(target), previousUpstream);
         }
         // Written after the front's reload, off the switch's path: a crash in between leaves the front naming a colour
         // that passed its gate, and the next run finishes that switch (ensureFront).
-        record = record.withGated(next, release).withLive(next, release, DeployLock.whoAmI(), front);
-        record.write(docker, app);
-        steps.commit();
+        record = record.withGated(next, release).withLive(next, release, Operator.name(), front);
+        RecordStore.write(docker, app, record);
     }
 
     public void drain() {
         if (managed == null || live.isEmpty()) return;
-        managed.drain(oldWorkers, cancel);
+        frontSwitch.drain(oldWorkers, cancel);
     }
 
     /** After the switch: the old colour per --keep-old, then the set-aside containers (now two releases back). */
     public void retireOld() {
-        KeepOld keep = keepOld();
+        retireNote();
+        KeepOld keep = keepOld;
         if (keep == KeepOld.RUNNING || live.isEmpty()) {
             // Nothing is stopped now, so nothing measures the grace period: ask the process table instead.
             try {
-                List<String> unhandled = lib.colour.StopSignals.unhandled(docker, target);
-                unhandled.forEach(n -> out.println(Cli.ansi().string("  @|yellow note:|@ ") + n));
+                List<String> unhandled = lib.host.StopSignals.unhandled(docker, target);
+                unhandled.forEach(n -> out.println(Style.note() + n));
                 notes.addAll(unhandled);
             } catch (RuntimeException unknown) {
                 // a diagnosis only: a host whose ps cannot say is no reason to warn or fail
             }
         }
         if (live.isPresent()) {
-            ColourState old = ColourDetector.reread(docker, live.get(), ids(state.of(live.get())));
+            ColourState old = HostReader.reread(docker, live.get(), ids(state.of(live.get())));
             if (keep == KeepOld.RUNNING) {
                 out.println("  " + live.get() + " keeps running, unrouted, as a warm standby: rollback.java switches back to it at once"
                         + " (it holds its memory until the next deploy; --keep-old stopped frees it)");
@@ -445,12 +455,12 @@ public final class Deployment {
     public void recordSuccess() {
         history("ok", null, notes.isEmpty() ? null : String.join("; ", notes));
         boolean rollback = settings.action().equals("rollback");
-        out.println(Cli.ansi().string(rollback ? "@|bold,green rolled back|@ " : "@|bold,green deployed|@ ") + app + " release " + release + ": "
+        out.println(Style.success(rollback ? "rolled back" : "deployed") + " " + app + " release " + release + ": "
                 + next + " is live" + (cancel.cancelled() ? " (interrupted after the switch; the rest is left to the daemon and the next deploy)" : ""));
         out.flush();
         notifier().send(event(rollback ? "rollback" : "success", System.currentTimeMillis() - started, null));
         String postFailure = settings.hooks().run(rollback ? "post-rollback" : "post-deploy", hookEnv());
-        if (postFailure != null) err.println(Cli.ansi().string("@|yellow warning:|@ ") + postFailure + " (the " + settings.action() + " itself succeeded)");
+        if (postFailure != null) err.println(Style.warning() + postFailure + " (the " + settings.action() + " itself succeeded)");
         notifier().flush();
     }
 
@@ -478,7 +488,7 @@ public final class Deployment {
     }
 
     private void showLogs(DeployError reason) {
-        err.println(Cli.ansi().string("@|red " + settings.action() + " rejected:|@ ") + reason.getMessage());
+        err.println(Style.error(settings.action() + " rejected:") + " " + reason.getMessage());
         String culprit = reason instanceof HealthGate.Failure f ? f.containerId() : null;
         if (culprit == null && stack != null && !stack.containerIds().isEmpty()) culprit = stack.containerIds().get(stack.containerIds().size() - 1);
         if (culprit != null) {
@@ -510,9 +520,9 @@ public final class Deployment {
         if (next == null) return;
         try {
             new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
-                    release, next.id(), previous, result, System.currentTimeMillis() - started, DeployLock.whoAmI(), reason, notes));
+                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes));
         } catch (RuntimeException e) {
-            err.println(Cli.ansi().string("@|yellow warning:|@ ") + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
+            err.println(Style.warning() + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
         }
     }
 
@@ -522,7 +532,7 @@ public final class Deployment {
 
     private Notifier.Event event(String kind, long millis, String reason) {
         return new Notifier.Event(kind, app, settings.environment(), next == null ? null : next.id(), release, previous,
-                DeployLock.whoAmI(), millis, reason);
+                Operator.name(), millis, reason);
     }
 
     /** What hooks get: the release details, never a secret. */
@@ -534,68 +544,24 @@ public final class Deployment {
         env.put("DEPLOY_COLOUR", next == null ? "" : next.id());
         env.put("DEPLOY_PREVIOUS_RELEASE", previous == null ? "" : previous);
         env.put("DEPLOY_HOST", host.describe());
-        env.put("DEPLOY_BY", DeployLock.whoAmI());
+        env.put("DEPLOY_BY", Operator.name());
         return env;
     }
 
-    /**
-     * The front is what the host recorded unless the command line says otherwise: a rollback or a deploy without
-     * --front must not leave a managed front pointing at a colour it is about to stop.
-     */
-    private LiveRecord.Front chooseFront() {
-        FrontOptions f = settings.front();
-        LiveRecord.Front recorded = record.front();
-        if (!settings.frontGiven() && recorded.managed()) {
-            f.kind = FrontOptions.Kind.MANAGED;
-            f.port = recorded.port();
-            f.bind = recorded.bind();
-            f.image = recorded.image();
-            if (f.service == null) f.service = recorded.service();
-            if (f.targetPort == null) f.targetPort = recorded.targetPort();
-            if (recorded.drain() != null) f.drainTimeout = Duration.parse(recorded.drain());
+    /** The front per {@link RunSettings#frontFor}; a passive deploy must not stop the colour a managed front serves. */
+    private FrontSettings chooseFront() {
+        FrontSettings f = settings.frontFor(record);
+        if (!f.managed() && record.front().managed() && ManagedFront.upstreamOf(docker, app).isPresent()) {
+            throw DeployError.config(app + " runs behind the managed front " + ManagedFront.containerName(app)
+                    + "; a passive deploy would stop the colour it sends traffic to. Drop --front passive (or remove the front: docker rm -f "
+                    + ManagedFront.containerName(app) + ")");
         }
-        if (!f.managed()) {
-            if (recorded.managed() && ManagedFront.upstreamOf(docker, app).isPresent()) {
-                throw DeployError.config(app + " runs behind the managed front " + ManagedFront.containerName(app)
-                        + "; a passive deploy would stop the colour it sends traffic to. Drop --front passive (or remove the front: docker rm -f "
-                        + ManagedFront.containerName(app) + ")");
-            }
-            return LiveRecord.Front.passive();
-        }
-        return new LiveRecord.Front(true, f.port, f.bind, f.image, f.service, f.targetPort, f.drainTimeout.toString());
+        return f;
     }
 
-    private KeepOld keepOld() {
-        if (settings.keepOldGiven()) {
-            if (settings.keepOld() == KeepOld.RUNNING && !front.managed()) {
-                out.println("  --keep-old running needs the managed front (a passive front would keep sending traffic to it): stopping it instead");
-                return KeepOld.STOPPED;
-            }
-            return settings.keepOld();
+    private void retireNote() {
+        if (settings.keepOldGiven() && settings.keepOld() == KeepOld.RUNNING && !front.managed()) {
+            out.println("  --keep-old running needs the managed front (a passive front would keep sending traffic to it): stopping it instead");
         }
-        return front.managed() ? KeepOld.RUNNING : settings.keepOld();
-    }
-
-    /**
-     * A crash between "set aside" and "switch" leaves the previous release renamed. When its names are free again it
-     * goes back; when the colour that replaced it is live, it is two releases old and goes away.
-     */
-    private HostState recoverAside(HostState s) {
-        List<ContainerInfo> restore = new ArrayList<>();
-        for (ContainerInfo c : s.aside()) {
-            String own = c.name().substring(0, c.name().length() - ColourDetector.ASIDE.length());
-            boolean taken = s.blue().containers().stream().anyMatch(x -> x.name().equals(own))
-                    || s.green().containers().stream().anyMatch(x -> x.name().equals(own));
-            if (!taken) {
-                restore.add(c);
-            } else if (s.live().isPresent() && own.startsWith(s.live().get().project(app) + "-")) {
-                docker.removeContainerCmd(c.id()).withForce(true).withRemoveVolumes(true).exec();
-            }
-        }
-        if (!restore.isEmpty()) {
-            out.println("  restoring the previous release that an interrupted deploy had set aside");
-            ColourStack.restoreAside(docker, restore, out);
-        }
-        return ColourDetector.detect(docker, app);
     }
 }

@@ -1,9 +1,9 @@
 package lib.engine;
 
-import lib.cli.Cancellation;
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.Text;
+import lib.base.Cancellation;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 
 import com.github.dockerjava.api.exception.DockerException;
 
@@ -27,24 +27,17 @@ public final class Failures {
         }
         DockerException api = find(e, DockerException.class);
         if (api != null) {
-            return new DeployError(ExitCode.DEPLOY_FAILED, "the Docker API refused: " + summary(api.getMessage()), e);
+            return new DeployError(ExitCode.DEPLOY_FAILED, "the Docker API refused: " + Text.summarise(api.getMessage()), e);
         }
         if (has(e, SocketTimeoutException.class)) {
             return new DeployError(ExitCode.DOCKER, "the Docker daemon stopped answering (a call timed out); is it frozen or overloaded?", e);
         }
         if (has(e, IOException.class) || has(e, UncheckedIOException.class)) {
-            return new DeployError(ExitCode.DOCKER, "lost the Docker daemon: " + summary(root(e).toString()), e);
+            return new DeployError(ExitCode.DOCKER, "lost the Docker daemon: " + Text.summarise(root(e).toString()), e);
         }
-        return new DeployError(ExitCode.DEPLOY_FAILED, "unexpected failure: " + summary(root(e).toString()), e);
+        return new DeployError(ExitCode.DEPLOY_FAILED, "unexpected failure: " + Text.summarise(root(e).toString()), e);
     }
 
-    /** Docker's messages are JSON bodies; the first line, bounded, is what a person needs. */
-    public static String summary(String message) {
-        String m = Cli.oneLine(message == null ? "" : message)
-                .replaceFirst("^Status \\d+: ", "")
-                .replaceAll("\\{\"message\":\"(.*)\"}", "$1");
-        return m.length() > 300 ? m.substring(0, 300) + "..." : m;
-    }
 
     static boolean has(Throwable t, Class<? extends Throwable> type) {
         return find(t, type) != null;

@@ -1,11 +1,13 @@
 package lib.engine;
 
-import lib.cli.Cancellation;
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.Operator;
+import lib.host.DeployLock;
+import lib.base.Style;
+import lib.base.Cancellation;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 import lib.docker.DockerHost;
-import lib.options.HostOptions;
+import lib.docker.HostAddress;
 import lib.project.Notifier;
 
 import java.io.PrintWriter;
@@ -34,13 +36,13 @@ public final class Fleet implements AutoCloseable {
 
     private final List<Member> members = new ArrayList<>();
     private final List<Deployment> runs = new ArrayList<>();
-    private final List<List<Steps.Step>> plans = new ArrayList<>();
+    private final List<Plan> plans = new ArrayList<>();
     private final ExecutorService pool;
     private final PrintWriter out;
     private final PrintWriter err;
 
     /** Connects to every host and takes the app's lock on each, in host order; releases what it took if one fails. */
-    public Fleet(List<HostOptions> hosts, String app, String purpose, Duration lockWait, Cancellation cancel, PrintWriter out, PrintWriter err) {
+    public Fleet(List<HostAddress> hosts, String app, String purpose, Duration lockWait, Cancellation cancel, PrintWriter out, PrintWriter err) {
         this.out = out;
         this.err = err;
         this.pool = Executors.newFixedThreadPool(hosts.size(), r -> {
@@ -48,7 +50,7 @@ public final class Fleet implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        List<HostOptions> ordered = hosts.stream().sorted(Comparator.comparing(h -> h.host)).toList();
+        List<HostAddress> ordered = hosts.stream().sorted(Comparator.comparing(HostAddress::url)).toList();
         List<DockerHost> connected = List.of();
         try {
             connected = parallel(ordered.stream().<Callable<DockerHost>>map(h -> () -> h.connect(err)).toList());
@@ -70,15 +72,72 @@ public final class Fleet implements AutoCloseable {
         return members.size();
     }
 
+    /** The fleet's hosts, connected and locked. */
+    public List<DockerHost> hosts() {
+        return members.stream().map(Member::host).toList();
+    }
+
+    /**
+     * A whole fleet run as a script calls it: the plan on every host (see {@link #run}), with one notification and
+     * one pre and post hook for all hosts, whose DEPLOY_* variables list each host's value where they differ.
+     * Returns what each host ended with.
+     */
+    public Map<String, String> runAll(RunSettings settings, String app, Cancellation cancel, Function<Deployment, Plan> planFor) {
+        long started = System.currentTimeMillis();
+        boolean rollback = settings.action().equals("rollback");
+        Notifier notifier = settings.notifier();
+        String[] release = {null};
+        try {
+            Map<String, String> results = run(settings, app, cancel, d -> planFor.apply(d), () -> {
+                release[0] = commonRelease();
+                notifier.send(event("start", app, settings.environment(), release[0], 0, Map.of()));
+                if (!rollback) {
+                    String hookFailure = settings.hooks().run("pre-deploy", hookEnv());
+                    if (hookFailure != null) throw DeployError.failed(hookFailure + "; no host was touched");
+                }
+            });
+            results.forEach((h, r) -> out.println("  " + h + ": " + r));
+            out.println(Style.success(rollback ? "rolled back" : "deployed") + " " + app + (rollback ? " to" : "") + " release " + release[0]
+                    + (rollback ? " on all " : " to all ") + size() + " hosts");
+            out.flush();
+            notifier.send(event(rollback ? "rollback" : "success", app, settings.environment(), release[0], System.currentTimeMillis() - started, results));
+            String post = settings.hooks().run(rollback ? "post-rollback" : "post-deploy", hookEnv());
+            if (post != null) err.println(Style.warning() + post + " (the " + settings.action() + " itself succeeded)");
+            return results;
+        } catch (DeployError e) {
+            Map<String, String> results = e instanceof FleetError f ? f.results() : Map.of();
+            results.forEach((h, r) -> err.println("  " + h + ": " + r));
+            notifier.send(event("failure", app, settings.environment(), release[0], System.currentTimeMillis() - started, results));
+            throw e;
+        } finally {
+            notifier.flush();
+        }
+    }
+
+    /** The release the fleet moves to: every host's plan names the same one. */
+    private String commonRelease() {
+        return runs.stream().map(Deployment::release).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+    }
+
+    /** Each DEPLOY_* variable of the hosts' runs: the one value they share, or every distinct value, comma-separated. */
+    Map<String, String> hookEnv() {
+        Map<String, java.util.LinkedHashSet<String>> values = new LinkedHashMap<>();
+        for (Deployment d : runs) d.hookEnv().forEach((k, v) -> values.computeIfAbsent(k, x -> new java.util.LinkedHashSet<>()).add(v));
+        Map<String, String> env = new LinkedHashMap<>();
+        values.forEach((k, v) -> env.put(k, String.join(",", v)));
+        return env;
+    }
+
     /**
      * Runs the plan on every host: phase one (everything before the switch) in parallel; phase two (the switch and the
      * rest) only if every host passed phase one. Returns per-host results for the notification.
      */
-    public Map<String, String> run(Deployment.Settings settings, String app, Cancellation cancel,
-                                   Function<Deployment, List<Steps.Step>> planFor) {
+    public Map<String, String> run(RunSettings settings, String app, Cancellation cancel,
+                                   Function<Deployment, Plan> planFor, Runnable beforeAnyChange) {
         runs.addAll(parallel(members.stream().<Callable<Deployment>>map(m ->
                 () -> new Deployment(m.host(), app, settings.forFleetMember(m.out(), m.err()), cancel, m.out(), m.err())).toList()));
         for (Deployment d : runs) plans.add(planFor.apply(d));
+        beforeAnyChange.run();
         Map<String, String> results = new LinkedHashMap<>();
         List<DeployError> first = parallel(indices().stream().<Callable<DeployError>>map(i -> () -> runs.get(i).prepare(plans.get(i))).toList());
         List<String> failed = new ArrayList<>();
@@ -127,7 +186,7 @@ public final class Fleet implements AutoCloseable {
     public static Notifier.Event event(String kind, String app, String env, String release, long millis, Map<String, String> results) {
         List<String> lines = new ArrayList<>();
         results.forEach((h, r) -> lines.add(h + ": " + r));
-        return new Notifier.Event(kind, app, env, null, release, null, DeployLock.whoAmI(), millis, lines.isEmpty() ? null : String.join("; ", lines));
+        return new Notifier.Event(kind, app, env, null, release, null, Operator.name(), millis, lines.isEmpty() ? null : String.join("; ", lines));
     }
 
     private List<Integer> indices() {
@@ -201,7 +260,7 @@ public final class Fleet implements AutoCloseable {
             try {
                 m.lock().close();
             } catch (RuntimeException e) {
-                err.println(Cli.ansi().string("@|yellow warning:|@ ") + m.name() + ": could not release the lock: " + e.getMessage());
+                err.println(Style.warning() + m.name() + ": could not release the lock: " + e.getMessage());
             }
             m.host().close();
         }

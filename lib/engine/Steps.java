@@ -1,23 +1,22 @@
 package lib.engine;
 
-import lib.cli.Cancellation;
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.Cancellation;
+import lib.base.DeployError;
+import lib.base.Style;
 
 import java.io.PrintWriter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
- * Runs a list of steps the way a careful operator would. Steps before the switch may register how to undo what they
+ * Runs a {@link Plan} the way a careful operator would. Steps before the switch may register how to undo what they
  * changed; any failure there (a DeployError, a Docker API error, any runtime exception, Ctrl-C or SIGTERM) runs
- * those undo actions in reverse and ends the run as failed. The switch is the commit point: after it nothing is
- * undone, an interrupt only makes the remaining steps stop waiting, and a failing step is a warning, because the new
- * release already serves and the next run finishes what is left.
+ * those undo actions in reverse and ends the run as failed. The switch is the commit point, and this class alone
+ * decides it: once the switch step returns, nothing is undone, an interrupt only makes the remaining steps stop
+ * waiting, and a failing step is a warning, because the new release already serves and the next run finishes it.
  */
 public final class Steps {
     /** One thing the engine does to the host. */
@@ -25,10 +24,12 @@ public final class Steps {
         void run();
     }
 
-    /** A step: its title (printed as it starts), and whether it is the switch or runs after it. */
-    public record Step(String title, Action action, boolean afterSwitch, boolean isSwitch) {
-        Step(String title, Action action, boolean afterSwitch) {
-            this(title, action, afterSwitch, false);
+    public enum Phase { BEFORE, SWITCH, AFTER }
+
+    /** A step: its title (printed as it starts, and by --dry-run) and where it stands relative to the switch. */
+    public record Step(String title, Action action, Phase phase) {
+        public Step {
+            if (title == null || title.isBlank()) throw new IllegalArgumentException("every step has a title");
         }
     }
 
@@ -60,13 +61,14 @@ public final class Steps {
         }
     }
 
+    private record Undo(String what, Action action) {}
+
     private final Cancellation cancel;
     private final PrintWriter out;
     private final PrintWriter err;
-    private final Deque<Step> undo = new ArrayDeque<>();
-    private final List<String> warnings = new ArrayList<>();
+    private final Deque<Undo> undo = new ArrayDeque<>();
     private boolean committed;
-    private java.util.function.Consumer<DeployError> beforeUndo = e -> {};
+    private Consumer<DeployError> beforeUndo = e -> {};
 
     public Steps(Cancellation cancel, PrintWriter out, PrintWriter err) {
         this.cancel = cancel;
@@ -74,49 +76,26 @@ public final class Steps {
         this.err = err;
     }
 
-    public static Step before(String title, Action action) {
-        return new Step(title, action, false);
-    }
-
-    public static Step after(String title, Action action) {
-        return new Step(title, action, true);
-    }
-
-    /** The commit point: a fleet of hosts reaches it together or not at all (it runs before-switch rules: undoable). */
-    public static Step theSwitch(String title, Action action) {
-        return new Step(title, action, false, true);
-    }
-
     /** Registers how to take back what the current step just changed; runs only if a later step before the switch fails. */
     public void onUndo(String what, Action action) {
-        if (!committed) undo.push(new Step(what, action, false));
+        if (!committed) undo.push(new Undo(what, action));
     }
 
     /** Runs first on a failure, while the failed containers still exist (their logs explain the failure). */
-    public void beforeUndo(java.util.function.Consumer<DeployError> report) {
+    public void beforeUndo(Consumer<DeployError> report) {
         this.beforeUndo = report;
     }
 
-    public boolean committed() {
-        return committed;
-    }
-
-    /** Warnings from steps after the switch; the run still succeeded. */
-    public List<String> warnings() {
-        return warnings;
-    }
-
-    /** Runs the steps; null entries (steps that do not apply) are skipped. */
-    public void run(List<Step> steps) {
-        runUpToSwitch(steps);
-        runFromSwitch(steps);
+    public void run(Plan plan) {
+        runUpToSwitch(plan);
+        runFromSwitch(plan);
     }
 
     /** The steps before the switch; on failure they are undone and {@link Failed} is thrown. */
-    public void runUpToSwitch(List<Step> steps) {
-        for (Step s : steps.stream().filter(Objects::nonNull).toList()) {
-            if (s.isSwitch() || s.afterSwitch()) return;
-            if (s.title() != null) Cli.step(out, s.title());
+    public void runUpToSwitch(Plan plan) {
+        for (Step s : plan.steps()) {
+            if (s.phase() != Phase.BEFORE) return;
+            Style.step(out, s.title());
             runBeforeSwitch(s);
         }
     }
@@ -126,25 +105,26 @@ public final class Steps {
         return undoAll();
     }
 
-    /** The switch and everything after it. */
-    public void runFromSwitch(List<Step> steps) {
+    /** The switch and everything after it; a plan without a switch commits before its first step after it. */
+    public void runFromSwitch(Plan plan) {
         boolean reached = false;
-        for (Step s : steps.stream().filter(Objects::nonNull).toList()) {
-            reached |= s.isSwitch() || s.afterSwitch();
+        for (Step s : plan.steps()) {
+            reached |= s.phase() != Phase.BEFORE;
             if (!reached) continue;
-            if (s.afterSwitch() && !committed) commit();
-            if (s.title() != null) Cli.step(out, s.title());
-            if (committed) {
-                runAfterSwitch(s);
-            } else {
+            if (s.phase() == Phase.AFTER && !committed) commit();
+            Style.step(out, s.title());
+            if (s.phase() == Phase.SWITCH) {
                 runBeforeSwitch(s);
+                commit();
+            } else {
+                runAfterSwitch(s);
             }
         }
         if (!committed) commit();
     }
 
     /** The commit point: the new release serves; nothing is undone from here on. */
-    public void commit() {
+    private void commit() {
         committed = true;
         undo.clear();
         cancel.defer();
@@ -172,8 +152,7 @@ public final class Steps {
             s.action().run();
         } catch (RuntimeException e) {
             String w = s.title() + ": " + Failures.classify(e, Cancellation.none()).getMessage();
-            warnings.add(w);
-            err.println(Cli.ansi().string("@|yellow warning:|@ ") + w + " (the new release serves; the next deploy finishes this)");
+            err.println(Style.warning() + w + " (the new release serves; the next deploy finishes this)");
             err.flush();
         }
     }
@@ -181,22 +160,17 @@ public final class Steps {
     private List<String> undoAll() {
         List<String> problems = new ArrayList<>();
         Thread.interrupted(); // the signal's wake-up call is spent; the undo's own Docker calls must not be cut short by it
-        if (!undo.isEmpty()) Cli.step(out, "undo");
+        if (!undo.isEmpty()) Style.step(out, "undo");
         while (!undo.isEmpty()) {
-            Step u = undo.pop();
+            Undo u = undo.pop();
             try {
-                out.println("  " + u.title());
+                out.println("  " + u.what());
                 out.flush();
                 u.action().run();
             } catch (RuntimeException e) {
-                problems.add(u.title() + ": " + Failures.classify(e, Cancellation.none()).getMessage());
+                problems.add(u.what() + ": " + Failures.classify(e, Cancellation.none()).getMessage());
             }
         }
         return problems;
-    }
-
-    /** For code paths that must report an interrupt the same way as the engine does. */
-    public static DeployError interrupted() {
-        return new DeployError(ExitCode.INTERRUPTED, "interrupted");
     }
 }

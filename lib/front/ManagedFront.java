@@ -1,16 +1,15 @@
 package lib.front;
 
-import lib.cli.Cancellation;
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.colour.ColourState;
-import lib.colour.ContainerInfo;
-import lib.colour.Labels;
+import lib.base.Text;
+import lib.base.Style;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.model.ColourState;
+import lib.model.ContainerInfo;
+import lib.base.Labels;
 import lib.docker.ContainerLogs;
-import lib.docker.Parallel;
 import lib.docker.Tar;
-import lib.options.FrontOptions;
+import lib.model.FrontSettings;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
@@ -28,35 +27,27 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * An nginx container this toolkit creates and owns, on a Docker network shared with both colours, publishing the
- * public port. Everything goes through the Docker API (copy, exec, top), so it works on a remote host with no SSH:
- * the switch writes the new colour's upstream, validates it with {@code nginx -t}, and reloads; the drain waits until
- * the nginx workers that existed before the reload have exited, which nginx does only when their in-flight
- * requests are done.
+ * public port. Everything goes through the Docker API (copy, exec, top), so it works on a remote host with no SSH.
+ * This class makes sure the front exists, runs and holds the files it should ({@link NginxConfig}), and joins colours
+ * to its network; {@link FrontSwitch} moves traffic.
  */
 public final class ManagedFront {
-    static final String CONF = "/etc/nginx/nginx.conf";
-    static final String UPSTREAM_DIR = "/etc/nginx/bgdeploy";
-    static final String UPSTREAM = UPSTREAM_DIR + "/upstream.conf";
-    /** What the front serves when no colour is live: nothing answers there, so nginx says 502. */
-    public static final String NOWHERE = "127.0.0.1:9";
 
     private final DockerClient docker;
     private final String app;
-    private final FrontOptions options;
+    private final FrontSettings options;
     private final PrintWriter out;
 
-    public ManagedFront(DockerClient docker, String app, FrontOptions options, PrintWriter out) {
+    public ManagedFront(DockerClient docker, String app, FrontSettings options, PrintWriter out) {
         this.docker = docker;
         this.app = app;
         this.options = options;
@@ -71,43 +62,7 @@ public final class ManagedFront {
         return app + "-bgdeploy-front";
     }
 
-    static String mainConfig() {
-        return """
-                # Managed by bgdeploy (deploy.java --front managed). Changes by hand are detected and undone.
-                worker_processes 1;
-                error_log /dev/stderr warn;
-                pid /tmp/bgdeploy-front.pid;
-                events { worker_connections 4096; }
-                http {
-                    access_log off;
-                    # One request per client connection: a reload closes the old workers' idle keep-alive connections,
-                    # and a client that sends on one at that instant gets no answer. With none idle, none is closed.
-                    keepalive_timeout 0;
-                    client_body_temp_path /tmp/nginx-body;
-                    proxy_temp_path /tmp/nginx-proxy;
-                    fastcgi_temp_path /tmp/nginx-fastcgi;
-                    uwsgi_temp_path /tmp/nginx-uwsgi;
-                    scgi_temp_path /tmp/nginx-scgi;
-                    include %s;
-                    server {
-                        listen 80;
-                        location / {
-                            proxy_pass http://bgdeploy_live;
-                            proxy_http_version 1.1;
-                            proxy_set_header Connection "";
-                            proxy_set_header Host $host;
-                            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                            proxy_read_timeout 300s;
-                            add_header X-Bgdeploy-Upstream $upstream_addr always;
-                        }
-                    }
-                }
-                """.formatted(UPSTREAM);
-    }
 
-    static String upstreamConfig(String target) {
-        return "# Managed by bgdeploy: the live colour.\nupstream bgdeploy_live {\n    server " + target + ";\n    keepalive 16;\n}\n";
-    }
 
     /** A colour's container that receives traffic, and its address on the shared network. */
     private record Target(String containerId, String address) {}
@@ -122,17 +77,17 @@ public final class ManagedFront {
 
     private Target find(ColourState colour) {
         for (ContainerInfo c : colour.containers().stream().sorted(java.util.Comparator.comparing(ContainerInfo::name)).toList()) {
-            if (options.service != null && !options.service.equals(c.service())) continue;
+            if (options.service() != null && !options.service().equals(c.service())) continue;
             Ports bindings = docker.inspectContainerCmd(c.id()).exec().getHostConfig().getPortBindings();
             boolean publishes = bindings != null && !bindings.getBindings().isEmpty();
-            if (options.service == null && !publishes) continue;
-            int port = options.targetPort != null ? options.targetPort
+            if (options.service() == null && !publishes) continue;
+            int port = options.targetPort() != null ? options.targetPort()
                     : publishes ? bindings.getBindings().keySet().iterator().next().getPort() : 80;
             return new Target(c.id(), c.name() + ":" + port);
         }
-        throw DeployError.config(options.service == null
+        throw DeployError.config(options.service() == null
                 ? "no service of " + colour.colour() + " publishes a port; name the one the front sends traffic to with --front-service"
-                : "--front-service \"" + options.service + "\" has no container in " + colour.colour());
+                : "--front-service \"" + options.service() + "\" has no container in " + colour.colour());
     }
 
     /** Creates the network and the front if missing; repairs a front whose configuration was changed by hand. */
@@ -140,7 +95,7 @@ public final class ManagedFront {
         ensureNetwork();
         Optional<InspectContainerResponse> existing = inspect();
         if (existing.isEmpty()) {
-            out.println("  creating the managed front " + containerName(app) + " on " + options.bind + ":" + options.port);
+            out.println("  creating the managed front " + containerName(app) + " on " + options.bind() + ":" + options.port());
             create(liveTarget);
             return;
         }
@@ -149,12 +104,12 @@ public final class ManagedFront {
             out.println("  the managed front was stopped; starting it");
             docker.startContainerCmd(id).exec();
         }
-        String expected = upstreamConfig(liveTarget == null ? NOWHERE : liveTarget);
+        String expected = NginxConfig.upstreamConfig(liveTarget == null ? NginxConfig.NOWHERE : liveTarget);
         Map<String, String> files = readAll(id);
-        if (!mainConfig().equals(files.getOrDefault(CONF, "")) || !expected.equals(files.getOrDefault(UPSTREAM, ""))) {
-            out.println(Cli.ansi().string("@|yellow warning:|@ ") + "the managed front's configuration differs from what the live colour needs "
+        if (!NginxConfig.mainConfig().equals(files.getOrDefault(NginxConfig.CONF, "")) || !expected.equals(files.getOrDefault(NginxConfig.UPSTREAM, ""))) {
+            out.println(Style.warning() + "the managed front's configuration differs from what the live colour needs "
                     + "(changed by hand, an interrupted switch, or written by an older bgdeploy); restoring it");
-            write(id, Map.of(CONF, mainConfig(), UPSTREAM, expected));
+            write(id, Map.of(NginxConfig.CONF, NginxConfig.mainConfig(), NginxConfig.UPSTREAM, expected));
             validateAndReload(id);
         }
     }
@@ -180,107 +135,17 @@ public final class ManagedFront {
         return inspect().map(c -> Boolean.TRUE.equals(c.getState().getRunning())).orElse(false);
     }
 
-    /** The atomic switch. On any failure the previous upstream is put back and nginx keeps serving it. */
-    public Set<String> switchTo(String target) {
-        String id = frontId();
-        return switchTo(id, target, read(id, UPSTREAM).orElse(upstreamConfig(NOWHERE)));
-    }
 
-    /** The switch when the caller knows what the front serves now (it just checked): one read less on the switch's path. */
-    public Set<String> switchTo(String target, String previousTarget) {
-        return switchTo(frontId(), target, upstreamConfig(previousTarget == null ? NOWHERE : previousTarget));
-    }
 
-    private String frontId() {
+    /** The front's container id; it must exist (the run checked it before the switch). */
+    String id() {
         return inspect().orElseThrow(() -> DeployError.failed("the managed front " + containerName(app) + " disappeared during the deploy")).getId();
     }
 
-    /**
-     * Write, then SIGHUP: the reload starts one API call after the file is in place (an exec of `nginx -s reload`
-     * costs three more, about 70 ms). nginx validates on HUP and, on an error, keeps its old workers and
-     * configuration; so the switch is confirmed by new workers appearing, and without them the previous file goes
-     * back and nginx is signalled again.
-     */
-    private Set<String> switchTo(String id, String target, String previous) {
-        // nginx's workers now, read while the file is copied in (a top is quicker than the copy): what the drain
-        // waits for, and what new workers are told apart from.
-        CompletableFuture<Set<String>> before = CompletableFuture.supplyAsync(() -> workers(id), Parallel.POOL);
-        write(id, Map.of(UPSTREAM, upstreamConfig(target)));
-        Set<String> oldWorkers = Parallel.join(before);
-        docker.killContainerCmd(id).withSignal("HUP").exec();
-        String failed = awaitReload(id, oldWorkers);
-        if (failed != null) {
-            write(id, Map.of(UPSTREAM, previous));
-            docker.killContainerCmd(id).withSignal("HUP").exec();
-            throw DeployError.failed(failed + "; it keeps serving the previous colour");
-        }
-        out.println("  front now sends every new request to " + target);
-        return oldWorkers;
-    }
 
-    static final Duration RELOAD_BOUND = Duration.ofSeconds(10);
-    /** A reload takes milliseconds; past this, `nginx -t` is asked whether the file is the reason. */
-    static final Duration RELOAD_SUSPECT = Duration.ofMillis(300);
 
-    /** null once nginx started new workers (it read the new configuration); otherwise why it did not. */
-    private String awaitReload(String id, Set<String> oldWorkers) {
-        Instant start = Instant.now();
-        boolean tested = false;
-        boolean interrupted = false;
-        try {
-            while (Duration.between(start, Instant.now()).compareTo(RELOAD_BOUND) < 0) {
-                Set<String> now = workers(id);
-                now.removeAll(oldWorkers);
-                if (!now.isEmpty()) return null;
-                if (!tested && Duration.between(start, Instant.now()).compareTo(RELOAD_SUSPECT) > 0) {
-                    tested = true;
-                    Exec test = exec(id, "nginx", "-t", "-q");
-                    if (test.code() != 0) return "the front rejected the new configuration (nginx: " + Cli.oneLine(test.output()) + ")";
-                }
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    interrupted = true; // a signal inside the switch: finish confirming it (milliseconds); the caller sees it after
-                }
-            }
-            return "the front did not reload within " + RELOAD_BOUND.toSeconds() + "s";
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
-    }
 
-    /**
-     * Makes nginx serve what its files say, returning the workers to drain. After a run killed between writing the
-     * upstream and reloading, the file already names the new (gated) colour while nginx still sends to the old one.
-     */
-    public Set<String> reloadAsWritten() {
-        String id = frontId();
-        Set<String> oldWorkers = workers(id);
-        validateAndReload(id);
-        return oldWorkers;
-    }
 
-    /** Waits until the workers that ran before the switch have exited: then no request is in flight on the old colour. */
-    public void drain(Set<String> oldWorkers, Cancellation cancel) {
-        String id = inspect().map(InspectContainerResponse::getId).orElse(null);
-        if (id == null || oldWorkers.isEmpty()) return;
-        Instant start = Instant.now();
-        Instant deadline = start.plus(options.drain());
-        while (true) {
-            Set<String> still = new HashSet<>(workers(id));
-            still.retainAll(oldWorkers);
-            if (still.isEmpty()) {
-                out.println("  drained: in-flight requests on the old colour finished in " + Duration.between(start, Instant.now()).toMillis() + " ms");
-                return;
-            }
-            if (Instant.now().isAfter(deadline)) {
-                out.println(Cli.ansi().string("@|yellow warning:|@ ") + "requests still in flight on the old colour after --drain-timeout "
-                        + options.drain().toSeconds() + "s; stopping it anyway");
-                return;
-            }
-            cancel.sleep(Duration.ofMillis(100));
-        }
-    }
 
     private void connect(String containerId) {
         try {
@@ -294,7 +159,7 @@ public final class ManagedFront {
     public record State(boolean expected, boolean exists, boolean running, String status, Optional<String> target, Optional<String> lastLog) {}
 
     public static State state(DockerClient docker, String app, boolean expected) {
-        ManagedFront f = new ManagedFront(docker, app, new FrontOptions(), new PrintWriter(java.io.Writer.nullWriter()));
+        ManagedFront f = new ManagedFront(docker, app, FrontSettings.managedDefaults(), new PrintWriter(java.io.Writer.nullWriter()));
         Optional<InspectContainerResponse> c = f.inspect();
         if (c.isEmpty()) return new State(expected, false, false, "missing", Optional.empty(), Optional.empty());
         var st = c.get().getState();
@@ -307,7 +172,7 @@ public final class ManagedFront {
 
     /** Where the app's managed front sends traffic, read without settings: status and colour detection need no flags. */
     public static Optional<String> upstreamOf(DockerClient docker, String app) {
-        return new ManagedFront(docker, app, new FrontOptions(), new PrintWriter(java.io.Writer.nullWriter())).liveTarget();
+        return new ManagedFront(docker, app, FrontSettings.managedDefaults(), new PrintWriter(java.io.Writer.nullWriter())).liveTarget();
     }
 
     /**
@@ -320,16 +185,9 @@ public final class ManagedFront {
     }
 
     public Optional<String> liveTarget() {
-        return inspect().flatMap(c -> read(c.getId(), UPSTREAM)).map(ManagedFront::currentTarget).filter(t -> !t.equals(NOWHERE));
+        return inspect().flatMap(c -> read(c.getId(), NginxConfig.UPSTREAM)).map(NginxConfig::currentTarget).filter(t -> !t.equals(NginxConfig.NOWHERE));
     }
 
-    static String currentTarget(String upstreamConf) {
-        for (String line : upstreamConf.split("\n")) {
-            String l = line.trim();
-            if (l.startsWith("server ")) return l.substring(7).replace(";", "").trim();
-        }
-        return NOWHERE;
-    }
 
     private void ensureNetwork() {
         boolean exists = docker.listNetworksCmd().withNameFilter(network(app)).exec().stream().anyMatch(n -> n.getName().equals(network(app)));
@@ -344,26 +202,26 @@ public final class ManagedFront {
     private void create(String liveTarget) {
         ExposedPort http = ExposedPort.tcp(80);
         Ports ports = new Ports();
-        ports.bind(http, Ports.Binding.bindIpAndPort(options.bind, options.port));
+        ports.bind(http, Ports.Binding.bindIpAndPort(options.bind(), options.port()));
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(Labels.APP, app);
         labels.put(Labels.ROLE, "front");
         String id;
         try {
-            id = docker.createContainerCmd(options.image).withName(containerName(app)).withLabels(labels)
+            id = docker.createContainerCmd(options.image()).withName(containerName(app)).withLabels(labels)
                     .withCmd("nginx", "-g", "daemon off;").withStopSignal("SIGQUIT").withExposedPorts(http)
                     .withHostConfig(HostConfig.newHostConfig().withPortBindings(ports).withNetworkMode(network(app))
                             .withRestartPolicy(RestartPolicy.unlessStoppedRestart()))
                     .exec().getId();
         } catch (NotFoundException noImage) {
-            throw DeployError.failed("the front image " + options.image + " is not on the host; pull it (docker pull " + options.image + ") or pass --front-image");
+            throw DeployError.failed("the front image " + options.image() + " is not on the host; pull it (docker pull " + options.image() + ") or pass --front-image");
         }
-        write(id, Map.of(CONF, mainConfig(), UPSTREAM, upstreamConfig(liveTarget == null ? NOWHERE : liveTarget)));
+        write(id, Map.of(NginxConfig.CONF, NginxConfig.mainConfig(), NginxConfig.UPSTREAM, NginxConfig.upstreamConfig(liveTarget == null ? NginxConfig.NOWHERE : liveTarget)));
         try {
             docker.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
             docker.removeContainerCmd(id).withForce(true).exec();
-            throw DeployError.failed("the managed front could not start (" + Cli.oneLine(e.getMessage()) + "); is port " + options.port + " free?");
+            throw DeployError.failed("the managed front could not start (" + Text.oneLine(e.getMessage()) + "); is port " + options.port() + " free?");
         }
         for (int i = 0; i < 50 && workers(id).isEmpty(); i++) {
             try {
@@ -379,15 +237,20 @@ public final class ManagedFront {
      * For repairs, off the switch's path: `nginx -s reload` parses the whole configuration before it signals the
      * master, and on an error signals nothing and exits non-zero with nginx's reason.
      */
-    private void validateAndReload(String id) {
+    void validateAndReload(String id) {
         Exec reload = exec(id, "nginx", "-s", "reload");
         if (reload.code() != 0) {
-            throw DeployError.failed("the front rejected the new configuration (nginx: " + Cli.oneLine(reload.output()) + ")");
+            throw DeployError.failed("the front rejected the new configuration (nginx: " + Text.oneLine(reload.output()) + ")");
         }
     }
 
+    /** SIGHUP to nginx: it re-reads its files, starts new workers and lets the old ones finish their requests. */
+    void hangUp(String id) {
+        docker.killContainerCmd(id).withSignal("HUP").exec();
+    }
+
     /** Worker process ids, from the engine's view of the front's processes. */
-    private Set<String> workers(String id) {
+    Set<String> workers(String id) {
         Set<String> pids = new HashSet<>();
         var top = docker.topContainerCmd(id).withPsArgs("-o pid,args").exec();
         if (top.getProcesses() == null) return pids;
@@ -397,23 +260,41 @@ public final class ManagedFront {
         return pids;
     }
 
-    private record Exec(long code, String output) {}
+    /** How long an nginx command in the front may take; a test of the configuration takes milliseconds. */
+    static Duration EXEC_BOUND = Duration.ofSeconds(30);
 
-    private Exec exec(String id, String... cmd) {
+    record Exec(long code, String output) {}
+
+    Exec exec(String id, String... cmd) {
         String execId = docker.execCreateCmd(id).withCmd(cmd).withAttachStdout(true).withAttachStderr(true).exec().getId();
         StringBuilder output = new StringBuilder();
+        boolean finished = false;
         try {
-            docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
+            finished = docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
                 @Override
                 public void onNext(Frame f) {
                     output.append(new String(f.getPayload(), StandardCharsets.UTF_8));
                 }
-            }).awaitCompletion(30, TimeUnit.SECONDS);
+            }).awaitCompletion(EXEC_BOUND.toSeconds(), TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // A slow nginx is not a rejected configuration: without an exit code there is no verdict to report.
+        if (!finished) {
+            throw new DeployError(ExitCode.DOCKER, "the managed front did not finish `" + String.join(" ", cmd) + "` within "
+                    + EXEC_BOUND.toSeconds() + "s (an overloaded or frozen host?); try again once it answers");
+        }
         Long code = docker.inspectExecCmd(execId).exec().getExitCodeLong();
         return new Exec(code == null ? -1 : code, output.toString().trim());
+    }
+
+    /** The front's container id, or null when there is none. */
+    String idIfExists() {
+        return inspect().map(InspectContainerResponse::getId).orElse(null);
+    }
+
+    FrontSettings settings() {
+        return options;
     }
 
     private Optional<InspectContainerResponse> inspect() {
@@ -424,7 +305,7 @@ public final class ManagedFront {
         }
     }
 
-    private Optional<String> read(String id, String path) {
+    Optional<String> read(String id, String path) {
         try (InputStream in = docker.copyArchiveFromContainerCmd(id, path).exec(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             if (tar.getNextEntry() == null) return Optional.empty();
             return Optional.of(new String(tar.readAllBytes(), StandardCharsets.UTF_8));
@@ -453,7 +334,7 @@ public final class ManagedFront {
     }
 
     /** Files under /etc/nginx by absolute path, in one copy; the relative paths create bgdeploy/ on first use. */
-    private void write(String id, Map<String, String> files) {
+    void write(String id, Map<String, String> files) {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         files.forEach((path, content) -> entries.put(path.substring("/etc/nginx/".length()), content.getBytes(StandardCharsets.UTF_8)));
         docker.copyArchiveToContainerCmd(id).withRemotePath("/etc/nginx").withTarInputStream(new java.io.ByteArrayInputStream(Tar.of(entries))).exec();

@@ -1,9 +1,9 @@
 package lib.health;
 
-import lib.cli.Cancellation;
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.Text;
+import lib.base.Cancellation;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -154,6 +154,6 @@ public final class HealthGate {
     private static String lastProbeOutput(com.github.dockerjava.api.command.HealthState h) {
         if (h.getLog() == null || h.getLog().isEmpty()) return "";
         String o = h.getLog().get(h.getLog().size() - 1).getOutput();
-        return o == null || o.isBlank() ? "" : " (last output: " + Cli.oneLine(o) + ")";
+        return o == null || o.isBlank() ? "" : " (last output: " + Text.oneLine(o) + ")";
     }
 }

@@ -1,8 +1,8 @@
 package lib.health;
 
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.colour.Labels;
+import lib.base.Text;
+import lib.base.DeployError;
+import lib.base.Labels;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
@@ -47,7 +47,7 @@ final class HostProbe implements HealthGate.Probe {
 
         String said() {
             String s = (stderr + " " + stdout).strip();
-            return s.isEmpty() ? "exit code " + exitCode : Cli.oneLine(s);
+            return s.isEmpty() ? "exit code " + exitCode : Text.oneLine(s);
         }
     }
 

@@ -1,6 +1,6 @@
 package lib.health;
 
-import lib.cli.Cli;
+import lib.base.Text;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +53,6 @@ public final class ProbeLoop {
         String said = codeAndSaid.length > 1 ? codeAndSaid[1].strip() : "";
         boolean exited0 = codeAndSaid[0].equals("0");
         if (exited0 && (!curl || said.startsWith("2"))) return new Answer(true, said);
-        return new Answer(false, exited0 ? "it answered " + said : said.isEmpty() ? "exit code " + codeAndSaid[0] : Cli.oneLine(said));
+        return new Answer(false, exited0 ? "it answered " + said : said.isEmpty() ? "exit code " + codeAndSaid[0] : Text.oneLine(said));
     }
 }

@@ -1,7 +1,7 @@
 package lib.health;
 
-import lib.colour.ColourState;
-import lib.colour.ContainerInfo;
+import lib.model.ColourState;
+import lib.model.ContainerInfo;
 import lib.docker.DockerHost;
 
 import com.github.dockerjava.api.DockerClient;

@@ -1,13 +1,12 @@
 package lib.options;
 
-import lib.cli.Converters;
+import lib.options.Converters;
 
+import lib.model.Strategy;
 import picocli.CommandLine.Option;
 
 /** deploy.java's own options (rollback.java shares {@link ReleaseOptions}, not these). */
 public final class DeployOptions {
-    public enum Strategy { BLUE_GREEN, RECREATE }
-
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "blue-green", converter = Converters.Strategy.class,
             description = "blue-green (default): start the new colour, then retire the old one. recreate: stop the old colour first (a short outage, as the plain shell script), restart it if the new one fails.")
     public Strategy strategy = Strategy.BLUE_GREEN;
@@ -26,10 +25,7 @@ public final class DeployOptions {
     @Option(names = "--if-changed", description = "For cron: deploy only when the registry's digest of --image:--release (default tag: latest) differs from what the live colour runs; otherwise print one line and exit 0.")
     public boolean ifChanged;
 
-    @Option(names = "--remove-old", description = "Remove the old colour after the switch instead of keeping it stopped (which makes rollback.java instant).")
+    @Option(names = "--remove-old", description = "Remove the old colour after the switch (the same as --keep-old removed): frees its disk and memory, and a rollback must deploy again.")
     public boolean removeOld;
 
-    public boolean recreate() {
-        return strategy == Strategy.RECREATE;
-    }
 }

@@ -1,6 +1,8 @@
 package lib.options;
 
-import lib.cli.Converters;
+import lib.model.FrontSettings;
+import lib.base.Values;
+import lib.options.Converters;
 
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
@@ -11,13 +13,11 @@ import java.util.Map;
 
 /** How traffic reaches the colours: the shell setup's passive host nginx, or a front this toolkit manages. */
 public final class FrontOptions {
-    public enum Kind { PASSIVE, MANAGED }
-
-    @Option(names = "--front", paramLabel = "KIND", defaultValue = "passive", converter = Converters.Front.class,
+        @Option(names = "--front", paramLabel = "KIND", defaultValue = "passive", converter = Converters.Front.class,
             description = "passive (default): a host nginx balances both colour ports, as in the shell setup. "
                     + "managed: an nginx container this tool owns switches atomically to the new colour after the health gate, "
                     + "then drains the old one before it stops.")
-    public Kind kind = Kind.PASSIVE;
+    public FrontSettings.Kind kind = FrontSettings.Kind.PASSIVE;
 
     @Option(names = "--front-port", paramLabel = "PORT", defaultValue = "8000", converter = Converters.Port.class,
             description = "Managed front: public port, 1-65535 (default: ${DEFAULT-VALUE}).")
@@ -43,43 +43,27 @@ public final class FrontOptions {
             description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch, at most 24h (default: ${DEFAULT-VALUE}).")
     public Duration drainTimeout = Duration.ofSeconds(30);
 
-    /** Each host of a fleet settles its own front from what that host recorded. */
-    public FrontOptions copy() {
-        FrontOptions c = new FrontOptions();
-        c.kind = kind;
-        c.port = port;
-        c.bind = bind;
-        c.image = image;
-        c.service = service;
-        c.targetPort = targetPort;
-        c.drainTimeout = drainTimeout;
-        return c;
-    }
-
-    public boolean managed() {
-        return kind == Kind.MANAGED;
-    }
-
-    public Duration drain() {
-        return drainTimeout;
+    /** What the engine takes: the front as these options (and deploy.yml) chose it. */
+    public FrontSettings settings() {
+        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout);
     }
 
     /** deploy.yml's front: section, for what the command line did not set; checked by the options' own rules. */
     public void defaultsFrom(Map<String, String> front, Path file, ParseResult parsed) {
         if (!parsed.hasMatchedOption("--front") && front.containsKey("kind")) {
-            kind = Converters.fromFile(file, "front.kind", front.get("kind"), v -> Converters.choice(Kind.class, v));
+            kind = Values.fromFile(file, "front.kind", front.get("kind"), v -> Values.choice(FrontSettings.Kind.class, v));
         }
         if (!parsed.hasMatchedOption("--front-port") && front.containsKey("port")) {
-            port = Converters.fromFile(file, "front.port", front.get("port"), Converters::port);
+            port = Values.fromFile(file, "front.port", front.get("port"), Values::port);
         }
         if (!parsed.hasMatchedOption("--front-bind") && front.containsKey("bind")) bind = front.get("bind");
         if (!parsed.hasMatchedOption("--front-image") && front.containsKey("image")) image = front.get("image");
         if (!parsed.hasMatchedOption("--front-service") && front.containsKey("service")) service = front.get("service");
         if (!parsed.hasMatchedOption("--front-target-port") && front.containsKey("target_port")) {
-            targetPort = Converters.fromFile(file, "front.target_port", front.get("target_port"), Converters::port);
+            targetPort = Values.fromFile(file, "front.target_port", front.get("target_port"), Values::port);
         }
         if (!parsed.hasMatchedOption("--drain-timeout") && front.containsKey("drain_timeout")) {
-            drainTimeout = Converters.fromFile(file, "front.drain_timeout", front.get("drain_timeout"), Converters::timeout);
+            drainTimeout = Values.fromFile(file, "front.drain_timeout", front.get("drain_timeout"), Values::timeout);
         }
     }
 

@@ -1,6 +1,7 @@
 package lib.options;
 
-import lib.cli.Converters;
+import lib.base.Values;
+import lib.options.Converters;
 import lib.health.Probes;
 
 import picocli.CommandLine.Option;
@@ -51,11 +52,11 @@ public final class HealthOptions {
     public void defaultsFrom(Map<String, String> health, Path file, ParseResult parsed) {
         if (!parsed.hasMatchedOption("--probe") && health.containsKey("probe")) probePath = health.get("probe");
         if (!parsed.hasMatchedOption("--health-timeout") && health.containsKey("timeout")) {
-            timeout = Converters.fromFile(file, "health.timeout", health.get("timeout"), Converters::positiveTimeout);
+            timeout = Values.fromFile(file, "health.timeout", health.get("timeout"), Values::positiveTimeout);
         }
         if (!parsed.hasMatchedOption("--probe-service") && health.containsKey("service")) probeService = health.get("service");
         if (!parsed.hasMatchedOption("--probe-successes") && health.containsKey("successes")) {
-            probeSuccesses = Converters.fromFile(file, "health.successes", health.get("successes"), Converters::count);
+            probeSuccesses = Values.fromFile(file, "health.successes", health.get("successes"), Values::count);
         }
     }
 

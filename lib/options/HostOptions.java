@@ -1,9 +1,11 @@
 package lib.options;
 
-import lib.cli.Converters;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.Values;
+import lib.options.Converters;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 import lib.docker.DockerHost;
+import lib.docker.HostAddress;
 
 import picocli.CommandLine.Option;
 
@@ -38,13 +40,17 @@ public final class HostOptions {
     public String app() {
         if (app == null) throw new DeployError(ExitCode.USAGE, "missing --app NAME (the app whose projects are NAME-blue and NAME-green), or app: in deploy.yml");
         try {
-            return Converters.app(app);
+            return Values.app(app);
         } catch (IllegalArgumentException e) {
             throw DeployError.config("app in the project file: " + e.getMessage());
         }
     }
 
+    public HostAddress address() {
+        return new HostAddress(host, hostOnCommandLine ? "--host" : "the project file's host", tlsVerify, certPath, insecure);
+    }
+
     public DockerHost connect(PrintWriter err) {
-        return DockerHost.connect(host, hostOnCommandLine ? "--host" : "the project file's host", tlsVerify, certPath, insecure, err);
+        return address().connect(err);
     }
 }

@@ -1,12 +1,16 @@
 package lib.options;
 
-import lib.cli.Cli;
-import lib.cli.DeployError;
+import lib.docker.HostAddress;
+import lib.engine.RunSettings;
+import lib.model.KeepOld;
+import lib.base.Style;
+import lib.base.DeployError;
 import lib.project.Hooks;
 import lib.project.Notifier;
 import lib.project.ProjectFile;
 
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -68,21 +72,42 @@ public final class ProjectOptions {
     }
 
     /**
-     * Every host of the environment, each as its own HostOptions, when the environment lists several and neither
-     * --host nor DOCKER_HOST narrows the deploy to one; otherwise empty (a single-host run).
+     * The hosts this run acts on: every host of the environment when it lists several and neither --host nor
+     * DOCKER_HOST narrows the run to one; otherwise the one host the options name (call {@link #applyTo} first).
      */
-    public java.util.List<HostOptions> fleet(HostOptions base, boolean hostGivenOnCommandLine) {
+    public java.util.List<HostAddress> hosts(HostOptions base, boolean hostGivenOnCommandLine) {
         String dockerHost = System.getenv("DOCKER_HOST");
-        if (hostGivenOnCommandLine || dockerHost != null && !dockerHost.isBlank()) return java.util.List.of();
-        return environment().filter(e -> e.hosts().size() > 1).map(e -> e.hosts().stream().map(h -> {
-            HostOptions o = new HostOptions();
-            o.app = base.app;
-            o.insecure = base.insecure;
-            o.host = h.host();
-            o.tlsVerify = h.tlsVerify();
-            o.certPath = h.certPath();
-            return o;
-        }).toList()).orElse(java.util.List.of());
+        boolean narrowed = hostGivenOnCommandLine || dockerHost != null && !dockerHost.isBlank();
+        java.util.List<HostAddress> fleet = narrowed ? java.util.List.of() : environment().filter(e -> e.hosts().size() > 1)
+                .map(e -> e.hosts().stream().map(h -> new HostAddress(h.host(), loaded.file() + ": environments." + e.name() + ".hosts",
+                        h.tlsVerify(), h.certPath(), base.insecure)).toList())
+                .orElse(java.util.List.of());
+        return fleet.isEmpty() ? java.util.List.of(base.address()) : fleet;
+    }
+
+    /**
+     * deploy.yml's values for every option the command line did not set: the one place they are merged, for
+     * deploy.java and rollback.java alike. deploy is null for rollback.java, which has no --image or --release.
+     */
+    public void applyDefaults(ParseResult parsed, HostOptions target, HealthOptions health, FrontOptions front, ReleaseOptions up, DeployOptions deploy) {
+        applyTo(target, parsed.hasMatchedOption("--host"));
+        file().ifPresent(f -> {
+            Path dir = f.file().getParent();
+            if (!parsed.hasMatchedOption("--file") && f.compose() != null) up.file = dir.resolve(f.compose()).toString();
+            if (deploy != null && !parsed.hasMatchedOption("--image") && f.image() != null) deploy.image = f.image();
+            if (deploy != null && !parsed.hasMatchedOption("--release") && f.release() != null) deploy.release = f.release();
+            health.defaultsFrom(f.health(), f.file(), parsed);
+            front.defaultsFrom(f.front(), f.file(), parsed);
+        });
+    }
+
+    /** The run's settings as options and deploy.yml give them; the host's record settles the rest in the engine. */
+    public RunSettings settings(String action, ParseResult parsed, HealthOptions health, ReleaseOptions up, FrontOptions front,
+                                KeepOld keepOld, boolean removeOld, PrintWriter out, PrintWriter err) {
+        boolean frontGiven = parsed.hasMatchedOption("--front") || file().map(f -> f.front().containsKey("kind")).orElse(false);
+        KeepOld keep = removeOld ? KeepOld.REMOVED : keepOld != null ? keepOld : KeepOld.STOPPED;
+        return new RunSettings(action, health.gateTimeout(), health.probe(), up.pull(), front.settings(), frontGiven,
+                keep, removeOld || keepOld != null, notifier(err), hooks(out), environmentName());
     }
 
     public Notifier notifier(PrintWriter err) {
@@ -91,7 +116,7 @@ public final class ProjectOptions {
             try {
                 urls.put(kind, secret.resolve(f.file() + ": notify." + kind));
             } catch (DeployError e) {
-                err.println(Cli.ansi().string("@|yellow warning:|@ ") + e.getMessage() + "; not notifying " + kind);
+                err.println(Style.warning() + e.getMessage() + "; not notifying " + kind);
             }
         }));
         return new Notifier(urls, err);

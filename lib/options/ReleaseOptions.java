@@ -1,9 +1,9 @@
 package lib.options;
 
-import lib.cli.Converters;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.colour.Colour;
+import lib.options.Converters;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.model.Colour;
 import lib.docker.ImagePuller;
 
 import picocli.CommandLine.Option;

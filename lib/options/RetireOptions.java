@@ -1,6 +1,6 @@
 package lib.options;
 
-import lib.engine.Deployment.KeepOld;
+import lib.model.KeepOld;
 import picocli.CommandLine.Option;
 
 /** What becomes of the colour that served before, once the new one is live; shared by deploy.java and rollback.java. */

@@ -1,7 +1,7 @@
 //DEPS org.zeroturnaround:zt-exec:1.12
 package lib.project;
 
-import lib.cli.Cli;
+import lib.base.Style;
 import lib.docker.DockerHost;
 
 import org.zeroturnaround.exec.ProcessExecutor;
@@ -63,10 +63,14 @@ public final class Hooks {
         return env;
     }
 
+    public boolean has(String hook) {
+        return !hooks.getOrDefault(hook, List.of()).isEmpty();
+    }
+
     /** Runs the hook's commands in order; returns null when all succeeded, else what failed. */
     public String run(String hook, Map<String, String> env) {
         for (List<String> argv : hooks.getOrDefault(hook, List.of())) {
-            Cli.step(out, hook + " hook: " + String.join(" ", argv));
+            Style.step(out, hook + " hook: " + String.join(" ", argv));
             try {
                 int code = new ProcessExecutor().command(argv).directory(dir.toFile()).environment(processEnvironment(env))
                         .redirectOutput(new LogOutputStream() {

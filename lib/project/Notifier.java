@@ -1,6 +1,6 @@
 package lib.project;
 
-import lib.cli.Cli;
+import lib.base.Style;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -124,7 +124,7 @@ public final class Notifier {
     }
 
     private synchronized void warn(String message) {
-        err.println(Cli.ansi().string("@|yellow warning:|@ ") + message);
+        err.println(Style.warning() + message);
         err.flush();
     }
 }

@@ -1,9 +1,10 @@
 package lib.project;
 
-import lib.cli.Converters;
-import lib.cli.DeployError;
+import lib.base.Values;
+import lib.model.FrontSettings;
+import lib.base.ShellWords;
+import lib.base.DeployError;
 import lib.compose.ComposeLoader;
-import lib.options.FrontOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,7 +141,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             Map<String, String> out = new LinkedHashMap<>();
             String kind = string(m, "kind", "front.");
             if (kind != null) {
-                checked(kind, "front.kind", v -> Converters.choice(FrontOptions.Kind.class, v));
+                checked(kind, "front.kind", v -> Values.choice(FrontSettings.Kind.class, v));
                 out.put("kind", kind);
             }
             if (m.containsKey("port")) out.put("port", String.valueOf(port(m.get("port"), "front.port")));
@@ -264,17 +265,17 @@ public record ProjectFile(Path file, String app, String compose, String image, S
         }
 
         String duration(Object raw, String at) {
-            checked(raw, at, Converters::positiveTimeout);
+            checked(raw, at, Values::positiveTimeout);
             return scalar(raw, at);
         }
 
-        // The same rules as the options these keys stand for (Converters), named by file and key instead.
+        // The same rules as the options these keys stand for (lib.base.Values), named by file and key instead.
         int port(Object raw, String at) {
-            return checked(raw, at, Converters::port);
+            return checked(raw, at, Values::port);
         }
 
         int count(Object raw, String at) {
-            return checked(raw, at, Converters::count);
+            return checked(raw, at, Values::count);
         }
 
         private <T> T checked(Object raw, String at, java.util.function.Function<String, T> rule) {

@@ -1,8 +1,9 @@
 package lib.release;
 
-import lib.cli.Cli;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.docker.RegistryAuth;
+import lib.base.Text;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 import lib.docker.Digest;
 import lib.docker.DockerHost;
 
@@ -284,7 +285,7 @@ public final class RegistryClient {
     private void check(HttpResponse<byte[]> r, String what) {
         if (r.statusCode() / 100 != 2) {
             throw new DeployError(ExitCode.DOCKER, "registry " + image.registry() + " could not " + what + ": HTTP " + r.statusCode()
-                    + " " + Cli.summarise(new String(r.body(), StandardCharsets.UTF_8)));
+                    + " " + Text.summarise(new String(r.body(), StandardCharsets.UTF_8)));
         }
     }
 

@@ -1,10 +1,10 @@
 package lib.release;
 
-import lib.colour.Colour;
-import lib.colour.ColourState;
-import lib.colour.Labels;
+import lib.base.Operator;
+import lib.model.Colour;
+import lib.model.ColourState;
+import lib.base.Labels;
 import lib.compose.ComposeProject;
-import lib.engine.DeployLock;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -63,7 +63,7 @@ public final class ReleaseInfo {
         l.put(Labels.COLOUR, colour.id());
         l.put(Labels.RELEASE, release);
         l.put(Labels.DEPLOYED_AT, Instant.now().toString());
-        l.put(Labels.DEPLOYED_BY, DeployLock.whoAmI());
+        l.put(Labels.DEPLOYED_BY, Operator.name());
         return l;
     }
 }

@@ -1,4 +1,4 @@
-package lib.cli;
+package lib.base;
 
 import java.math.BigDecimal;
 import java.time.Duration;

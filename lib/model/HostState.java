@@ -1,6 +1,6 @@
-package lib.colour;
+package lib.model;
 
-import lib.engine.LiveRecord;
+import lib.model.LiveRecord;
 
 import java.time.Instant;
 import java.util.List;
@@ -22,6 +22,14 @@ import java.util.Optional;
  */
 public record HostState(String app, ColourState blue, ColourState green, Optional<LiveRecord> record, Optional<Colour> frontPoints,
                         List<ContainerInfo> aside) {
+
+    /** Suffix of a colour's previous containers while a deploy replaces them; restored if the deploy fails. */
+    public static final String ASIDE = "-bgdeploy-aside";
+
+    /** A set-aside container's own name, without {@link #ASIDE}. */
+    public static String ownName(String asideName) {
+        return asideName.endsWith(ASIDE) ? asideName.substring(0, asideName.length() - ASIDE.length()) : asideName;
+    }
 
     public enum Situation { NOTHING_DEPLOYED, ONE_LIVE, BOTH_RUNNING, NONE_RUNNING }
 

@@ -1,5 +1,8 @@
-package lib.colour;
+package lib.host;
 
+import lib.base.Labels;
+import lib.model.ContainerInfo;
+import lib.model.ColourState;
 import com.github.dockerjava.api.DockerClient;
 
 import java.util.ArrayList;
@@ -35,7 +38,7 @@ public final class StopSignals {
                 if (row.length < 3 || !row[0].trim().equals(String.valueOf(pid))) continue;
                 if (!catches(row[1].trim(), number)) {
                     notes.add(c.service() + "'s PID 1 (" + row[2].trim() + ") does not handle " + signal + ": stopping it waits its whole "
-                            + ColourStack.graceSeconds(c) + "s grace period and then kills it, cutting what it serves. Fix: init: true in its"
+                            + c.graceSeconds() + "s grace period and then kills it, cutting what it serves. Fix: init: true in its"
                             + " Compose service, an exec-form CMD (CMD [\"nginx\", \"-g\", \"daemon off;\"]) so the app is PID 1, or the stop_signal it honours");
                 }
             }

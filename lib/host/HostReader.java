@@ -1,7 +1,11 @@
-package lib.colour;
+package lib.host;
 
+import lib.base.Labels;
+import lib.model.HostState;
+import lib.model.ContainerInfo;
+import lib.model.Colour;
+import lib.model.ColourState;
 import lib.docker.Parallel;
-import lib.engine.LiveRecord;
 import lib.front.ManagedFront;
 
 import java.util.Optional;
@@ -21,12 +25,12 @@ import java.util.Map;
  * or the Compose project label {@code <app>-<colour>} (docker-compose v1/v2, as the shell scripts made them), or,
  * for containers made by hand, a name starting with {@code <app>-<colour>-} or {@code <app>-<colour>_}.
  */
-public final class ColourDetector {
-    private ColourDetector() {}
+public final class HostReader {
+    private HostReader() {}
 
-    public static HostState detect(DockerClient docker, String app) {
+    public static HostState read(DockerClient docker, String app) {
         // The record, the front and each container are read side by side: this is on the path of every command.
-        var record = java.util.concurrent.CompletableFuture.supplyAsync(() -> LiveRecord.read(docker, app), Parallel.POOL);
+        var record = java.util.concurrent.CompletableFuture.supplyAsync(() -> RecordStore.read(docker, app), Parallel.POOL);
         // The front's file is read without waiting for the record; it counts only if the record says the front manages the app.
         var upstream = java.util.concurrent.CompletableFuture.supplyAsync(() -> ManagedFront.upstreamOf(docker, app), Parallel.POOL);
         var front = record.thenCombine(upstream, (r, u) -> r.filter(x -> x.front().managed()).flatMap(x -> u).flatMap(t -> colourOfTarget(app, t)));
@@ -45,7 +49,7 @@ public final class ColourDetector {
             if (info == null) continue;
             Colour colour = classify(app, info.name(), info.labels());
             if (colour == null) continue;
-            (info.name().endsWith(ASIDE) ? aside : colour == Colour.BLUE ? blue : green).add(info);
+            (info.name().endsWith(HostState.ASIDE) ? aside : colour == Colour.BLUE ? blue : green).add(info);
         }
         return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), Parallel.join(record), Parallel.join(front), aside);
     }
@@ -59,9 +63,6 @@ public final class ColourDetector {
         }
         return new ColourState(colour, fresh);
     }
-
-    /** Suffix of a colour's previous containers while a deploy replaces them; restored if the deploy fails. */
-    public static final String ASIDE = "-bgdeploy-aside";
 
     /** The colour a managed front's upstream ({@code <app>-<colour>-<service>-1:port}) sends traffic to. */
     public static Optional<Colour> colourOfTarget(String app, String target) {
@@ -102,7 +103,7 @@ public final class ColourDetector {
         String health = state.getHealth() == null ? null : state.getHealth().getStatus();
         return new ContainerInfo(r.getId(), name, service, r.getConfig().getImage(), r.getImageId(), state.getStatus(),
                 health, instant(r.getCreated()), Boolean.TRUE.equals(state.getRunning()) ? instant(state.getStartedAt()) : null,
-                r.getRestartCount() == null ? 0 : r.getRestartCount(), labels);
+                labels);
     }
 
     private static Instant instant(String s) {

@@ -1,4 +1,4 @@
-package lib.cli;
+package lib.base;
 
 /** A failure meant for the user: a one-line message that says what to do, and the exit code it maps to. */
 public class DeployError extends RuntimeException {

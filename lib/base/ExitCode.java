@@ -1,4 +1,4 @@
-package lib.cli;
+package lib.base;
 
 /** Exit codes shared by every script; documented in each --help footer and the README. */
 public final class ExitCode {

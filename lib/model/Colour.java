@@ -1,4 +1,4 @@
-package lib.colour;
+package lib.model;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package lib.colour;
+package lib.base;
 
 /**
  * The one label namespace of this toolkit, plus the Compose labels we also write so that

@@ -1,5 +1,6 @@
-package lib.colour;
+package lib.model;
 
+import lib.base.Labels;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;

@@ -1,8 +1,8 @@
 //DEPS org.zeroturnaround:zt-exec:1.12
-package lib.release;
+package lib.docker;
 
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
+import lib.base.DeployError;
+import lib.base.ExitCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,8 +1,8 @@
-package lib.release;
+package lib.host;
 
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.colour.Labels;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.base.Labels;
 import lib.docker.MarkerImage;
 import lib.docker.Tar;
 

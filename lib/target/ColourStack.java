@@ -1,7 +1,13 @@
-package lib.colour;
+package lib.target;
 
-import lib.cli.Cancellation;
-import lib.cli.DeployError;
+import lib.model.HostState;
+import lib.host.HostReader;
+import lib.base.Labels;
+import lib.model.ContainerInfo;
+import lib.model.ColourState;
+import lib.base.Style;
+import lib.base.Cancellation;
+import lib.base.DeployError;
 import lib.compose.ComposeProject;
 import lib.compose.ComposeProject.Resource;
 import lib.compose.ComposeProject.Service;
@@ -49,10 +55,6 @@ public final class ColourStack {
         this.out = out;
     }
 
-    public static String containerName(String project, String service) {
-        return project + "-" + service + "-1";
-    }
-
     public List<String> containerIds() {
         return List.copyOf(createdContainers);
     }
@@ -71,7 +73,7 @@ public final class ColourStack {
             } catch (com.github.dockerjava.api.exception.DockerException e) {
                 throw ContainerSpec.rejected(compose, s, e);
             }
-            out.println("  started " + containerName(project, s.name()) + " (" + s.image() + ")");
+            out.println("  started " + ContainerSpec.containerName(project, s.name()) + " (" + s.image() + ")");
             out.flush();
         }
     }
@@ -190,7 +192,7 @@ public final class ColourStack {
             out.println("  stopped " + c.name());
             if (note != null) {
                 notes.add(note);
-                out.println(lib.cli.Cli.ansi().string("  @|yellow note:|@ ") + note);
+                out.println(Style.note() + note);
             }
             out.flush();
         }
@@ -213,7 +215,7 @@ public final class ColourStack {
 
     /**
      * Moves a colour's previous containers out of the way of the new ones (their names are taken) without losing
-     * them: stopped and renamed with {@link ColourDetector#ASIDE}, they are put back if the new colour fails.
+     * them: stopped and renamed with {@link HostReader#ASIDE}, they are put back if the new colour fails.
      */
     public static List<String> setAside(DockerClient docker, DockerClient slow, ColourState colour, boolean unrouted, PrintWriter out) {
         if (unrouted) {
@@ -232,8 +234,8 @@ public final class ColourStack {
         }
         List<String> ids = new ArrayList<>();
         for (ContainerInfo c : colour.containers()) {
-            removeQuietly(docker, c.name() + ColourDetector.ASIDE);
-            docker.renameContainerCmd(c.id()).withName(c.name() + ColourDetector.ASIDE).exec();
+            removeQuietly(docker, c.name() + HostState.ASIDE);
+            docker.renameContainerCmd(c.id()).withName(c.name() + HostState.ASIDE).exec();
             ids.add(c.id());
         }
         return ids;
@@ -242,8 +244,8 @@ public final class ColourStack {
     /** Puts set-aside containers back under their own names (whose new holders must be gone by now). */
     public static void restoreAside(DockerClient docker, List<ContainerInfo> aside, PrintWriter out) {
         for (ContainerInfo c : aside) {
-            if (!c.name().endsWith(ColourDetector.ASIDE)) continue; // never renamed: already where it belongs
-            String name = c.name().substring(0, c.name().length() - ColourDetector.ASIDE.length());
+            if (!c.name().endsWith(HostState.ASIDE)) continue; // never renamed: already where it belongs
+            String name = c.name().substring(0, c.name().length() - HostState.ASIDE.length());
             try {
                 docker.renameContainerCmd(c.id()).withName(name).exec();
                 out.println("  restored " + name);
@@ -263,7 +265,7 @@ public final class ColourStack {
     /** One graceful stop, bounded by its grace period; returns a note when the container had to be killed. */
     static String stop(DockerClient docker, DockerClient slow, ContainerInfo c) {
         if (!c.running()) return null;
-        int grace = graceSeconds(c);
+        int grace = c.graceSeconds();
         long t0 = System.nanoTime();
         try {
             Bounded.call(Duration.ofSeconds(grace + 20L), "stopping " + c.name(),
@@ -287,15 +289,8 @@ public final class ColourStack {
         return null;
     }
 
-    public static int graceSeconds(ContainerInfo c) {
-        try {
-            return Integer.parseInt(c.labels().getOrDefault(Labels.STOP_GRACE, "10"));
-        } catch (NumberFormatException e) {
-            return 10;
-        }
-    }
 
-    static void removeQuietly(DockerClient docker, String id) {
+    public static void removeQuietly(DockerClient docker, String id) {
         try {
             docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
         } catch (NotFoundException gone) {

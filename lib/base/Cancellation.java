@@ -1,4 +1,4 @@
-package lib.cli;
+package lib.base;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

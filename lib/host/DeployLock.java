@@ -1,9 +1,10 @@
-package lib.engine;
+package lib.host;
 
-import lib.cli.Cancellation;
-import lib.cli.DeployError;
-import lib.cli.ExitCode;
-import lib.colour.Labels;
+import lib.base.Operator;
+import lib.base.Cancellation;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.base.Labels;
 import lib.docker.MarkerImage;
 
 import com.github.dockerjava.api.DockerClient;
@@ -12,7 +13,6 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,7 +68,7 @@ public final class DeployLock implements AutoCloseable {
 
         /** True when the holder ran here: same host name and, when both sides know it, the same process space. */
         public boolean onThisMachine() {
-            if (host == null || !host.equals(hostName())) return false;
+            if (host == null || !host.equals(Operator.hostName())) return false;
             String ours = ourProcessSpace();
             return processSpace == null || ours == null || processSpace.equals(ours);
         }
@@ -103,7 +103,7 @@ public final class DeployLock implements AutoCloseable {
         /** Where the holder ran when that is not here: "another machine (ci-7)", or the same host name elsewhere. */
         String elsewhere() {
             if (host == null) return "an unknown machine";
-            if (host.equals(hostName())) return "another container or boot of " + host + " (its pids are not ours)";
+            if (host.equals(Operator.hostName())) return "another container or boot of " + host + " (its pids are not ours)";
             return "another machine (" + host + ")";
         }
 
@@ -219,11 +219,11 @@ public final class DeployLock implements AutoCloseable {
         Map<String, String> labels = new LinkedHashMap<>(MarkerImage.labels());
         labels.put(Labels.ROLE, "lock");
         labels.put(Labels.APP, app);
-        labels.put(Labels.DEPLOYED_BY, whoAmI());
+        labels.put(Labels.DEPLOYED_BY, Operator.name());
         labels.put(Labels.DEPLOYED_AT, Instant.now().toString());
         labels.put(Labels.LOCK_PURPOSE, purpose);
         labels.put(Labels.LOCK_PID, String.valueOf(ProcessHandle.current().pid()));
-        labels.put(Labels.LOCK_HOST, hostName());
+        labels.put(Labels.LOCK_HOST, Operator.hostName());
         ProcessHandle.current().info().startInstant().ifPresent(t -> labels.put(Labels.LOCK_PID_STARTED, t.toString()));
         String space = ourProcessSpace();
         if (space != null) labels.put(Labels.LOCK_PROCESS_SPACE, space);
@@ -249,19 +249,6 @@ public final class DeployLock implements AutoCloseable {
         }
     }
 
-    public static String whoAmI() {
-        return System.getProperty("user.name", "unknown") + "@" + hostName();
-    }
-
-    static String hostName() {
-        String env = System.getenv("HOSTNAME");
-        if (env != null && !env.isBlank()) return env;
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "unknown-host";
-        }
-    }
 
     private static String cachedProcessSpace;
 

@@ -1,6 +1,5 @@
-package lib.project;
+package lib.base;
 
-import lib.cli.DeployError;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,79 @@
+package lib.base;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The rules for option values, shared by the command line (picocli converters: a bad value is exit 2 naming the
+ * option) and deploy.yml (the same rule, exit 3 naming the file and key). Each rule throws IllegalArgumentException
+ * with a message that reads well after either "Invalid value for option '--x': " or "deploy.yml: health.timeout: ".
+ */
+public final class Values {
+    private Values() {}
+
+    public static Duration timeout(String s) {
+        return Durations.parse(s, Durations.MAX_TIMEOUT);
+    }
+
+    /** A timeout that must leave time to do something: zero would fail every gate at once. */
+    public static Duration positiveTimeout(String s) {
+        Duration d = timeout(s);
+        if (d.isZero()) throw new IllegalArgumentException("\"" + s.trim() + "\" leaves no time; write e.g. 30s, 2m");
+        return d;
+    }
+
+    public static int port(String s) {
+        int p = integer(s, "a port");
+        if (p < 1 || p > 65535) throw new IllegalArgumentException(p + " is not a port; use 1-65535");
+        return p;
+    }
+
+    /** How many of something: at least one, and few enough that a typo cannot mean "forever". */
+    public static int count(String s) {
+        int n = integer(s, "a count");
+        if (n < 1 || n > 1000) throw new IllegalArgumentException(n + " is out of range; use 1-1000");
+        return n;
+    }
+
+    public static String app(String s) {
+        if (!s.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
+            throw new IllegalArgumentException("\"" + s + "\" is not a valid app name; use lowercase letters, digits, '-' and '_' (at most 63)");
+        }
+        return s;
+    }
+
+    private static int integer(String s, String what) {
+        String t = s == null ? "" : s.trim();
+        if (!t.matches("-?\\d{1,9}")) throw new IllegalArgumentException("\"" + t + "\" is not " + what + "; write a whole number");
+        return Integer.parseInt(t);
+    }
+
+    /** Enum values spelled as on the command line: lowercase, '-' for '_' (blue-green). */
+    public static String spelling(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static <E extends Enum<E>> E choice(Class<E> type, String s) {
+        Map<String, E> byName = Arrays.stream(type.getEnumConstants()).collect(Collectors.toMap(Values::spelling, Function.identity()));
+        E e = byName.get(s == null ? "" : s.trim());
+        if (e == null) {
+            throw new IllegalArgumentException("\"" + s + "\" is not one of " + String.join(", ", byName.keySet().stream().sorted().toList()));
+        }
+        return e;
+    }
+
+    /** A value from deploy.yml through the same rule as its option; the error names the file and the key. */
+    public static <T> T fromFile(Path file, String key, String value, Function<String, T> rule) {
+        try {
+            return rule.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw DeployError.config(file + ": " + key + ": " + e.getMessage());
+        }
+    }
+
+}

@@ -1,0 +1,36 @@
+package lib.cli;
+
+import lib.base.Cancellation;
+import lib.base.ExitCode;
+import lib.docker.DockerHost;
+import lib.docker.HostAddress;
+import lib.engine.Deployment;
+import lib.engine.Plan;
+import lib.engine.RunSettings;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.function.Function;
+
+/** --dry-run: for every host the run would touch, what it holds now and the titles of the very steps the engine would run. */
+public final class DryRun {
+    private DryRun() {}
+
+    public static int print(List<HostAddress> hosts, String app, RunSettings settings, Function<Deployment, Plan> planFor,
+                            PrintWriter out, PrintWriter err) {
+        for (HostAddress h : hosts) {
+            try (DockerHost docker = h.connect(err)) {
+                // Reading the host changes nothing, and no lock is taken: a dry run never waits for a deploy in progress.
+                Deployment d = new Deployment(docker, app, settings, Cancellation.none(), out, err);
+                Plan plan = planFor.apply(d);
+                out.println("plan for " + app + " on " + docker.describe() + " (dry run, nothing changes):");
+                out.println("  now: " + d.state().describe());
+                out.println("  " + settings.action() + " release " + d.release() + " to " + d.next() + ":");
+                plan.print(out);
+            }
+        }
+        if (hosts.size() > 1) out.println("all " + hosts.size() + " hosts or none: the fleet switches only if every host passed its gate");
+        out.flush();
+        return ExitCode.OK;
+    }
+}

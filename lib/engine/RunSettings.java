@@ -1,0 +1,51 @@
+package lib.engine;
+
+import lib.docker.ImagePuller;
+import lib.health.Probes;
+import lib.model.FrontSettings;
+import lib.model.KeepOld;
+import lib.model.LiveRecord;
+import lib.project.Hooks;
+import lib.project.Notifier;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+
+/**
+ * Everything a run needs that does not come from the host, resolved by the command line before the run (options
+ * first, then deploy.yml) into one value the engine takes and never changes. What the host recorded comes last:
+ * {@link #frontFor} and {@link #keepOldFor} settle it once the host is read.
+ *
+ * @param frontGiven   whether --front or deploy.yml's front.kind chose the front (else the host's record decides)
+ * @param keepOldGiven whether --keep-old or --remove-old chose what becomes of the old colour (else the front decides)
+ */
+public record RunSettings(String action, Duration gateTimeout, Probes.Settings probe, ImagePuller.Policy pull,
+                          FrontSettings front, boolean frontGiven, KeepOld keepOld, boolean keepOldGiven,
+                          Notifier notifier, Hooks hooks, String environment) {
+
+    /** One host of a fleet: the fleet notifies and runs hooks once for all hosts. */
+    public RunSettings forFleetMember(PrintWriter out, PrintWriter err) {
+        return new RunSettings(action, gateTimeout, probe, pull, front, frontGiven, keepOld, keepOldGiven,
+                Notifier.none(err), Hooks.none(out), environment);
+    }
+
+    /**
+     * The front is what the host recorded unless the command line (or deploy.yml) chose one: a rollback or a deploy
+     * without --front must not leave a managed front pointing at a colour it is about to stop. A service or target
+     * port the run names wins over the recorded one.
+     */
+    public FrontSettings frontFor(LiveRecord record) {
+        FrontSettings recorded = record.front();
+        if (frontGiven || !recorded.managed()) return front.managed() ? front : FrontSettings.passive();
+        return new FrontSettings(true, recorded.port(), recorded.bind(), recorded.image(),
+                front.service() != null ? front.service() : recorded.service(),
+                front.targetPort() != null ? front.targetPort() : recorded.targetPort(),
+                recorded.drain() != null ? recorded.drain() : front.drain());
+    }
+
+    /** What becomes of the old colour: as asked, except that a warm standby needs the managed front to keep traffic off it. */
+    public KeepOld keepOldFor(FrontSettings resolvedFront) {
+        if (keepOldGiven) return keepOld == KeepOld.RUNNING && !resolvedFront.managed() ? KeepOld.STOPPED : keepOld;
+        return resolvedFront.managed() ? KeepOld.RUNNING : keepOld;
+    }
+}

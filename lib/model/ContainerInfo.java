@@ -1,0 +1,36 @@
+package lib.model;
+
+import lib.base.Labels;
+import java.time.Instant;
+import java.util.Map;
+
+/** What colour detection needs to know about one container, read from the engine. */
+public record ContainerInfo(String id, String name, String service, String image, String imageId, String state,
+                            String health, Instant created, Instant startedAt,
+                            Map<String, String> labels) {
+
+    /** The same container under another name (as a rename on the host leaves it). */
+    public ContainerInfo named(String newName) {
+        return new ContainerInfo(id, newName, service, image, imageId, state, health, created, startedAt, labels);
+    }
+
+    /** How long `docker stop` waits for it before SIGKILL: what we recorded from its Compose file, else Docker's 10 s. */
+    public int graceSeconds() {
+        try {
+            return Integer.parseInt(labels.getOrDefault(Labels.STOP_GRACE, "10"));
+        } catch (NumberFormatException e) {
+            return 10;
+        }
+    }
+
+    public boolean running() {
+        return "running".equals(state);
+    }
+
+    /** Who made it: this toolkit, docker-compose (v1/v2, e.g. the shell scripts), or a person with docker run. */
+    public String origin() {
+        if (labels.containsKey(Labels.APP)) return "bgdeploy";
+        if (labels.containsKey(Labels.COMPOSE_PROJECT)) return "compose";
+        return "manual";
+    }
+}

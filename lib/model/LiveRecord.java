@@ -1,0 +1,118 @@
+package lib.model;
+
+import lib.model.Colour;
+import lib.base.Labels;
+
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the host says serves an app, written by the engine at the switch, so that no later command has to guess from
+ * container timestamps: the live colour and release, how traffic reaches the app (passive or managed front, with
+ * the managed front's settings), and which release of each colour passed its health gate. Stored by
+ * {@code lib.host.RecordStore} in the labels of a marker container.
+ */
+public record LiveRecord(Colour live, String release, Instant since, String by, FrontSettings front,
+                         Map<Colour, String> gated) {
+
+    static final String P = Labels.NS + "live.";
+    /** What marks the record's container as ours beside the record itself. */
+    public static final String ROLE = "live-record";
+
+    public Optional<Colour> liveColour() {
+        return Optional.ofNullable(live);
+    }
+
+    /** The release this colour held when it last passed its gate, if the record knows it. */
+    public Optional<String> gatedRelease(Colour c) {
+        return Optional.ofNullable(gated.get(c));
+    }
+
+    public LiveRecord withGated(Colour c, String rel) {
+        Map<Colour, String> g = new EnumMap<>(Colour.class);
+        g.putAll(gated);
+        g.put(c, rel);
+        return new LiveRecord(live, release, since, by, front, g);
+    }
+
+    public LiveRecord withLive(Colour c, String rel, String who, FrontSettings f) {
+        return new LiveRecord(c, rel, Instant.now(), who, f, gated);
+    }
+
+    public static LiveRecord empty() {
+        return new LiveRecord(null, null, null, null, FrontSettings.passive(), new EnumMap<>(Colour.class));
+    }
+
+    /** The record as labels of its marker container; {@link #fromLabels} reads them back. */
+    public Map<String, String> toLabels(String app) {
+        Map<String, String> l = new LinkedHashMap<>();
+        l.put(Labels.ROLE, ROLE);
+        l.put(Labels.APP, app);
+        if (live != null) l.put(P + "colour", live.id());
+        if (release != null) l.put(P + "release", release);
+        if (since != null) l.put(P + "since", since.toString());
+        if (by != null) l.put(P + "by", by);
+        l.put(P + "front", front.managed() ? "managed" : "passive");
+        if (front.managed()) {
+            l.put(P + "front.port", String.valueOf(front.port()));
+            l.put(P + "front.bind", front.bind());
+            l.put(P + "front.image", front.image());
+            if (front.service() != null) l.put(P + "front.service", front.service());
+            if (front.targetPort() != null) l.put(P + "front.target-port", String.valueOf(front.targetPort()));
+            if (front.drain() != null) l.put(P + "front.drain", front.drain().toString());
+        }
+        gated.forEach((c, rel) -> l.put(P + "gated." + c.id(), rel));
+        return l;
+    }
+
+    /** Unknown or damaged values read as absent: a record is a hint about the past, never a reason to fail. */
+    public static LiveRecord fromLabels(Map<String, String> l) {
+        Map<Colour, String> gated = new EnumMap<>(Colour.class);
+        for (Colour c : Colour.values()) {
+            String g = l.get(P + "gated." + c.id());
+            if (g != null) gated.put(c, g);
+        }
+        boolean managed = "managed".equals(l.get(P + "front"));
+        FrontSettings front = managed ? new FrontSettings(true, intOr(l.get(P + "front.port"), FrontSettings.DEFAULT_PORT),
+                l.getOrDefault(P + "front.bind", FrontSettings.DEFAULT_BIND), l.getOrDefault(P + "front.image", FrontSettings.DEFAULT_IMAGE),
+                l.get(P + "front.service"), l.containsKey(P + "front.target-port") ? intOr(l.get(P + "front.target-port"), 80) : null,
+                duration(l.get(P + "front.drain")))
+                : FrontSettings.passive();
+        return new LiveRecord(colour(l.get(P + "colour")), l.get(P + "release"), instant(l.get(P + "since")), l.get(P + "by"), front, gated);
+    }
+
+    private static Colour colour(String s) {
+        if (s == null) return null;
+        for (Colour c : Colour.values()) if (c.id().equals(s)) return c;
+        return null;
+    }
+
+    private static int intOr(String s, int fallback) {
+        try {
+            return Integer.parseInt(s);
+        } catch (RuntimeException e) {
+            return fallback;
+        }
+    }
+
+    private static Duration duration(String s) {
+        try {
+            return s == null ? null : Duration.parse(s);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Instant instant(String s) {
+        try {
+            return s == null ? null : Instant.parse(s);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}
