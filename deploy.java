@@ -185,7 +185,7 @@ public class deploy implements Callable<Integer> {
         return new Plan()
                 .theSwitch(d.managedFront() ? "switch the front to " + next : "record " + next + " as live", d::switchTraffic)
                 .afterIf(d.managedFront() && live.isPresent(), "drain " + live.map(Colour::toString).orElse(""), d::drain)
-                .after(live.map(c -> "retire " + c).orElse("finish"), d::retireOld)
+                .after(live.map(c -> "retire " + c + " (release " + d.previous() + "): " + d.retiring()).orElse("finish"), d::retireOld)
                 .after("record the result", d::recordSuccess);
     }
 }

@@ -118,7 +118,7 @@ class DeployTest {
             var r = app.deploy("v2", "--dry-run");
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("create and start " + app.name + "-green-app-1 from bgtest-app:v2"), r.out());
-            assertTrue(r.out().contains("stop blue gracefully (release v1)"), r.out());
+            assertTrue(r.out().contains("retire blue (release v1): stop it gracefully and keep it for a rollback"), r.out());
             HostState s = state(app);
             assertTrue(s.green().empty());
             assertEquals("v1", s.blue().release());

@@ -27,7 +27,7 @@ class UnitTest {
     // --- colour decisions -----------------------------------------------------------------------
 
     static ContainerInfo container(String state, Instant deployedAt, String release) {
-        return new ContainerInfo("id" + Math.random(), "x", "web", "app:" + release, "sha", state, null, deployedAt, deployedAt,
+        return new ContainerInfo("id" + Math.random(), "x", "web", "app:" + release, "sha", state, null, deployedAt, deployedAt, null,
                 Map.of(Labels.DEPLOYED_AT, deployedAt.toString(), Labels.RELEASE, release, Labels.APP, "shop"));
     }
 
@@ -74,9 +74,9 @@ class UnitTest {
 
     @Test
     void releaseFallsBackToTheImageTag() {
-        var c = new ContainerInfo("id", "shop-blue_web_1", "web", "registry:5000/shop-app:0123456789", "sha", "running", null, t1, t1, Map.of());
+        var c = new ContainerInfo("id", "shop-blue_web_1", "web", "registry:5000/shop-app:0123456789", "sha", "running", null, t1, t1, null, Map.of());
         assertEquals("0123456789", new ColourState(Colour.BLUE, List.of(c)).release());
-        var untagged = new ContainerInfo("id", "shop-blue_web_1", "web", "shop-app", "sha", "running", null, t1, t1, Map.of());
+        var untagged = new ContainerInfo("id", "shop-blue_web_1", "web", "shop-app", "sha", "running", null, t1, t1, null, Map.of());
         assertEquals("latest", new ColourState(Colour.BLUE, List.of(untagged)).release());
     }
 

@@ -66,18 +66,10 @@ public final class Cancellation implements AutoCloseable {
         return cancelled;
     }
 
-    public void cancel() {
-        cancelled = true;
-    }
-
     /** Past the switch: an interrupt no longer undoes anything; the remaining steps just stop waiting. */
     public void defer() {
         deferred = true;
         Thread.interrupted(); // a signal's wake-up call must not break the steps that finish the deploy
-    }
-
-    public boolean deferred() {
-        return deferred;
     }
 
     public void check() {

@@ -27,6 +27,7 @@ public final class DryRun {
                 out.println("  now: " + d.state().describe());
                 out.println("  " + settings.action() + " release " + d.release() + " to " + d.next() + ":");
                 plan.print(out);
+                d.creates().forEach(c -> out.println("  create and start " + c));
             }
         }
         if (hosts.size() > 1) out.println("all " + hosts.size() + " hosts or none: the fleet switches only if every host passed its gate");

@@ -19,6 +19,7 @@ import lib.model.ContainerInfo;
 import lib.model.HostState;
 import lib.base.Labels;
 import lib.compose.ComposeProject;
+import lib.compose.ContainerSpec;
 import lib.docker.ContainerLogs;
 import lib.docker.DockerHost;
 import lib.docker.ImagePuller;
@@ -133,6 +134,23 @@ public final class Deployment {
     /** The release that served before this run, if any. */
     public String previous() {
         return previous;
+    }
+
+    /** What the retire step does to the colour that served before, in words for its title. */
+    public String retiring() {
+        return switch (keepOld) {
+            case RUNNING -> "keep it running, unrouted, as a warm standby";
+            case STOPPED -> "stop it gracefully and keep it for a rollback";
+            case REMOVED -> "stop it gracefully and remove it";
+        };
+    }
+
+    /** The containers the start step creates, for --dry-run: name, image and published ports. */
+    public List<String> creates() {
+        if (compose == null) return List.of();
+        return compose.startOrder().stream().map(s -> ContainerSpec.containerName(next.project(app), s.name()) + " from " + s.image()
+                + (s.ports().isEmpty() ? "" : " ports " + s.ports().stream()
+                .map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList())).toList();
     }
 
     public boolean hasHook(String hook) {

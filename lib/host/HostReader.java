@@ -103,6 +103,7 @@ public final class HostReader {
         String health = state.getHealth() == null ? null : state.getHealth().getStatus();
         return new ContainerInfo(r.getId(), name, service, r.getConfig().getImage(), r.getImageId(), state.getStatus(),
                 health, instant(r.getCreated()), Boolean.TRUE.equals(state.getRunning()) ? instant(state.getStartedAt()) : null,
+                Boolean.TRUE.equals(state.getRunning()) ? null : instant(state.getFinishedAt()),
                 labels);
     }
 

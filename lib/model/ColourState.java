@@ -50,6 +50,12 @@ public record ColourState(Colour colour, List<ContainerInfo> containers) {
                         .filter(Objects::nonNull).min(Comparator.naturalOrder()).orElse(null));
     }
 
+    /** When its last container stopped; null while any runs or when the engine never said (a container never started). */
+    public Instant stoppedAt() {
+        if (anyRunning()) return null;
+        return containers.stream().map(ContainerInfo::finishedAt).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElse(null);
+    }
+
     public String deployedBy() {
         return containers.stream().map(c -> c.labels().get(Labels.DEPLOYED_BY)).filter(Objects::nonNull).findFirst().orElse(null);
     }

@@ -6,12 +6,12 @@ import java.util.Map;
 
 /** What colour detection needs to know about one container, read from the engine. */
 public record ContainerInfo(String id, String name, String service, String image, String imageId, String state,
-                            String health, Instant created, Instant startedAt,
+                            String health, Instant created, Instant startedAt, Instant finishedAt,
                             Map<String, String> labels) {
 
     /** The same container under another name (as a rename on the host leaves it). */
     public ContainerInfo named(String newName) {
-        return new ContainerInfo(id, newName, service, image, imageId, state, health, created, startedAt, labels);
+        return new ContainerInfo(id, newName, service, image, imageId, state, health, created, startedAt, finishedAt, labels);
     }
 
     /** How long `docker stop` waits for it before SIGKILL: what we recorded from its Compose file, else Docker's 10 s. */

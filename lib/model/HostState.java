@@ -81,7 +81,7 @@ public record HostState(String app, ColourState blue, ColourState green, Optiona
         if (live.isPresent()) return live.get().other();
         if (blue.empty()) return Colour.BLUE;
         if (green.empty()) return Colour.GREEN;
-        return older(blue, green) == blue ? Colour.BLUE : Colour.GREEN;
+        return stoppedFirst(blue, green) == blue ? Colour.BLUE : Colour.GREEN;
     }
 
     public String describe() {
@@ -104,6 +104,16 @@ public record HostState(String app, ColourState blue, ColourState green, Optiona
         if (blue.allRunning() && !green.allRunning()) return Colour.BLUE;
         if (green.allRunning() && !blue.allRunning()) return Colour.GREEN;
         return older(blue, green) == blue ? Colour.BLUE : Colour.GREEN;
+    }
+
+    /** The colour that stopped longest ago (one the engine never saw stop counts as oldest); a tie goes by deploy time. */
+    private static ColourState stoppedFirst(ColourState a, ColourState b) {
+        Instant sa = a.stoppedAt();
+        Instant sb = b.stoppedAt();
+        if (sa == null && sb == null || sa != null && sa.equals(sb)) return older(a, b);
+        if (sa == null) return a;
+        if (sb == null) return b;
+        return sb.isBefore(sa) ? b : a;
     }
 
     private static ColourState older(ColourState a, ColourState b) {
