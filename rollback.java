@@ -186,6 +186,11 @@ public class rollback implements Callable<Integer> {
         java.util.Set<String> known = new java.util.TreeSet<>();
         for (Colour c : Colour.values()) if (!state.of(c).empty() && state.of(c).release() != null) known.add(state.of(c).release());
         history.read(new PrintWriter(java.io.Writer.nullWriter())).forEach(e -> known.add(e.release()));
+        return resolve(given, known);
+    }
+
+    /** The rule itself, on the releases the host knows (sorted). */
+    static String resolve(String given, java.util.Set<String> known) {
         if (known.contains(given)) return given;
         if (given.length() < 7) {
             throw DeployError.config("release \"" + given + "\" is not a release of this host and too short to be a prefix (7+ characters); known: "

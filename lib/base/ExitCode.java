@@ -14,7 +14,7 @@ public final class ExitCode {
     /**
      * Docker host or registry unreachable, refused (plaintext tcp), answering nonsense, or an API call failed; also
      * Docker host settings from the environment that cannot be used (DOCKER_HOST with an unknown scheme, a missing
-     * context, TLS without its certificates, ssh:// for now).
+     * context, TLS without its certificates, an ssh:// host ssh cannot reach).
      */
     public static final int DOCKER = 5;
     /** A bug: please report it with the --verbose output. */

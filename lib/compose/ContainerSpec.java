@@ -49,9 +49,6 @@ public record ContainerSpec(String name, String image, Map<String, String> label
 
     public record Attachment(String network, List<String> aliases) {}
 
-    /** Network modes that join no project network; "service:" and "container:" share another container's stack. */
-    static final List<String> STANDALONE_MODES = List.of("bridge", "host", "none");
-
     /**
      * @param project   the Compose project ({@code <app>-<colour>}); container names and service: references use it
      * @param ourLabels dev.bgdeploy.* labels of this deploy; they are applied last, so nothing in the file can fake them

@@ -72,11 +72,6 @@ public final class ReleaseHistory {
         return app + "-bgdeploy-state";
     }
 
-    /** The entries, oldest first; prefer {@link #read(PrintWriter)}, which reports skipped lines where the caller wants. */
-    public List<Entry> read() {
-        return read(new PrintWriter(System.err, true));
-    }
-
     /** The entries, oldest first; each line that cannot be read is skipped with a warning on {@code warn}. */
     public List<Entry> read(PrintWriter warn) {
         String id = container();
@@ -154,12 +149,10 @@ public final class ReleaseHistory {
         }
     }
 
-    /** The last successful entry whose release differs from the given one: where "rollback" with no argument goes. */
-    public Optional<Entry> lastLiveBefore(String currentRelease) {
-        return lastLiveBefore(currentRelease, new PrintWriter(System.err, true));
-    }
-
-    /** As {@link #lastLiveBefore(String)}, with skipped lines reported on {@code warn}. */
+    /**
+     * The last successful entry whose release differs from the given one: where "rollback" with no argument goes.
+     * Lines that cannot be read are skipped with a warning on {@code warn}.
+     */
     public Optional<Entry> lastLiveBefore(String currentRelease, PrintWriter warn) {
         List<Entry> ok = read(warn).stream().filter(x -> "ok".equals(x.result()) && x.release() != null).toList();
         for (int i = ok.size() - 1; i >= 0; i--) {
