@@ -87,6 +87,54 @@ class FleetTest {
     }
 
     @Test
+    void aFleetDryRunPlansEveryHostAndItsHooksSeeEveryHostAndRollbackRunsItsHook() throws Exception {
+        int[] two = {1, 2};
+        for (int h : two) TestBed.images(h);
+        try (TestApp app = new TestApp("fleethook")) {
+            Path project = app.dir.resolve("deploy.yml");
+            StringBuilder y = new StringBuilder("app: " + app.name + "\nhooks:\n"
+                    + "  pre-deploy:\n    - [sh, -c, 'env | grep ^DEPLOY_ | sort > pre-deploy.env']\n"
+                    + "  post-rollback:\n    - [sh, -c, 'env | grep ^DEPLOY_ | sort > post-rollback.env']\n"
+                    + "environments:\n  prod:\n    hosts:\n");
+            for (int h : two) {
+                y.append("      - host: ").append(TestBed.tls(h)).append("\n        tls_verify: true\n        cert_path: ").append(TestBed.CERTS).append('\n');
+            }
+            Files.writeString(project, y.toString());
+            String[] fleet = {"--project", project.toString(), "--env", "prod"};
+            try {
+                var plan = app.deploy("v1", concat(fleet, "--dry-run"));
+                assertEquals(0, plan.code(), plan.toString());
+                for (int h : two) assertTrue(plan.out().contains("plan for " + app.name + " on " + TestBed.tls(h)), "every host planned: " + plan.out());
+                for (int h : two) assertTrue(HostReader.read(TestBed.docker(h), app.name).blue().empty(), "a dry run changes nothing");
+
+                var r = app.deploy("v1", fleet);
+                assertEquals(0, r.code(), r.toString());
+                String pre = Files.readString(app.dir.resolve("pre-deploy.env"));
+                for (String v : List.of("DEPLOY_APP=" + app.name, "DEPLOY_ENV=prod", "DEPLOY_RELEASE=v1", "DEPLOY_COLOUR=blue",
+                        "DEPLOY_PREVIOUS_RELEASE=", "DEPLOY_BY=" + lib.base.Operator.name())) {
+                    assertTrue(pre.lines().anyMatch(v::equals), v + " in " + pre);
+                }
+                String hostLine = pre.lines().filter(l -> l.startsWith("DEPLOY_HOST=")).findFirst().orElse("");
+                for (int h : two) assertTrue(hostLine.contains(TestBed.ip(h)), "DEPLOY_HOST names every host: " + hostLine);
+
+                assertEquals(0, app.deploy("v2", fleet).code());
+                var back = ReleaseTest.rollback(app, concat(fleet, "v1"));
+                assertEquals(0, back.code(), back.toString());
+                String post = Files.readString(app.dir.resolve("post-rollback.env"));
+                assertTrue(post.lines().anyMatch("DEPLOY_RELEASE=v1"::equals) && post.lines().anyMatch("DEPLOY_PREVIOUS_RELEASE=v2"::equals), post);
+            } finally {
+                for (int h : two) TestHost.removeApp(TestBed.docker(h), app.name);
+            }
+        }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void aHostWhoseDaemonFreezesMidDeployFailsTheFleetAndTheOthersAreUndone() throws Exception {
         for (int h : HOSTS) TestBed.images(h);
         TestBed.loadAs(3, TestHost.APP_REPO + ":slow", "slow");
