@@ -11,7 +11,6 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerNetwork;
-import com.github.dockerjava.api.model.ContainerPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
 
@@ -58,11 +57,14 @@ final class HostProbe implements HealthGate.Probe {
     private final int successesNeeded;
     private final PrintWriter out;
     private final Duration timeout;
+    private final String containerId;
     private Runner runner;
     private Stream stream;
 
-    HostProbe(DockerClient docker, int hostPort, int containerPort, String path, int successesNeeded, Duration timeout, PrintWriter out) {
+    /** @param containerId the container that publishes hostPort: the one a request to that port reaches */
+    HostProbe(DockerClient docker, String containerId, int hostPort, int containerPort, String path, int successesNeeded, Duration timeout, PrintWriter out) {
         this.docker = docker;
+        this.containerId = containerId;
         this.hostPort = hostPort;
         this.containerPort = containerPort;
         this.path = path;
@@ -96,9 +98,7 @@ final class HostProbe implements HealthGate.Probe {
     public String check() {
         try {
             if (runner == null) {
-                String probed = containerBehindPort();
-                if (probed == null) return "a running container that publishes port " + hostPort;
-                runner = runnerFor(docker.inspectContainerCmd(probed).exec());
+                runner = runnerFor(docker.inspectContainerCmd(containerId).exec());
                 // The try that found the tool was a probe too: a warm standby that needs one answer is done now.
                 String first = judge(runner.firstTry());
                 if (first == null && successesNeeded == 1) return null;
@@ -124,17 +124,6 @@ final class HostProbe implements HealthGate.Probe {
         if (r.exitCode() == 0 && (!runner.curl() || r.stdout().strip().startsWith("2"))) return null;
         String why = r.exitCode() == 0 ? "it answered " + r.stdout().strip() : r.said();
         return "GET " + runner.url() + " in " + runner.name() + " to answer 2xx (" + why + ")";
-    }
-
-    /** The one running container that publishes hostPort: the one a request to that port reaches. */
-    private String containerBehindPort() {
-        for (Container c : docker.listContainersCmd().withStatusFilter(List.of("running")).exec()) {
-            if (c.getPorts() == null) continue;
-            for (ContainerPort p : c.getPorts()) {
-                if (p.getPublicPort() != null && p.getPublicPort() == hostPort && "tcp".equals(p.getType())) return c.getId();
-            }
-        }
-        return null;
     }
 
     private Runner runnerFor(InspectContainerResponse probed) {

@@ -39,7 +39,7 @@ public final class Probes {
                 if (e.getValue() == null || !"tcp".equals(e.getKey().getProtocol().toString())) continue;
                 for (Ports.Binding b : e.getValue()) {
                     Optional<Integer> hostPort = Optional.ofNullable(b.getHostPortSpec()).filter(p -> p.matches("\\d+")).map(Integer::parseInt);
-                    if (hostPort.isPresent()) return probe(s, hostFor(b.getHostIp(), docker), hostPort.get(), e.getKey().getPort(), docker, out);
+                    if (hostPort.isPresent()) return probe(s, c.id(), hostFor(b.getHostIp(), docker), hostPort.get(), e.getKey().getPort(), docker, out);
                 }
             }
         }
@@ -55,12 +55,12 @@ public final class Probes {
         return ip == null || ip.isEmpty() || ip.equals("0.0.0.0") || ip.startsWith("127.") ? docker.publishedHost() : ip;
     }
 
-    private static HealthGate.Probe probe(Settings s, String host, int hostPort, int containerPort, DockerHost docker, PrintWriter out) {
+    private static HealthGate.Probe probe(Settings s, String containerId, String host, int hostPort, int containerPort, DockerHost docker, PrintWriter out) {
         String path = s.path().startsWith("/") ? s.path() : "/" + s.path();
         int successes = Math.max(1, s.successes());
         if (s.fromHost()) {
             out.println("  probing GET " + path + " on port " + containerPort + " of the container behind port " + hostPort + ", from the Docker host's side");
-            return new HostProbe(docker.client(), hostPort, containerPort, path, successes, s.timeout(), out);
+            return new HostProbe(docker.client(), containerId, hostPort, containerPort, path, successes, s.timeout(), out);
         }
         URI url = URI.create("http://" + host + ":" + hostPort + path);
         out.println("  probing " + url + " from this machine");
