@@ -108,6 +108,33 @@ class FrontTest {
     }
 
     @Test
+    void aFrontTooSlowToAnswerIsNotCalledARejectedConfigurationAndKeepsItsUpstream() throws Exception {
+        TestHost.images();
+        String app = "slowfront-" + Integer.toString(java.util.concurrent.ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
+        var docker = TestHost.docker();
+        // A "front" whose nginx never answers (an overloaded host, say) and whose PID 1 shrugs off the SIGHUP.
+        String script = "printf '#!/bin/sh\\nexec sleep 3600\\n' > /bin/nginx && chmod +x /bin/nginx && mkdir -p /etc/nginx/bgdeploy"
+                + " && printf 'upstream bgdeploy_live {\\n    server before:80;\\n}\\n' > /etc/nginx/bgdeploy/upstream.conf"
+                + " && trap '' HUP && while :; do sleep 1; done";
+        String id = docker.createContainerCmd(TestHost.APP_REPO + ":v1").withName(ManagedFront.containerName(app))
+                .withEntrypoint("sh").withCmd("-c", script).exec().getId();
+        try {
+            docker.startContainerCmd(id).exec();
+            Thread.sleep(1000);
+            var sink = new StringWriter();
+            ManagedFront front = new ManagedFront(docker, app, FrontSettings.managedDefaults(), new PrintWriter(sink));
+            FrontSwitch frontSwitch = new FrontSwitch(front, new PrintWriter(sink));
+            var e = assertThrows(lib.base.DeployError.class, () -> frontSwitch.switchTo("after:80", "before:80"));
+            assertEquals(lib.base.ExitCode.DOCKER, e.exitCode(), e.getMessage());
+            assertTrue(e.getMessage().contains("did not finish `nginx -t -q`") && e.getMessage().contains("keeps serving the previous colour"), e.getMessage());
+            assertTrue(!e.getMessage().contains("rejected"), "a slow nginx is not a verdict on the file: " + e.getMessage());
+            assertEquals("before:80", front.liveTarget().orElseThrow(), "the previous upstream is back");
+        } finally {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+
+    @Test
     void aBadUpstreamNeverGoesLiveAndAFrontChangedByHandIsRepaired() throws Exception {
         try (TestApp app = new TestApp("badfront")) {
             int port = TestHost.freePort();

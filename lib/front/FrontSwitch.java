@@ -56,14 +56,24 @@ public final class FrontSwitch {
         front.write(id, Map.of(NginxConfig.UPSTREAM, NginxConfig.upstreamConfig(target)));
         Set<String> oldWorkers = Parallel.join(before);
         front.hangUp(id);
-        String failed = awaitReload(id, oldWorkers);
+        String failed;
+        try {
+            failed = awaitReload(id, oldWorkers);
+        } catch (DeployError slow) {
+            putBack(id, previous);
+            throw new DeployError(slow.exitCode(), slow.getMessage() + "; it keeps serving the previous colour", slow);
+        }
         if (failed != null) {
-            front.write(id, Map.of(NginxConfig.UPSTREAM, previous));
-            front.hangUp(id);
+            putBack(id, previous);
             throw DeployError.failed(failed + "; it keeps serving the previous colour");
         }
         out.println("  front now sends every new request to " + target);
         return oldWorkers;
+    }
+
+    private void putBack(String id, String previous) {
+        front.write(id, Map.of(NginxConfig.UPSTREAM, previous));
+        front.hangUp(id);
     }
 
     /** null once nginx started new workers (it read the new configuration); otherwise why it did not. */
@@ -78,7 +88,8 @@ public final class FrontSwitch {
                 if (!now.isEmpty()) return null;
                 if (!tested && Duration.between(start, Instant.now()).compareTo(RELOAD_SUSPECT) > 0) {
                     tested = true;
-                    ManagedFront.Exec test = front.exec(id, "nginx", "-t", "-q");
+                    Duration left = RELOAD_BOUND.minus(Duration.between(start, Instant.now()));
+                    ManagedFront.Exec test = front.exec(id, left.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : left, "nginx", "-t", "-q");
                     if (test.code() != 0) return "the front rejected the new configuration (nginx: " + Text.oneLine(test.output()) + ")";
                 }
                 try {

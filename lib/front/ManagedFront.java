@@ -261,31 +261,46 @@ public final class ManagedFront {
     }
 
     /** How long an nginx command in the front may take; a test of the configuration takes milliseconds. */
-    static Duration EXEC_BOUND = Duration.ofSeconds(30);
+    static final Duration EXEC_BOUND = Duration.ofSeconds(30);
 
     record Exec(long code, String output) {}
 
     Exec exec(String id, String... cmd) {
+        return exec(id, EXEC_BOUND, cmd);
+    }
+
+    Exec exec(String id, Duration bound, String... cmd) {
         String execId = docker.execCreateCmd(id).withCmd(cmd).withAttachStdout(true).withAttachStderr(true).exec().getId();
         StringBuilder output = new StringBuilder();
         boolean finished = false;
+        var callback = docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
+            @Override
+            public void onNext(Frame f) {
+                output.append(new String(f.getPayload(), StandardCharsets.UTF_8));
+            }
+        });
         try {
-            finished = docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
-                @Override
-                public void onNext(Frame f) {
-                    output.append(new String(f.getPayload(), StandardCharsets.UTF_8));
-                }
-            }).awaitCompletion(EXEC_BOUND.toSeconds(), TimeUnit.SECONDS);
+            finished = callback.awaitCompletion(bound.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            if (!finished) closeQuietly(callback); // the attach stream of a command still running holds a connection
         }
         // A slow nginx is not a rejected configuration: without an exit code there is no verdict to report.
         if (!finished) {
             throw new DeployError(ExitCode.DOCKER, "the managed front did not finish `" + String.join(" ", cmd) + "` within "
-                    + EXEC_BOUND.toSeconds() + "s (an overloaded or frozen host?); try again once it answers");
+                    + bound.toSeconds() + "s (an overloaded or frozen host?); try again once it answers");
         }
         Long code = docker.inspectExecCmd(execId).exec().getExitCodeLong();
         return new Exec(code == null ? -1 : code, output.toString().trim());
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (java.io.IOException alreadyClosed) {
+            // nothing left to free
+        }
     }
 
     /** The front's container id, or null when there is none. */
