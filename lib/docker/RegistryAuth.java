@@ -2,6 +2,7 @@
 package lib.docker;
 
 import lib.base.DeployError;
+import lib.base.Home;
 import lib.base.ExitCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,8 +27,7 @@ public final class RegistryAuth {
 
     /** "user:password" for the registry host, if configured. */
     public static Optional<String> basic(String registry) {
-        String dir = System.getenv().getOrDefault("DOCKER_CONFIG", "");
-        Path config = Path.of(dir.isEmpty() ? System.getProperty("user.home") + "/.docker" : dir, "config.json");
+        Path config = Home.dockerConfigDir().resolve("config.json");
         if (!Files.isRegularFile(config)) return Optional.empty();
         JsonNode root;
         try {

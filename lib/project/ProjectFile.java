@@ -3,6 +3,7 @@ package lib.project;
 import lib.base.Values;
 import lib.model.FrontSettings;
 import lib.base.ShellWords;
+import lib.base.Home;
 import lib.base.DeployError;
 import lib.compose.ComposeLoader;
 
@@ -331,6 +332,6 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     }
 
     private static String expandHome(String p) {
-        return p != null && p.startsWith("~/") ? System.getProperty("user.home") + p.substring(1) : p;
+        return p != null && p.startsWith("~/") ? Home.home() + p.substring(1) : p;
     }
 }
