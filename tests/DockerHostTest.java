@@ -110,7 +110,7 @@ class DockerHostTest {
 
     @Test
     void unsupportedOrBrokenHostUrlsAreOneLineErrorsWithoutUserInfo() {
-        for (String bad : List.of("ftp://x", "garbage!!", "tcp://[::1", "tcp://", "unix://", "http://web1:2375", "tcp://h:1/path")) {
+        for (String bad : List.of("ftp://x", "garbage!!", "tcp://[::1", "tcp://", "unix://", "http://web1:2375", "tcp://h:1/path", "tcp://127.0.0.1:65536")) {
             var e = fails(() -> resolve(Map.of("DOCKER_HOST", bad)));
             assertTrue(e.getMessage().startsWith("DOCKER_HOST: "), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -148,6 +148,7 @@ class DockerHostTest {
                 Map.of("DOCKER_CONFIG", config.toString()),
                 Map.of("DOCKER_HOST", "tcp://127.0.0.1:2376", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", empty.toString()),
                 Map.of("DOCKER_HOST", "garbage!!"),
+                Map.of("DOCKER_HOST", "tcp://127.0.0.1:99999"),
                 Map.of("DOCKER_HOST", "ftp://user:s3cret@x"),
                 Map.of("DOCKER_HOST", "ssh://user:s3cret@web1.example.invalid"));
         for (Map<String, String> env : envs) {

@@ -163,6 +163,8 @@ public final class DockerHost implements AutoCloseable {
                 if (u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/") || u.getRawQuery() != null) {
                     throw new IllegalArgumentException(shown + " has a path or query; write " + scheme + "://HOST:PORT");
                 }
+                // URI takes any number of digits as a port; the socket layer would fail on it later with a bare exception.
+                if (u.getPort() == 0 || u.getPort() > 65535) throw new IllegalArgumentException(shown + " has port " + u.getPort() + "; use 1-65535");
                 // The user info stays only where it means something: the ssh login.
                 String user = scheme.equals("ssh") && u.getRawUserInfo() != null ? u.getRawUserInfo() + "@" : "";
                 return URI.create(scheme + "://" + user + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : ""));
