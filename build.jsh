@@ -192,8 +192,7 @@ class Build implements Callable<Integer> {
     /** afterFailure says what a failure of this push leaves behind. */
     void push(DockerClient docker, String repo, String tag, PrintWriter out, String afterFailure) {
         boolean tty = System.console() != null;
-        AuthConfig auth = new AuthConfig().withRegistryAddress(image.registry());
-        RegistryAuth.basic(image.registry()).ifPresent(c -> auth.withUsername(c.substring(0, c.indexOf(':'))).withPassword(c.substring(c.indexOf(':') + 1)));
+        AuthConfig auth = RegistryAuth.authConfig(image.registry(), System.getenv());
         AtomicReference<String> failure = new AtomicReference<>();
         try {
             docker.pushImageCmd(repo).withTag(tag).withAuthConfig(auth).exec(new ResultCallback.Adapter<PushResponseItem>() {

@@ -76,6 +76,9 @@ class BadInputTest {
                 {"--host", "tcp://[::1", "is not a URL"},
                 {"--host", "garbage!!", "is not a URL"},
                 {"--host", "tcp://user:pass@", "names no host"},
+                {"--host", "tcp://127.0.0.1:99999", "has port 99999; use 1-65535"},
+                {"--host", "ssh://web1:65536", "has port 65536; use 1-65535"},
+                {"--host", "tcp://127.0.0.1:0", "has port 0; use 1-65535"},
         };
         for (String[] c : cases) {
             var r = run(new deploy(), "--app", "edshop", c[0], c[1], "--dry-run");

@@ -35,7 +35,13 @@ class DockerHostTest {
     // --- the settings as data (DockerHost.resolve): no Docker needed ------------------------------
 
     DockerHost.Target resolve(Map<String, String> env) {
-        return DockerHost.resolve(null, "--host", null, null, env, home);
+        return DockerHost.resolve(null, "--host", null, null, withHome(env));
+    }
+
+    Map<String, String> withHome(Map<String, String> env) {
+        Map<String, String> e = new java.util.HashMap<>(env);
+        e.put("HOME", home.toString());
+        return e;
     }
 
     static DeployError fails(Runnable r) {
@@ -92,7 +98,7 @@ class DockerHostTest {
         // No DOCKER_CERT_PATH: ~/.docker, as with the docker CLI; here it has no certificates either.
         assertTrue(fails(() -> resolve(Map.of("DOCKER_HOST", "tcp://10.210.0.9:2376", "DOCKER_TLS_VERIFY", "1"))).getMessage()
                 .contains(home.resolve(".docker/ca.pem").toString()));
-        var fromProject = assertThrows(DeployError.class, () -> DockerHost.resolve("tcp://10.210.0.9:2376", "the project file's host", true, empty.toString(), Map.of(), home));
+        var fromProject = assertThrows(DeployError.class, () -> DockerHost.resolve("tcp://10.210.0.9:2376", "the project file's host", true, empty.toString(), withHome(Map.of())));
         assertTrue(fromProject.getMessage().startsWith("tls_verify in the project file is set but"), fromProject.getMessage());
 
         Path good = certs(Files.createDirectories(home.resolve("certs")));
@@ -104,7 +110,7 @@ class DockerHostTest {
 
     @Test
     void unsupportedOrBrokenHostUrlsAreOneLineErrorsWithoutUserInfo() {
-        for (String bad : List.of("ftp://x", "garbage!!", "tcp://[::1", "tcp://", "unix://", "http://web1:2375", "tcp://h:1/path")) {
+        for (String bad : List.of("ftp://x", "garbage!!", "tcp://[::1", "tcp://", "unix://", "http://web1:2375", "tcp://h:1/path", "tcp://127.0.0.1:65536")) {
             var e = fails(() -> resolve(Map.of("DOCKER_HOST", bad)));
             assertTrue(e.getMessage().startsWith("DOCKER_HOST: "), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -142,6 +148,7 @@ class DockerHostTest {
                 Map.of("DOCKER_CONFIG", config.toString()),
                 Map.of("DOCKER_HOST", "tcp://127.0.0.1:2376", "DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", empty.toString()),
                 Map.of("DOCKER_HOST", "garbage!!"),
+                Map.of("DOCKER_HOST", "tcp://127.0.0.1:99999"),
                 Map.of("DOCKER_HOST", "ftp://user:s3cret@x"),
                 Map.of("DOCKER_HOST", "ssh://user:s3cret@web1.example.invalid"));
         for (Map<String, String> env : envs) {
@@ -150,6 +157,16 @@ class DockerHostTest {
             assertEquals(1, r.err().lines().count(), env + " " + r);
             assertFalse(r.err().contains("s3cret") || r.err().contains("\tat "), r.toString());
         }
+    }
+
+    @Test
+    void theDockerConfigFolderFollowsHomeLikeTheDockerCli() throws Exception {
+        Path otherHome = home.resolve("other-home");
+        Files.createDirectories(otherHome.resolve(".docker"));
+        Files.writeString(otherHome.resolve(".docker/config.json"), "{\"currentContext\": \"wta-gone\"}");
+        var r = runScript(Map.of("HOME", otherHome.toString()), "status", "--app", "wtashop");
+        assertEquals(5, r.code(), r.toString());
+        assertTrue(r.err().contains("\"wta-gone\" (from currentContext in " + otherHome.resolve(".docker/config.json") + ") does not exist"), r.err());
     }
 
     @Test

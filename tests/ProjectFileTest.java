@@ -74,6 +74,25 @@ class ProjectFileTest {
     }
 
     @Test
+    void aHostIsCheckedOnLoadByTheRuleOfHost() {
+        String f = dir.resolve("deploy.yml") + ": ";
+        String[][] cases = {
+                {"{prod: {host: \"ftp://x\"}}", "environments.prod.host: \"ftp://x\" uses ftp://, which is not a Docker host scheme"},
+                {"{prod: {host: \"tcp://web1:2376/v1\"}}", "environments.prod.host: \"tcp://web1:2376/v1\" has a path or query"},
+                {"{prod: {host: \"tcp://127.0.0.1:99999\"}}", "environments.prod.host: \"tcp://127.0.0.1:99999\" has port 99999; use 1-65535"},
+                {"{prod: {hosts: [{host: \"tcp://127.0.0.1:65536\"}]}}", "environments.prod.hosts[0].host: \"tcp://127.0.0.1:65536\" has port 65536; use 1-65535"},
+                {"{prod: {hosts: [\"ssh://root@web1\", \"unix:///\"]}}", "environments.prod.hosts[1].host: \"unix:///\" names no socket"},
+        };
+        for (String[] c : cases) {
+            DeployError e = assertThrows(DeployError.class, () -> load("environments: " + c[0]), c[0]);
+            assertEquals(ExitCode.CONFIG, e.exitCode(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(f + c[1]), e.getMessage());
+        }
+        String secret = error("environments: {prod: {host: \"ftp://deploy:s3cret@web1\"}}");
+        assertTrue(!secret.contains("s3cret") && !secret.contains("\n"), secret);
+    }
+
+    @Test
     void everyValueIsTypeCheckedWithTheKeyPathAndTheFix() {
         String f = dir.resolve("deploy.yml") + ": ";
         assertEquals(f + "front.port: \"abc\" is not a port; write a whole number", error("front: {port: abc}"));
@@ -92,7 +111,7 @@ class ProjectFileTest {
         assertTrue(error("health: []").startsWith(f + "health: must be a mapping (key: value), got a list"));
         assertTrue(error("environments: {prod: x}").startsWith(f + "environments.prod: must be a mapping"));
         assertTrue(error("environments: {1: {host: \"unix:///x\"}}").startsWith(f + "environments: key 1 must be a name"));
-        assertTrue(error("environments: {prod: {host: \"web1:2376\"}}").startsWith(f + "environments.prod.host: \"web1:2376\" is not a Docker host URL"));
+        assertTrue(error("environments: {prod: {host: \"web1:2376\"}}").startsWith(f + "environments.prod.host: \"web1:2376\" uses web1://, which is not a Docker host scheme"));
         assertTrue(error("environments: {prod: {host: \"tcp://x:2376\", tls_verify: \"\"}}").startsWith(f + "environments.prod.tls_verify: must be true or false"));
         assertTrue(error("front: {kind: active}").startsWith(f + "front.kind: \"active\" is not one of managed, passive"));
         assertTrue(error("app: Shop").startsWith(f + "app: \"Shop\" is not a valid app name"));

@@ -1,6 +1,14 @@
 import lib.base.DeployError;
 import lib.base.ExitCode;
+import lib.base.Cancellation;
+import lib.docker.ImagePuller;
 import lib.docker.RegistryAuth;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectImageCmd;
+import com.github.dockerjava.api.command.PullImageCmd;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AuthConfig;
 
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
@@ -8,10 +16,14 @@ import org.junit.jupiter.api.Test;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -124,14 +136,77 @@ class TagTest {
     @Test
     void aMalformedAuthEntryIsOneLineWithoutTheValue() throws Exception {
         var config = new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"auths\":{\"reg.example.com\":{\"auth\":\"not base64!! s3cret\"}}}");
-        var e = assertThrows(DeployError.class, () -> RegistryAuth.fromConfig(config, "reg.example.com", "config.json"));
+        var e = assertThrows(DeployError.class, () -> RegistryAuth.fromConfig(config, "reg.example.com", "config.json", Map.of()));
         assertEquals(ExitCode.DOCKER, e.exitCode());
         assertEquals("config.json: auths.reg.example.com.auth is not base64; run docker login reg.example.com again", e.getMessage());
         var noColon = new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"auths\":{\"r\":{\"auth\":\"czNjcmV0\"}}}");
-        assertFalse(assertThrows(DeployError.class, () -> RegistryAuth.fromConfig(noColon, "r", "c")).getMessage().contains("s3cret"));
+        assertFalse(assertThrows(DeployError.class, () -> RegistryAuth.fromConfig(noColon, "r", "c", Map.of())).getMessage().contains("s3cret"));
         var helperPath = new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"credsStore\":\"../../bin/sh\"}");
-        assertTrue(assertThrows(DeployError.class, () -> RegistryAuth.fromConfig(helperPath, "r", "c")).getMessage().contains("not a plain name"));
+        assertTrue(assertThrows(DeployError.class, () -> RegistryAuth.fromConfig(helperPath, "r", "c", Map.of())).getMessage().contains("not a plain name"));
         var good = new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"auths\":{\"r\":{\"auth\":\"ZWRib3Q6aHVudGVyMg==\"}}}");
-        assertEquals("edbot:hunter2", RegistryAuth.fromConfig(good, "r", "c").orElseThrow());
+        assertEquals("edbot:hunter2", RegistryAuth.fromConfig(good, "r", "c", Map.of()).orElseThrow());
+    }
+
+    /** A proxy answering every call with answer(proxy, method name, arguments). */
+    @SuppressWarnings("unchecked")
+    static <T> T fake(Class<T> type, TriFunction answer) {
+        return (T) java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[]{type}, (p, m, a) -> answer.apply(p, m.getName(), a));
+    }
+
+    interface TriFunction {
+        Object apply(Object proxy, String method, Object[] args);
+    }
+
+    @Test
+    void aCredentialHelperAnswersForItsRegistryAndThePullSendsWhatItSays() throws Exception {
+        Path dir = BadInputTest.tempDir();
+        try {
+            Path bin = Files.createDirectories(dir.resolve("bin"));
+            Path helper = bin.resolve("docker-credential-wtafake");
+            // As a real helper: the registry on stdin, JSON on stdout, exit 1 for a registry it knows nothing of.
+            Files.writeString(helper, "#!/bin/sh\nread r\n[ \"$r\" = 127.0.0.1:18150 ] || exit 1\n"
+                    + "echo '{\"ServerURL\":\"127.0.0.1:18150\",\"Username\":\"wtabot\",\"Secret\":\"s3cret-wta\"}'\n");
+            assertTrue(helper.toFile().setExecutable(true));
+            Path config = Files.createDirectories(dir.resolve("docker"));
+            Files.writeString(config.resolve("config.json"), "{\"auths\":{\"127.0.0.1:18150\":{}},\"credHelpers\":{\"127.0.0.1:18150\":\"wtafake\"}}");
+            Map<String, String> env = Map.of("DOCKER_CONFIG", config.toString(), "PATH", "/nonexistent:" + bin);
+            assertEquals("wtabot:s3cret-wta", RegistryAuth.basic("127.0.0.1:18150", env).orElseThrow());
+            assertEquals(Optional.empty(), RegistryAuth.basic("127.0.0.1:18151", env), "no helper and no auths entry for it: anonymous");
+
+            AtomicReference<AuthConfig> sent = new AtomicReference<>();
+            DockerClient docker = fake(DockerClient.class, (d, method, args) -> switch (method) {
+                case "inspectImageCmd" -> fake(InspectImageCmd.class, (c, m, a) -> { throw new NotFoundException("no such image"); });
+                case "pullImageCmd" -> fake(PullImageCmd.class, (c, m, a) -> {
+                    if (m.equals("withAuthConfig")) sent.set((AuthConfig) a[0]);
+                    if (!m.equals("exec")) return c;
+                    var callback = (com.github.dockerjava.api.async.ResultCallback<?>) a[0];
+                    callback.onComplete();
+                    return callback;
+                });
+                default -> throw new UnsupportedOperationException(method);
+            });
+            var out = new java.io.StringWriter();
+            new ImagePuller(docker, new java.io.PrintWriter(out), false, env).pull(List.of("127.0.0.1:18150/wtashop:1"), ImagePuller.Policy.ALWAYS, Cancellation.none());
+            assertEquals("127.0.0.1:18150", sent.get().getRegistryAddress());
+            assertEquals("wtabot", sent.get().getUsername());
+            assertEquals("s3cret-wta", sent.get().getPassword());
+            assertTrue(out.toString().contains("pulled 127.0.0.1:18150/wtashop:1") && !out.toString().contains("s3cret"), out.toString());
+
+            var missing = assertThrows(DeployError.class, () -> RegistryAuth.basic("127.0.0.1:18150", Map.of("DOCKER_CONFIG", config.toString(), "PATH", "/nonexistent")));
+            assertEquals(ExitCode.DOCKER, missing.exitCode());
+            assertEquals("credential helper docker-credential-wtafake (from the Docker config) is not on PATH; install it, or remove it from credsStore/credHelpers", missing.getMessage());
+        } finally {
+            ExampleImages.deleteTree(dir);
+        }
+    }
+
+    @Test
+    void imagesNameTheirRegistryAsForTheDockerCli() {
+        assertEquals("127.0.0.1:18150", RegistryAuth.registryOf("127.0.0.1:18150/team/shop:1"));
+        assertEquals("registry.example.com", RegistryAuth.registryOf("registry.example.com/shop@sha256:" + "0".repeat(64)));
+        assertEquals("localhost", RegistryAuth.registryOf("localhost/shop"));
+        for (String hub : List.of("nginx:1.27", "library/nginx", "bitnami/redis:7", "docker.io/library/nginx", "index.docker.io/nginx")) {
+            assertEquals("https://index.docker.io/v1/", RegistryAuth.registryOf(hub), hub);
+        }
     }
 }

@@ -9,6 +9,7 @@ import lib.base.Labels;
 import lib.compose.Interpolator;
 import lib.health.ProbeLoop;
 import lib.base.ShellWords;
+import lib.base.Home;
 
 import org.junit.jupiter.api.Test;
 
@@ -144,6 +145,18 @@ class UnitTest {
         DeployError e = assertThrows(DeployError.class, () -> Values.fromFile(java.nio.file.Path.of("deploy.yml"), "front.port", "x", Values::port));
         assertEquals("deploy.yml: front.port: \"x\" is not a port; write a whole number", e.getMessage());
         assertEquals(3, e.exitCode());
+    }
+
+    @Test
+    void homeAndDockerConfigFollowTheEnvironmentLikeTheDockerCli() {
+        java.nio.file.Path userHome = java.nio.file.Path.of(System.getProperty("user.home"));
+        assertEquals(java.nio.file.Path.of("/srv/ci"), Home.home(Map.of("HOME", "/srv/ci")));
+        assertEquals(userHome, Home.home(Map.of()), "no HOME: the password database's home");
+        assertEquals(userHome, Home.home(Map.of("HOME", " ")));
+        assertEquals(java.nio.file.Path.of("/srv/ci/.docker"), Home.dockerConfigDir(Map.of("HOME", "/srv/ci")));
+        assertEquals(java.nio.file.Path.of("/etc/dk"), Home.dockerConfigDir(Map.of("HOME", "/srv/ci", "DOCKER_CONFIG", "/etc/dk")));
+        assertEquals(java.nio.file.Path.of("/srv/ci/.docker"), Home.dockerConfigDir(Map.of("HOME", "/srv/ci", "DOCKER_CONFIG", "")), "empty is unset, as for the docker CLI");
+        assertEquals(userHome.resolve(".docker"), Home.dockerConfigDir(Map.of()));
     }
 
     @Test

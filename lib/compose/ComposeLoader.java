@@ -4,6 +4,7 @@ package lib.compose;
 import lib.base.Text;
 import lib.base.DeployError;
 import lib.base.Durations;
+import lib.base.Home;
 import lib.base.Labels;
 import lib.base.ShellWords;
 
@@ -362,7 +363,7 @@ public final class ComposeLoader {
 
     private String hostPath(String source, String where) {
         if (source == null) throw err(where, "bind volume needs a source path");
-        if (source.startsWith("~")) source = System.getProperty("user.home") + source.substring(1);
+        if (source.startsWith("~")) source = Home.home() + source.substring(1);
         return file.getParent().resolve(source).normalize().toString();
     }
 

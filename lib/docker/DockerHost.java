@@ -3,6 +3,7 @@
 //DEPS org.slf4j:slf4j-nop:1.7.36
 package lib.docker;
 
+import lib.base.Home;
 import lib.base.Text;
 import lib.base.Style;
 import lib.base.DeployError;
@@ -102,7 +103,7 @@ public final class DockerHost implements AutoCloseable {
      * environment; null leaves DOCKER_TLS_VERIFY / DOCKER_CERT_PATH in charge.
      */
     public static DockerHost connect(String hostFlag, String hostSource, Boolean tlsVerify, String certPath, boolean insecure, PrintWriter err) {
-        Target target = resolve(hostFlag, hostSource, tlsVerify, certPath, System.getenv(), Path.of(System.getProperty("user.home")));
+        Target target = resolve(hostFlag, hostSource, tlsVerify, certPath, System.getenv());
         URI endpoint = target.endpoint();
         checkTransportSecurity(endpoint, target.tls(), insecure, err);
         // ssh://: a private socket here, piped to `docker system dial-stdio` on the host; TLS is ssh's job then.
@@ -112,7 +113,7 @@ public final class DockerHost implements AutoCloseable {
                 .withDockerHost(tunnel != null ? tunnel.socketUri().toString() : endpoint.toString())
                 // "default" keeps docker-java from applying a context of its own on top of what was resolved here
                 .withDockerContext("default")
-                .withDockerConfig(configDir(System.getenv(), Path.of(System.getProperty("user.home"))).toString())
+                .withDockerConfig(Home.dockerConfigDir().toString())
                 .withDockerTlsVerify(tls)
                 .withDockerCertPath(tls ? target.tlsDir().toString() : null)
                 .build();
@@ -123,8 +124,8 @@ public final class DockerHost implements AutoCloseable {
     }
 
     /** The docker CLI's order of settings, as data: pure apart from reading the Docker config folder. */
-    public static Target resolve(String hostFlag, String hostSource, Boolean tlsVerify, String certPath, Map<String, String> env, Path home) {
-        Path configDir = configDir(env, home);
+    public static Target resolve(String hostFlag, String hostSource, Boolean tlsVerify, String certPath, Map<String, String> env) {
+        Path configDir = Home.dockerConfigDir(env);
         if (hostFlag != null) return withTls(parse(hostFlag, hostSource), hostSource, tlsVerify, certPath, env, configDir);
         String fromEnv = env.getOrDefault("DOCKER_HOST", "");
         if (!fromEnv.isEmpty()) return withTls(parse(fromEnv, "DOCKER_HOST"), "DOCKER_HOST", tlsVerify, certPath, env, configDir);
@@ -162,6 +163,8 @@ public final class DockerHost implements AutoCloseable {
                 if (u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/") || u.getRawQuery() != null) {
                     throw new IllegalArgumentException(shown + " has a path or query; write " + scheme + "://HOST:PORT");
                 }
+                // URI takes any number of digits as a port; the socket layer would fail on it later with a bare exception.
+                if (u.getPort() == 0 || u.getPort() > 65535) throw new IllegalArgumentException(shown + " has port " + u.getPort() + "; use 1-65535");
                 // The user info stays only where it means something: the ssh login.
                 String user = scheme.equals("ssh") && u.getRawUserInfo() != null ? u.getRawUserInfo() + "@" : "";
                 return URI.create(scheme + "://" + user + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : ""));
@@ -216,11 +219,6 @@ public final class DockerHost implements AutoCloseable {
             }
         }
         return dir;
-    }
-
-    private static Path configDir(Map<String, String> env, Path home) {
-        String d = env.getOrDefault("DOCKER_CONFIG", "");
-        return d.isEmpty() ? home.resolve(".docker") : Path.of(d);
     }
 
     private static String currentContext(Path configDir) {

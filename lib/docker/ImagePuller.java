@@ -9,9 +9,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.PullResponseItem;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
 
 import java.io.PrintWriter;
 import java.util.Collection;
@@ -21,8 +19,9 @@ import java.util.Map;
 
 /**
  * Pulls a colour's images before anything is stopped or started. On a terminal one status line is redrawn in place;
- * otherwise (CI, cron) only a line per finished layer, so logs stay readable. Credentials come from
- * ~/.docker/config.json like the docker CLI's, and are never printed.
+ * otherwise (CI, cron) only a line per finished layer, so logs stay readable. Credentials come from RegistryAuth,
+ * as for tag.java and build.jsh: docker-java alone knows only "auths" and would pull anonymously from a registry
+ * behind a credential helper. They are never printed.
  */
 public final class ImagePuller {
     public enum Policy { ALWAYS, MISSING, NEVER;
@@ -38,11 +37,14 @@ public final class ImagePuller {
     private final DockerClient docker;
     private final PrintWriter out;
     private final boolean tty;
+    private final Map<String, String> env;
 
-    public ImagePuller(DockerClient docker, PrintWriter out, boolean tty) {
+    /** env decides where registry credentials come from (RegistryAuth). */
+    public ImagePuller(DockerClient docker, PrintWriter out, boolean tty, Map<String, String> env) {
         this.docker = docker;
         this.out = out;
         this.tty = tty;
+        this.env = env;
     }
 
     public void pull(Collection<String> images, Policy policy, Cancellation cancel) {
@@ -73,7 +75,7 @@ public final class ImagePuller {
         out.flush();
         Map<String, String> layers = new LinkedHashMap<>();
         try {
-            var pull = docker.pullImageCmd(image).withAuthConfig(auth(image)).exec(new ResultCallback.Adapter<PullResponseItem>() {
+            var pull = docker.pullImageCmd(image).withAuthConfig(RegistryAuth.authConfig(RegistryAuth.registryOf(image), env)).exec(new ResultCallback.Adapter<PullResponseItem>() {
                 @Override
                 public void onNext(PullResponseItem item) {
                     progress(item, layers);
@@ -111,9 +113,5 @@ public final class ImagePuller {
         } else if (item.getStatus().startsWith("Pull complete") || item.getStatus().startsWith("Already exists")) {
             out.println("    " + item.getId() + ": " + item.getStatus());
         }
-    }
-
-    private static AuthConfig auth(String image) {
-        return DefaultDockerClientConfig.createDefaultConfigBuilder().build().effectiveAuthConfig(image);
     }
 }

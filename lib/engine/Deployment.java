@@ -314,7 +314,7 @@ public final class Deployment {
     public void pull() {
         LinkedHashSet<String> images = new LinkedHashSet<>();
         compose.startOrder().forEach(s -> images.add(s.image()));
-        new ImagePuller(docker, out, System.console() != null).pull(images, settings.pull(), cancel);
+        new ImagePuller(docker, out, System.console() != null, System.getenv()).pull(images, settings.pull(), cancel);
         String built = ReleaseInfo.fromImages(docker, compose, release);
         if (!built.equals(release)) {
             out.println("  " + release + " is commit " + built + " (org.opencontainers.image.revision); recording it as release " + built);

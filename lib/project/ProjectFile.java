@@ -3,8 +3,10 @@ package lib.project;
 import lib.base.Values;
 import lib.model.FrontSettings;
 import lib.base.ShellWords;
+import lib.base.Home;
 import lib.base.DeployError;
 import lib.compose.ComposeLoader;
+import lib.docker.DockerHost;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -197,8 +199,12 @@ public record ProjectFile(Path file, String app, String compose, String image, S
 
         HostRef hostRef(Map<String, Object> e, String at) {
             String host = string(e, "host", at + ".");
-            if (host != null && !host.matches("[a-z][a-z0-9+.-]*://\\S+")) {
-                throw bad(at + ".host", "\"" + host + "\" is not a Docker host URL; write e.g. tcp://web1.example.com:2376, ssh://root@web1 or unix:///var/run/docker.sock");
+            if (host != null) {
+                try {
+                    DockerHost.parseUrl(host);
+                } catch (IllegalArgumentException invalid) {
+                    throw bad(at + ".host", invalid.getMessage());
+                }
             }
             Boolean tls = e.containsKey("tls_verify") ? tlsVerify(e.get("tls_verify"), file, at + ".tls_verify") : null;
             return new HostRef(host, tls, expandHome(string(e, "cert_path", at + ".")));
@@ -331,6 +337,6 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     }
 
     private static String expandHome(String p) {
-        return p != null && p.startsWith("~/") ? System.getProperty("user.home") + p.substring(1) : p;
+        return p != null && p.startsWith("~/") ? Home.home() + p.substring(1) : p;
     }
 }
