@@ -87,23 +87,42 @@ class FrontTest {
         try (TestApp app = new TestApp("drain")) {
             int port = TestHost.freePort();
             assertEquals(0, app.deploy("v1", managed(app, port)).code());
+            // The deploy runs beside the test; the slow POST (1.5 s) starts once the gate begins, so it is in flight on
+            // blue when the front switches, and --keep-old stopped makes the retire really stop blue after the drain.
+            var gateBegins = new java.util.concurrent.CountDownLatch(1);
+            var out = new StringWriter() {
+                @Override
+                public void write(String str, int off, int len) {
+                    super.write(str, off, len);
+                    if (toString().contains("==> health gate")) gateBegins.countDown();
+                }
+            };
+            var err = new StringWriter();
+            var deploying = CompletableFuture.supplyAsync(() -> {
+                var cl = lib.cli.Cli.commandLine(new deploy());
+                cl.setOut(new PrintWriter(out, true));
+                cl.setErr(new PrintWriter(err, true));
+                return cl.execute(app.deployArgs("v2", FleetTest.concat(managed(app, port), "--keep-old", "stopped")).toArray(new String[0]));
+            });
+            assertTrue(gateBegins.await(60, java.util.concurrent.TimeUnit.SECONDS), out.toString());
             var slow = CompletableFuture.supplyAsync(() -> {
                 try {
                     HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/cgi-bin/slow"))
                             .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
-                    return resp.statusCode() + " " + resp.body().trim() + " " + System.nanoTime();
+                    return resp.statusCode() + " " + resp.body().trim() + " " + java.time.Instant.now();
                 } catch (Exception e) {
                     return "ERR " + e;
                 }
             });
-            Thread.sleep(300); // the POST is in flight on blue
-            var r = app.deploy("v2", managed(app, port));
-            long deployEnded = System.nanoTime();
-            assertEquals(0, r.code(), r.toString());
+            assertEquals(0, deploying.get(120, java.util.concurrent.TimeUnit.SECONDS), out + "\n" + err);
             String answer = slow.get();
-            assertTrue(answer.startsWith("200 v1 "), "the in-flight POST finished on the old colour: " + answer);
-            assertTrue(Long.parseLong(answer.split(" ")[2]) < deployEnded, "old colour stopped only after the POST finished");
-            assertTrue(r.out().matches("(?s).*drained: in-flight requests on the old colour finished in \\d+ ms.*"), r.out());
+            assertTrue(answer.startsWith("200 v1 "), "the in-flight POST finished on the old colour: " + answer + "\n" + out);
+            var blue = TestHost.docker().inspectContainerCmd(app.name + "-blue-web-1").exec().getState();
+            assertTrue(!Boolean.TRUE.equals(blue.getRunning()), "--keep-old stopped stopped blue");
+            java.time.Instant answered = java.time.Instant.parse(answer.split(" ")[2]);
+            java.time.Instant stopped = java.time.Instant.parse(blue.getFinishedAt());
+            assertTrue(answered.isBefore(stopped), "blue stopped (" + stopped + ") only after the POST was answered (" + answered + ")");
+            assertTrue(out.toString().matches("(?s).*drained: in-flight requests on the old colour finished in \\d+ ms.*"), out.toString());
         }
     }
 
