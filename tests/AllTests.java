@@ -3,7 +3,7 @@
 //DEPS org.junit.jupiter:junit-jupiter:5.11.3
 //DEPS org.junit.platform:junit-platform-launcher:1.11.3
 //SOURCES ../deploy.java ../rollback.java ../tag.java ../compose/ExampleImages.java
-//SOURCES Test*.java FrontNginx.java
+//SOURCES support/*.java
 //SOURCES *Test.java
 
 import org.junit.platform.engine.TestExecutionResult;

@@ -133,7 +133,7 @@ class EngineTest {
             try (TestApp app = new TestApp("sig" + signal.toLowerCase())) {
                 twoReleases(app);
                 Process p = deployProcess(app, app.dir.resolve("deploy.log"), "slow");
-                assertTrue(waitForLine(app.dir.resolve("deploy.log"), "==> health gate", 60_000), Files.readString(app.dir.resolve("deploy.log")));
+                assertTrue(Commands.waitForLine(app.dir.resolve("deploy.log"), "==> health gate", 60_000), Files.readString(app.dir.resolve("deploy.log")));
                 new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).start().waitFor();
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited within 30 s of SIG" + signal);
                 String log = Files.readString(app.dir.resolve("deploy.log"));
@@ -148,7 +148,7 @@ class EngineTest {
             assertEquals(0, app.deploy("v1").code());
             Path log = app.dir.resolve("deploy.log");
             Process p = deployProcess(app, log, "v2");
-            assertTrue(waitForLine(log, "==> retire blue", 60_000), Files.readString(log));
+            assertTrue(Commands.waitForLine(log, "==> retire blue", 60_000), Files.readString(log));
             new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGTERM");
             String out = Files.readString(log);
@@ -167,7 +167,7 @@ class EngineTest {
         try (TestApp app = new TestApp("rbbusy")) {
             twoReleases(app);
             try (ServerSocket taken = new ServerSocket(app.bluePort, 1, InetAddress.getByName("127.0.0.1"))) {
-                hostAsBefore(app, ReleaseTest.rollback(app), 1, "failed");
+                hostAsBefore(app, Commands.rollback(app), 1, "failed");
             }
         }
     }
@@ -177,7 +177,7 @@ class EngineTest {
         try (TestApp app = new TestApp("rbslow")) {
             twoReleases(app);
             TestHost.docker().tagImageCmd(TestHost.APP_REPO + ":crash", TestHost.APP_REPO, "crash0000").exec();
-            hostAsBefore(app, ReleaseTest.rollback(app, "crash0000", "-f", app.composeFile.toString(), "--pull", "never",
+            hostAsBefore(app, Commands.rollback(app, "crash0000", "-f", app.composeFile.toString(), "--pull", "never",
                     "--blue-port", String.valueOf(app.bluePort), "--green-port", String.valueOf(app.greenPort)), 1, "failed");
         }
     }
@@ -188,7 +188,7 @@ class EngineTest {
             int frontPort = TestHost.freePort();
             twoReleases(app, FrontTest.managed(app, frontPort));
             try (var load = new TestApp.Load(frontPort, "/version.txt", 5_000, 60_000)) {
-                var r = ReleaseTest.rollback(app);
+                var r = Commands.rollback(app);
                 assertEquals(0, r.code(), r.toString());
                 long after = System.nanoTime();
                 Thread.sleep(300);
@@ -234,7 +234,7 @@ class EngineTest {
                 try (var load = new TestApp.Load(frontPort, "/version.txt", 10_000, 120_000)) {
                     Path log = app.dir.resolve("killed.log");
                     Process p = deployProcess(app, log, phase[1], managed);
-                    assertTrue(waitForLine(log, phase[0], 60_000), phase[0] + " never came: " + Files.readString(log));
+                    assertTrue(Commands.waitForLine(log, phase[0], 60_000), phase[0] + " never came: " + Files.readString(log));
                     p.destroyForcibly();
                     p.waitFor(10, TimeUnit.SECONDS);
                     var next = app.deploy("v3", "--keep-old", "stopped");
@@ -265,12 +265,4 @@ class EngineTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    static boolean waitForLine(Path log, String line, long millis) throws Exception {
-        long end = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < end) {
-            if (Files.exists(log) && Files.readString(log).contains(line)) return true;
-            Thread.sleep(20);
-        }
-        return false;
-    }
 }

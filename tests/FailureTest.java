@@ -115,9 +115,7 @@ class FailureTest {
                     "-cp", System.getProperty("java.class.path"), "deploy"));
             cmd.addAll(app.deployArgs("slow"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(app.dir.resolve("deploy.log").toFile()).start();
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (DeployTest.state(app).green().empty() && System.currentTimeMillis() < deadline) Thread.sleep(200);
-            assertTrue(!DeployTest.state(app).green().empty(), "green started");
+            assertTrue(Poll.until(java.time.Duration.ofSeconds(60), () -> !DeployTest.state(app).green().empty()), "green started");
             new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "deploy exited after Ctrl-C");
             String log = Files.readString(app.dir.resolve("deploy.log"));

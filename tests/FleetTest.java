@@ -102,7 +102,7 @@ class FleetTest {
             Files.writeString(project, y.toString());
             String[] fleet = {"--project", project.toString(), "--env", "prod"};
             try {
-                var plan = app.deploy("v1", concat(fleet, "--dry-run"));
+                var plan = app.deploy("v1", Commands.concat(fleet, "--dry-run"));
                 assertEquals(0, plan.code(), plan.toString());
                 for (int h : two) assertTrue(plan.out().contains("plan for " + app.name + " on " + TestBed.tls(h)), "every host planned: " + plan.out());
                 for (int h : two) assertTrue(HostReader.read(TestBed.docker(h), app.name).blue().empty(), "a dry run changes nothing");
@@ -118,7 +118,7 @@ class FleetTest {
                 for (int h : two) assertTrue(hostLine.contains(TestBed.ip(h)), "DEPLOY_HOST names every host: " + hostLine);
 
                 assertEquals(0, app.deploy("v2", fleet).code());
-                var back = ReleaseTest.rollback(app, concat(fleet, "v1"));
+                var back = Commands.rollback(app, Commands.concat(fleet, "v1"));
                 assertEquals(0, back.code(), back.toString());
                 String post = Files.readString(app.dir.resolve("post-rollback.env"));
                 assertTrue(post.lines().anyMatch("DEPLOY_RELEASE=v1"::equals) && post.lines().anyMatch("DEPLOY_PREVIOUS_RELEASE=v2"::equals), post);
@@ -128,11 +128,6 @@ class FleetTest {
         }
     }
 
-    static String[] concat(String[] a, String... b) {
-        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
-    }
 
     @Test
     void aHostWhoseDaemonFreezesMidDeployFailsTheFleetAndTheOthersAreUndone() throws Exception {
@@ -148,7 +143,7 @@ class FleetTest {
                 assertEquals(0, app.deploy("v1", "--project", project.toString(), "--env", "prod").code());
                 Path log = app.dir.resolve("fleet.log");
                 Process p = EngineTest.deployProcess(app, log, "slow", "--project", project.toString(), "--env", "prod");
-                assertTrue(EngineTest.waitForLine(log, "[/run/bgh3/docker.sock] ==> health gate", 60_000), Files.readString(log));
+                assertTrue(Commands.waitForLine(log, "[/run/bgh3/docker.sock] ==> health gate", 60_000), Files.readString(log));
                 String pid = Files.readString(TestBed.pidFile(3)).strip();
                 try {
                     new ProcessBuilder("kill", "-STOP", pid).start().waitFor();

@@ -67,7 +67,7 @@ class FrontTest {
             assertEquals(0, app.deploy("v1", managed(app, port)).code());
             assertEquals(0, app.deploy("v2", managed(app, port)).code());
             try (var load = new TestApp.Load(port, "/version.txt", 5_000, 60_000)) {
-                var r = ReleaseTest.rollback(app, managed(app, port));
+                var r = Commands.rollback(app, managed(app, port));
                 assertEquals(0, r.code(), r.toString());
                 assertTrue(r.out().contains("fast path") && r.out().contains("switch the front to blue"), r.out());
                 long switched = System.nanoTime();
@@ -102,7 +102,7 @@ class FrontTest {
                 var cl = lib.cli.Cli.commandLine(new deploy());
                 cl.setOut(new PrintWriter(out, true));
                 cl.setErr(new PrintWriter(err, true));
-                return cl.execute(app.deployArgs("v2", FleetTest.concat(managed(app, port), "--keep-old", "stopped")).toArray(new String[0]));
+                return cl.execute(app.deployArgs("v2", Commands.concat(managed(app, port), "--keep-old", "stopped")).toArray(new String[0]));
             });
             assertTrue(gateBegins.await(60, java.util.concurrent.TimeUnit.SECONDS), out.toString());
             var slow = CompletableFuture.supplyAsync(() -> {

@@ -118,7 +118,6 @@ class HostStatesTest {
     }
 
     private static void waitHealthy(TestApp app) throws Exception {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!app.front().get("/version.txt").startsWith("v") && System.currentTimeMillis() < deadline) Thread.sleep(200);
+        Poll.until(java.time.Duration.ofSeconds(60), () -> app.front().get("/version.txt").startsWith("v"));
     }
 }

@@ -34,8 +34,7 @@ class LockTest {
         try (TestApp app = new TestApp("lklock")) {
             assertEquals(0, app.deploy("v1").code());
             var first = CompletableFuture.supplyAsync(() -> app.deploy("slow"));
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (DeployLock.holder(TestHost.docker(), app.name).isEmpty() && System.currentTimeMillis() < deadline) Thread.sleep(100);
+            Poll.until(java.time.Duration.ofSeconds(30), () -> DeployLock.holder(TestHost.docker(), app.name).isPresent());
             // The holder runs in this very JVM: alive, on this machine, so never stale.
             var live = DeployLock.holder(TestHost.docker(), app.name).orElseThrow();
             assertTrue(live.onThisMachine() && !live.stale(), live.toString());

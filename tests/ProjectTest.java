@@ -202,7 +202,7 @@ class ProjectTest {
         try (TestApp app = new TestApp("audit")) {
             assertEquals(0, app.deploy("v1").code());
             assertEquals(0, app.deploy("v2").code());
-            assertEquals(0, ReleaseTest.rollback(app).code());
+            assertEquals(0, Commands.rollback(app).code());
             var h = TestApp.run("history", "--app", app.name);
             List<String> rows = h.out().lines().skip(1).toList();
             assertEquals(3, rows.size(), h.out());

@@ -85,7 +85,7 @@ class ReleaseTest {
             assertEquals("two", app.front().get("/version.txt"));
 
             long t0 = System.nanoTime();
-            var fast = rollback(app);
+            var fast = Commands.rollback(app);
             long fastMillis = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(0, fast.code(), fast.toString());
             assertTrue(fast.out().contains("fast path, no pull"), fast.out());
@@ -100,7 +100,7 @@ class ReleaseTest {
             TestHost.docker().removeImageCmd(image + ":" + two).withForce(true).exec();
 
             t0 = System.nanoTime();
-            var slow = rollback(app, two, "-f", app.composeFile.toString(), "--pull", "always",
+            var slow = Commands.rollback(app, two, "-f", app.composeFile.toString(), "--pull", "always",
                     "--blue-port", String.valueOf(app.bluePort), "--green-port", String.valueOf(app.greenPort));
             long slowMillis = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(0, slow.code(), slow.toString());
@@ -172,10 +172,10 @@ class ReleaseTest {
             assertEquals(1, down.err().lines().count(), down.err());
 
             assertEquals(0, app.deploy("v1").code());
-            var unknown = rollback(app, "deadbeef00");
+            var unknown = Commands.rollback(app, "deadbeef00");
             assertEquals(3, unknown.code(), unknown.toString());
             assertTrue(unknown.err().contains("release deadbeef00 is not on a standby colour"), unknown.err());
-            var nothing = rollback(app);
+            var nothing = Commands.rollback(app);
             assertEquals(3, nothing.code(), nothing.toString());
             assertTrue(nothing.err().contains("nothing to roll back to"), nothing.err());
             assertEquals("v1", app.front().get("/version.txt"));
@@ -183,15 +183,4 @@ class ReleaseTest {
         }
     }
 
-    static TestApp.Result rollback(TestApp app, String... extra) {
-        List<String> args = new ArrayList<>(List.of("--app", app.name, "--probe", "/health.txt"));
-        args.addAll(List.of(extra));
-        var out = new java.io.StringWriter();
-        var err = new java.io.StringWriter();
-        var cl = lib.cli.Cli.commandLine(new rollback());
-        cl.setOut(new java.io.PrintWriter(out, true));
-        cl.setErr(new java.io.PrintWriter(err, true));
-        int code = cl.execute(args.toArray(new String[0]));
-        return new TestApp.Result(code, out.toString(), err.toString());
-    }
 }

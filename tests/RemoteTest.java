@@ -116,7 +116,7 @@ class RemoteTest {
             sshd = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", "/dev/null", "-h", dir.resolve("host_key").toString(),
                     "-o", "ListenAddress=127.0.0.1:" + port, "-o", "PidFile=none", "-o", "PasswordAuthentication=no")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
-            for (int i = 0; i < 100 && !reachableFromHere("127.0.0.1", port); i++) Thread.sleep(50);
+            Poll.until(java.time.Duration.ofSeconds(5), () -> reachableFromHere("127.0.0.1", port));
             assertTrue(reachableFromHere("127.0.0.1", port), "sshd on 127.0.0.1:" + port + " did not start");
 
             var r = TestApp.run("status", "--app", "rmkey", "--host", "ssh://root@127.0.0.1:" + port);
@@ -163,7 +163,7 @@ class RemoteTest {
                 assertEquals(0, app.deploy("v1", "--host", host).code());
                 Path log = app.dir.resolve("frozen.log");
                 Process p = EngineTest.deployProcess(app, log, "slow", "--host", host);
-                assertTrue(EngineTest.waitForLine(log, "==> health gate", 60_000), Files.readString(log));
+                assertTrue(Commands.waitForLine(log, "==> health gate", 60_000), Files.readString(log));
                 String pid = Files.readString(TestBed.pidFile(3)).strip();
                 long t0;
                 try {

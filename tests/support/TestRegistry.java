@@ -17,7 +17,7 @@ final class TestRegistry implements AutoCloseable {
                 + dir.resolve("data") + "\n  delete:\n    enabled: true\nhttp:\n  addr: " + address + "\n");
         process = new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        for (int i = 0; i < 100 && !up(); i++) Thread.sleep(100);
+        Poll.until(java.time.Duration.ofSeconds(10), this::up);
         if (!up()) throw new IllegalStateException("registry did not start: " + Files.readString(dir.resolve("registry.log")));
     }
 

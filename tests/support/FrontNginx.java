@@ -18,7 +18,7 @@ final class FrontNginx implements AutoCloseable {
     private final Path dir;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    FrontNginx(int port, int bluePort, int greenPort) throws IOException, InterruptedException {
+    FrontNginx(int port, int bluePort, int greenPort) throws Exception {
         this.port = port;
         this.dir = Files.createTempDirectory("front");
         String conf = Files.readString(lib.docker.EngineCheck.projectRoot().resolve("compose/front/nginx.conf"))
@@ -30,7 +30,7 @@ final class FrontNginx implements AutoCloseable {
         Files.writeString(dir.resolve("nginx.conf"), conf);
         process = new ProcessBuilder("nginx", "-c", dir.resolve("nginx.conf").toString(), "-p", dir.toString(), "-g", "daemon off;")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
-        for (int i = 0; i < 50 && !listening(); i++) Thread.sleep(100);
+        Poll.until(java.time.Duration.ofSeconds(5), this::listening);
         if (!listening()) throw new IllegalStateException("front nginx did not start: " + Files.readString(dir.resolve("out.log")));
     }
 
