@@ -165,6 +165,19 @@ class UnitTest {
         assertTrue(lib.host.StopSignals.catches("-", 15), "unreadable is unknown, never a warning");
     }
 
+    @Test
+    void aProbePathIsAUrlPathAndQueryOrAnErrorSayingHowToWriteIt() {
+        for (String ok : new String[]{"/", "/health", "/health.txt?full=1&x=%20y", "/a/b;v=1/~me/!$'()*+,:@-._"}) {
+            assertEquals(ok, Values.probePath(ok));
+        }
+        for (String bad : new String[]{"/a b", "health", "", "/a#top", "/a\tb", "/a\u007fb", "/%zz", "/a\"b", "/<x>", "/\u00e9"}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Values.probePath(bad), bad);
+            assertTrue(e.getMessage().contains("is not a URL path; write e.g. /health"), e.getMessage());
+        }
+        // What passes is what both probes can send: LocalProbe builds a URI from it, HostProbe hands it to wget or curl.
+        assertEquals("/a%20b", java.net.URI.create("http://h:1" + Values.probePath("/a%20b?q=1")).getRawPath());
+    }
+
     // --- the probe loop (run by a real sh here, with stand-ins for wget and curl) ------------------------------
 
     static List<ProbeLoop.Answer> loop(int tries, int successes, boolean curl, String... get) throws Exception {
