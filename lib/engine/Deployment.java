@@ -429,8 +429,8 @@ public final class Deployment {
 
     /**
      * The old colour's graceful stop can take its whole grace period (an app that ignores SIGTERM behind the managed
-     * front, or one ps cannot diagnose: 10 s). Past the
-     * switch an interrupt must not wait for it: the stop goes on in the daemon, and the run records and exits.
+     * front, or one ps cannot diagnose: 10 s). Past the switch an interrupt must not wait for it: the stop goes on in
+     * the daemon, and the run records and exits.
      */
     private void retireWatchingForInterrupts(ColourState old, boolean remove) {
         // Behind the passive front the old colour serves until it is down; the managed one sends it nothing since the switch.

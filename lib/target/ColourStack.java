@@ -205,7 +205,7 @@ public final class ColourStack {
             Optional<StopSignals.Ignorer> ignorer = killIgnoring && c.running() ? ignorer(docker, c) : Optional.empty();
             String note;
             if (ignorer.isPresent()) {
-                killNow(docker, c);
+                killNow(slow, c);
                 out.println("  killed " + c.name());
                 note = StopSignals.note(c, ignorer.get(), "killed at once, as its " + c.graceSeconds()
                         + "s grace period would only have kept the old release serving next to the new one before the same kill");
@@ -293,11 +293,11 @@ public final class ColourStack {
         }
     }
 
-    private static void killNow(DockerClient docker, ContainerInfo c) {
+    private static void killNow(DockerClient slow, ContainerInfo c) {
         try {
             // A stop with no grace (as setAside's) rather than a kill: Docker then counts it as stopped by hand, and a
             // restart policy leaves it down.
-            docker.stopContainerCmd(c.id()).withTimeout(0).exec();
+            Bounded.run(Duration.ofSeconds(20), "stopping " + c.name(), () -> slow.stopContainerCmd(c.id()).withTimeout(0).exec());
         } catch (NotModifiedException | NotFoundException stopped) {
             // already down
         }
