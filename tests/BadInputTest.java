@@ -71,6 +71,8 @@ class BadInputTest {
                 {"--strategy", "canary", "blue-green, recreate"},
                 {"--front", "magic", "managed, passive"},
                 {"--app", "Shop App", "not a valid app name"},
+                {"--probe", "/a b", "is not a URL path"},
+                {"--probe", "/a#b", "is not a URL path"},
                 {"--host", "", "the Docker host is empty"},
                 {"--host", "ftp://x", "not a Docker host scheme"},
                 {"--host", "tcp://[::1", "is not a URL"},
@@ -87,6 +89,16 @@ class BadInputTest {
         }
         assertOneLine(run(new rollback(), "--app", "edshop", "--wait-lock", "2562048h2562048h"), 2, "'--wait-lock'", "see rollback.java --help");
         assertOneLine(run(new deploy(), "--app", "edshop", "--no-such-option"), 2, "--no-such-option");
+    }
+
+    /** Checked with the options, before the Docker host is asked anything: this host could not be reached at all. */
+    @Test
+    void aProbePathThatIsNoUrlPathIsExitTwoBeforeTheHostIsTouched() throws Exception {
+        Path compose = dir.resolve("docker-compose.yml");
+        Files.writeString(compose, TestApp.COMPOSE);
+        var r = run(new deploy(), "--app", "wtbprobe", "-f", compose.toString(), "--release", "v1", "--host", "tcp://127.0.0.1:1",
+                "--blue-port", "18201", "--green-port", "18202", "--probe", "/a b");
+        assertOneLine(r, 2, "'--probe'", "\"/a b\" is not a URL path", "see deploy.java --help");
     }
 
     @Test
@@ -116,6 +128,8 @@ class BadInputTest {
                 {"front:\n  target_port: eighty\n", "front.target_port", "whole number"},
                 {"front:\n  kind: magic\n", "front.kind", "managed, passive"},
                 {"front:\n  drain_timeout: 1y\n", "front.drain_timeout", "is not a duration"},
+                {"health:\n  probe: /a#b\n", "health.probe", "is not a URL path"},
+                {"health:\n  probe: \"/a b\"\n", "health.probe", "is not a URL path"},
         };
         Path project = dir.resolve("deploy.yml");
         for (String[] c : cases) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The happy paths, end to end on the real engine, checked through the passive front nginx. */
@@ -17,7 +18,62 @@ class DeployTest {
     @Test
     void anImageWithWgetButNoShellIsProbedOneExecAtATime() throws Exception {
         try (TestApp app = new TestApp("nosh")) {
-            Path ctx = java.nio.file.Files.createTempDirectory("bgtest-nosh");
+            String image = "bgtest-nosh-" + app.name;
+            httpdImage(image, "v1");
+            try {
+                java.nio.file.Files.writeString(app.composeFile, "services:\n  app:\n    image: " + image + ":${DEPLOY_RELEASE}\n    init: true\n"
+                        + "    ports: [\"127.0.0.1:${DEPLOY_PORT}:80\"]\n");
+                var r = app.deploy("v1", "--probe", "/version.txt");
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.out().contains("probe runs in " + app.name + "-blue-app-1 on the Docker host: wget"), r.out());
+                // init: true: PID 1 is docker-init, which forwards SIGTERM to httpd, and httpd dies of it.
+                assertFalse(r.out().contains("does not handle") || r.out().contains("ignores SIGTERM"), r.out());
+                assertEquals(1, TestHost.docker().listContainersCmd().withNameFilter(List.of(app.name + "-blue-app-1")).exec().size());
+            } finally {
+                TestHost.removeApp(app.name);
+                TestHost.docker().removeImageCmd(image + ":v1").withForce(true).exec();
+            }
+        }
+    }
+
+    /**
+     * Behind the passive front the old colour serves until it is down. An httpd that is PID 1 ignores SIGTERM, so a
+     * graceful stop would keep v1 serving next to v2 for its whole grace period and then kill it anyway.
+     */
+    @Test
+    void pastTheGateAnOldColourThatIgnoresItsStopSignalIsKilledAtOnce() throws Exception {
+        try (TestApp app = new TestApp("wtbkill")) {
+            String image = "bgtest-wtbkill-" + app.name;
+            httpdImage(image, "v1", "v2");
+            try {
+                java.nio.file.Files.writeString(app.composeFile, "services:\n  app:\n    image: " + image + ":${DEPLOY_RELEASE}\n"
+                        + "    ports: [\"127.0.0.1:${DEPLOY_PORT}:80\"]\n    stop_grace_period: 60s\n");
+                var first = app.deploy("v1", "--probe", "/version.txt", "--front", "passive");
+                assertEquals(0, first.code(), first.toString());
+                assertTrue(first.out().contains("app's PID 1 (busybox) does not handle SIGTERM"), first.out());
+
+                long t0 = System.nanoTime();
+                var second = app.deploy("v2", "--probe", "/version.txt", "--front", "passive");
+                long tookSeconds = (System.nanoTime() - t0) / 1_000_000_000L;
+                assertEquals(0, second.code(), second.toString());
+                assertEquals(1, second.out().lines().filter(l -> l.contains("app's PID 1 (busybox) does not handle SIGTERM: killed at once")).count(), second.out());
+                assertTrue(tookSeconds < 30, "the deploy waited for the 60s grace period: " + tookSeconds + "s\n" + second.out());
+                var old = TestHost.docker().inspectContainerCmd(app.name + "-blue-app-1").exec().getState();
+                assertEquals(false, old.getRunning());
+                assertEquals(137L, old.getExitCodeLong(), "killed");
+                assertEquals("stopped", state(app).blue().condition(), "kept stopped for a fast rollback");
+            } finally {
+                TestHost.removeApp(app.name);
+                TestHost.docker().removeImageCmd(image + ":v1").withForce(true).exec();
+                TestHost.docker().removeImageCmd(image + ":v2").withForce(true).exec();
+            }
+        }
+    }
+
+    /** busybox httpd as PID 1 (exec-form CMD, no shell), with wget for the probe; it ignores SIGTERM. */
+    static void httpdImage(String image, String... tags) throws Exception {
+        Path ctx = java.nio.file.Files.createTempDirectory("bgtest-httpd");
+        try {
             java.nio.file.Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"));
             java.nio.file.Files.createDirectories(ctx.resolve("www"));
             java.nio.file.Files.writeString(ctx.resolve("www/version.txt"), "v1\n");
@@ -28,23 +84,11 @@ class DeployTest {
                     RUN ["/bin/busybox", "ln", "-s", "/bin/busybox", "/bin/wget"]
                     CMD ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"]
                     """);
-            String image = "bgtest-nosh-" + app.name;
-            TestHost.docker().buildImageCmd(ctx.toFile()).withTags(java.util.Set.of(image + ":v1")).withPull(false)
+            java.util.Set<String> named = java.util.Arrays.stream(tags).map(t -> image + ":" + t).collect(java.util.stream.Collectors.toSet());
+            TestHost.docker().buildImageCmd(ctx.toFile()).withTags(named).withPull(false)
                     .exec(new com.github.dockerjava.api.command.BuildImageResultCallback()).awaitImageId(2, java.util.concurrent.TimeUnit.MINUTES);
-            try {
-                java.nio.file.Files.writeString(app.composeFile, "services:\n  app:\n    image: " + image + ":${DEPLOY_RELEASE}\n    init: true\n"
-                        + "    ports: [\"127.0.0.1:${DEPLOY_PORT}:80\"]\n");
-                var r = app.deploy("v1", "--probe", "/version.txt");
-                assertEquals(0, r.code(), r.toString());
-                assertTrue(r.out().contains("probe runs in " + app.name + "-blue-app-1 on the Docker host: wget"), r.out());
-                assertEquals(1, TestHost.docker().listContainersCmd().withNameFilter(List.of(app.name + "-blue-app-1")).exec().size());
-            } finally {
-                TestHost.removeApp(app.name);
-                TestHost.docker().removeImageCmd(image + ":v1").withForce(true).exec();
-                try (var files = java.nio.file.Files.walk(ctx)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            }
+        } finally {
+            ExampleImages.deleteTree(ctx);
         }
     }
 

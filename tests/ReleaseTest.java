@@ -18,6 +18,8 @@ class ReleaseTest {
 
     /** A git work tree whose Dockerfile bakes VERSION into the test app image. */
     static final class Repo {
+        static final java.util.Map<String, String> IDENTITY = java.util.Map.of("GIT_AUTHOR_NAME", "ci", "GIT_AUTHOR_EMAIL", "ci@example.test",
+                "GIT_COMMITTER_NAME", "ci", "GIT_COMMITTER_EMAIL", "ci@example.test");
         final Path dir;
 
         Repo(Path dir) throws Exception {
@@ -29,14 +31,15 @@ class ReleaseTest {
         String commit(String version) throws Exception {
             Files.writeString(dir.resolve("Dockerfile"), "FROM bgtest-app:v1\nENV VERSION=" + version + "\n");
             git("add", "-A");
-            git("-c", "user.email=ci@example.test", "-c", "user.name=ci", "commit", "-qm", version);
+            git("commit", "-qm", version);
             return git("rev-parse", "--short=10", "HEAD");
         }
 
         String git(String... args) throws Exception {
             List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
             cmd.addAll(List.of(args));
-            var r = new ProcessExecutor().command(cmd).readOutput(true).timeout(30, TimeUnit.SECONDS).execute();
+            // Its own identity: a CI runner often has no user.name or user.email, and git commit then fails.
+            var r = new ProcessExecutor().command(cmd).environment(IDENTITY).readOutput(true).timeout(30, TimeUnit.SECONDS).execute();
             assertEquals(0, r.getExitValue(), r.outputUTF8());
             return r.outputUTF8().trim();
         }

@@ -178,6 +178,53 @@ class UnitTest {
         assertTrue(lib.host.StopSignals.catches("-", 15), "unreadable is unknown, never a warning");
     }
 
+    @Test
+    void aProbePathIsAUrlPathAndQueryOrAnErrorSayingHowToWriteIt() {
+        for (String ok : new String[]{"/", "/health", "/health.txt?full=1&x=%20y", "/a/b;v=1/~me/!$'()*+,:@-._"}) {
+            assertEquals(ok, Values.probePath(ok));
+        }
+        for (String bad : new String[]{"/a b", "health", "", "/a#top", "/a\tb", "/a\u007fb", "/%zz", "/a\"b", "/<x>", "/\u00e9"}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Values.probePath(bad), bad);
+            assertTrue(e.getMessage().contains("is not a URL path; write e.g. /health"), e.getMessage());
+        }
+        // What passes is what both probes can send: LocalProbe builds a URI from it, HostProbe hands it to wget or curl.
+        assertEquals("/a%20b", java.net.URI.create("http://h:1" + Values.probePath("/a%20b?q=1")).getRawPath());
+    }
+
+    /** docker top's rows with StopSignals.PS: pid, ppid, caught, ignored, comm. */
+    static List<String[]> ps(String... rows) {
+        return java.util.Arrays.stream(rows).map(r -> r.trim().split("\\s+", 5)).toList();
+    }
+
+    @Test
+    void anInitThatForwardsSignalsIsJudgedByTheProcessItRuns() {
+        // init: true on the fixture app, as this host's ps lists it: tini waits for signals without a handler.
+        var fixture = ps("3119 3097 0000000000000000 0000000000300000 docker-init",
+                "3193 3119 0000000000014002 0000000000000004 sh",
+                "3195 3193 0000000000000001 0000000000010006 httpd");
+        assertEquals(java.util.Optional.empty(), lib.host.StopSignals.ignorer(fixture, 3119, 15));
+        // Under an init, a child that neither catches nor ignores SIGTERM dies of it (PID 1 alone is spared the default).
+        var httpd = ps("10 1 0000000000000000 0000000000000000 docker-init", "11 10 0000000000000001 0000000000000000 httpd");
+        assertEquals(java.util.Optional.empty(), lib.host.StopSignals.ignorer(httpd, 10, 15));
+        var ignoring = ps("10 1 0000000000000000 0000000000000000 tini", "11 10 0000000000000000 0000000000004000 node",
+                "40 10 0000000000000000 0000000000004000 orphan");
+        assertEquals(java.util.Optional.of(new lib.host.StopSignals.Ignorer("node", "tini")), lib.host.StopSignals.ignorer(ignoring, 10, 15));
+        // SIGWINCH's default is to ignore it: a child must catch it.
+        assertEquals(java.util.Optional.of(new lib.host.StopSignals.Ignorer("httpd", "dumb-init")), lib.host.StopSignals.ignorer(
+                ps("10 1 0000000000000000 0000000000000000 dumb-init", "11 10 0000000000000001 0000000000000000 httpd"), 10, 28));
+        assertEquals(java.util.Optional.empty(), lib.host.StopSignals.ignorer(ps("10 1 0 0 docker-init"), 10, 15), "no child: unknown");
+    }
+
+    @Test
+    void pidOneMustCatchItsStopSignal() {
+        var shell = ps("20 1 0000000000000000 0000000000000000 sh", "21 20 0000000000004000 0000000000000000 nginx");
+        assertEquals(java.util.Optional.of(new lib.host.StopSignals.Ignorer("sh", null)), lib.host.StopSignals.ignorer(shell, 20, 15));
+        assertEquals(java.util.Optional.empty(), lib.host.StopSignals.ignorer(ps("20 1 0000000000004000 0 nginx"), 20, 15));
+        assertEquals(java.util.Optional.empty(), lib.host.StopSignals.ignorer(ps("20 1 - - sh"), 20, 15), "unreadable: no warning");
+        assertEquals(java.util.Optional.empty(), lib.host.StopSignals.ignorer(shell, 99, 15), "PID 1 not listed: unknown");
+        assertEquals(java.util.Optional.empty(), lib.host.StopSignals.ignorer(ps("20 1 0000000000000000"), 20, 15), "short row");
+    }
+
     // --- the probe loop (run by a real sh here, with stand-ins for wget and curl) ------------------------------
 
     static List<ProbeLoop.Answer> loop(int tries, int successes, boolean curl, String... get) throws Exception {

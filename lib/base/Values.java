@@ -47,6 +47,19 @@ public final class Values {
         return s;
     }
 
+    /**
+     * A path and query as RFC 3986 spells them (unreserved, sub-delims, ':', '@', '/', '?', %XX): what the probe on this
+     * machine can make a URI of and what wget or curl on the Docker host sends as typed. A space would fail every gate
+     * try after the containers are up, and a '#' starts a fragment no server sees.
+     */
+    public static String probePath(String s) {
+        if (s == null || !s.matches("/([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*")) {
+            throw new IllegalArgumentException("\"" + s + "\" is not a URL path; write e.g. /health (starting with '/', no spaces, '#' or"
+                    + " control characters; %-encode others, e.g. %20 for a space)");
+        }
+        return s;
+    }
+
     private static int integer(String s, String what) {
         String t = s == null ? "" : s.trim();
         if (!t.matches("-?\\d{1,9}")) throw new IllegalArgumentException("\"" + t + "\" is not " + what + "; write a whole number");

@@ -333,7 +333,7 @@ public final class Deployment {
         aside = new ArrayList<>(state.aside().stream().filter(c -> c.name().startsWith(next.project(app) + "-")).map(ContainerInfo::id).toList());
         if (!old.empty() && !state.mayServe(old)) {
             out.println("  removing " + next + ": it never passed its health gate (an interrupted deploy)");
-            ColourStack.retire(docker, host.slowClient(), old, next.project(app), true, out);
+            ColourStack.retire(docker, host.slowClient(), old, next.project(app), true, false, out);
             old = new ColourState(next, List.of());
         }
         if (old.empty() && aside.isEmpty()) return;
@@ -446,12 +446,15 @@ public final class Deployment {
     }
 
     /**
-     * The old colour's graceful stop can take its whole grace period (an app that ignores SIGTERM: 10 s). Past the
-     * switch an interrupt must not wait for it: the stop goes on in the daemon, and the run records and exits.
+     * The old colour's graceful stop can take its whole grace period (an app that ignores SIGTERM behind the managed
+     * front, or one ps cannot diagnose: 10 s). Past the switch an interrupt must not wait for it: the stop goes on in
+     * the daemon, and the run records and exits.
      */
     private void retireWatchingForInterrupts(ColourState old, boolean remove) {
+        // Behind the passive front the old colour serves until it is down; the managed one sends it nothing since the switch.
+        boolean killIgnoring = !front.managed();
         CompletableFuture<List<String>> retiring = CompletableFuture.supplyAsync(() ->
-                ColourStack.retire(docker, host.slowClient(), old, live.get().project(app), remove, out));
+                ColourStack.retire(docker, host.slowClient(), old, live.get().project(app), remove, killIgnoring, out));
         while (true) {
             try {
                 notes.addAll(retiring.get(100, TimeUnit.MILLISECONDS));

@@ -56,13 +56,12 @@ public final class Probes {
     }
 
     private static HealthGate.Probe probe(Settings s, String containerId, String host, int hostPort, int containerPort, DockerHost docker, PrintWriter out) {
-        String path = s.path().startsWith("/") ? s.path() : "/" + s.path();
         int successes = Math.max(1, s.successes());
         if (s.fromHost()) {
-            out.println("  probing GET " + path + " on port " + containerPort + " of the container behind port " + hostPort + ", from the Docker host's side");
-            return new HostProbe(docker.client(), containerId, hostPort, containerPort, path, successes, s.timeout(), out);
+            out.println("  probing GET " + s.path() + " on port " + containerPort + " of the container behind port " + hostPort + ", from the Docker host's side");
+            return new HostProbe(docker.client(), containerId, hostPort, containerPort, s.path(), successes, s.timeout(), out);
         }
-        URI url = URI.create("http://" + host + ":" + hostPort + path);
+        URI url = URI.create("http://" + host + ":" + hostPort + s.path());
         out.println("  probing " + url + " from this machine");
         return new LocalProbe(url, successes);
     }

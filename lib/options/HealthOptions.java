@@ -17,7 +17,7 @@ public final class HealthOptions {
             description = "How long the new colour may take to become healthy, at most 24h (default: ${DEFAULT-VALUE}).")
     public Duration timeout = Duration.ofSeconds(120);
 
-    @Option(names = "--probe", paramLabel = "PATH", defaultValue = "/",
+    @Option(names = "--probe", paramLabel = "PATH", defaultValue = "/", converter = Converters.ProbePath.class,
             description = "HTTP path probed on the new colour's published port; it must answer 2xx (default: ${DEFAULT-VALUE}).")
     public String probePath = "/";
 

@@ -127,10 +127,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             keys(m, HEALTH, "health.");
             Map<String, String> out = new LinkedHashMap<>();
             String probe = string(m, "probe", "health.");
-            if (probe != null) {
-                if (!probe.matches("/[\\x21-\\x7e]*")) throw bad("health.probe", "\"" + probe + "\" is not a URL path; write e.g. /health (starting with /, no spaces)");
-                out.put("probe", probe);
-            }
+            if (probe != null) out.put("probe", checked(probe, "health.probe", Values::probePath));
             if (m.containsKey("timeout")) out.put("timeout", duration(m.get("timeout"), "health.timeout"));
             String service = name(m, "service", "health.");
             if (service != null) out.put("service", service);

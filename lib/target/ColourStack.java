@@ -2,6 +2,7 @@ package lib.target;
 
 import lib.model.HostState;
 import lib.host.HostReader;
+import lib.host.StopSignals;
 import lib.base.Labels;
 import lib.model.ContainerInfo;
 import lib.model.ColourState;
@@ -30,6 +31,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -164,10 +166,13 @@ public final class ColourStack {
      * front-most service goes first and the app behind it keeps answering its in-flight requests), each with its own
      * stop signal and grace period. With remove, also removes them with their anonymous volumes and the colour's
      * networks; without, they stay stopped so a rollback can start them again. Returns what the stop diagnosed.
+     * With killIgnoring, a container whose process table shows its stop signal will not stop it is killed at once
+     * (see {@link #stopAll(DockerClient, DockerClient, ColourState, boolean, PrintWriter)}).
      */
-    public static List<String> retire(DockerClient docker, DockerClient slow, ColourState colour, String project, boolean remove, PrintWriter out) {
+    public static List<String> retire(DockerClient docker, DockerClient slow, ColourState colour, String project, boolean remove,
+                                      boolean killIgnoring, PrintWriter out) {
         List<ContainerInfo> order = newestFirst(colour);
-        List<String> notes = stopAll(docker, slow, colour, out);
+        List<String> notes = stopAll(docker, slow, colour, killIgnoring, out);
         if (!remove) return notes;
         for (ContainerInfo c : order) removeQuietly(docker, c.id());
         for (var n : docker.listNetworksCmd().withFilter("label", List.of(Labels.COMPOSE_PROJECT + "=" + project)).exec()) {
@@ -186,10 +191,28 @@ public final class ColourStack {
      * passive front it cut the requests it was still serving.
      */
     public static List<String> stopAll(DockerClient docker, DockerClient slow, ColourState colour, PrintWriter out) {
+        return stopAll(docker, slow, colour, false, out);
+    }
+
+    /**
+     * With killIgnoring (the caller's colour is no longer needed: a newer one passed its gate), a container that
+     * provably will not stop on its signal is killed at once. Waiting would end in the same kill, and meanwhile, behind
+     * a passive front, the old release keeps serving next to the new one for the whole grace period.
+     */
+    private static List<String> stopAll(DockerClient docker, DockerClient slow, ColourState colour, boolean killIgnoring, PrintWriter out) {
         List<String> notes = new ArrayList<>();
         for (ContainerInfo c : newestFirst(colour)) {
-            String note = stop(docker, slow, c);
-            out.println("  stopped " + c.name());
+            Optional<StopSignals.Ignorer> ignorer = killIgnoring && c.running() ? ignorer(docker, c) : Optional.empty();
+            String note;
+            if (ignorer.isPresent()) {
+                killNow(slow, c);
+                out.println("  killed " + c.name());
+                note = StopSignals.note(c, ignorer.get(), "killed at once, as its " + c.graceSeconds()
+                        + "s grace period would only have kept the old release serving next to the new one before the same kill");
+            } else {
+                note = stop(docker, slow, c);
+                out.println("  stopped " + c.name());
+            }
             if (note != null) {
                 notes.add(note);
                 out.println(Style.note() + note);
@@ -260,6 +283,24 @@ public final class ColourStack {
         List<ContainerInfo> order = new ArrayList<>(colour.containers());
         order.sort(Comparator.comparing(ContainerInfo::created, Comparator.nullsFirst(Comparator.naturalOrder())).reversed());
         return order;
+    }
+
+    private static Optional<StopSignals.Ignorer> ignorer(DockerClient docker, ContainerInfo c) {
+        try {
+            return StopSignals.ignorer(docker, c);
+        } catch (RuntimeException unknown) {
+            return Optional.empty(); // a host whose ps cannot say gets the graceful stop
+        }
+    }
+
+    private static void killNow(DockerClient slow, ContainerInfo c) {
+        try {
+            // A stop with no grace (as setAside's) rather than a kill: Docker then counts it as stopped by hand, and a
+            // restart policy leaves it down.
+            Bounded.run(Duration.ofSeconds(20), "stopping " + c.name(), () -> slow.stopContainerCmd(c.id()).withTimeout(0).exec());
+        } catch (NotModifiedException | NotFoundException stopped) {
+            // already down
+        }
     }
 
     /** One graceful stop, bounded by its grace period; returns a note when the container had to be killed. */
