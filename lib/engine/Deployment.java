@@ -1,5 +1,7 @@
 package lib.engine;
 
+import lib.target.Colours;
+import lib.target.DockerColours;
 import lib.base.Operator;
 import lib.front.NginxConfig;
 import lib.front.FrontSwitch;
@@ -12,15 +14,12 @@ import lib.base.Cancellation;
 import lib.base.DeployError;
 import lib.base.ExitCode;
 import lib.model.Colour;
-import lib.host.HostReader;
-import lib.target.ColourStack;
 import lib.model.ColourState;
 import lib.model.ContainerInfo;
 import lib.model.HostState;
 import lib.base.Labels;
 import lib.compose.ComposeProject;
 import lib.compose.ContainerSpec;
-import lib.docker.ContainerLogs;
 import lib.docker.DockerHost;
 import lib.docker.ImagePuller;
 import lib.docker.Parallel;
@@ -55,6 +54,7 @@ import java.util.concurrent.TimeoutException;
 public final class Deployment {
     private final DockerHost host;
     private final DockerClient docker;
+    private final Colours colours;
     private final String app;
     private final RunSettings settings;
     private final Cancellation cancel;
@@ -74,7 +74,7 @@ public final class Deployment {
     private String release;
     private ComposeProject compose;
     private Map<String, String> ourLabels;
-    private ColourStack stack;
+    private Colours.NewColour created;
     private ColourState target;
     private ManagedFront managed;
     private FrontSwitch frontSwitch;
@@ -90,6 +90,14 @@ public final class Deployment {
      * made and printed without changing anything. What an earlier crash left half done is the first step's work.
      */
     public Deployment(DockerHost host, String app, RunSettings settings, Cancellation cancel, PrintWriter out, PrintWriter err) {
+        this(host, new DockerColours(host, app, out), app, settings, cancel, out, err);
+    }
+
+    /**
+     * The same on another engine's colours (the seam for a second engine, such as Swarm): the host is where the
+     * record, the history and the managed front live.
+     */
+    public Deployment(DockerHost host, Colours colours, String app, RunSettings settings, Cancellation cancel, PrintWriter out, PrintWriter err) {
         this.host = host;
         this.docker = host.client();
         this.app = app;
@@ -101,7 +109,8 @@ public final class Deployment {
         steps.beforeUndo(reason -> {
             if (reason.exitCode() != ExitCode.INTERRUPTED && reason.exitCode() != ExitCode.DOCKER) showLogs(reason);
         });
-        this.recovery = Recovery.of(HostReader.read(docker, app));
+        this.colours = colours;
+        this.recovery = Recovery.of(colours.read());
         HostState s = recovery.after();
         this.state = s;
         this.live = s.live();
@@ -237,10 +246,10 @@ public final class Deployment {
      * or away when the colour that replaced it is live (see {@link Recovery}).
      */
     public void recover() {
-        for (ContainerInfo c : recovery.remove()) ColourStack.removeQuietly(docker, c.id());
+        colours.remove(ids(recovery.remove()));
         if (!recovery.restore().isEmpty()) {
             out.println("  restoring the previous release that an interrupted deploy had set aside");
-            ColourStack.restoreAside(docker, recovery.restore(), out);
+            colours.restore(ids(recovery.restore()));
         }
     }
 
@@ -333,7 +342,7 @@ public final class Deployment {
         aside = new ArrayList<>(state.aside().stream().filter(c -> c.name().startsWith(next.project(app) + "-")).map(ContainerInfo::id).toList());
         if (!old.empty() && !state.mayServe(old)) {
             out.println("  removing " + next + ": it never passed its health gate (an interrupted deploy)");
-            ColourStack.retire(docker, host.slowClient(), old, next.project(app), true, false, out);
+            colours.retire(old, true, false);
             old = new ColourState(next, List.of());
         }
         if (old.empty() && aside.isEmpty()) return;
@@ -341,12 +350,11 @@ public final class Deployment {
         old.containers().forEach(c -> aside.add(c.id()));
         // Registered first: a set-aside cut short half way is put back too.
         steps.onUndo("restore " + next + " (" + held + ")", () -> {
-            List<ContainerInfo> back = aside.stream().map(id -> HostReader.inspect(docker, id)).filter(c -> c != null).toList();
-            ColourStack.restoreAside(docker, back, out);
+            colours.restore(aside);
         });
         if (!old.empty()) {
             out.println("  setting aside " + next + " (" + held + ") until " + release + " passed its gate");
-            ColourStack.setAside(docker, host.slowClient(), old, front.managed(), out);
+            colours.setAside(old, front.managed());
         }
     }
 
@@ -355,40 +363,40 @@ public final class Deployment {
         if (live.isEmpty()) return;
         awaitFront(); // its check may reload nginx, which must still resolve the live colour's name
         ColourState old = state.of(live.get());
-        steps.onUndo("start " + live.get() + " again", () -> ColourStack.startAll(docker, HostReader.read(docker, app).of(live.get()), out));
-        ColourStack.stopAll(docker, host.slowClient(), old, out);
+        steps.onUndo("start " + live.get() + " again", () -> colours.startAgain(colours.read().of(live.get())));
+        colours.stop(old);
     }
 
     public void start() {
-        gate = new HealthGate(docker, settings.gateTimeout(), cancel, out);
-        stack = new ColourStack(docker, compose, next.project(app), ourLabels, out);
-        steps.onUndo("remove " + next + "'s new containers", stack::removeCreated);
-        stack.up(gate, cancel);
+        gate = colours.gate(settings.gateTimeout(), cancel);
+        created = colours.newColour(next, compose, ourLabels);
+        steps.onUndo("remove " + next + "'s new containers", created::remove);
+        created.up(gate, cancel);
         // Joined now, while the app gets ready, so the switch itself is only the front's reload.
         if (managed != null) {
             awaitFront();
-            managed.join(HostReader.reread(docker, next, stack.containerIds()));
+            managed.join(colours.reread(next, created.ids()));
         }
     }
 
     /** Rollback's fast path: the standby colour's own containers, started again (no pull, nothing created). */
     public void startStandby() {
-        gate = new HealthGate(docker, settings.gateTimeout(), cancel, out);
+        gate = colours.gate(settings.gateTimeout(), cancel);
         if (target.allRunning()) {
             out.println("  " + next + " is still running (warm standby): checking it once");
             return;
         }
-        steps.onUndo("stop " + next + " again", () -> ColourStack.stopAll(docker, host.slowClient(), HostReader.read(docker, app).of(next), out));
-        ColourStack.startAll(docker, target, out);
+        steps.onUndo("stop " + next + " again", () -> colours.stop(colours.read().of(next)));
+        colours.startAgain(target);
         awaitFront();
     }
 
     public void gate() {
-        ColourState fresh = HostReader.reread(docker, next, stack != null ? stack.containerIds() : ids(target));
+        ColourState fresh = colours.reread(next, created != null ? created.ids() : ids(target.containers()));
         target = fresh;
         Probes.Settings p = settings.probe();
-        if (fresh.allRunning() && stack == null) p = p.withSuccesses(1); // a warm standby: once
-        gate.await(fresh.containers().stream().map(ContainerInfo::id).toList(), Probes.fromContainers(p, fresh, docker, host, out));
+        if (fresh.allRunning() && created == null) p = p.withSuccesses(1); // a warm standby: once
+        colours.await(gate, fresh, p);
     }
 
     /**
@@ -420,7 +428,7 @@ public final class Deployment {
         if (keep == KeepOld.RUNNING || live.isEmpty()) {
             // Nothing is stopped now, so nothing measures the grace period: ask the process table instead.
             try {
-                List<String> unhandled = lib.host.StopSignals.unhandled(docker, target);
+                List<String> unhandled = colours.stopSignalNotes(target);
                 unhandled.forEach(n -> out.println(Style.note() + n));
                 notes.addAll(unhandled);
             } catch (RuntimeException unknown) {
@@ -428,7 +436,7 @@ public final class Deployment {
             }
         }
         if (live.isPresent()) {
-            ColourState old = HostReader.reread(docker, live.get(), ids(state.of(live.get())));
+            ColourState old = colours.reread(live.get(), ids(state.of(live.get()).containers()));
             if (keep == KeepOld.RUNNING) {
                 out.println("  " + live.get() + " keeps running, unrouted, as a warm standby: rollback.java switches back to it at once"
                         + " (it holds its memory until the next deploy; --keep-old stopped frees it)");
@@ -436,13 +444,7 @@ public final class Deployment {
                 retireWatchingForInterrupts(old, keep == KeepOld.REMOVED);
             }
         }
-        for (String id : aside) {
-            try {
-                docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
-            } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
-                // already gone
-            }
-        }
+        colours.remove(aside);
     }
 
     /**
@@ -454,7 +456,7 @@ public final class Deployment {
         // Behind the passive front the old colour serves until it is down; the managed one sends it nothing since the switch.
         boolean killIgnoring = !front.managed();
         CompletableFuture<List<String>> retiring = CompletableFuture.supplyAsync(() ->
-                ColourStack.retire(docker, host.slowClient(), old, live.get().project(app), remove, killIgnoring, out));
+                colours.retire(old, remove, killIgnoring));
         while (true) {
             try {
                 notes.addAll(retiring.get(100, TimeUnit.MILLISECONDS));
@@ -511,10 +513,10 @@ public final class Deployment {
     private void showLogs(DeployError reason) {
         err.println(Style.error(settings.action() + " rejected:") + " " + reason.getMessage());
         String culprit = reason instanceof HealthGate.Failure f ? f.containerId() : null;
-        if (culprit == null && stack != null && !stack.containerIds().isEmpty()) culprit = stack.containerIds().get(stack.containerIds().size() - 1);
+        if (culprit == null && created != null && !created.ids().isEmpty()) culprit = created.ids().get(created.ids().size() - 1);
         if (culprit != null) {
             try {
-                var lines = ContainerLogs.tail(docker, culprit, 20);
+                var lines = colours.lastLog(culprit, 20);
                 if (!lines.isEmpty()) {
                     err.println("last log lines of " + culprit.substring(0, 12) + ":");
                     lines.forEach(l -> err.println("  | " + l));
@@ -528,8 +530,8 @@ public final class Deployment {
 
     // ---- helpers ---------------------------------------------------------------------------------------------------
 
-    private static List<String> ids(ColourState colour) {
-        return colour.containers().stream().map(ContainerInfo::id).toList();
+    private static List<String> ids(List<ContainerInfo> containers) {
+        return containers.stream().map(ContainerInfo::id).toList();
     }
 
     /** History is for people; failing to write it must not turn a good deploy into a failed one. */

@@ -1,0 +1,77 @@
+package lib.target;
+
+import lib.base.Cancellation;
+import lib.compose.ComposeProject;
+import lib.health.HealthGate;
+import lib.health.Probes;
+import lib.model.Colour;
+import lib.model.ColourState;
+import lib.model.HostState;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The colours of one app on one target, as the engine's steps act on them: read them once, bring one up, start or
+ * stop one that exists, gate it, set it aside and back, retire it. The steps (lib/engine) know only this; today's
+ * implementation is {@link DockerColours}, containers on one Docker host, and a Swarm engine is a second one, so
+ * adding it does not touch the step list. Traffic moves through the managed front (lib/front), which runs on hosts
+ * in either case.
+ */
+public interface Colours {
+    /** Where the colours run, for messages and hooks. */
+    String describe();
+
+    /** The one read at the start of a run: both colours, what a crash set aside, the record, what the front points at. */
+    HostState read();
+
+    /** One colour read again by its members' ids, without reading the whole target. */
+    ColourState reread(Colour colour, List<String> ids);
+
+    /** A gate for this target: one deadline for every member to run, be healthy and answer the probe. */
+    HealthGate gate(Duration timeout, Cancellation cancel);
+
+    /** A colour to bring up from a Compose project; nothing changes until its up(). */
+    NewColour newColour(Colour colour, ComposeProject compose, Map<String, String> labels);
+
+    /** Starts a colour's existing members again (rollback's fast path, the undo of a stop). */
+    void startAgain(ColourState colour);
+
+    /** Stops a colour gracefully and keeps it; one note per member that had to be killed. */
+    List<String> stop(ColourState colour);
+
+    /** Returns once the colour passed the gate: every member running and healthy, the probe answering. */
+    void await(HealthGate gate, ColourState colour, Probes.Settings probe);
+
+    /** Moves a colour's members out of the way of new ones without losing them (unrouted: no traffic to be graceful for). */
+    void setAside(ColourState colour, boolean unrouted);
+
+    /** Puts set-aside members (by id) back under their own names. */
+    void restore(List<String> ids);
+
+    /** Removes members for good, with their anonymous volumes; named volumes stay. */
+    void remove(List<String> ids);
+
+    /**
+     * Retires the colour that served before: stops it (at once for members that provably ignore their stop signal,
+     * when killIgnoring), and removes it when asked. Returns what the stop diagnosed.
+     */
+    List<String> retire(ColourState colour, boolean remove, boolean killIgnoring);
+
+    /** Whether each running member's process handles its stop signal, asked without stopping anything. */
+    List<String> stopSignalNotes(ColourState colour);
+
+    /** The last lines a member logged: what explains a failure. */
+    List<String> lastLog(String memberId, int lines);
+
+    /** A colour being brought up: remove() takes back exactly what up() created, even when up() failed half way. */
+    interface NewColour {
+        /** Creates and starts every member in dependency order, waiting for service_healthy dependencies. */
+        void up(HealthGate gate, Cancellation cancel);
+
+        List<String> ids();
+
+        void remove();
+    }
+}
