@@ -130,13 +130,15 @@ public class deploy implements Callable<Integer> {
         };
         if (options.dryRun) return DryRun.print(hosts, app, settings, plan, out, err);
         IfChanged ifChanged = options.ifChanged ? IfChanged.ask(options.image, options.release) : null;
-        if (hosts.size() > 1) return deployFleet(hosts, app, settings, plan, ifChanged, out, err);
+        if (hosts.size() > 1) return deployFleet(hosts, app, settings, plan, ifChanged,
+                ReleaseInfo.releaseLabel(options.release, composed.get(Colour.BLUE), releaseVar), out, err);
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
              DockerHost docker = hosts.get(0).connect(err);
              DeployLock lock = DeployLock.acquire(docker.client(), app, "deploy to " + docker.describe(), up.waitLock(), out, cancel)) {
             Deployment d = new Deployment(docker, app, settings, cancel, out, err);
             Plan steps = plan.apply(d);
             if (ifChanged != null && ifChanged.runs(docker.client(), d.state())) {
+                if (d.needsRecovery()) d.recover();
                 out.println(ifChanged.upToDate(app, ""));
                 return ExitCode.OK;
             }
@@ -146,7 +148,7 @@ public class deploy implements Callable<Integer> {
     }
 
     /** Several hosts, all or nothing: each host runs the same steps; the fleet switches only if every host passed its gate. */
-    private int deployFleet(List<HostAddress> hosts, String app, RunSettings settings, Function<Deployment, Plan> plan, IfChanged ifChanged,
+    private int deployFleet(List<HostAddress> hosts, String app, RunSettings settings, Function<Deployment, Plan> plan, IfChanged ifChanged, String release,
                             PrintWriter out, PrintWriter err) {
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
              Fleet fleet = new Fleet(hosts, app, "deploy", up.waitLock(), cancel, out, err)) {
@@ -154,18 +156,20 @@ public class deploy implements Callable<Integer> {
                 out.println(ifChanged.upToDate(app, " on all " + fleet.size() + " hosts"));
                 return ExitCode.OK;
             }
-            Style.step(out, "deploy " + app + " to " + fleet.size() + " hosts of " + project.environmentName() + ", all or none");
+            Style.step(out, "deploy " + app + " release " + release + " to " + fleet.size() + " hosts of " + project.environmentName() + ", all or none");
             fleet.runAll(settings, app, cancel, plan);
             return ExitCode.OK;
         }
     }
+
+    static final String RECOVER = "put back what an interrupted deploy set aside";
 
     /** The shell step "find the live colour, pull and up the other, sleep 10, down the old", made safe. */
     static Plan steps(Deployment d, Strategy strategy) {
         Colour next = d.next();
         Optional<Colour> live = d.live();
         return new Plan()
-                .beforeIf(d.needsRecovery(), "put back what an interrupted deploy set aside", d::recover)
+                .beforeIf(d.needsRecovery(), RECOVER, d::recover)
                 .beforeIf(d.needsRecord(), "record what serves now (this host has no record yet)", d::ensureRecord)
                 .beforeIf(d.hasHook("pre-deploy"), "pre-deploy hook", () -> d.preHook("pre-deploy"))
                 .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)

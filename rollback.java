@@ -111,6 +111,7 @@ public class rollback implements Callable<Integer> {
             Deployment d = new Deployment(docker, app, settings, cancel, out, err);
             String wanted = wanted(d, new ReleaseHistory(docker.client(), app));
             if (alreadyLive(d, wanted)) {
+                if (d.needsRecovery()) d.recover();
                 out.println("release " + wanted + " is already live on " + d.live().get() + "; nothing to do");
                 return ExitCode.OK;
             }
@@ -144,7 +145,7 @@ public class rollback implements Callable<Integer> {
             Style.step(out, "rollback " + app + " to release " + d.release() + ": " + back + " holds it (fast path, no pull)"
                     + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
             return new Plan()
-                    .beforeIf(d.needsRecovery(), "put back what an interrupted deploy set aside", d::recover)
+                    .beforeIf(d.needsRecovery(), deploy.RECOVER, d::recover)
                     .beforeIf(d.needsRecord(), "record what serves now (this host has no record yet)", d::ensureRecord)
                     .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
                     .before("start " + back, d::startStandby)
@@ -172,7 +173,7 @@ public class rollback implements Callable<Integer> {
                 synchronized (wanted) {
                     if (wanted[0] == null || release != null) wanted[0] = wanted(d, new ReleaseHistory(d.host().client(), app));
                 }
-                return alreadyLive(d, wanted[0]) ? new Plan() : steps(d, wanted[0], app, out);
+                return alreadyLive(d, wanted[0]) ? new Plan().beforeIf(d.needsRecovery(), deploy.RECOVER, d::recover) : steps(d, wanted[0], app, out);
             });
             return ExitCode.OK;
         }

@@ -28,7 +28,7 @@ class LayersTest {
     /** Only the command line's floors may know picocli. */
     static final List<String> PICOCLI = List.of("options", "cli");
 
-    static final Pattern LIB_REF = Pattern.compile("\\blib\\.([a-z]+)\\.[A-Z]");
+    static final Pattern LIB_REF = Pattern.compile("\\blib\\.([a-z]+)\\.(?:[A-Z]|\\*)");
 
     @Test
     void everyPackageUsesOnlyTheFloorsBelowIt() throws IOException {
@@ -50,6 +50,7 @@ class LayersTest {
         assertEquals(List.of("host"), refs("var x = lib.host.StopSignals.unhandled(d, t);"));
         assertEquals(List.of(), refs("// see lib.host.RecordStore\n/* lib.cli.Cli */ String s = \"lib.cli.Cli\";"));
         assertEquals(List.of("picocli"), refs("import picocli.CommandLine;"));
+        assertEquals(List.of("engine"), refs("import lib.engine.*;"));
     }
 
     static Map<String, TreeSet<String>> uses() throws IOException {

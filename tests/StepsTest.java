@@ -101,6 +101,21 @@ class StepsTest {
     }
 
     @Test
+    void aSignalThatArrivesWhileTheSwitchRunsCommitsItInsteadOfUndoingIt() throws Exception {
+        try (Cancellation cancel = Cancellation.onSignal(java.time.Duration.ofSeconds(1))) {
+            Steps s = steps(cancel);
+            Plan plan = new Plan().before("a", does(s, "a")).theSwitch("switch", () -> {
+                s.onUndo("switch back", () -> log.add("switch back"));
+                log.add("switch");
+                Thread.currentThread().interrupt(); // the signal lands as the front confirms its reload
+            }).after("record", does(s, "record"));
+            s.run(plan);
+            assertEquals(List.of("a", "switch", "record"), log);
+            assertTrue(cancel.cancelled());
+        }
+    }
+
+    @Test
     void anInterruptAfterTheSwitchStopsNothingAndUndoesNothing() throws Exception {
         try (Cancellation cancel = Cancellation.onSignal(java.time.Duration.ofSeconds(1))) {
             Steps s = steps(cancel);

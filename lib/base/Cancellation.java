@@ -69,7 +69,8 @@ public final class Cancellation implements AutoCloseable {
     /** Past the switch: an interrupt no longer undoes anything; the remaining steps just stop waiting. */
     public void defer() {
         deferred = true;
-        Thread.interrupted(); // a signal's wake-up call must not break the steps that finish the deploy
+        // A signal's wake-up call must not break the steps that finish the deploy; it still counts as the signal.
+        if (Thread.interrupted() && Thread.currentThread() == main) cancelled = true;
     }
 
     public void check() {

@@ -18,10 +18,12 @@ public final class DryRun {
 
     public static int print(List<HostAddress> hosts, String app, RunSettings settings, Function<Deployment, Plan> planFor,
                             PrintWriter out, PrintWriter err) {
+        // A fleet runs its hooks once for all hosts, not as a step of each: plan each host as the fleet will run it.
+        RunSettings perHost = hosts.size() > 1 ? settings.forFleetMember(out, err) : settings;
         for (HostAddress h : hosts) {
             try (DockerHost docker = h.connect(err)) {
                 // Reading the host changes nothing, and no lock is taken: a dry run never waits for a deploy in progress.
-                Deployment d = new Deployment(docker, app, settings, Cancellation.none(), out, err);
+                Deployment d = new Deployment(docker, app, perHost, Cancellation.none(), out, err);
                 Plan plan = planFor.apply(d);
                 out.println("plan for " + app + " on " + docker.describe() + " (dry run, nothing changes):");
                 out.println("  now: " + d.state().describe());
@@ -30,7 +32,10 @@ public final class DryRun {
                 d.creates().forEach(c -> out.println("  create and start " + c));
             }
         }
-        if (hosts.size() > 1) out.println("all " + hosts.size() + " hosts or none: the fleet switches only if every host passed its gate");
+        if (hosts.size() > 1) {
+            out.println("all " + hosts.size() + " hosts or none: the fleet switches only if every host passed its gate"
+                    + (settings.hooks().has("pre-deploy") ? "; the pre-deploy hook runs once, before any host changes" : ""));
+        }
         out.flush();
         return ExitCode.OK;
     }

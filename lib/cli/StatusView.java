@@ -1,12 +1,10 @@
 package lib.cli;
 
-import lib.compose.ContainerSpec;
 import lib.base.Text;
 import lib.model.Colour;
 import lib.model.ColourState;
 import lib.model.ContainerInfo;
 import lib.model.HostState;
-import lib.compose.ComposeProject;
 import lib.docker.DockerHost;
 import lib.host.DeployLock;
 import lib.front.ManagedFront;
@@ -73,24 +71,6 @@ public final class StatusView {
                     e.previousRelease() == null ? "-" : e.previousRelease(), e.result(), e.durationMillis() / 1000.0, e.by(),
                     (e.reason() == null ? "" : "  (" + Text.oneLine(e.reason()) + ")") + (e.notes() == null ? "" : "  note: " + Text.oneLine(e.notes())));
         }
-        out.flush();
-    }
-
-    public static void plan(PrintWriter out, HostState state, ComposeProject compose, boolean recreate) {
-        Colour next = state.target();
-        out.println("plan for " + state.app() + " (dry run, nothing changes):");
-        out.println("  now: " + state.describe());
-        out.println("  1. take the deploy lock " + DeployLock.name(state.app()));
-        if (!state.of(next).empty()) out.println("  2. remove " + next + "'s leftover containers (" + state.of(next).condition() + ")");
-        out.println("  3. pull (per --pull): " + String.join(", ", compose.startOrder().stream().map(ComposeProject.Service::image).distinct().toList()));
-        state.live().filter(l -> recreate).ifPresent(l -> out.println("  4. stop " + l + " first (recreate strategy)"));
-        for (ComposeProject.Service s : compose.startOrder()) {
-            out.println("  5. create and start " + ContainerSpec.containerName(next.project(state.app()), s.name()) + " from " + s.image()
-                    + (s.ports().isEmpty() ? "" : " ports " + s.ports().stream().map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList()));
-        }
-        out.println("  6. health gate on " + next);
-        state.live().ifPresentOrElse(l -> out.println("  7. stop " + l + " gracefully (release " + state.of(l).release() + ")"),
-                () -> out.println("  7. nothing to retire"));
         out.flush();
     }
 }

@@ -21,7 +21,6 @@ import lib.base.Labels;
 import lib.compose.ComposeProject;
 import lib.compose.ContainerSpec;
 import lib.docker.DockerHost;
-import lib.docker.ImagePuller;
 import lib.docker.Parallel;
 import lib.front.ManagedFront;
 import lib.health.HealthGate;
@@ -323,8 +322,8 @@ public final class Deployment {
     public void pull() {
         LinkedHashSet<String> images = new LinkedHashSet<>();
         compose.startOrder().forEach(s -> images.add(s.image()));
-        new ImagePuller(docker, out, System.console() != null, System.getenv()).pull(images, settings.pull(), cancel);
-        String built = ReleaseInfo.fromImages(docker, compose, release);
+        colours.pull(images, settings.pull(), cancel);
+        String built = colours.revision(compose, release);
         if (!built.equals(release)) {
             out.println("  " + release + " is commit " + built + " (org.opencontainers.image.revision); recording it as release " + built);
             release = built;

@@ -87,16 +87,23 @@ public final class Fleet implements AutoCloseable {
         boolean rollback = settings.action().equals("rollback");
         Notifier notifier = settings.notifier();
         String[] release = {null};
+        boolean[] begun = {false};
         try {
-            Map<String, String> results = run(settings, app, cancel, d -> planFor.apply(d), () -> {
+            Map<String, String> results = run(settings, app, cancel, planFor, () -> {
                 release[0] = commonRelease();
-                notifier.send(event("start", app, settings.environment(), release[0], 0, Map.of()));
+                if (nothingToDo()) return;
+                begun[0] = true;
                 if (!rollback) {
+                    notifier.send(event("start", app, settings.environment(), release[0], 0, Map.of()));
                     String hookFailure = settings.hooks().run("pre-deploy", hookEnv());
                     if (hookFailure != null) throw DeployError.failed(hookFailure + "; no host was touched");
                 }
             });
             results.forEach((h, r) -> out.println("  " + h + ": " + r));
+            if (!begun[0]) {
+                out.println("release " + release[0] + " is already live on all " + size() + " hosts; nothing to do");
+                return results;
+            }
             out.println(Style.success(rollback ? "rolled back" : "deployed") + " " + app + (rollback ? " to" : "") + " release " + release[0]
                     + (rollback ? " on all " : " to all ") + size() + " hosts");
             out.flush();
@@ -107,16 +114,26 @@ public final class Fleet implements AutoCloseable {
         } catch (DeployError e) {
             Map<String, String> results = e instanceof FleetError f ? f.results() : Map.of();
             results.forEach((h, r) -> err.println("  " + h + ": " + r));
-            notifier.send(event("failure", app, settings.environment(), release[0], System.currentTimeMillis() - started, results));
+            // A run that failed while it was still planning (before any host could change) is an error of the command, as on one host.
+            if (begun[0]) notifier.send(event("failure", app, settings.environment(), release[0], System.currentTimeMillis() - started, results));
             throw e;
         } finally {
             notifier.flush();
         }
     }
 
-    /** The release the fleet moves to: every host's plan names the same one. */
+    /** The release the fleet moves to: every host's plan names the same one (a host already on it, its live one). */
     private String commonRelease() {
-        return runs.stream().map(Deployment::release).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        return runs.stream().map(Fleet::releaseOf).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+    }
+
+    private static String releaseOf(Deployment d) {
+        return d.next() != null ? d.release() : d.live().map(c -> d.state().of(c).release()).orElse(null);
+    }
+
+    /** Every host already holds what was asked (its plan chose no colour to move to). */
+    private boolean nothingToDo() {
+        return runs.stream().allMatch(d -> d.next() == null);
     }
 
     /** Each DEPLOY_* variable of the hosts' runs: the one value they share, or every distinct value, comma-separated. */
@@ -132,7 +149,7 @@ public final class Fleet implements AutoCloseable {
      * Runs the plan on every host: phase one (everything before the switch) in parallel; phase two (the switch and the
      * rest) only if every host passed phase one. Returns per-host results for the notification.
      */
-    public Map<String, String> run(RunSettings settings, String app, Cancellation cancel,
+    private Map<String, String> run(RunSettings settings, String app, Cancellation cancel,
                                    Function<Deployment, Plan> planFor, Runnable beforeAnyChange) {
         runs.addAll(parallel(members.stream().<Callable<Deployment>>map(m ->
                 () -> new Deployment(m.host(), app, settings.forFleetMember(m.out(), m.err()), cancel, m.out(), m.err())).toList()));
@@ -158,7 +175,9 @@ public final class Fleet implements AutoCloseable {
         List<String> mixed = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
             DeployError e = second.get(i);
-            results.put(members.get(i).name(), e == null ? "live: release " + runs.get(i).release() + " on " + runs.get(i).next() : "failed at the switch: " + e.getMessage());
+            Deployment d = runs.get(i);
+            results.put(members.get(i).name(), e != null ? "failed at the switch: " + e.getMessage()
+                    : d.next() == null ? "already live: release " + releaseOf(d) : "live: release " + d.release() + " on " + d.next());
             if (e != null) mixed.add(members.get(i).name() + ": " + e.getMessage());
         }
         if (!mixed.isEmpty()) {
@@ -183,7 +202,7 @@ public final class Fleet implements AutoCloseable {
     }
 
     /** The one notification of a fleet run: the result per host in its reason. */
-    public static Notifier.Event event(String kind, String app, String env, String release, long millis, Map<String, String> results) {
+    private static Notifier.Event event(String kind, String app, String env, String release, long millis, Map<String, String> results) {
         List<String> lines = new ArrayList<>();
         results.forEach((h, r) -> lines.add(h + ": " + r));
         return new Notifier.Event(kind, app, env, null, release, null, Operator.name(), millis, lines.isEmpty() ? null : String.join("; ", lines));

@@ -50,10 +50,6 @@ public final class Plan {
         return steps.stream().map(Step::title).toList();
     }
 
-    public boolean isEmpty() {
-        return steps.isEmpty();
-    }
-
     /** --dry-run: the titles, numbered, marking the commit point. */
     public void print(PrintWriter out) {
         int n = 1;

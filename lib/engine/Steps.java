@@ -114,8 +114,7 @@ public final class Steps {
             if (s.phase() == Phase.AFTER && !committed) commit();
             Style.step(out, s.title());
             if (s.phase() == Phase.SWITCH) {
-                runBeforeSwitch(s);
-                commit();
+                runSwitch(s);
             } else {
                 runAfterSwitch(s);
             }
@@ -130,21 +129,39 @@ public final class Steps {
         cancel.defer();
     }
 
+    /**
+     * The switch undoes itself if it fails or is interrupted before it has done its work; once its action returned,
+     * traffic has moved and the run is committed at once, so a signal arriving now only stops the waits that follow.
+     */
+    private void runSwitch(Step s) {
+        try {
+            cancel.check();
+            s.action().run();
+        } catch (RuntimeException | Error e) {
+            fail(e);
+        }
+        commit();
+    }
+
     private void runBeforeSwitch(Step s) {
         try {
             cancel.check();
             s.action().run();
             cancel.check();
         } catch (RuntimeException | Error e) {
-            DeployError reason = Failures.classify(e, cancel);
-            try {
-                beforeUndo.accept(reason);
-            } catch (RuntimeException ignored) {
-                // the report is a courtesy; the undo below is what matters
-            }
-            boolean changed = !undo.isEmpty();
-            throw new Failed(reason, changed, undoAll());
+            fail(e);
         }
+    }
+
+    private void fail(Throwable e) {
+        DeployError reason = Failures.classify(e, cancel);
+        try {
+            beforeUndo.accept(reason);
+        } catch (RuntimeException ignored) {
+            // the report is a courtesy; the undo below is what matters
+        }
+        boolean changed = !undo.isEmpty();
+        throw new Failed(reason, changed, undoAll());
     }
 
     private void runAfterSwitch(Step s) {

@@ -2,6 +2,7 @@ package lib.target;
 
 import lib.base.Cancellation;
 import lib.compose.ComposeProject;
+import lib.docker.ImagePuller;
 import lib.health.HealthGate;
 import lib.health.Probes;
 import lib.model.Colour;
@@ -11,6 +12,7 @@ import lib.model.HostState;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The colours of one app on one target, as the engine's steps act on them: read them once, bring one up, start or
@@ -20,11 +22,14 @@ import java.util.Map;
  * in either case.
  */
 public interface Colours {
-    /** Where the colours run, for messages and hooks. */
-    String describe();
-
     /** The one read at the start of a run: both colours, what a crash set aside, the record, what the front points at. */
     HostState read();
+
+    /** Makes the images present where the colours run, per the pull policy. */
+    void pull(Set<String> images, ImagePuller.Policy policy, Cancellation cancel);
+
+    /** The commit the images say they were built from (org.opencontainers.image.revision), else the release as given. */
+    String revision(ComposeProject compose, String release);
 
     /** One colour read again by its members' ids, without reading the whole target. */
     ColourState reread(Colour colour, List<String> ids);

@@ -4,6 +4,8 @@ import lib.base.Cancellation;
 import lib.compose.ComposeProject;
 import lib.docker.ContainerLogs;
 import lib.docker.DockerHost;
+import lib.docker.ImagePuller;
+import lib.release.ReleaseInfo;
 import lib.health.HealthGate;
 import lib.health.Probes;
 import lib.host.HostReader;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /** {@link Colours} as containers on one Docker host, made and named as docker compose would ({@link ColourStack}). */
 public final class DockerColours implements Colours {
@@ -36,8 +39,13 @@ public final class DockerColours implements Colours {
     }
 
     @Override
-    public String describe() {
-        return host.describe();
+    public void pull(Set<String> images, ImagePuller.Policy policy, Cancellation cancel) {
+        new ImagePuller(docker, out, System.console() != null, System.getenv()).pull(images, policy, cancel);
+    }
+
+    @Override
+    public String revision(ComposeProject compose, String release) {
+        return ReleaseInfo.fromImages(docker, compose, release);
     }
 
     @Override
