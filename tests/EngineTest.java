@@ -46,7 +46,7 @@ class EngineTest {
         assertTrue(s.green().allRunning(), "green untouched: " + s.green().containers());
         assertEquals("v1", s.blue().release(), "the release before is still there for a fast rollback: " + s.blue().containers());
         assertFalse(s.blue().anyRunning(), "blue stays stopped");
-        assertEquals(List.of(), s.aside(), "nothing left set aside");
+        assertEquals(List.of(), s.aside(), "nothing left set aside: " + r.out());
         assertTrue(DeployLock.holder(TestHost.docker(), app.name).isEmpty(), "lock released");
         assertEquals(result, lastResult(app));
         assertEquals("v2", FrontTest.get(app.greenPort, "/version.txt"));

@@ -270,13 +270,39 @@ public final class ColourStack {
             if (!c.name().endsWith(HostState.ASIDE)) continue; // never renamed: already where it belongs
             String name = c.name().substring(0, c.name().length() - HostState.ASIDE.length());
             try {
-                docker.renameContainerCmd(c.id()).withName(name).exec();
+                // The name's last holder may still be on its way out (removed by someone else during the gate).
+                whileNameIsBeingFreed(() -> docker.renameContainerCmd(c.id()).withName(name).exec());
                 out.println("  restored " + name);
             } catch (NotFoundException gone) {
                 // removed meanwhile: nothing to restore
             }
         }
         out.flush();
+    }
+
+    /** How long a removal Docker already has in progress may take before we give up waiting for it. */
+    static final Duration REMOVAL_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Runs a call that conflicts while Docker is still removing a container (its name, or the container itself):
+     * again every 100 ms until it goes through or {@link #REMOVAL_WAIT} has passed, then the conflict stands.
+     */
+    private static void whileNameIsBeingFreed(Runnable call) {
+        long end = System.nanoTime() + REMOVAL_WAIT.toNanos();
+        while (true) {
+            try {
+                call.run();
+                return;
+            } catch (ConflictException busy) {
+                if (System.nanoTime() > end) throw busy;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw busy;
+                }
+            }
+        }
     }
 
     private static List<ContainerInfo> newestFirst(ColourState colour) {
@@ -333,7 +359,7 @@ public final class ColourStack {
 
     public static void removeQuietly(DockerClient docker, String id) {
         try {
-            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+            whileNameIsBeingFreed(() -> docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec());
         } catch (NotFoundException gone) {
             // already removed
         }
