@@ -91,14 +91,18 @@ public final class Cancellation implements AutoCloseable {
         return !cancelled;
     }
 
-    /** The command is over (normally, not by a signal): take the hook away so an in-process caller keeps its JVM. */
+    /**
+     * The command is over: take the hook away so an in-process caller keeps its JVM. After a real signal the JVM is
+     * already shutting down, the hook cannot be removed, and it waits for {@link #exit(int)}; an interrupt that came
+     * from anywhere else (a test, a library) leaves no hook behind to halt the JVM later with 130.
+     */
     @Override
     public void close() {
-        if (hook == null || cancelled) return;
+        if (hook == null) return;
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
-            // a signal arrived just now; the hook waits for exit()
+            return; // a signal arrived: the hook waits for exit()
         }
         if (current == this) current = null;
     }
