@@ -170,7 +170,7 @@ public class deploy implements Callable<Integer> {
         Optional<Colour> live = d.live();
         return new Plan()
                 .beforeIf(d.needsRecovery(), RECOVER, d::recover)
-                .beforeIf(d.needsRecord(), "record what serves now (this host has no record yet)", d::ensureRecord)
+                .beforeIf(d.needsRecord(), d.recordStepTitle(), d::ensureRecord)
                 .beforeIf(d.hasHook("pre-deploy"), "pre-deploy hook", () -> d.preHook("pre-deploy"))
                 .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
                 .before("pull images", d::pull)

@@ -146,7 +146,7 @@ public class rollback implements Callable<Integer> {
                     + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
             return new Plan()
                     .beforeIf(d.needsRecovery(), deploy.RECOVER, d::recover)
-                    .beforeIf(d.needsRecord(), "record what serves now (this host has no record yet)", d::ensureRecord)
+                    .beforeIf(d.needsRecord(), d.recordStepTitle(), d::ensureRecord)
                     .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
                     .before("start " + back, d::startStandby)
                     .before("health gate", d::gate)

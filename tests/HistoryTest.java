@@ -80,6 +80,23 @@ class HistoryTest {
         }
     }
 
+    @Test
+    void aLineCutShortByAFailedWriteIsRepairedByTheNextEntryInsteadOfWarnedAboutForever() throws Exception {
+        String app = "histcut-" + Integer.toString(java.util.concurrent.ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
+        try {
+            String whole = "{\"at\":\"2025-01-01T12:00:00Z\",\"action\":\"deploy\",\"release\":\"v1\",\"colour\":\"blue\",\"result\":\"ok\",\"durationMillis\":1,\"by\":\"ci@a\"}";
+            writeFile(app, whole + "\n" + whole.substring(0, 40)); // a full disk stopped the write mid-line
+            var history = new ReleaseHistory(TestHost.docker(), app);
+            history.append(new ReleaseHistory.Entry("2025-01-01T13:00:00Z", "deploy", "v2", "green", "v1", "ok", 5, "ci@a", null));
+            StringWriter warn = new StringWriter();
+            List<ReleaseHistory.Entry> entries = history.read(new PrintWriter(warn, true));
+            assertEquals(List.of("v1", "v2"), entries.stream().map(ReleaseHistory.Entry::release).toList(), entries.toString());
+            assertEquals("", warn.toString(), "nothing left to warn about");
+        } finally {
+            TestHost.removeApp(app);
+        }
+    }
+
     /** Puts the history file into the app's state volume as it would be after years of deploys, or damage. */
     static void writeFile(String app, String text) {
         var docker = TestHost.docker();

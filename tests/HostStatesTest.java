@@ -17,6 +17,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HostStatesTest {
 
     @Test
+    void aDamagedRecordIsNamedAndTheContainersDecideAsOnAHostWithoutOne() throws Exception {
+        try (TestApp app = new TestApp("badrec")) {
+            assertEquals(0, app.deploy("v1").code());
+            // Made by hand or by a bug: a colour we do not know, and no word of what passed its gate.
+            var docker = TestHost.docker();
+            String record = lib.host.RecordStore.name(app.name);
+            docker.removeContainerCmd(record).withForce(true).exec();
+            docker.createContainerCmd(lib.docker.MarkerImage.ensure(docker)).withName(record).withCmd("/live")
+                    .withLabels(java.util.Map.of(lib.base.Labels.ROLE, "live-record", lib.base.Labels.APP, app.name,
+                            lib.base.Labels.NS + "live.colour", "purple", lib.base.Labels.NS + "live.front", "passive")).exec();
+            var status = TestApp.run("status", "--app", app.name);
+            assertTrue(status.out().contains("record: " + record + " is damaged (it names colour \"purple\""), status.out());
+            assertTrue(status.out().contains("blue is live"), "judged by its containers, blue serves: " + status.out());
+            assertEquals(0, status.code(), status.toString());
+
+            var r = app.deploy("v2");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("record what serves now (the host's record " + record + " is damaged"), r.out());
+            HostState s = DeployTest.state(app);
+            assertEquals(Colour.GREEN, s.live().orElseThrow());
+            assertTrue(!s.blue().anyRunning(), "the old colour was retired, not left running beside the new one: " + s.describe());
+            assertTrue(s.recordProblem().isEmpty(), "the deploy wrote a good record");
+        }
+    }
+
+    @Test
     void colourMadeByDockerComposeV1WithTheShellVersionsProjectNameIsDetectedAndReplaced() throws Exception {
         try (TestApp app = new TestApp("shellmade")) {
             Path blue = shellFile(app, Colour.BLUE, "v1");

@@ -71,6 +71,23 @@ class ModelTest {
         assertEquals(null, r.front().drain());
     }
 
+    @Test
+    void aRecordThatCannotBeTrustedSaysWhyAndOneThatCanSaysNothing() {
+        LiveRecord good = LiveRecord.empty().withGated(Colour.BLUE, "v1").withLive(Colour.BLUE, "v1", "me", FrontSettings.passive());
+        Map<String, String> labels = new java.util.HashMap<>(good.toLabels("shop"));
+        assertEquals(null, LiveRecord.problem(labels, "shop"));
+        assertTrue(LiveRecord.problem(labels, "other").contains("names app \"shop\""));
+        Map<String, String> purple = new java.util.HashMap<>(labels);
+        purple.put(Labels.NS + "live.colour", "purple");
+        assertTrue(LiveRecord.problem(purple, "shop").contains("neither blue nor green"), LiveRecord.problem(purple, "shop"));
+        Map<String, String> ungated = new java.util.HashMap<>(labels);
+        ungated.remove(Labels.NS + "live.gated.blue");
+        assertTrue(LiveRecord.problem(ungated, "shop").contains("not that it passed its gate"));
+        Map<String, String> forged = new java.util.HashMap<>(labels);
+        forged.put(Labels.NS + "live.release", "v1\ngreen LIVE");
+        assertTrue(LiveRecord.problem(forged, "shop").contains("release holds control characters"));
+    }
+
     static RunSettings settings(FrontSettings front, boolean frontGiven, KeepOld keep, boolean keepGiven) {
         return new RunSettings("deploy", Duration.ofSeconds(60), null, null, front, frontGiven, keep, keepGiven, null, null, null);
     }

@@ -41,6 +41,12 @@ public final class Text {
         return SECRETS[2].matcher(r).replaceAll("$1***@");
     }
 
+    /** A value from the host (a label, the history) fit to print: control characters shown as '?', never acted on by a terminal. */
+    public static String printable(String s) {
+        if (s == null) return "";
+        return s.replaceAll("[\\p{Cntrl}]", "?");
+    }
+
     /** Docker's API messages come as JSON bodies with newlines; every line we print is one line. */
     public static String oneLine(String s) {
         if (s == null) return "";

@@ -22,6 +22,7 @@ public final class StatusView {
     /** Returns true when a colour serves and is healthy, and the managed front (if the app has one) runs and points at it. */
     public static boolean print(PrintWriter out, DockerHost docker, HostState state, Optional<DeployLock.Holder> lock, ManagedFront.State front) {
         out.println("app " + state.app() + " on " + docker.describe() + ": " + state.describe());
+        state.recordProblem().ifPresent(p -> out.println("  record: " + p + "; judged by the containers until the next deploy rewrites it"));
         Optional<Colour> live = state.live();
         for (Colour c : Colour.values()) {
             ColourState s = state.of(c);

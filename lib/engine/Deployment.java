@@ -175,6 +175,11 @@ public final class Deployment {
     }
 
     /** Whether the host has no record yet (a host of the shell version, or of a release before records). */
+    public String recordStepTitle() {
+        return "record what serves now (" + state.recordProblem().map(p -> "the host's record " + p + "; judged by the containers")
+                .orElse("this host has no record yet") + ")";
+    }
+
     public boolean needsRecord() {
         return state.record().isEmpty();
     }
@@ -573,6 +578,10 @@ public final class Deployment {
     /** The front per {@link RunSettings#frontFor}; a passive deploy must not stop the colour a managed front serves. */
     private FrontSettings chooseFront() {
         FrontSettings f = settings.frontFor(record);
+        if (!f.managed() && !settings.frontGiven() && state.recordProblem().isPresent() && ManagedFront.upstreamOf(docker, app).isPresent()) {
+            throw DeployError.config("the host's record " + state.recordProblem().get() + ", and the managed front " + ManagedFront.containerName(app)
+                    + " serves the app: pass --front managed (with its --front-port) so the deploy goes on behind it");
+        }
         if (!f.managed() && record.front().managed() && ManagedFront.upstreamOf(docker, app).isPresent()) {
             throw DeployError.config(app + " runs behind the managed front " + ManagedFront.containerName(app)
                     + "; a passive deploy would stop the colour it sends traffic to. Drop --front passive (or remove the front: docker rm -f "

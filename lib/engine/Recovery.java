@@ -37,7 +37,7 @@ public record Recovery(List<ContainerInfo> restore, List<ContainerInfo> remove, 
             }
         }
         HostState after = new HostState(s.app(), new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green),
-                s.record(), s.frontPoints(), stay);
+                s.record(), s.frontPoints(), stay, s.recordProblem());
         return new Recovery(restore, remove, after);
     }
 

@@ -33,7 +33,7 @@ public final class HostReader {
         var record = java.util.concurrent.CompletableFuture.supplyAsync(() -> RecordStore.read(docker, app), Parallel.POOL);
         // The front's file is read without waiting for the record; it counts only if the record says the front manages the app.
         var upstream = java.util.concurrent.CompletableFuture.supplyAsync(() -> ManagedFront.upstreamOf(docker, app), Parallel.POOL);
-        var front = record.thenCombine(upstream, (r, u) -> r.filter(x -> x.front().managed()).flatMap(x -> u).flatMap(t -> colourOfTarget(app, t)));
+        var front = record.thenCombine(upstream, (r, u) -> r.record().filter(x -> x.front().managed()).flatMap(x -> u).flatMap(t -> colourOfTarget(app, t)));
         List<java.util.concurrent.CompletableFuture<ContainerInfo>> inspected = new ArrayList<>();
         for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
             Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
@@ -51,7 +51,9 @@ public final class HostReader {
             if (colour == null) continue;
             (info.name().endsWith(HostState.ASIDE) ? aside : colour == Colour.BLUE ? blue : green).add(info);
         }
-        return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), Parallel.join(record), Parallel.join(front), aside);
+        RecordStore.Read read = Parallel.join(record);
+        return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), read.record(), Parallel.join(front), aside,
+                read.problem());
     }
 
     /** One colour read again by its containers' ids: a few inspects, not a listing of the whole host. */

@@ -23,16 +23,26 @@ public final class RecordStore {
         return app + "-bgdeploy-live";
     }
 
-    public static Optional<LiveRecord> read(DockerClient docker, String app) {
+    /** The record, or why the one on the host cannot be trusted (then record is empty and problem says why). */
+    public record Read(Optional<LiveRecord> record, Optional<String> problem) {
+        static Read none() {
+            return new Read(Optional.empty(), Optional.empty());
+        }
+    }
+
+    public static Read read(DockerClient docker, String app) {
         for (String n : new String[]{name(app), name(app) + "-next"}) {
             try {
                 Map<String, String> labels = docker.inspectContainerCmd(n).exec().getConfig().getLabels();
-                if (labels != null) return Optional.of(LiveRecord.fromLabels(labels));
+                if (labels == null) continue;
+                String problem = LiveRecord.problem(labels, app);
+                if (problem != null) return new Read(Optional.empty(), Optional.of(n + " is damaged (" + problem + ")"));
+                return new Read(Optional.of(LiveRecord.fromLabels(labels)), Optional.empty());
             } catch (NotFoundException absent) {
                 // try the other name: a crash between remove and rename leaves only the new record
             }
         }
-        return Optional.empty();
+        return Read.none();
     }
 
     public static void write(DockerClient docker, String app, LiveRecord record) {

@@ -132,11 +132,25 @@ public final class ReleaseHistory {
         }
     }
 
-    /** The file with {@code line} added and pruned to the newest {@link #KEEP} lines, unreadable ones kept as they are. */
+    /**
+     * The file with {@code line} added and pruned to the newest {@link #KEEP} lines, unreadable ones kept as they are,
+     * except an unreadable last line without its newline: what a write cut short (a full disk) leaves, which this
+     * write repairs instead of carrying forward for every later read to warn about.
+     */
     static String appended(String before, String line) {
         List<String> lines = new ArrayList<>(before.lines().filter(l -> !l.isBlank()).toList());
+        if (!lines.isEmpty() && !before.endsWith("\n") && !readable(lines.get(lines.size() - 1))) lines.remove(lines.size() - 1);
         lines.add(line);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - KEEP), lines.size())) + "\n";
+    }
+
+    private static boolean readable(String line) {
+        try {
+            entry(line);
+            return true;
+        } catch (IOException | RuntimeException unreadable) {
+            return false;
+        }
     }
 
     /** The file's text as it is in the volume; empty before the first deploy. */

@@ -21,7 +21,13 @@ import java.util.Optional;
  * </ul>
  */
 public record HostState(String app, ColourState blue, ColourState green, Optional<LiveRecord> record, Optional<Colour> frontPoints,
-                        List<ContainerInfo> aside) {
+                        List<ContainerInfo> aside, Optional<String> recordProblem) {
+
+    /** A host whose record, if it has one, can be trusted. */
+    public HostState(String app, ColourState blue, ColourState green, Optional<LiveRecord> record, Optional<Colour> frontPoints,
+                     List<ContainerInfo> aside) {
+        this(app, blue, green, record, frontPoints, aside, Optional.empty());
+    }
 
     /** Suffix of a colour's previous containers while a deploy replaces them; restored if the deploy fails. */
     public static final String ASIDE = "-bgdeploy-aside";
@@ -35,7 +41,7 @@ public record HostState(String app, ColourState blue, ColourState green, Optiona
 
     /** A host as containers alone describe it: no record, no managed front (the shell version's hosts). */
     public HostState(String app, ColourState blue, ColourState green) {
-        this(app, blue, green, Optional.empty(), Optional.empty(), List.of());
+        this(app, blue, green, Optional.empty(), Optional.empty(), List.of(), Optional.empty());
     }
 
     public ColourState of(Colour c) {

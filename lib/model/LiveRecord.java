@@ -2,6 +2,7 @@ package lib.model;
 
 import lib.model.Colour;
 import lib.base.Labels;
+import lib.base.Text;
 
 
 import java.time.Duration;
@@ -68,6 +69,31 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
         }
         gated.forEach((c, rel) -> l.put(P + "gated." + c.id(), rel));
         return l;
+    }
+
+    /**
+     * What is wrong with a record as its labels hold it, or null when it can be trusted: made by hand or by a bug,
+     * a record that names no colour we know, hides control characters, or says a colour is live without saying it
+     * passed its gate must not decide what serves. The caller then judges by the containers, as on a host without one.
+     */
+    public static String problem(Map<String, String> l, String app) {
+        if (!ROLE.equals(l.get(Labels.ROLE))) return "it is not marked as a live record";
+        if (!app.equals(l.get(Labels.APP))) return "it names app \"" + Text.printable(l.get(Labels.APP)) + "\"";
+        for (Map.Entry<String, String> e : l.entrySet()) {
+            if (e.getKey().startsWith(P) && e.getValue() != null && e.getValue().chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+                return e.getKey().substring(P.length()) + " holds control characters";
+            }
+        }
+        String colour = l.get(P + "colour");
+        if (colour != null && colour(colour) == null) return "it names colour \"" + colour + "\", which is neither blue nor green";
+        if (colour != null && !l.containsKey(P + "gated." + colour)) return "it says " + colour + " is live but not that it passed its gate";
+        String front = l.getOrDefault(P + "front", "passive");
+        if (!front.equals("managed") && !front.equals("passive")) return "its front is \"" + front + "\", neither managed nor passive";
+        if (front.equals("managed")) {
+            int port = intOr(l.get(P + "front.port"), -1);
+            if (port < 1 || port > 65535) return "its managed front has no port 1-65535";
+        }
+        return null;
     }
 
     /** Unknown or damaged values read as absent: a record is a hint about the past, never a reason to fail. */
