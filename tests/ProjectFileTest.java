@@ -206,4 +206,14 @@ class ProjectFileTest {
         assertEquals(ExitCode.CONFIG, e.exitCode());
         assertTrue(e.getMessage().startsWith(f + ": is " + Files.size(f) + " bytes, over the limit of 1048576 (1 MiB)"), e.getMessage());
     }
+
+    @Test
+    void theAppNameInDeployYmlFollowsTheRuleOfApp() throws Exception {
+        Path f = dir.resolve("deploy.yml");
+        Files.writeString(f, "app: shop-blue\n");
+        DeployError e = assertThrows(DeployError.class, () -> ProjectFile.load(f));
+        assertTrue(e.getMessage().startsWith(f + ": app: \"shop-blue\" has a -blue or -green segment"), e.getMessage());
+        Files.writeString(f, "app: " + "a".repeat(54) + "\n");
+        assertTrue(assertThrows(DeployError.class, () -> ProjectFile.load(f)).getMessage().contains("at most 53"));
+    }
 }
