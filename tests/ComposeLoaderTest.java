@@ -204,5 +204,9 @@ class ComposeLoaderTest {
                 + " or the app name", e.getMessage());
         Files.writeString(dir.resolve("compose.yml"), "services:\n  db:\n    image: x\n    ports: [\"127.0.0.1:${DEPLOY_PORT}:80\"]\n");
         assertEquals(2, ComposeFiles.loadBoth(ComposeFiles.pattern(null, dir), app, ports, null, Map.of()).size(), "db: 63 characters, the most a DNS label holds");
+        // each colour's own name counts: blue's is a character shorter
+        Files.writeString(dir.resolve("docker-compose.blue.yml"), "services:\n  abc:\n    image: x\n    ports: [\"8080:80\"]\n");
+        Files.writeString(dir.resolve("docker-compose.green.yml"), "services:\n  ab:\n    image: x\n    ports: [\"8081:80\"]\n");
+        assertEquals(2, ComposeFiles.loadBoth(dir.resolve("docker-compose.{colour}.yml").toString(), app, ports, null, Map.of()).size());
     }
 }
