@@ -121,6 +121,7 @@ public class deploy implements Callable<Integer> {
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv());
+        front.checkPorts(composed, up.ports());
         List<HostAddress> hosts = project.hosts(target, parsed.hasMatchedOption("--host"));
         RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
         Function<Deployment, Plan> plan = d -> {

@@ -158,6 +158,7 @@ public class rollback implements Callable<Integer> {
         }
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), wanted, System.getenv());
+        front.checkPorts(composed, up.ports());
         Colour next = state.target();
         d.toCompose(next, composed.get(next), wanted);
         Style.step(out, "rollback " + app + " to release " + wanted + ": no colour holds it, deploying it to " + next + " (slow path)");

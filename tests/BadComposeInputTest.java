@@ -156,4 +156,25 @@ class BadComposeInputTest {
             assertTrue(DeployTest.state(app).blue().empty(), "the half-made colour was removed");
         }
     }
+
+    /** 20 MB of YAML once ran out a 200 s limit: the size is checked before a byte is parsed. */
+    @Test
+    void anOversizedComposeFileEnvOrEnvFileIsRefusedBeforeParsing() throws Exception {
+        Files.writeString(file, service("env_file: app.env"));
+        Path dotEnv = dir.resolve(".env");
+        Files.writeString(dotEnv, "A=1\n");
+        Files.writeString(dir.resolve("app.env"), "B=2\n");
+        for (Path big : List.of(file, dotEnv, dir.resolve("app.env"))) {
+            byte[] before = Files.readAllBytes(big);
+            try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+                f.setLength(20L << 20);
+            }
+            DeployError e = assertTimeoutPreemptively(Duration.ofSeconds(2),
+                    () -> assertThrows(DeployError.class, () -> ComposeLoader.load(file, "inbad-green", Map.of(), Map.of())));
+            assertEquals(ExitCode.CONFIG, e.exitCode());
+            assertTrue(e.getMessage().startsWith(big.toAbsolutePath() + ": is 20971520 bytes, over the limit of 1048576 (1 MiB)"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            Files.write(big, before);
+        }
+    }
 }

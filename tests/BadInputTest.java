@@ -154,4 +154,31 @@ class BadInputTest {
         Files.writeString(project, "app: Shop App\n");
         assertOneLine(run(new deploy(), "--project", project.toString(), "--dry-run"), 3, "not a valid app name");
     }
+
+    /** The managed front on a colour's host port would make every deploy to that colour fail "port is already allocated". */
+    @Test
+    void aFrontPortThatIsAColoursHostPortIsRefusedBeforeTheHostIsTouched() throws Exception {
+        Path compose = dir.resolve("docker-compose.yml");
+        Files.writeString(compose, TestApp.COMPOSE);
+        String[] common = {"--app", "wtbfront", "-f", compose.toString(), "--host", "tcp://127.0.0.1:1", "--blue-port", "18201", "--green-port", "18202",
+                "--front", "managed"};
+        var r = run(new deploy(), Commands.concat(common, "--release", "v1", "--front-port", "18202"));
+        assertOneLine(r, 2, "--front-port 18202 is also green's host port (--green-port 18202), published by service \"web\" of " + compose,
+                "port is already allocated", "give the front another port");
+
+        // a port the Compose file publishes itself, on blue only (one file per colour)
+        Files.writeString(dir.resolve("docker-compose.blue.yml"), TestApp.COMPOSE.replace("${DEPLOY_PORT}:80", "${DEPLOY_PORT}:80\"\n      - \"9443:443"));
+        Files.writeString(dir.resolve("docker-compose.green.yml"), TestApp.COMPOSE);
+        common[3] = dir.resolve("docker-compose.{colour}.yml").toString();
+        assertOneLine(run(new deploy(), Commands.concat(common, "--release", "v1", "--front-port", "9443")), 2,
+                "--front-port 9443 is also blue's host port, published by service \"web\" of " + dir.resolve("docker-compose.blue.yml"));
+        Path project = dir.resolve("deploy.yml");
+        Files.writeString(project, "front:\n  port: 9443\n");
+        assertOneLine(run(new deploy(), Commands.concat(new String[]{"--project", project.toString()}, Commands.concat(common, "--release", "v1"))), 3,
+                project + ": front.port 9443 is also blue's host port");
+
+        common[3] = compose.toString();
+        var elsewhere = run(new deploy(), Commands.concat(common, "--release", "v1", "--front-port", "18202", "--front-bind", "127.0.0.2"));
+        assertEquals(5, elsewhere.code(), "a front on another address shares no port with a colour on 127.0.0.1; the host is what fails: " + elsewhere);
+    }
 }

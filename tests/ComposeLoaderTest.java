@@ -1,4 +1,5 @@
 import lib.base.DeployError;
+import lib.base.ExitCode;
 import lib.compose.ComposeFiles;
 import lib.compose.ComposeLoader;
 import lib.compose.ComposeProject;
@@ -188,5 +189,24 @@ class ComposeLoaderTest {
         assertEquals(dir.resolve("docker-compose.{colour}.yml").toString(), pattern);
         var both = ComposeFiles.loadBoth(pattern, "shop", new EnumMap<>(Map.of(lib.model.Colour.BLUE, 1, lib.model.Colour.GREEN, 2)), null, Map.of());
         assertEquals(8080, both.get(lib.model.Colour.BLUE).services().get("web").ports().get(0).hostPort());
+    }
+
+    /** nginx resolves the managed front's upstream by container name: over a DNS label, green could never go live. */
+    @Test
+    void aContainerNameOverTheDnsLabelLimitNamesTheService() throws Exception {
+        String app = "a".repeat(52);
+        var ports = new EnumMap<lib.model.Colour, Integer>(Map.of(lib.model.Colour.BLUE, 8080, lib.model.Colour.GREEN, 8081));
+        Files.writeString(dir.resolve("compose.yml"), "services:\n  db: {image: x}\n  web:\n    image: x\n    ports: [\"127.0.0.1:${DEPLOY_PORT}:80\"]\n");
+        var e = assertThrows(DeployError.class, () -> ComposeFiles.loadBoth(ComposeFiles.pattern(null, dir), app, ports, null, Map.of()));
+        assertEquals(ExitCode.CONFIG, e.exitCode());
+        assertEquals(dir.resolve("compose.yml") + ": service \"web\": container name " + app + "-green-web-1 is 64 characters, over"
+                + " DNS's 63-character label (the managed front could not resolve it); shorten the service name to at most 2 characters"
+                + " or the app name", e.getMessage());
+        Files.writeString(dir.resolve("compose.yml"), "services:\n  db:\n    image: x\n    ports: [\"127.0.0.1:${DEPLOY_PORT}:80\"]\n");
+        assertEquals(2, ComposeFiles.loadBoth(ComposeFiles.pattern(null, dir), app, ports, null, Map.of()).size(), "db: 63 characters, the most a DNS label holds");
+        // each colour's own name counts: blue's is a character shorter
+        Files.writeString(dir.resolve("docker-compose.blue.yml"), "services:\n  abc:\n    image: x\n    ports: [\"8080:80\"]\n");
+        Files.writeString(dir.resolve("docker-compose.green.yml"), "services:\n  ab:\n    image: x\n    ports: [\"8081:80\"]\n");
+        assertEquals(2, ComposeFiles.loadBoth(dir.resolve("docker-compose.{colour}.yml").toString(), app, ports, null, Map.of()).size());
     }
 }

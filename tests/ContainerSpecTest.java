@@ -149,4 +149,18 @@ class ContainerSpecTest {
         assertFalse(secret.contains("hunter2") || secret.contains("abc123"), secret);
         assertFalse(secret.contains("\n"), secret);
     }
+
+    /** "Bind for 0.0.0.0:8081 failed" is about a host port, not a bind mount: the user looks where the message points. */
+    @Test
+    void aPortAlreadyAllocatedNamesPortsNotVolumes() throws Exception {
+        var p = load("services:\n  web: {image: x, ports: [\"8081:80\"]}\n");
+        var web = p.services().get("web");
+        String allocated = ContainerSpec.rejected(p, web, new DockerException("{\"message\":\"failed to set up container networking: driver failed"
+                + " programming external connectivity on endpoint shop-green-web-1 (0123abcd): Bind for 0.0.0.0:8081 failed: port is already allocated\"}", 500))
+                .getMessage();
+        assertTrue(allocated.contains("service \"web\": key \"ports\": Docker refused"), allocated);
+        String inUse = ContainerSpec.rejected(p, web, new DockerException("{\"message\":\"driver failed programming external connectivity on endpoint"
+                + " x: Error starting userland proxy: listen tcp4 0.0.0.0:8081: bind: address already in use\"}", 500)).getMessage();
+        assertTrue(inUse.contains("service \"web\": key \"ports\": Docker refused"), inUse);
+    }
 }

@@ -1,15 +1,18 @@
 import lib.model.Colour;
 import lib.model.HostState;
 import lib.host.DeployLock;
+import lib.base.Labels;
 
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A new release that fails, in every way we know, never takes the old one down, and the exit code says so. */
@@ -130,6 +133,21 @@ class FailureTest {
             var again = app.deploy("v2");
             assertEquals(0, again.code(), again.toString());
             assertEquals("v2", app.front().get("/version.txt"));
+        }
+    }
+
+    /** The container in the way is another app's (its live one, perhaps): the advice must not be to remove it. */
+    @Test
+    void aNameTakenByAnotherAppsContainerIsNeverAdvisedForRemoval() throws Exception {
+        try (TestApp app = new TestApp("taken")) {
+            String name = app.name + "-blue-app-1";
+            String other = TestHost.docker().createContainerCmd("bgtest-app:v1").withName(name)
+                    .withLabels(Map.of(Labels.APP, "other", Labels.COLOUR, "green")).exec().getId();
+            var r = app.deploy("v1");
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains("a container named " + name + " already exists and belongs to app \"other\""), r.err());
+            assertFalse(r.err().contains("docker rm"), r.err());
+            assertEquals(name, TestHost.docker().inspectContainerCmd(other).exec().getName().substring(1), "left alone");
         }
     }
 }

@@ -208,4 +208,16 @@ class FrontTest {
             assertEquals(0, TestApp.run("status", "--app", app.name).code());
         }
     }
+
+    /** rollback.java's slow path deploys from the Compose file: the same refusal as deploy.java, before a container starts. */
+    @Test
+    void aRollbackRefusesAFrontPortThatIsAColoursHostPort() throws Exception {
+        try (TestApp app = new TestApp("rbport")) {
+            var r = Commands.rollback(app, "fedcba9876", "-f", app.composeFile.toString(), "--pull", "never", "--front", "managed",
+                    "--front-port", String.valueOf(app.greenPort), "--blue-port", String.valueOf(app.bluePort), "--green-port", String.valueOf(app.greenPort));
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("--front-port " + app.greenPort + " is also green's host port (--green-port " + app.greenPort + ")"), r.err());
+            assertTrue(DeployTest.state(app).blue().empty() && DeployTest.state(app).green().empty(), "nothing started");
+        }
+    }
 }

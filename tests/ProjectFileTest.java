@@ -197,4 +197,23 @@ class ProjectFileTest {
         assertTrue(!rollback.sameRelease("012345", "0123456789"), "6 characters are too few to name a commit");
         assertTrue(!rollback.sameRelease("v1", "v10"));
     }
+
+    @Test
+    void anOversizedProjectFileIsRefusedBeforeParsing() throws Exception {
+        Path f = dir.resolve("deploy.yml");
+        Files.writeString(f, "app: shop\n" + "# padding\n".repeat(300_000));
+        DeployError e = assertThrows(DeployError.class, () -> ProjectFile.load(f));
+        assertEquals(ExitCode.CONFIG, e.exitCode());
+        assertTrue(e.getMessage().startsWith(f + ": is " + Files.size(f) + " bytes, over the limit of 1048576 (1 MiB)"), e.getMessage());
+    }
+
+    @Test
+    void theAppNameInDeployYmlFollowsTheRuleOfApp() throws Exception {
+        Path f = dir.resolve("deploy.yml");
+        Files.writeString(f, "app: shop-blue\n");
+        DeployError e = assertThrows(DeployError.class, () -> ProjectFile.load(f));
+        assertTrue(e.getMessage().startsWith(f + ": app: \"shop-blue\" has a -blue or -green segment"), e.getMessage());
+        Files.writeString(f, "app: " + "a".repeat(54) + "\n");
+        assertTrue(assertThrows(DeployError.class, () -> ProjectFile.load(f)).getMessage().contains("at most 53"));
+    }
 }

@@ -254,4 +254,18 @@ class UnitTest {
         assertEquals(new ProbeLoop.Answer(false, "* a b"), odd.get(0));
         assertEquals(null, ProbeLoop.parse("some other line", false));
     }
+
+    /** Every container name is <app>-<colour>-<service>-1: the app name must leave room for it and read one way. */
+    @Test
+    void appNamesLeaveRoomForContainerNamesAndCannotBeReadAsAnotherApps() {
+        String longest = "a".repeat(53);
+        assertEquals(longest, Values.app(longest));
+        String tooLong = assertThrows(IllegalArgumentException.class, () -> Values.app(longest + "b")).getMessage();
+        assertTrue(tooLong.contains("is 54 characters; an app name is at most 53") && tooLong.contains("63-character"), tooLong);
+        for (String ok : List.of("blue-shop", "green", "shop-bluebird", "shopgreen", "bluegreen-x")) assertEquals(ok, Values.app(ok));
+        for (String bad : List.of("shop-blue", "shop-green", "shop-blue-x", "shop_green", "a-green_b")) {
+            String e = assertThrows(IllegalArgumentException.class, () -> Values.app(bad), bad).getMessage();
+            assertTrue(e.contains("-blue or -green") && e.contains("shop-blue-green-web-1"), e);
+        }
+    }
 }

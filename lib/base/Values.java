@@ -40,9 +40,27 @@ public final class Values {
         return n;
     }
 
+    /** A DNS label: the managed front's nginx resolves a colour's container by its name. */
+    public static final int MAX_DNS_LABEL = 63;
+    /** Room for the shortest container name, {@code <app>-green-X-1}; each service's own is checked when its file loads. */
+    public static final int MAX_APP = MAX_DNS_LABEL - "-green-x-1".length();
+
+    /**
+     * Container names are {@code <app>-<colour>-<service>-1}, and containers are found by that prefix: an app name
+     * with a colour segment after its first would make them read two ways (app shop's service green-web and app
+     * shop-blue's service web are both shop-blue-green-web-1), so one app could take or remove another's.
+     */
     public static String app(String s) {
-        if (!s.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
-            throw new IllegalArgumentException("\"" + s + "\" is not a valid app name; use lowercase letters, digits, '-' and '_' (at most 63)");
+        if (!s.matches("[a-z0-9][a-z0-9_-]*")) {
+            throw new IllegalArgumentException("\"" + s + "\" is not a valid app name; use lowercase letters, digits, '-' and '_'");
+        }
+        if (s.length() > MAX_APP) {
+            throw new IllegalArgumentException("\"" + s + "\" is " + s.length() + " characters; an app name is at most " + MAX_APP
+                    + ", so that its container names (<app>-green-<service>-1) fit DNS's " + MAX_DNS_LABEL + "-character label");
+        }
+        if (s.matches(".*[-_](blue|green)([-_].*)?")) {
+            throw new IllegalArgumentException("\"" + s + "\" has a -blue or -green segment, so its container names could be another app's"
+                    + " (app shop's service green-web and app shop-blue's service web are both shop-blue-green-web-1); rename it, e.g. without the colour");
         }
         return s;
     }

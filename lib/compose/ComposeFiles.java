@@ -1,6 +1,7 @@
 package lib.compose;
 
 import lib.base.DeployError;
+import lib.base.Values;
 import lib.model.Colour;
 
 import java.nio.file.Files;
@@ -52,6 +53,7 @@ public final class ComposeFiles {
             if (release != null) ours.put("DEPLOY_RELEASE", release);
             out.put(c, ComposeLoader.load(fileFor(pattern, c), c.project(app), env, ours));
         }
+        out.forEach((c, p) -> fitDns(p, c.project(app)));
         Set<String> clash = hostPorts(out.get(Colour.BLUE));
         clash.retainAll(hostPorts(out.get(Colour.GREEN)));
         if (!clash.isEmpty()) {
@@ -59,6 +61,19 @@ public final class ComposeFiles {
                     + ", so they cannot run side by side; write \"127.0.0.1:${DEPLOY_PORT}:80\" or use one file per colour");
         }
         return out;
+    }
+
+    /** nginx cannot resolve an upstream over a DNS label, so a colour with such a container name could never go live. */
+    private static void fitDns(ComposeProject p, String project) {
+        for (String service : p.services().keySet()) {
+            String name = ContainerSpec.containerName(project, service);
+            if (name.length() > Values.MAX_DNS_LABEL) {
+                int room = Values.MAX_DNS_LABEL - ContainerSpec.containerName(project, "").length();
+                throw DeployError.config(p.file() + ": service \"" + service + "\": container name " + name + " is " + name.length()
+                        + " characters, over DNS's " + Values.MAX_DNS_LABEL + "-character label (the managed front could not resolve it);"
+                        + " shorten the service name to at most " + room + " characters or the app name");
+            }
+        }
     }
 
     private static Set<String> hostPorts(ComposeProject p) {

@@ -66,8 +66,11 @@ public final class ComposeLoader {
         return new ComposeLoader(abs, project).parse(readYaml(abs), new Interpolator(vars, abs.toString()), vars);
     }
 
-    /** A Compose file or deploy.yml is a few KB; anything near these limits is a mistake or an attack. */
-    static final int MAX_CODE_POINTS = 1 << 20;
+    /**
+     * A Compose file, deploy.yml or .env is a few KB; anything near these limits is a mistake or an attack. The size
+     * is checked on the file, not by the parser: SnakeYAML's code point limit skips comments and takes seconds a MB.
+     */
+    static final long MAX_BYTES = 1 << 20;
     static final int MAX_ALIASES = 50;
     /** Values after expanding aliases: 48 nested aliases in 500 bytes would otherwise expand to 2^48 values. */
     static final int MAX_NODES = 100_000;
@@ -82,11 +85,11 @@ public final class ComposeLoader {
             throw DeployError.config(file + ": is " + (Files.isDirectory(file) ? "a directory" : "not a regular file (a pipe or device?)")
                     + ", not a YAML file; name the file itself");
         }
+        requireSmall(file);
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         options.setAllowRecursiveKeys(false);
         options.setMaxAliasesForCollections(MAX_ALIASES);
-        options.setCodePointLimit(MAX_CODE_POINTS);
         Yaml yaml = new Yaml(new SafeConstructor(options));
         Object root;
         try (Reader r = Files.newBufferedReader(file)) {
@@ -104,6 +107,20 @@ public final class ComposeLoader {
             throw DeployError.config(file + ": expands to more than " + MAX_NODES + " values (nested YAML aliases?); write the values out or use fewer aliases");
         }
         return root;
+    }
+
+    /** Refuses a file over MAX_BYTES by its size alone, so a huge file costs neither time nor memory. */
+    static void requireSmall(Path file) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw DeployError.config(file + ": cannot read (" + e.getClass().getSimpleName() + ")");
+        }
+        if (size > MAX_BYTES) {
+            throw DeployError.config(file + ": is " + size + " bytes, over the limit of " + MAX_BYTES + " (1 MiB) for a Compose file,"
+                    + " deploy.yml or .env; name the right file, or trim it");
+        }
     }
 
     /** Counts values as the aliases expand them, stopping as soon as the count passes limit. */

@@ -164,7 +164,9 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         String m = said.toLowerCase();
         String missing = m.matches(".*no such container: ?\\S+.*") ? m.replaceFirst(".*no such container: ?(\\S+).*", "$1") : null;
         String key;
-        if (missing != null && s.networkMode() != null && s.networkMode().toLowerCase().endsWith(":" + missing)) key = "network_mode";
+        // first: "Bind for 0.0.0.0:8081 failed" would otherwise read as a bind mount
+        if (m.contains("port is already allocated") || m.contains("address already in use") || m.contains("ports are not available")) key = "ports";
+        else if (missing != null && s.networkMode() != null && s.networkMode().toLowerCase().endsWith(":" + missing)) key = "network_mode";
         else if (missing != null && s.volumesFrom().stream().anyMatch(v -> v.toLowerCase().contains(missing))) key = "volumes_from";
         else if (has(m, "user|passwd|group")) key = "user";
         else if (has(m, "working dir(ectory)?|workdir|cwd")) key = "working_dir";

@@ -43,6 +43,7 @@ public final class Interpolator {
     public static Map<String, String> readDotEnv(Path file) {
         Map<String, String> out = new LinkedHashMap<>();
         if (file == null || !Files.isRegularFile(file)) return out;
+        ComposeLoader.requireSmall(file);
         List<String> lines;
         try {
             lines = Files.readAllLines(file);

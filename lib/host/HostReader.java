@@ -72,7 +72,7 @@ public final class HostReader {
         return Optional.empty();
     }
 
-    static Colour classify(String app, String name, Map<String, String> labels) {
+    public static Colour classify(String app, String name, Map<String, String> labels) {
         if (labels.containsKey(Labels.ROLE)) return null;
         if (app.equals(labels.get(Labels.APP))) {
             String colour = labels.get(Labels.COLOUR);

@@ -3,6 +3,10 @@ package lib.options;
 import lib.model.FrontSettings;
 import lib.base.Values;
 import lib.options.Converters;
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.compose.ComposeProject;
+import lib.model.Colour;
 
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
@@ -43,6 +47,36 @@ public final class FrontOptions {
             description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch, at most 24h (default: ${DEFAULT-VALUE}).")
     public Duration drainTimeout = Duration.ofSeconds(30);
 
+    /** Where --front-port's value came from, for an error about it: the command line (exit 2) or deploy.yml (exit 3). */
+    private String portFrom = "--front-port";
+    private int portExit = ExitCode.USAGE;
+
+    /**
+     * A managed front on a colour's host port holds it, so every later start of that colour fails "port is already
+     * allocated" without a word about the front; refused before anything is touched.
+     */
+    public void checkPorts(Map<Colour, ComposeProject> composed, Map<Colour, Integer> deployPorts) {
+        if (kind != FrontSettings.Kind.MANAGED) return;
+        for (Colour c : Colour.values()) {
+            for (ComposeProject.Service s : composed.get(c).services().values()) {
+                for (ComposeProject.Port p : s.ports()) {
+                    if (p.hostPort() == null || p.hostPort() != port || "udp".equals(p.protocol()) || !sameAddress(bind, p.hostIp())) continue;
+                    String option = deployPorts.get(c) == port ? " (--" + c.id() + "-port " + port + ")" : "";
+                    throw new DeployError(portExit, portFrom + " " + port + " is also " + c + "'s host port" + option + ", published by service \""
+                            + s.name() + "\" of " + composed.get(c).file() + ": the managed front would hold it and every deploy to " + c
+                            + " would fail with \"port is already allocated\"; give the front another port");
+                }
+            }
+        }
+    }
+
+    /** Docker allocates a host port per address, and the unspecified address takes it on every address. */
+    private static boolean sameAddress(String a, String b) {
+        boolean anyA = a == null || a.isEmpty() || a.equals("0.0.0.0") || a.equals("::");
+        boolean anyB = b == null || b.isEmpty() || b.equals("0.0.0.0") || b.equals("::");
+        return anyA || anyB || a.equals(b);
+    }
+
     /** What the engine takes: the front as these options (and deploy.yml) chose it. */
     public FrontSettings settings() {
         return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout);
@@ -55,6 +89,8 @@ public final class FrontOptions {
         }
         if (!parsed.hasMatchedOption("--front-port") && front.containsKey("port")) {
             port = Values.fromFile(file, "front.port", front.get("port"), Values::port);
+            portFrom = file + ": front.port";
+            portExit = ExitCode.CONFIG;
         }
         if (!parsed.hasMatchedOption("--front-bind") && front.containsKey("bind")) bind = front.get("bind");
         if (!parsed.hasMatchedOption("--front-image") && front.containsKey("image")) image = front.get("image");

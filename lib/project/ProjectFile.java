@@ -110,9 +110,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             Map<String, Object> top = map(root, "the top level");
             keys(top, TOP, "");
             String app = string(top, "app", "");
-            if (app != null && !app.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
-                throw bad("app", "\"" + app + "\" is not a valid app name; use lowercase letters, digits, '-' and '_' (at most 63)");
-            }
+            if (app != null) Values.fromFile(file, "app", app, Values::app);
             String image = string(top, "image", "");
             if (image != null && !image.matches("[A-Za-z0-9][A-Za-z0-9._:/@-]*")) {
                 throw bad("image", "\"" + image + "\" is not an image repository; write REGISTRY/REPO, e.g. 127.0.0.1:5000/shop-app");

@@ -131,6 +131,26 @@ public final class ColourStack {
         }
     }
 
+    /** Only this app's own leftover may be removed on our advice: another app's container may be what it serves. */
+    private String nameTaken(String name) {
+        Map<String, String> labels;
+        try {
+            var config = docker.inspectContainerCmd(name).exec().getConfig();
+            labels = config.getLabels() == null ? Map.of() : config.getLabels();
+        } catch (NotFoundException gone) {
+            return "a container named " + name + " was in the way and is gone now; run the deploy again";
+        }
+        String app = ourLabels.get(Labels.APP);
+        if (HostReader.classify(app, name, labels) != null) {
+            return "a container named " + name + " already exists and is not part of this deploy; remove it with: docker rm -f " + name;
+        }
+        String owner = labels.containsKey(Labels.APP) ? "app \"" + labels.get(Labels.APP) + "\""
+                : labels.containsKey(Labels.COMPOSE_PROJECT) ? "Compose project \"" + labels.get(Labels.COMPOSE_PROJECT) + "\""
+                : "something other than app \"" + app + "\"";
+        return "a container named " + name + " already exists and belongs to " + owner + ", so it is left alone;"
+                + " deploy under another --app, or rename the service";
+    }
+
     private String create(Service s) {
         ContainerSpec spec = ContainerSpec.of(compose, s, project, ourLabels);
         spec.externalContainers().forEach((key, container) -> {
@@ -148,7 +168,7 @@ public final class ColourStack {
             if (!e.getMessage().toLowerCase().contains("no such image")) throw ContainerSpec.rejected(compose, s, e);
             throw DeployError.failed("image " + s.image() + " of service \"" + s.name() + "\" is not on the host; pull it or push it to the registry first");
         } catch (ConflictException taken) {
-            throw DeployError.failed("a container named " + spec.name() + " already exists and is not part of this deploy; remove it with: docker rm -f " + spec.name());
+            throw DeployError.failed(nameTaken(spec.name()));
         } catch (DockerException e) {
             throw ContainerSpec.rejected(compose, s, e);
         }
