@@ -107,6 +107,12 @@ public final class DeployLock implements AutoCloseable {
             return "another machine (" + host + ")";
         }
 
+        /** Why the holder may still run: its process runs here, or it ran where this machine cannot look. */
+        public String mayStillRun() {
+            return onThisMachine() ? "its process still runs on this machine"
+                    : "it was taken on " + elsewhere() + ", which this machine cannot check";
+        }
+
         /** Held by a process of this machine that no longer runs: the next deploy breaks it. */
         public boolean stale() {
             return deadBecause().isPresent();
@@ -166,7 +172,7 @@ public final class DeployLock implements AutoCloseable {
 
     /** The one-line refusal: who holds it, and whether this deploy could ever tell that the holder is dead. */
     static String refusal(String app, Holder h, Instant now) {
-        String unlock = "deploy.java unlock --app " + app;
+        String unlock = unlockCommand(app);
         String where = h.onThisMachine() ? "; its process still runs on this machine"
                 : "; it was taken on " + h.elsewhere() + ", which this deploy cannot check, so breaking it stays explicit";
         boolean longHeld = h.since() != null && Duration.between(h.since(), now).compareTo(LONG_HELD) > 0;
@@ -183,7 +189,12 @@ public final class DeployLock implements AutoCloseable {
         Optional<String> dead = h.deadBecause();
         if (dead.isPresent()) return "held by " + h.describe(now) + " (stale: " + dead.get() + "; the next deploy breaks it)";
         if (h.onThisMachine()) return "held by " + h.describe(now);
-        return "held by " + h.describe(now) + " (taken on " + h.elsewhere() + "; if that deploy is dead: deploy.java unlock --app " + app + ")";
+        return "held by " + h.describe(now) + " (taken on " + h.elsewhere() + "; if that deploy is dead: " + unlockCommand(app) + ")";
+    }
+
+    /** A lock that is not provably dead is only broken with --force: unlock cannot tell a slow deploy from a dead one. */
+    private static String unlockCommand(String app) {
+        return "deploy.java unlock --app " + app + " --force";
     }
 
     public static Optional<Holder> holder(DockerClient docker, String app) {
@@ -202,9 +213,20 @@ public final class DeployLock implements AutoCloseable {
                 l.get(Labels.LOCK_PROCESS_SPACE), c.getId()));
     }
 
-    /** Breaks the lock on purpose (the user ran unlock). Returns who held it, if anyone. */
-    public static Optional<Holder> breakLock(DockerClient docker, String app) {
+    /**
+     * Breaks the lock on purpose (the user ran unlock). Returns who held it, if anyone. A holder that is not provably
+     * dead is refused with exit 4 unless {@code force}: breaking a running deploy's lock lets two deploys interleave,
+     * and a holder on another machine may be running for all this machine can tell.
+     */
+    public static Optional<Holder> breakLock(DockerClient docker, String app, boolean force) {
         Optional<Holder> h = holder(docker, app);
+        if (h.isPresent() && !force && !h.get().stale()) {
+            Holder live = h.get();
+            String advice = live.onThisMachine() ? "; wait for that deploy or stop it, or to break the lock anyway (the two deploys may then interleave) run: "
+                    : "; if that deploy is dead, run: ";
+            throw new DeployError(ExitCode.LOCKED, "app " + app + " is locked by " + live.describe(Instant.now()) + "; "
+                    + live.mayStillRun() + advice + unlockCommand(app));
+        }
         return h.isPresent() && remove(docker, h.get().containerId()) ? h : Optional.empty();
     }
 
