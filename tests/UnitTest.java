@@ -145,6 +145,25 @@ class UnitTest {
         DeployError e = assertThrows(DeployError.class, () -> Values.fromFile(java.nio.file.Path.of("deploy.yml"), "front.port", "x", Values::port));
         assertEquals("deploy.yml: front.port: \"x\" is not a port; write a whole number", e.getMessage());
         assertEquals(3, e.exitCode());
+        // A whole number out of range is out of range, however many digits: the message says the range, not "write a number".
+        assertEquals("2000000000 is out of range; use 1-1000", assertThrows(IllegalArgumentException.class, () -> Values.count("2000000000")).getMessage());
+        assertEquals("99999999999 is not a port; use 1-65535", assertThrows(IllegalArgumentException.class, () -> Values.port("99999999999")).getMessage());
+        assertEquals("-99999999999 is not a port; use 1-65535", assertThrows(IllegalArgumentException.class, () -> Values.port("-99999999999")).getMessage());
+        assertEquals(8080, Values.port(" 008080 "));
+    }
+
+    @Test
+    void sshHintsAreCommandsSshRunsWithThePortAsDashP() {
+        var web1 = lib.docker.SshTunnel.Target.of(java.net.URI.create("ssh://root@web1:2222"));
+        String failed = lib.docker.SshTunnel.explainLogin(web1, "kex_exchange_identification: read: Connection reset by peer\n");
+        assertTrue(failed.contains("`ssh -p 2222 root@web1 docker version`") && failed.startsWith("ssh to root@web1:2222 failed"), failed);
+        String unknownKey = lib.docker.SshTunnel.explainLogin(web1, "Host key verification failed.\n");
+        assertTrue(unknownKey.contains("log in once with ssh -p 2222 root@web1 and answer yes"), unknownKey);
+        var plain = lib.docker.SshTunnel.Target.of(java.net.URI.create("ssh://web1"));
+        assertTrue(lib.docker.SshTunnel.explainLogin(plain, "boom\n").contains("`ssh web1 docker version`"));
+        // A port out of range never gets as far as a hint.
+        var e = assertThrows(IllegalArgumentException.class, () -> lib.docker.DockerHost.parseUrl("ssh://root@web1:99999"));
+        assertTrue(e.getMessage().endsWith("has port 99999; use 1-65535"), e.getMessage());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package lib.base;
 
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -28,16 +29,16 @@ public final class Values {
     }
 
     public static int port(String s) {
-        int p = integer(s, "a port");
-        if (p < 1 || p > 65535) throw new IllegalArgumentException(p + " is not a port; use 1-65535");
-        return p;
+        BigInteger p = integer(s, "a port");
+        if (!within(p, 1, 65535)) throw new IllegalArgumentException(p + " is not a port; use 1-65535");
+        return p.intValue();
     }
 
     /** How many of something: at least one, and few enough that a typo cannot mean "forever". */
     public static int count(String s) {
-        int n = integer(s, "a count");
-        if (n < 1 || n > 1000) throw new IllegalArgumentException(n + " is out of range; use 1-1000");
-        return n;
+        BigInteger n = integer(s, "a count");
+        if (!within(n, 1, 1000)) throw new IllegalArgumentException(n + " is out of range; use 1-1000");
+        return n.intValue();
     }
 
     public static String app(String s) {
@@ -60,10 +61,15 @@ public final class Values {
         return s;
     }
 
-    private static int integer(String s, String what) {
+    /** Any number of digits: a whole number too large for an int is still a number, and its message is the range. */
+    private static BigInteger integer(String s, String what) {
         String t = s == null ? "" : s.trim();
-        if (!t.matches("-?\\d{1,9}")) throw new IllegalArgumentException("\"" + t + "\" is not " + what + "; write a whole number");
-        return Integer.parseInt(t);
+        if (!t.matches("-?\\d+")) throw new IllegalArgumentException("\"" + t + "\" is not " + what + "; write a whole number");
+        return new BigInteger(t);
+    }
+
+    private static boolean within(BigInteger n, int min, int max) {
+        return n.compareTo(BigInteger.valueOf(min)) >= 0 && n.compareTo(BigInteger.valueOf(max)) <= 0;
     }
 
     /** Enum values spelled as on the command line: lowercase, '-' for '_' (blue-green). */
