@@ -84,11 +84,13 @@ class BadInputTest {
                 {"--host", "tcp://127.0.0.1:99999", "has port 99999; use 1-65535"},
                 {"--host", "ssh://web1:65536", "has port 65536; use 1-65535"},
                 {"--host", "tcp://127.0.0.1:0", "has port 0; use 1-65535"},
+                {"--host", "tcp://user@[::1", "\"tcp://***@[::1\" is not a URL"},
+                {"--host", "tcp://user@web1:1/v1", "\"tcp://***@web1:1/v1\" has a path or query"},
         };
         for (String[] c : cases) {
             var r = run(new deploy(), "--app", "edshop", c[0], c[1], "--dry-run");
             assertOneLine(r, 2, "'" + c[0] + "'", c[2], "see deploy.java --help");
-            assertFalse(r.err().contains("user:pass"), "user info shown: " + r.err());
+            assertFalse(r.err().contains("user:pass") || r.err().contains("user@"), "user info shown: " + r.err());
         }
         assertOneLine(run(new rollback(), "--app", "edshop", "--wait-lock", "2562048h2562048h"), 2, "'--wait-lock'", "see rollback.java --help");
         assertOneLine(run(new deploy(), "--app", "edshop", "--no-such-option"), 2, "--no-such-option");
