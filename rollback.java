@@ -21,6 +21,7 @@ import lib.docker.DockerHost;
 import lib.host.DeployLock;
 import lib.engine.Deployment;
 import lib.engine.Fleet;
+import lib.options.Converters;
 import lib.options.FrontOptions;
 import lib.options.HealthOptions;
 import lib.options.HostOptions;
@@ -82,7 +83,7 @@ public class rollback implements Callable<Integer> {
 
     @Mixin ProjectOptions project;
 
-    @Parameters(arity = "0..1", paramLabel = "RELEASE", description = "Release (commit hash, or a prefix of 7+ characters) to return to.")
+    @Parameters(arity = "0..1", paramLabel = "RELEASE", converter = Converters.Release.class, description = "Release (commit hash, or a prefix of 7+ characters) to return to.")
     String release;
 
     @Mixin ReleaseOptions up;

@@ -41,6 +41,28 @@ public final class Values {
         return n.intValue();
     }
 
+    /** The longest release ID: a git hash is 40 characters, a tag at most 128, and a name fits one line of output. */
+    public static final int RELEASE_MAX = 128;
+
+    /**
+     * A release ID: 1-128 printable ASCII characters without spaces. It is printed in every line about the release,
+     * stored in labels and the history, and may become an image tag through ${DEPLOY_RELEASE}: a newline would forge
+     * lines of output, an escape sequence would repaint the terminal, and a long one would flood every line.
+     */
+    public static String release(String s) {
+        if (s != null && s.length() > RELEASE_MAX) {
+            throw new IllegalArgumentException("a release ID of " + s.length() + " characters is too long; " + RELEASE_RULE);
+        }
+        if (!isRelease(s)) throw new IllegalArgumentException("\"" + Text.printable(s == null ? "" : s) + "\" is not a release ID; " + RELEASE_RULE);
+        return s;
+    }
+
+    private static final String RELEASE_RULE = "use 1-" + RELEASE_MAX + " printable ASCII characters without spaces, e.g. v1.2.3 or a commit hash";
+
+    public static boolean isRelease(String s) {
+        return s != null && s.matches("[!-~]{1," + RELEASE_MAX + "}");
+    }
+
     public static String app(String s) {
         if (!s.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
             throw new IllegalArgumentException("\"" + s + "\" is not a valid app name; use lowercase letters, digits, '-' and '_' (at most 63)");
