@@ -57,7 +57,7 @@ public final class Values {
         return s;
     }
 
-    private static final String RELEASE_RULE = "use 1-" + RELEASE_MAX + " printable ASCII characters without spaces, e.g. v1.2.3 or a commit hash";
+    public static final String RELEASE_RULE = "use 1-" + RELEASE_MAX + " printable ASCII characters without spaces, e.g. v1.2.3 or a commit hash";
 
     public static boolean isRelease(String s) {
         return s != null && s.matches("[!-~]{1," + RELEASE_MAX + "}");
