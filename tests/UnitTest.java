@@ -150,6 +150,7 @@ class UnitTest {
         assertEquals("99999999999 is not a port; use 1-65535", assertThrows(IllegalArgumentException.class, () -> Values.port("99999999999")).getMessage());
         assertEquals("-99999999999 is not a port; use 1-65535", assertThrows(IllegalArgumentException.class, () -> Values.port("-99999999999")).getMessage());
         assertEquals(8080, Values.port(" 008080 "));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Values.count("9".repeat(100_000))).getMessage().length() < 300);
     }
 
     @Test

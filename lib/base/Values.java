@@ -30,14 +30,14 @@ public final class Values {
 
     public static int port(String s) {
         BigInteger p = integer(s, "a port");
-        if (!within(p, 1, 65535)) throw new IllegalArgumentException(p + " is not a port; use 1-65535");
+        if (!within(p, 1, 65535)) throw new IllegalArgumentException(Text.printable(p.toString()) + " is not a port; use 1-65535");
         return p.intValue();
     }
 
     /** How many of something: at least one, and few enough that a typo cannot mean "forever". */
     public static int count(String s) {
         BigInteger n = integer(s, "a count");
-        if (!within(n, 1, 1000)) throw new IllegalArgumentException(n + " is out of range; use 1-1000");
+        if (!within(n, 1, 1000)) throw new IllegalArgumentException(Text.printable(n.toString()) + " is out of range; use 1-1000");
         return n.intValue();
     }
 
@@ -86,7 +86,7 @@ public final class Values {
     /** Any number of digits: a whole number too large for an int is still a number, and its message is the range. */
     private static BigInteger integer(String s, String what) {
         String t = s == null ? "" : s.trim();
-        if (!t.matches("-?\\d+")) throw new IllegalArgumentException("\"" + t + "\" is not " + what + "; write a whole number");
+        if (!t.matches("-?\\d+")) throw new IllegalArgumentException("\"" + Text.printable(t) + "\" is not " + what + "; write a whole number");
         return new BigInteger(t);
     }
 
