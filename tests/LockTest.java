@@ -161,6 +161,17 @@ class LockTest {
             assertTrue(forced.err().contains("warning: its process still runs on this machine"), forced.err());
             assertTrue(DeployLock.holder(TestHost.docker(), app).isEmpty());
 
+            // The holder's labels are the host's word: printed without their control characters.
+            Map<String, String> odd = labels("ci\u001b[2J@" + HERE, HERE, Instant.now().toString(), me, myStart.toString());
+            odd.put(Labels.LOCK_PURPOSE, "deploy\nFORGED\u0007");
+            lockAs(app, odd);
+            var oddRefusal = TestApp.run("unlock", "--app", app);
+            assertEquals(4, oddRefusal.code(), oddRefusal.toString());
+            assertTrue(oddRefusal.err().contains("ci?[2J@" + HERE) && oddRefusal.err().contains("for: deploy?FORGED?"), oddRefusal.err());
+            String oddStatus = DeployLock.describeForStatus(app, DeployLock.holder(TestHost.docker(), app), Instant.now());
+            assertTrue((oddRefusal.err().strip() + oddStatus).chars().noneMatch(Character::isISOControl), oddStatus);
+            assertEquals(0, TestApp.run("unlock", "--app", app, "--force").code());
+
             // Provably dead: nothing to protect, no --force needed.
             var dead = new ProcessBuilder("sleep", "0.1").start();
             assertTrue(dead.waitFor(10, TimeUnit.SECONDS));

@@ -1,6 +1,7 @@
 package lib.cli;
 
 import lib.base.ExitCode;
+import lib.base.Text;
 import lib.docker.DockerHost;
 import lib.host.DeployLock;
 import lib.options.HostOptions;
@@ -31,7 +32,7 @@ import java.util.concurrent.Callable;
         public Integer call() {
             try (DockerHost docker = target.connect(spec.commandLine().getErr())) {
                 var held = DeployLock.breakLock(docker.client(), target.app(), force);
-                spec.commandLine().getOut().println(held.map(h -> "released the lock of " + target.app() + ", held by " + h.who()
+                spec.commandLine().getOut().println(held.map(h -> "released the lock of " + target.app() + ", held by " + Text.printable(h.who())
                         + ": " + h.describe(Instant.now()) + h.deadBecause().map(d -> " (no longer running: " + d + ")").orElse(""))
                         .orElse("no lock was held for " + target.app()));
                 held.filter(h -> !h.stale()).ifPresent(h -> spec.commandLine().getErr().println("warning: " + h.mayStillRun()

@@ -5,6 +5,7 @@ import lib.base.Cancellation;
 import lib.base.DeployError;
 import lib.base.ExitCode;
 import lib.base.Labels;
+import lib.base.Text;
 import lib.docker.MarkerImage;
 
 import com.github.dockerjava.api.DockerClient;
@@ -63,7 +64,8 @@ public final class DeployLock implements AutoCloseable {
         public String describe(Instant now) {
             String when = since == null ? " since an unknown time"
                     : " since " + since + " (" + human(Duration.between(since, now)) + " ago)";
-            return who + " (pid " + pid + ")" + when + " for: " + purpose;
+            // The labels are whatever made the container said: no control character of theirs reaches a terminal.
+            return Text.printable(who) + " (pid " + Text.printable(pid) + ")" + when + " for: " + Text.printable(purpose);
         }
 
         /** True when the holder ran here: same host name and, when both sides know it, the same process space. */
@@ -104,7 +106,7 @@ public final class DeployLock implements AutoCloseable {
         String elsewhere() {
             if (host == null) return "an unknown machine";
             if (host.equals(Operator.hostName())) return "another container or boot of " + host + " (its pids are not ours)";
-            return "another machine (" + host + ")";
+            return "another machine (" + Text.printable(host) + ")";
         }
 
         /** Why the holder may still run: its process runs here, or it ran where this machine cannot look. */
@@ -151,8 +153,8 @@ public final class DeployLock implements AutoCloseable {
                     // A vanished holder released between our create and inspect; a dead one we break ourselves.
                     if (dead.isPresent() && remove(docker, holder.get().containerId())) {
                         Holder h = holder.get();
-                        out.println("broke the lock of " + h.who() + " (pid " + h.pid() + ", no longer running: " + dead.get()
-                                + "), taken" + (h.since() == null ? "" : " at " + h.since()) + " for: " + h.purpose());
+                        out.println("broke the lock of " + Text.printable(h.who()) + " (pid " + h.pid() + ", no longer running: " + dead.get()
+                                + "), taken" + (h.since() == null ? "" : " at " + h.since()) + " for: " + Text.printable(h.purpose()));
                         out.flush();
                     }
                     continue;
