@@ -3,6 +3,7 @@
 //DEPS info.picocli:picocli:4.7.6
 //SOURCES lib/**.java
 
+import lib.base.Text;
 import lib.cli.HistoryCommand;
 import lib.cli.StatusCommand;
 import lib.cli.UnlockCommand;
@@ -143,7 +144,7 @@ public class deploy implements Callable<Integer> {
                 out.println(ifChanged.upToDate(app, ""));
                 return ExitCode.OK;
             }
-            Style.step(out, "deploy " + app + " release " + d.release() + " to " + d.next() + " on " + docker.describe() + "; " + d.state().describe());
+            Style.step(out, "deploy " + app + " release " + Text.printable(d.release()) + " to " + d.next() + " on " + docker.describe() + "; " + d.state().describe());
             return d.run(steps);
         }
     }

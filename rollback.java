@@ -8,6 +8,8 @@ import lib.engine.Plan;
 import lib.engine.RunSettings;
 import lib.model.Strategy;
 import lib.base.Style;
+import lib.base.Text;
+import lib.base.Values;
 import lib.base.Cancellation;
 import lib.cli.Cli;
 import lib.base.DeployError;
@@ -21,6 +23,7 @@ import lib.docker.DockerHost;
 import lib.host.DeployLock;
 import lib.engine.Deployment;
 import lib.engine.Fleet;
+import lib.options.Converters;
 import lib.options.FrontOptions;
 import lib.options.HealthOptions;
 import lib.options.HostOptions;
@@ -82,7 +85,7 @@ public class rollback implements Callable<Integer> {
 
     @Mixin ProjectOptions project;
 
-    @Parameters(arity = "0..1", paramLabel = "RELEASE", description = "Release (commit hash, or a prefix of 7+ characters) to return to.")
+    @Parameters(arity = "0..1", paramLabel = "RELEASE", converter = Converters.Release.class, description = "Release (commit hash, or a prefix of 7+ characters) to return to.")
     String release;
 
     @Mixin ReleaseOptions up;
@@ -112,7 +115,7 @@ public class rollback implements Callable<Integer> {
             String wanted = wanted(d, new ReleaseHistory(docker.client(), app));
             if (alreadyLive(d, wanted)) {
                 if (d.needsRecovery()) d.recover();
-                out.println("release " + wanted + " is already live on " + d.live().get() + "; nothing to do");
+                out.println("release " + Text.printable(wanted) + " is already live on " + d.live().get() + "; nothing to do");
                 return ExitCode.OK;
             }
             return d.run(steps(d, wanted, app, out));
@@ -142,8 +145,8 @@ public class rollback implements Callable<Integer> {
         if (standby.isPresent()) {
             Colour back = standby.get();
             d.toStandby(back);
-            Style.step(out, "rollback " + app + " to release " + d.release() + ": " + back + " holds it (fast path, no pull)"
-                    + live.map(c -> "; " + c + " serves " + current + " meanwhile").orElse(""));
+            Style.step(out, "rollback " + app + " to release " + Text.printable(d.release()) + ": " + back + " holds it (fast path, no pull)"
+                    + live.map(c -> "; " + c + " serves " + Text.printable(current) + " meanwhile").orElse(""));
             return new Plan()
                     .beforeIf(d.needsRecovery(), deploy.RECOVER, d::recover)
                     .beforeIf(d.needsRecord(), d.recordStepTitle(), d::ensureRecord)
@@ -153,15 +156,21 @@ public class rollback implements Callable<Integer> {
                     .then(deploy.fromSwitch(d));
         }
         if (up.file == null) {
-            throw DeployError.config("release " + wanted + " is not on a standby colour of " + app
+            throw DeployError.config("release " + Text.printable(wanted) + " is not on a standby colour of " + app
                     + ", so it must be deployed again: pass -f FILE (the Compose file, as for deploy.java)");
+        }
+        if (!Values.isRelease(wanted)) {
+            // Read from a label or the history, which an older version or a hand could have written: it would become
+            // the new colour's label and ${DEPLOY_RELEASE} as it is.
+            throw DeployError.config("the release to return to, \"" + Text.printable(wanted) + "\", is not a valid release ID ("
+                    + Values.RELEASE_RULE + "); name one: rollback.java --app " + app + " RELEASE -f FILE");
         }
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), wanted, System.getenv());
         front.checkPorts(composed, up.ports());
         Colour next = state.target();
         d.toCompose(next, composed.get(next), wanted);
-        Style.step(out, "rollback " + app + " to release " + wanted + ": no colour holds it, deploying it to " + next + " (slow path)");
+        Style.step(out, "rollback " + app + " to release " + Text.printable(wanted) + ": no colour holds it, deploying it to " + next + " (slow path)");
         return deploy.steps(d, Strategy.BLUE_GREEN);
     }
 
@@ -196,11 +205,11 @@ public class rollback implements Callable<Integer> {
         if (known.contains(given)) return given;
         if (given.length() < 7) {
             throw DeployError.config("release \"" + given + "\" is not a release of this host and too short to be a prefix (7+ characters); known: "
-                    + String.join(", ", known.stream().limit(10).toList()));
+                    + String.join(", ", known.stream().limit(10).map(Text::printable).toList()));
         }
         List<String> matches = known.stream().filter(k -> k.startsWith(given)).toList();
         if (matches.size() == 1) return matches.get(0);
-        if (matches.size() > 1) throw DeployError.config("release prefix \"" + given + "\" matches " + String.join(", ", matches) + "; give more characters");
+        if (matches.size() > 1) throw DeployError.config("release prefix \"" + given + "\" matches " + String.join(", ", matches.stream().map(Text::printable).toList()) + "; give more characters");
         return given; // a release the host never ran: the slow path deploys it from the Compose file
     }
 

@@ -61,6 +61,9 @@ class BadInputTest {
                 {"--health-timeout", "ten", "is not a duration"},
                 {"--probe-successes", "-5", "use 1-1000"},
                 {"--probe-successes", "x", "whole number"},
+                {"--probe-successes", "2000000000", "2000000000 is out of range; use 1-1000"},
+                {"--probe-successes", "99999999999999999999", "is out of range; use 1-1000"},
+                {"--blue-port", "99999999999", "99999999999 is not a port; use 1-65535"},
                 {"--blue-port", "0", "use 1-65535"},
                 {"--green-port", "70000", "use 1-65535"},
                 {"--front-port", "abc", "whole number"},
@@ -81,13 +84,18 @@ class BadInputTest {
                 {"--host", "tcp://127.0.0.1:99999", "has port 99999; use 1-65535"},
                 {"--host", "ssh://web1:65536", "has port 65536; use 1-65535"},
                 {"--host", "tcp://127.0.0.1:0", "has port 0; use 1-65535"},
+                {"--host", "tcp://user@[::1", "\"tcp://***@[::1\" is not a URL"},
+                {"--release", "v1\ngreen LIVE running release FORGED", "\"v1?green LIVE running release FORGED\" is not a release ID"},
+                {"--release", "x".repeat(100_000), "a release ID of 100000 characters is too long"},
+                {"--host", "tcp://user@web1:1/v1", "\"tcp://***@web1:1/v1\" has a path or query"},
         };
         for (String[] c : cases) {
             var r = run(new deploy(), "--app", "edshop", c[0], c[1], "--dry-run");
             assertOneLine(r, 2, "'" + c[0] + "'", c[2], "see deploy.java --help");
-            assertFalse(r.err().contains("user:pass"), "user info shown: " + r.err());
+            assertFalse(r.err().contains("user:pass") || r.err().contains("user@"), "user info shown: " + r.err());
         }
         assertOneLine(run(new rollback(), "--app", "edshop", "--wait-lock", "2562048h2562048h"), 2, "'--wait-lock'", "see rollback.java --help");
+        assertOneLine(run(new rollback(), "--app", "edshop", "abc1234\nFORGED"), 2, "RELEASE", "is not a release ID", "see rollback.java --help");
         assertOneLine(run(new deploy(), "--app", "edshop", "--no-such-option"), 2, "--no-such-option");
     }
 
@@ -130,6 +138,8 @@ class BadInputTest {
                 {"front:\n  drain_timeout: 1y\n", "front.drain_timeout", "is not a duration"},
                 {"health:\n  probe: /a#b\n", "health.probe", "is not a URL path"},
                 {"health:\n  probe: \"/a b\"\n", "health.probe", "is not a URL path"},
+                {"release: \"v1\\nFORGED\"\n", "release", "\"v1?FORGED\" is not a release ID"},
+                {"release: " + "x".repeat(200) + "\n", "release", "a release ID of 200 characters is too long"},
         };
         Path project = dir.resolve("deploy.yml");
         for (String[] c : cases) {

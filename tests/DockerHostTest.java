@@ -117,6 +117,15 @@ class DockerHostTest {
         }
         var e = fails(() -> resolve(Map.of("DOCKER_HOST", "ftp://user:s3cret@x")));
         assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+        // A token without a password, in a URL that does not parse or is refused: the userinfo is still masked.
+        for (String bad : List.of("tcp://T0KEN9@[::1", "tcp://T0KEN9@web1:2376/v1", "ftp://T0KEN9@x", "T0KEN9@web1", "tcp://T0KEN9@",
+                "tcp://T0KEN9:x@[::1", "tcp://a/T0KEN9@[::1", "ssh://a:T0KEN9@[::1")) {
+            var masked = fails(() -> resolve(Map.of("DOCKER_HOST", bad)));
+            assertFalse(masked.getMessage().contains("T0KEN9"), masked.getMessage());
+            assertTrue(masked.getMessage().contains("***@"), masked.getMessage());
+        }
+        // An ssh login name is not a secret, and says who logs in.
+        assertTrue(fails(() -> resolve(Map.of("DOCKER_HOST", "ssh://deploy@[::1"))).getMessage().contains("\"ssh://deploy@[::1\""));
         var t = resolve(Map.of("DOCKER_HOST", "tcp://user:s3cret@127.0.0.1:1"));
         assertEquals("tcp://127.0.0.1:1", t.endpoint().toString(), "user info is dropped: the Docker API does not use it");
     }

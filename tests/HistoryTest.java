@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The release history on the host survives a damaged line, stays bounded, and no field can break its format. */
@@ -75,6 +76,41 @@ class HistoryTest {
             assertEquals("r7", entries.get(0).release());
             assertEquals("r506", entries.get(entries.size() - 1).release());
             assertEquals("", warn.toString());
+        } finally {
+            TestHost.removeApp(app);
+        }
+    }
+
+    @Test
+    void releasesFromLabelsAndTheHistoryNeverPrintTheirControlCharacters() throws Exception {
+        String app = "lkforge-" + Long.toString(System.nanoTime() % 46656, 36);
+        String forged = "v1\ngreen LIVE running release FORGED\u001b[2J";
+        try {
+            // As an older version (or a hand) left them: a colour's release label and a history line with a newline and an escape.
+            var docker = TestHost.docker();
+            docker.createContainerCmd("shop-web:1").withName(app + "-green-web-1")
+                    .withLabels(Map.of(lib.base.Labels.APP, app, lib.base.Labels.COLOUR, "green", lib.base.Labels.RELEASE, forged,
+                            lib.base.Labels.DEPLOYED_BY, "ci\nFORGED@x"))
+                    .exec();
+            new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry("2025-01-01T13:00:00Z", "deploy", forged, "green", "v0\r", "ok",
+                    5000, "ci\u001b]0;x\u0007@a", null));
+
+            for (String command : List.of("status", "history")) {
+                var r = TestApp.run(command, "--app", app);
+                String all = r.out() + r.err();
+                assertTrue(all.contains("v1?green LIVE running release FORGED?[2J"), r.toString());
+                assertFalse(all.lines().anyMatch(l -> l.startsWith("green LIVE")), r.toString());
+                assertTrue(all.chars().noneMatch(ch -> ch != '\n' && Character.isISOControl(ch)), r.toString());
+            }
+
+            // With no colour holding it, rolling back would make it a new colour's label and ${DEPLOY_RELEASE}: refused, saying what to do.
+            docker.removeContainerCmd(app + "-green-web-1").withForce(true).exec();
+            java.nio.file.Path compose = java.nio.file.Files.createTempDirectory("forge").resolve("docker-compose.yml");
+            java.nio.file.Files.writeString(compose, TestApp.COMPOSE);
+            var back = BadInputTest.run(new rollback(), "--app", app, "-f", compose.toString());
+            assertEquals(3, back.code(), back.toString());
+            assertTrue(back.err().contains("is not a valid release ID") && back.err().contains("name one: rollback.java --app " + app + " RELEASE"), back.toString());
+            assertTrue(back.err().chars().noneMatch(ch -> ch != '\n' && Character.isISOControl(ch)), back.toString());
         } finally {
             TestHost.removeApp(app);
         }

@@ -138,6 +138,55 @@ class LockTest {
     }
 
     @Test
+    void unlockRefusesALiveHolderOfThisMachineUnlessForcedAndBreaksADeadOneAtOnce() throws Exception {
+        String app = "lkunlock-" + Long.toString(System.nanoTime() % 46656, 36);
+        try {
+            // This very JVM, with its real start time: a deploy in progress on this machine.
+            long me = ProcessHandle.current().pid();
+            Instant myStart = ProcessHandle.current().info().startInstant().orElseThrow();
+            lockAs(app, labels("ci@" + HERE, HERE, Instant.now().toString(), me, myStart.toString()));
+            String id = DeployLock.holder(TestHost.docker(), app).orElseThrow().containerId();
+
+            var refused = TestApp.run("unlock", "--app", app);
+            assertEquals(4, refused.code(), refused.toString());
+            assertTrue(refused.err().contains("app " + app + " is locked by ci@" + HERE + " (pid " + me + ")")
+                    && refused.err().contains("its process still runs on this machine")
+                    && refused.err().contains("deploy.java unlock --app " + app + " --force"), refused.err());
+            assertEquals(1, refused.err().strip().lines().count(), refused.err());
+            assertEquals(id, DeployLock.holder(TestHost.docker(), app).orElseThrow().containerId(), "lock untouched");
+
+            var forced = TestApp.run("unlock", "--app", app, "--force");
+            assertEquals(0, forced.code(), forced.toString());
+            assertTrue(forced.out().contains("released the lock of " + app + ", held by ci@" + HERE), forced.out());
+            assertTrue(forced.err().contains("warning: its process still runs on this machine"), forced.err());
+            assertTrue(DeployLock.holder(TestHost.docker(), app).isEmpty());
+
+            // The holder's labels are the host's word: printed without their control characters.
+            Map<String, String> odd = labels("ci\u001b[2J@" + HERE, HERE, Instant.now().toString(), me, myStart.toString());
+            odd.put(Labels.LOCK_PURPOSE, "deploy\nFORGED\u0007");
+            lockAs(app, odd);
+            var oddRefusal = TestApp.run("unlock", "--app", app);
+            assertEquals(4, oddRefusal.code(), oddRefusal.toString());
+            assertTrue(oddRefusal.err().contains("ci?[2J@" + HERE) && oddRefusal.err().contains("for: deploy?FORGED?"), oddRefusal.err());
+            String oddStatus = DeployLock.describeForStatus(app, DeployLock.holder(TestHost.docker(), app), Instant.now());
+            assertTrue((oddRefusal.err().strip() + oddStatus).chars().noneMatch(Character::isISOControl), oddStatus);
+            assertEquals(0, TestApp.run("unlock", "--app", app, "--force").code());
+
+            // Provably dead: nothing to protect, no --force needed.
+            var dead = new ProcessBuilder("sleep", "0.1").start();
+            assertTrue(dead.waitFor(10, TimeUnit.SECONDS));
+            lockAs(app, labels("ci@" + HERE, HERE, Instant.now().toString(), dead.pid(), null));
+            var broken = TestApp.run("unlock", "--app", app);
+            assertEquals(0, broken.code(), broken.toString());
+            assertTrue(broken.out().contains("released the lock of " + app) && broken.out().contains("no longer running: pid " + dead.pid() + " is gone"),
+                    broken.out());
+            assertEquals("", broken.err());
+        } finally {
+            TestHost.removeApp(app);
+        }
+    }
+
+    @Test
     void aLiveLookingLockFromAnotherMachineIsNeverBrokenAndTheRefusalSaysHowToUnlock() throws Exception {
         try (TestApp app = new TestApp("lkother")) {
             // pid 1 of another machine: nothing here can tell whether it runs, however old the lock.
@@ -154,9 +203,16 @@ class LockTest {
             assertFalse(r.out().contains("broke the lock"), r.out());
             assertEquals(holder.containerId(), DeployLock.holder(TestHost.docker(), app.name).orElseThrow().containerId(), "lock untouched");
 
-            var unlock = TestApp.run("unlock", "--app", app.name);
+            // Nothing here can tell whether it runs: breaking it takes --force, and says what that risks.
+            var refused = TestApp.run("unlock", "--app", app.name);
+            assertEquals(4, refused.code(), refused.toString());
+            assertTrue(refused.err().contains("it was taken on another machine (lk-other-machine), which this machine cannot check")
+                    && refused.err().contains("if that deploy is dead, run: deploy.java unlock --app " + app.name + " --force"), refused.err());
+            assertEquals(holder.containerId(), DeployLock.holder(TestHost.docker(), app.name).orElseThrow().containerId(), "lock untouched");
+            var unlock = TestApp.run("unlock", "--app", app.name, "--force");
             assertEquals(0, unlock.code(), unlock.toString());
             assertTrue(unlock.out().contains("released the lock of " + app.name), unlock.out());
+            assertTrue(unlock.err().contains("warning: it was taken on another machine (lk-other-machine)"), unlock.err());
             assertEquals(0, app.deploy("v1").code());
 
             // Same host name, other pid namespace (a container with the host's name): its dead-looking pid proves nothing.
@@ -185,7 +241,8 @@ class LockTest {
                     new PrintWriter(new StringWriter()), Cancellation.none()));
             assertEquals(4, e.exitCode(), e.getMessage());
             assertTrue(e.getMessage().contains("it was taken on an unknown machine, which this deploy cannot check, so breaking it stays explicit"), e.getMessage());
-            var unlock = TestApp.run("unlock", "--app", app);
+            assertEquals(4, TestApp.run("unlock", "--app", app).code());
+            var unlock = TestApp.run("unlock", "--app", app, "--force");
             assertEquals(0, unlock.code(), unlock.toString());
             assertTrue(DeployLock.holder(TestHost.docker(), app).isEmpty());
 
@@ -200,7 +257,8 @@ class LockTest {
             assertTrue(out.toString().contains("broke the lock of ci@" + HERE + " (pid " + dead.pid() + ", no longer running"), out.toString());
 
             lockAs(app, labels("ci@" + HERE, HERE, "2024-13-45T99:99:99Z", 1, "garbage"));
-            var unlockMalformed = TestApp.run("unlock", "--app", app);
+            // pid 1 of this machine runs, and the malformed start time cannot prove it is another process.
+            var unlockMalformed = TestApp.run("unlock", "--app", app, "--force");
             assertEquals(0, unlockMalformed.code(), unlockMalformed.toString());
             assertTrue(DeployLock.holder(TestHost.docker(), app).isEmpty());
         } finally {

@@ -90,6 +90,8 @@ class ProjectFileTest {
         }
         String secret = error("environments: {prod: {host: \"ftp://deploy:s3cret@web1\"}}");
         assertTrue(!secret.contains("s3cret") && !secret.contains("\n"), secret);
+        String token = error("environments: {prod: {hosts: [\"tcp://T0KEN9@[::1\"]}}");
+        assertTrue(!token.contains("T0KEN9") && token.contains("environments.prod.hosts[0].host: \"tcp://***@[::1\" is not a URL"), token);
     }
 
     @Test

@@ -145,6 +145,45 @@ class UnitTest {
         DeployError e = assertThrows(DeployError.class, () -> Values.fromFile(java.nio.file.Path.of("deploy.yml"), "front.port", "x", Values::port));
         assertEquals("deploy.yml: front.port: \"x\" is not a port; write a whole number", e.getMessage());
         assertEquals(3, e.exitCode());
+        // A whole number out of range is out of range, however many digits: the message says the range, not "write a number".
+        assertEquals("2000000000 is out of range; use 1-1000", assertThrows(IllegalArgumentException.class, () -> Values.count("2000000000")).getMessage());
+        assertEquals("99999999999 is not a port; use 1-65535", assertThrows(IllegalArgumentException.class, () -> Values.port("99999999999")).getMessage());
+        assertEquals("-99999999999 is not a port; use 1-65535", assertThrows(IllegalArgumentException.class, () -> Values.port("-99999999999")).getMessage());
+        assertEquals(8080, Values.port(" 008080 "));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Values.count("9".repeat(100_000))).getMessage().length() < 300);
+    }
+
+    @Test
+    void releaseIdsAreOneTo128PrintableAsciiCharactersWithoutSpaces() {
+        for (String ok : List.of("v1", "0123456789", "1.2.3+build.7", "release/2024-01_rc~1", "x".repeat(128))) assertEquals(ok, Values.release(ok));
+        for (String bad : List.of("", " ", "v1 x", "v1\nFORGED", "v1\t", "v1\u001b[31m", "caf\u00e9", "\u202ev1", "x".repeat(129), "x".repeat(100_000))) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Values.release(bad), bad);
+            assertTrue(e.getMessage().contains("1-128 printable ASCII characters"), e.getMessage());
+            assertTrue(e.getMessage().length() < 400 && e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+            assertFalse(Values.isRelease(bad));
+        }
+        // What the host says is printed without its control characters and bounded, whatever wrote it.
+        assertEquals("v1?FORGED??", lib.base.Text.printable("v1\nFORGED\u001b\u202e"));
+        assertEquals(lib.base.Text.LIMIT + 3, lib.base.Text.printable("x".repeat(100_000)).length());
+        var out = new java.io.StringWriter();
+        lib.cli.StatusView.history(new java.io.PrintWriter(out), List.of(new lib.host.ReleaseHistory.Entry("2026-01-01T00:00:00Z", "deploy",
+                "v1\ngreen LIVE running release FORGED", "green", "v0\r\u001b[2J", "ok", 1000, "ci\n@x", "r\u0007", "n\u001b")));
+        assertEquals(2, out.toString().lines().count(), out.toString());
+        assertTrue(out.toString().chars().noneMatch(ch -> ch != '\n' && Character.isISOControl(ch)), out.toString());
+    }
+
+    @Test
+    void sshHintsAreCommandsSshRunsWithThePortAsDashP() {
+        var web1 = lib.docker.SshTunnel.Target.of(java.net.URI.create("ssh://root@web1:2222"));
+        String failed = lib.docker.SshTunnel.explainLogin(web1, "kex_exchange_identification: read: Connection reset by peer\n");
+        assertTrue(failed.contains("`ssh -p 2222 root@web1 docker version`") && failed.startsWith("ssh to root@web1:2222 failed"), failed);
+        String unknownKey = lib.docker.SshTunnel.explainLogin(web1, "Host key verification failed.\n");
+        assertTrue(unknownKey.contains("log in once with ssh -p 2222 root@web1 and answer yes"), unknownKey);
+        var plain = lib.docker.SshTunnel.Target.of(java.net.URI.create("ssh://web1"));
+        assertTrue(lib.docker.SshTunnel.explainLogin(plain, "boom\n").contains("`ssh web1 docker version`"));
+        // A port out of range never gets as far as a hint.
+        var e = assertThrows(IllegalArgumentException.class, () -> lib.docker.DockerHost.parseUrl("ssh://root@web1:99999"));
+        assertTrue(e.getMessage().endsWith("has port 99999; use 1-65535"), e.getMessage());
     }
 
     @Test

@@ -41,10 +41,24 @@ public final class Text {
         return SECRETS[2].matcher(r).replaceAll("$1***@");
     }
 
-    /** A value from the host (a label, the history) fit to print: control characters shown as '?', never acted on by a terminal. */
+    /**
+     * A value read from the host (a label, a history line), fit to print: every control, format or line-separator
+     * character becomes '?', so that no label can forge a line or send a terminal escape, and at most {@link #LIMIT}
+     * characters. Whatever wrote it (an older version, a hand-made container) is not trusted.
+     */
     public static String printable(String s) {
-        if (s == null) return "";
-        return s.replaceAll("[\\p{Cntrl}]", "?");
+        if (s == null) return null;
+        StringBuilder b = new StringBuilder(Math.min(s.length(), LIMIT + 3));
+        for (int i = 0; i < s.length() && b.length() < LIMIT; ) {
+            int cp = s.codePointAt(i);
+            int type = Character.getType(cp);
+            boolean unprintable = Character.isISOControl(cp) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE;
+            if (unprintable) b.append('?');
+            else b.appendCodePoint(cp);
+            i += Character.charCount(cp);
+        }
+        return b.length() < s.length() && b.length() >= LIMIT ? b + "..." : b.toString();
     }
 
     /** Docker's API messages come as JSON bodies with newlines; every line we print is one line. */

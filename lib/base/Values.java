@@ -1,5 +1,6 @@
 package lib.base;
 
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -28,16 +29,38 @@ public final class Values {
     }
 
     public static int port(String s) {
-        int p = integer(s, "a port");
-        if (p < 1 || p > 65535) throw new IllegalArgumentException(p + " is not a port; use 1-65535");
-        return p;
+        BigInteger p = integer(s, "a port");
+        if (!within(p, 1, 65535)) throw new IllegalArgumentException(Text.printable(p.toString()) + " is not a port; use 1-65535");
+        return p.intValue();
     }
 
     /** How many of something: at least one, and few enough that a typo cannot mean "forever". */
     public static int count(String s) {
-        int n = integer(s, "a count");
-        if (n < 1 || n > 1000) throw new IllegalArgumentException(n + " is out of range; use 1-1000");
-        return n;
+        BigInteger n = integer(s, "a count");
+        if (!within(n, 1, 1000)) throw new IllegalArgumentException(Text.printable(n.toString()) + " is out of range; use 1-1000");
+        return n.intValue();
+    }
+
+    /** The longest release ID: a git hash is 40 characters, a tag at most 128, and a name fits one line of output. */
+    public static final int RELEASE_MAX = 128;
+
+    /**
+     * A release ID: 1-128 printable ASCII characters without spaces. It is printed in every line about the release,
+     * stored in labels and the history, and may become an image tag through ${DEPLOY_RELEASE}: a newline would forge
+     * lines of output, an escape sequence would repaint the terminal, and a long one would flood every line.
+     */
+    public static String release(String s) {
+        if (s != null && s.length() > RELEASE_MAX) {
+            throw new IllegalArgumentException("a release ID of " + s.length() + " characters is too long; " + RELEASE_RULE);
+        }
+        if (!isRelease(s)) throw new IllegalArgumentException("\"" + Text.printable(s == null ? "" : s) + "\" is not a release ID; " + RELEASE_RULE);
+        return s;
+    }
+
+    public static final String RELEASE_RULE = "use 1-" + RELEASE_MAX + " printable ASCII characters without spaces, e.g. v1.2.3 or a commit hash";
+
+    public static boolean isRelease(String s) {
+        return s != null && s.matches("[!-~]{1," + RELEASE_MAX + "}");
     }
 
     /** A DNS label: the managed front's nginx resolves a colour's container by its name. */
@@ -78,10 +101,15 @@ public final class Values {
         return s;
     }
 
-    private static int integer(String s, String what) {
+    /** Any number of digits: a whole number too large for an int is still a number, and its message is the range. */
+    private static BigInteger integer(String s, String what) {
         String t = s == null ? "" : s.trim();
-        if (!t.matches("-?\\d{1,9}")) throw new IllegalArgumentException("\"" + t + "\" is not " + what + "; write a whole number");
-        return Integer.parseInt(t);
+        if (!t.matches("-?\\d+")) throw new IllegalArgumentException("\"" + Text.printable(t) + "\" is not " + what + "; write a whole number");
+        return new BigInteger(t);
+    }
+
+    private static boolean within(BigInteger n, int min, int max) {
+        return n.compareTo(BigInteger.valueOf(min)) >= 0 && n.compareTo(BigInteger.valueOf(max)) <= 0;
     }
 
     /** Enum values spelled as on the command line: lowercase, '-' for '_' (blue-green). */

@@ -1,5 +1,6 @@
 package lib.cli;
 
+import lib.base.Text;
 import lib.base.Cancellation;
 import lib.base.ExitCode;
 import lib.docker.DockerHost;
@@ -27,7 +28,7 @@ public final class DryRun {
                 Plan plan = planFor.apply(d);
                 out.println("plan for " + app + " on " + docker.describe() + " (dry run, nothing changes):");
                 out.println("  now: " + d.state().describe());
-                out.println("  " + settings.action() + " release " + d.release() + " to " + d.next() + ":");
+                out.println("  " + settings.action() + " release " + Text.printable(d.release()) + " to " + d.next() + ":");
                 plan.print(out);
                 d.creates().forEach(c -> out.println("  create and start " + c));
             }

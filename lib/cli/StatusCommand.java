@@ -1,5 +1,6 @@
 package lib.cli;
 
+import lib.base.Text;
 import lib.base.ExitCode;
 import lib.base.DeployError;
 import lib.docker.DockerHost;
@@ -43,7 +44,7 @@ public class StatusCommand implements Callable<Integer> {
                 boolean managed = state.record().map(r -> r.front().managed()).orElse(false);
                 ok &= StatusView.print(out, docker, state, DeployLock.holder(docker.client(), target.app()),
                         ManagedFront.state(docker.client(), target.app(), managed));
-                state.live().ifPresent(c -> liveRelease.put(docker.describe(), state.of(c).release()));
+                state.live().ifPresent(c -> liveRelease.put(docker.describe(), Text.printable(state.of(c).release())));
             } catch (DeployError unreachable) {
                 if (hosts.size() == 1) throw unreachable;
                 out.println("host " + h.url() + ": " + unreachable.getMessage());

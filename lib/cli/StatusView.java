@@ -31,9 +31,9 @@ public final class StatusView {
             out.printf("  %-5s %-7s %-9s", c, role, s.condition());
             if (!s.empty()) {
                 Instant since = isLive ? state.record().filter(r -> r.live() == c).map(r -> r.since()).orElse(s.since()) : s.since();
-                out.print("  release " + s.release());
+                out.print("  release " + Text.printable(s.release()));
                 if (since != null) out.print("  since " + since + " (" + DeployLock.human(Duration.between(since, Instant.now())) + " ago)");
-                if (s.deployedBy() != null) out.print("  by " + s.deployedBy());
+                if (s.deployedBy() != null) out.print("  by " + Text.printable(s.deployedBy()));
                 out.print("  [" + s.origins() + "]");
             }
             out.println();
@@ -68,9 +68,12 @@ public final class StatusView {
         }
         out.printf("%-24s %-8s %-12s %-6s %-12s %-11s %7s  %s%n", "when", "action", "release", "colour", "previous", "result", "seconds", "by");
         for (ReleaseHistory.Entry e : entries) {
-            out.printf("%-24.24s %-8s %-12s %-6s %-12s %-11s %7.1f  %s%s%n", e.at(), e.action(), e.release(), e.colour(),
-                    e.previousRelease() == null ? "-" : e.previousRelease(), e.result(), e.durationMillis() / 1000.0, e.by(),
-                    (e.reason() == null ? "" : "  (" + Text.oneLine(e.reason()) + ")") + (e.notes() == null ? "" : "  note: " + Text.oneLine(e.notes())));
+            // Every field is the history file's word, which anything with access to the volume could have written.
+            out.printf("%-24.24s %-8s %-12s %-6s %-12s %-11s %7.1f  %s%s%n", Text.printable(e.at()), Text.printable(e.action()),
+                    Text.printable(e.release()), Text.printable(e.colour()), e.previousRelease() == null ? "-" : Text.printable(e.previousRelease()),
+                    Text.printable(e.result()), e.durationMillis() / 1000.0, Text.printable(e.by()),
+                    (e.reason() == null ? "" : "  (" + Text.printable(Text.oneLine(e.reason())) + ")")
+                            + (e.notes() == null ? "" : "  note: " + Text.printable(Text.oneLine(e.notes()))));
         }
         out.flush();
     }

@@ -142,7 +142,7 @@ public final class DockerHost implements AutoCloseable {
     /** A Docker host URL the way the docker CLI reads one; the message follows "--host" or "DOCKER_HOST". */
     public static URI parseUrl(String raw) {
         String s = raw == null ? "" : raw.trim();
-        String shown = "\"" + Text.redact(s) + "\"";
+        String shown = "\"" + Text.redact(maskUserInfo(s)) + "\"";
         if (s.isEmpty()) throw new IllegalArgumentException("the Docker host is empty; " + SCHEMES);
         URI u;
         try {
@@ -172,6 +172,21 @@ public final class DockerHost implements AutoCloseable {
             case "" -> throw new IllegalArgumentException(shown + " is not a URL; " + SCHEMES);
             default -> throw new IllegalArgumentException(shown + " uses " + scheme + "://, which is not a Docker host scheme; " + SCHEMES);
         }
+    }
+
+    /**
+     * A host URL as typed, fit to print even when it does not parse: all before the last '@' is masked, since a token
+     * needs no ':' to be a secret and a URL that does not parse has no userinfo to ask for. An ssh login name stays,
+     * as in {@link #redacted}.
+     */
+    static String maskUserInfo(String s) {
+        int at = s.lastIndexOf('@');
+        if (at < 0) return s;
+        int scheme = s.indexOf("://");
+        int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        String info = s.substring(start, at);
+        boolean login = start == 6 && s.regionMatches(true, 0, "ssh", 0, 3) && info.matches("[A-Za-z0-9._-]+");
+        return s.substring(0, start) + (login ? info : "***") + s.substring(at);
     }
 
     /** A host URL fit to print: an ssh login name stays (it is not a secret, and says who logs in); nothing else of the userinfo. */

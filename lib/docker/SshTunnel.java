@@ -61,6 +61,11 @@ public final class SshTunnel implements AutoCloseable {
         String shown() {
             return (user == null ? "" : user + "@") + host + (port == -1 ? "" : ":" + port);
         }
+
+        /** The ssh command line a hint tells the user to try: ssh takes the port as -p, never as host:port. */
+        String command() {
+            return "ssh " + (port == -1 ? "" : "-p " + port + " ") + (user == null ? "" : user + "@") + host;
+        }
     }
 
     private final URI uri;
@@ -148,7 +153,7 @@ public final class SshTunnel implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     p.destroy();
                     throw new DeployError(ExitCode.DOCKER, "ssh to " + target.shown() + " did not log in within " + LOGIN_TIMEOUT.toSeconds()
-                            + "s; check that `ssh " + target.shown() + " docker version` works from this machine");
+                            + "s; check that `" + target.command() + " docker version` works from this machine");
                 }
                 Thread.sleep(10);
             }
@@ -170,7 +175,7 @@ public final class SshTunnel implements AutoCloseable {
         }
         if (stderr.contains("Host key verification failed") || stderr.contains("host key is known")) {
             return "ssh refused " + h + ": its host key is not in known_hosts, and bgdeploy does not trust a host on first use. "
-                    + "Check the key's fingerprint with the host's admin, then add it (e.g. log in once with ssh " + h + " and answer yes)";
+                    + "Check the key's fingerprint with the host's admin, then add it (e.g. log in once with " + target.command() + " and answer yes)";
         }
         if (stderr.contains("Permission denied")) {
             return "ssh to " + h + " was refused (" + last + "): load your key into ssh-agent (ssh-add) or set IdentityFile for this host in ~/.ssh/config;"
@@ -180,7 +185,7 @@ public final class SshTunnel implements AutoCloseable {
                 || stderr.contains("No route to host") || stderr.contains("Network is unreachable")) {
             return "cannot reach " + h + " over ssh (" + last + "): check the host name and port in --host / DOCKER_HOST / the Docker context / deploy.yml";
         }
-        return "ssh to " + h + " failed" + (last.isEmpty() ? "" : " (" + last + ")") + "; check that `ssh " + h + " docker version` works from this machine";
+        return "ssh to " + h + " failed" + (last.isEmpty() ? "" : " (" + last + ")") + "; check that `" + target.command() + " docker version` works from this machine";
     }
 
     /**

@@ -1,5 +1,6 @@
 package lib.engine;
 
+import lib.base.Text;
 import lib.target.Colours;
 import lib.target.DockerColours;
 import lib.base.Operator;
@@ -230,7 +231,7 @@ public final class Deployment {
         List<String> problems = steps.abort();
         history("failed", why);
         return new DeployError(ExitCode.DEPLOY_FAILED, why + "; " + (problems.isEmpty() ? "undone here; " : "could not undo everything ("
-                + String.join("; ", problems) + "); ") + live.map(c -> c + " still serves release " + previous).orElse("nothing served here before"));
+                + String.join("; ", problems) + "); ") + live.map(c -> c + " still serves release " + Text.printable(previous)).orElse("nothing served here before"));
     }
 
     /** A fleet's second phase: the switch and the rest. Returns the failure, or null. */
@@ -350,14 +351,14 @@ public final class Deployment {
             old = new ColourState(next, List.of());
         }
         if (old.empty() && aside.isEmpty()) return;
-        String held = old.empty() ? "the release set aside by an interrupted deploy" : "release " + old.release();
+        String held = old.empty() ? "the release set aside by an interrupted deploy" : "release " + Text.printable(old.release());
         old.containers().forEach(c -> aside.add(c.id()));
         // Registered first: a set-aside cut short half way is put back too.
         steps.onUndo("restore " + next + " (" + held + ")", () -> {
             colours.restore(aside);
         });
         if (!old.empty()) {
-            out.println("  setting aside " + next + " (" + held + ") until " + release + " passed its gate");
+            out.println("  setting aside " + next + " (" + held + ") until " + Text.printable(release) + " passed its gate");
             colours.setAside(old, front.managed());
         }
     }
@@ -482,7 +483,7 @@ public final class Deployment {
     public void recordSuccess() {
         history("ok", null, notes.isEmpty() ? null : String.join("; ", notes));
         boolean rollback = settings.action().equals("rollback");
-        out.println(Style.success(rollback ? "rolled back" : "deployed") + " " + app + " release " + release + ": "
+        out.println(Style.success(rollback ? "rolled back" : "deployed") + " " + app + " release " + Text.printable(release) + ": "
                 + next + " is live" + (cancel.cancelled() ? " (interrupted after the switch; the rest is left to the daemon and the next deploy)" : ""));
         out.flush();
         notifier().send(event(rollback ? "rollback" : "success", System.currentTimeMillis() - started, null));
@@ -508,7 +509,7 @@ public final class Deployment {
         notifier().send(event("failure", System.currentTimeMillis() - started, reason.getMessage()));
         notifier().flush();
         String what = (interrupted ? settings.action() + " interrupted" : settings.action() + " failed") + ": " + reason.getMessage();
-        String serving = live.map(c -> c + " still serves release " + previous).orElse("no colour was live before, so nothing serves");
+        String serving = live.map(c -> c + " still serves release " + Text.printable(previous)).orElse("no colour was live before, so nothing serves");
         String undone = failed.undoProblems().isEmpty() ? (failed.changedAnything() ? "what it changed was undone; " : "nothing was changed: ")
                 : "could not undo everything (" + String.join("; ", failed.undoProblems()) + "); run the deploy again once the host answers; ";
         return new DeployError(reason.exitCode(), what + "; " + undone + serving, reason);

@@ -1,5 +1,6 @@
 package lib.engine;
 
+import lib.base.Text;
 import lib.base.Operator;
 import lib.host.DeployLock;
 import lib.base.Style;
@@ -177,7 +178,7 @@ public final class Fleet implements AutoCloseable {
             DeployError e = second.get(i);
             Deployment d = runs.get(i);
             results.put(members.get(i).name(), e != null ? "failed at the switch: " + e.getMessage()
-                    : d.next() == null ? "already live: release " + releaseOf(d) : "live: release " + d.release() + " on " + d.next());
+                    : d.next() == null ? "already live: release " + Text.printable(releaseOf(d)) : "live: release " + Text.printable(d.release()) + " on " + d.next());
             if (e != null) mixed.add(members.get(i).name() + ": " + e.getMessage());
         }
         if (!mixed.isEmpty()) {

@@ -5,6 +5,7 @@ import lib.base.Cancellation;
 import lib.base.DeployError;
 import lib.base.ExitCode;
 import lib.base.Labels;
+import lib.base.Text;
 import lib.docker.MarkerImage;
 
 import com.github.dockerjava.api.DockerClient;
@@ -63,7 +64,8 @@ public final class DeployLock implements AutoCloseable {
         public String describe(Instant now) {
             String when = since == null ? " since an unknown time"
                     : " since " + since + " (" + human(Duration.between(since, now)) + " ago)";
-            return who + " (pid " + pid + ")" + when + " for: " + purpose;
+            // The labels are whatever made the container said: no control character of theirs reaches a terminal.
+            return Text.printable(who) + " (pid " + Text.printable(pid) + ")" + when + " for: " + Text.printable(purpose);
         }
 
         /** True when the holder ran here: same host name and, when both sides know it, the same process space. */
@@ -104,7 +106,13 @@ public final class DeployLock implements AutoCloseable {
         String elsewhere() {
             if (host == null) return "an unknown machine";
             if (host.equals(Operator.hostName())) return "another container or boot of " + host + " (its pids are not ours)";
-            return "another machine (" + host + ")";
+            return "another machine (" + Text.printable(host) + ")";
+        }
+
+        /** Why the holder may still run: its process runs here, or it ran where this machine cannot look. */
+        public String mayStillRun() {
+            return onThisMachine() ? "its process still runs on this machine"
+                    : "it was taken on " + elsewhere() + ", which this machine cannot check";
         }
 
         /** Held by a process of this machine that no longer runs: the next deploy breaks it. */
@@ -145,8 +153,8 @@ public final class DeployLock implements AutoCloseable {
                     // A vanished holder released between our create and inspect; a dead one we break ourselves.
                     if (dead.isPresent() && remove(docker, holder.get().containerId())) {
                         Holder h = holder.get();
-                        out.println("broke the lock of " + h.who() + " (pid " + h.pid() + ", no longer running: " + dead.get()
-                                + "), taken" + (h.since() == null ? "" : " at " + h.since()) + " for: " + h.purpose());
+                        out.println("broke the lock of " + Text.printable(h.who()) + " (pid " + h.pid() + ", no longer running: " + dead.get()
+                                + "), taken" + (h.since() == null ? "" : " at " + h.since()) + " for: " + Text.printable(h.purpose()));
                         out.flush();
                     }
                     continue;
@@ -166,7 +174,7 @@ public final class DeployLock implements AutoCloseable {
 
     /** The one-line refusal: who holds it, and whether this deploy could ever tell that the holder is dead. */
     static String refusal(String app, Holder h, Instant now) {
-        String unlock = "deploy.java unlock --app " + app;
+        String unlock = unlockCommand(app);
         String where = h.onThisMachine() ? "; its process still runs on this machine"
                 : "; it was taken on " + h.elsewhere() + ", which this deploy cannot check, so breaking it stays explicit";
         boolean longHeld = h.since() != null && Duration.between(h.since(), now).compareTo(LONG_HELD) > 0;
@@ -183,7 +191,12 @@ public final class DeployLock implements AutoCloseable {
         Optional<String> dead = h.deadBecause();
         if (dead.isPresent()) return "held by " + h.describe(now) + " (stale: " + dead.get() + "; the next deploy breaks it)";
         if (h.onThisMachine()) return "held by " + h.describe(now);
-        return "held by " + h.describe(now) + " (taken on " + h.elsewhere() + "; if that deploy is dead: deploy.java unlock --app " + app + ")";
+        return "held by " + h.describe(now) + " (taken on " + h.elsewhere() + "; if that deploy is dead: " + unlockCommand(app) + ")";
+    }
+
+    /** A lock that is not provably dead is only broken with --force: unlock cannot tell a slow deploy from a dead one. */
+    private static String unlockCommand(String app) {
+        return "deploy.java unlock --app " + app + " --force";
     }
 
     public static Optional<Holder> holder(DockerClient docker, String app) {
@@ -202,9 +215,20 @@ public final class DeployLock implements AutoCloseable {
                 l.get(Labels.LOCK_PROCESS_SPACE), c.getId()));
     }
 
-    /** Breaks the lock on purpose (the user ran unlock). Returns who held it, if anyone. */
-    public static Optional<Holder> breakLock(DockerClient docker, String app) {
+    /**
+     * Breaks the lock on purpose (the user ran unlock). Returns who held it, if anyone. A holder that is not provably
+     * dead is refused with exit 4 unless {@code force}: breaking a running deploy's lock lets two deploys interleave,
+     * and a holder on another machine may be running for all this machine can tell.
+     */
+    public static Optional<Holder> breakLock(DockerClient docker, String app, boolean force) {
         Optional<Holder> h = holder(docker, app);
+        if (h.isPresent() && !force && !h.get().stale()) {
+            Holder live = h.get();
+            String advice = live.onThisMachine() ? "; wait for that deploy or stop it, or to break the lock anyway (the two deploys may then interleave) run: "
+                    : "; if that deploy is dead, run: ";
+            throw new DeployError(ExitCode.LOCKED, "app " + app + " is locked by " + live.describe(Instant.now()) + "; "
+                    + live.mayStillRun() + advice + unlockCommand(app));
+        }
         return h.isPresent() && remove(docker, h.get().containerId()) ? h : Optional.empty();
     }
 

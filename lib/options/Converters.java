@@ -54,6 +54,12 @@ public final class Converters {
         }
     }
 
+    public static final class Release implements ITypeConverter<String> {
+        public String convert(String s) {
+            return Converters.convert(Values::release, s);
+        }
+    }
+
     public static final class ProbePath implements ITypeConverter<String> {
         public String convert(String s) {
             return Converters.convert(Values::probePath, s);

@@ -14,8 +14,8 @@ public final class DeployOptions {
     @Option(names = "--dry-run", description = "Print the plan (live colour, target, images, containers) and change nothing.")
     public boolean dryRun;
 
-    @Option(names = "--release", paramLabel = "ID",
-            description = "Release name recorded on the containers and offered as $${DEPLOY_RELEASE} (default: the commit hash of the git repository holding the Compose file, else the image tag).")
+    @Option(names = "--release", paramLabel = "ID", converter = Converters.Release.class,
+            description = "Release name recorded on the containers and offered as $${DEPLOY_RELEASE} (default: the commit hash of the git repository holding the Compose file, else the image tag); 1-128 printable ASCII characters without spaces.")
     public String release;
 
     @Option(names = "--image", paramLabel = "REGISTRY/REPO",

@@ -1,6 +1,7 @@
 package lib.project;
 
 import lib.base.Style;
+import lib.base.Text;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -88,12 +89,14 @@ public final class Notifier {
     static String text(Event e) {
         String where = e.app() + (e.environment() == null ? "" : " (" + e.environment() + ")");
         String took = String.format(java.util.Locale.ROOT, "%.1f s", e.durationMillis() / 1000.0);
+        // The releases may come from the host's labels (a rollback's, the previous one), which this run did not check.
+        String release = Text.printable(e.release());
         return switch (e.kind()) {
-            case "start" -> e.by() + " is deploying " + where + " release " + e.release() + " to " + e.colour();
-            case "success" -> where + ": release " + e.release() + " is live on " + e.colour() + " (" + took + ", by " + e.by() + ")";
-            case "rollback" -> where + ": rolled back to release " + e.release() + " on " + e.colour() + " (" + took + ", by " + e.by() + ")";
-            default -> where + ": deploy of release " + e.release() + " FAILED after " + took + " (by " + e.by() + "): " + e.reason()
-                    + (e.previousRelease() == null ? "" : "; release " + e.previousRelease() + " still serves");
+            case "start" -> e.by() + " is deploying " + where + " release " + release + " to " + e.colour();
+            case "success" -> where + ": release " + release + " is live on " + e.colour() + " (" + took + ", by " + e.by() + ")";
+            case "rollback" -> where + ": rolled back to release " + release + " on " + e.colour() + " (" + took + ", by " + e.by() + ")";
+            default -> where + ": deploy of release " + release + " FAILED after " + took + " (by " + e.by() + "): " + e.reason()
+                    + (e.previousRelease() == null ? "" : "; release " + Text.printable(e.previousRelease()) + " still serves");
         };
     }
 

@@ -115,7 +115,8 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             if (image != null && !image.matches("[A-Za-z0-9][A-Za-z0-9._:/@-]*")) {
                 throw bad("image", "\"" + image + "\" is not an image repository; write REGISTRY/REPO, e.g. 127.0.0.1:5000/shop-app");
             }
-            return new ProjectFile(file, app, string(top, "compose", ""), image, string(top, "release", ""),
+            String release = string(top, "release", "");
+            return new ProjectFile(file, app, string(top, "compose", ""), image, release == null ? null : checked(release, "release", Values::release),
                     health(map(top.get("health"), "health")), front(map(top.get("front"), "front")),
                     environments(map(top.get("environments"), "environments")), notify(map(top.get("notify"), "notify")),
                     hooks(map(top.get("hooks"), "hooks")), variables(map(top.get("hooks"), "hooks").get("env"), "hooks.env"));

@@ -1,5 +1,6 @@
 package lib.release;
 
+import lib.base.Values;
 import lib.base.Operator;
 import lib.model.Colour;
 import lib.model.ColourState;
@@ -29,7 +30,7 @@ public final class ReleaseInfo {
     public static String releaseLabel(String option, ComposeProject compose, String releaseVariable) {
         if (option != null) return option;
         if (releaseVariable != null) return releaseVariable;
-        return compose.startOrder().stream().map(s -> ColourState.tagOf(s.image())).filter(t -> !"latest".equals(t))
+        return compose.startOrder().stream().map(s -> ColourState.tagOf(s.image())).filter(t -> !"latest".equals(t) && Values.isRelease(t))
                 .findFirst().orElse("latest");
     }
 
