@@ -271,6 +271,8 @@ public final class Deployment {
         }
         if (live.isPresent()) r = r.withLive(live.get(), previous, state.of(live.get()).deployedBy(), front);
         record = r;
+        // Registered first: a host that had no record has none again if this run fails before its switch.
+        steps.onUndo("remove the record it wrote", () -> RecordStore.remove(docker, app));
         RecordStore.write(docker, app, record);
     }
 
@@ -289,9 +291,12 @@ public final class Deployment {
             live.ifPresent(c -> managed.join(state.of(c)));
             managed.ensure(liveTarget);
         };
+        boolean running = managed.running();
+        // Registered first: a front this run creates goes again if the run fails before its switch.
+        if (!running) steps.onUndo("remove the managed front if this run created it", managed::removeCreated);
         if (warmRollback) {
             managed.ensureRunning(liveTarget); // the switch rewrites the upstream anyway
-        } else if (!interruptedSwitch && managed.running()) {
+        } else if (!interruptedSwitch && running) {
             // The usual case. Reading its files back to compare (a copy out of the container) and joining the live colour
             // to its network go on while the new colour is pulled and started; start() waits for them.
             frontChecked = CompletableFuture.runAsync(check, Parallel.POOL);

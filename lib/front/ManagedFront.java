@@ -46,12 +46,35 @@ public final class ManagedFront {
     private final String app;
     private final FrontSettings options;
     private final PrintWriter out;
+    private volatile boolean createdFront;
+    private volatile boolean createdNetwork;
 
     public ManagedFront(DockerClient docker, String app, FrontSettings options, PrintWriter out) {
         this.docker = docker;
         this.app = app;
         this.options = options;
         this.out = out;
+    }
+
+    /**
+     * Takes back what this object created (the front and its network), for a first deploy that failed before its
+     * switch: nothing should answer on the front's port with a 502 for an app that never went live behind it.
+     */
+    public void removeCreated() {
+        if (createdFront) {
+            try {
+                docker.removeContainerCmd(containerName(app)).withForce(true).exec();
+            } catch (NotFoundException gone) {
+                // removed meanwhile
+            }
+        }
+        if (createdNetwork) {
+            try {
+                docker.removeNetworkCmd(network(app)).exec();
+            } catch (RuntimeException inUseOrGone) {
+                // a container still on it (joined by hand), or gone: leaving a network behind loses nothing
+            }
+        }
     }
 
     public static String containerName(String app) {
@@ -97,6 +120,7 @@ public final class ManagedFront {
         if (existing.isEmpty()) {
             out.println("  creating the managed front " + containerName(app) + " on " + options.bind() + ":" + options.port());
             create(liveTarget);
+            createdFront = true;
             return;
         }
         String id = existing.get().getId();
@@ -194,6 +218,7 @@ public final class ManagedFront {
         if (exists) return;
         try {
             docker.createNetworkCmd().withName(network(app)).withDriver("bridge").withLabels(Map.of(Labels.APP, app, Labels.ROLE, "front-network")).exec();
+            createdNetwork = true;
         } catch (ConflictException raced) {
             // created meanwhile
         }
