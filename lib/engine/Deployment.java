@@ -419,6 +419,7 @@ public final class Deployment {
             steps.onUndo("switch the front back", () -> frontSwitch.switchTo(previousUpstream == null ? NginxConfig.NOWHERE : previousUpstream));
             oldWorkers = frontSwitch.switchTo(managed.targetOf(target), previousUpstream);
         }
+        colours.allowRestarts(target);
         // Written after the front's reload, off the switch's path: a crash in between leaves the front naming a colour
         // that passed its gate, and the next run finishes that switch (ensureFront).
         record = record.withGated(next, release).withLive(next, release, Operator.name(), front);
@@ -464,8 +465,10 @@ public final class Deployment {
     private void retireWatchingForInterrupts(ColourState old, boolean remove) {
         // Behind the passive front the old colour serves until it is down; the managed one sends it nothing since the switch.
         boolean killIgnoring = !front.managed();
-        CompletableFuture<List<String>> retiring = CompletableFuture.supplyAsync(() ->
-                colours.retire(old, remove, killIgnoring));
+        CompletableFuture<List<String>> retiring = CompletableFuture.supplyAsync(() -> {
+            colours.holdRestarts(old);
+            return colours.retire(old, remove, killIgnoring);
+        });
         while (true) {
             try {
                 notes.addAll(retiring.get(100, TimeUnit.MILLISECONDS));
