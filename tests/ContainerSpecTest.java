@@ -121,7 +121,9 @@ class ContainerSpecTest {
         assertEquals("33:33", web.user());
         assertEquals("/var/www", web.workingDir());
         assertArrayEquals(new String[]{"db:10.0.0.5"}, web.hostConfig().getExtraHosts());
-        assertEquals("unless-stopped", web.hostConfig().getRestartPolicy().getName());
+        assertNull(web.hostConfig().getRestartPolicy(), "no restart policy before the gate: a daemon restart must not bring back an ungated release");
+        assertEquals("unless-stopped", web.labels().get(Labels.RESTART), "applied at the switch");
+        assertNull(spec(p, "plain").labels().get(Labels.RESTART));
         assertEquals(2_000_000_000L, web.healthcheck().getInterval());
         assertEquals("shop-green-web-1", web.name());
     }

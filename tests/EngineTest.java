@@ -128,6 +128,23 @@ class EngineTest {
     }
 
     @Test
+    void aFailedFirstDeployBehindTheManagedFrontLeavesNoFrontNetworkOrRecord() throws Exception {
+        try (TestApp app = new TestApp("firstfail")) {
+            var r = app.deploy("crash", FrontTest.managed(app, TestHost.freePort()));
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains("what it changed was undone"), r.err());
+            var docker = TestHost.docker();
+            assertTrue(docker.listContainersCmd().withShowAll(true).withNameFilter(List.of(lib.front.ManagedFront.containerName(app.name))).exec().stream()
+                    .noneMatch(c -> List.of(c.getNames()).contains("/" + lib.front.ManagedFront.containerName(app.name))), "no front answering 502");
+            assertTrue(docker.listNetworksCmd().withNameFilter(lib.front.ManagedFront.network(app.name)).exec().stream()
+                    .noneMatch(n -> n.getName().equals(lib.front.ManagedFront.network(app.name))), "no front network");
+            assertTrue(lib.host.RecordStore.read(docker, app.name).record().isEmpty(), "no record of a release that never went live");
+            HostState s = DeployTest.state(app);
+            assertTrue(s.blue().empty() && s.green().empty(), s.describe());
+        }
+    }
+
+    @Test
     void sigintAndSigtermDuringTheGateUndoTheDeployAndExit130() throws Exception {
         for (String signal : new String[]{"INT", "TERM"}) {
             try (TestApp app = new TestApp("sig" + signal.toLowerCase())) {

@@ -154,6 +154,21 @@ class FrontTest {
     }
 
     @Test
+    void aFrontRenamedByHandIsStillFoundByItsLabelsAndNamedSo() throws Exception {
+        try (TestApp app = new TestApp("renfront")) {
+            int port = TestHost.freePort();
+            assertEquals(0, app.deploy("v1", managed(app, port)).code());
+            TestHost.docker().renameContainerCmd(ManagedFront.containerName(app.name)).withName(app.name + "-edge").exec();
+            var status = TestApp.run("status", "--app", app.name);
+            assertEquals(0, status.code(), status.toString());
+            assertTrue(status.out().contains("managed front " + app.name + "-edge (renamed by hand from " + app.name + "-front): running, sends traffic to "
+                    + app.name + "-blue-web-1:80"), status.out());
+            assertEquals(0, app.deploy("v2", managed(app, port)).code(), "the next deploy switches the renamed front");
+            assertEquals("v2", get(port, "/version.txt"));
+        }
+    }
+
+    @Test
     void aBadUpstreamNeverGoesLiveAndAFrontChangedByHandIsRepaired() throws Exception {
         try (TestApp app = new TestApp("badfront")) {
             int port = TestHost.freePort();

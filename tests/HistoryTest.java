@@ -133,6 +133,26 @@ class HistoryTest {
         }
     }
 
+    @Test
+    void aHelperLeftByARunKilledMidReadIsRemovedByTheNextOne() throws Exception {
+        String app = "histleft-" + Integer.toString(java.util.concurrent.ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
+        var docker = TestHost.docker();
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        try {
+            // What `kill -9` of a rollback mid-read leaves: a created helper holding the state volume, its process dead.
+            String left = docker.createContainerCmd(MarkerImage.ensure(docker)).withName(app + "-bgdeploy-state-io-" + gone.pid() + "-1").withCmd("/state")
+                    .withLabels(Map.of(lib.base.Labels.ROLE, "state", lib.base.Labels.APP, app, lib.base.Labels.LOCK_PID, String.valueOf(gone.pid()),
+                            lib.base.Labels.LOCK_HOST, lib.base.Operator.hostName()))
+                    .withHostConfig(HostConfig.newHostConfig().withBinds(new Bind(ReleaseHistory.volumeName(app), new Volume("/state"))))
+                    .exec().getId();
+            new ReleaseHistory(docker, app).read(new PrintWriter(new StringWriter()));
+            assertTrue(docker.listContainersCmd().withShowAll(true).exec().stream().noneMatch(c -> c.getId().equals(left)), "the leftover helper is gone");
+        } finally {
+            TestHost.removeApp(app);
+        }
+    }
+
     /** Puts the history file into the app's state volume as it would be after years of deploys, or damage. */
     static void writeFile(String app, String text) {
         var docker = TestHost.docker();

@@ -1,6 +1,7 @@
 import lib.model.Colour;
 import lib.host.HostReader;
 import lib.model.HostState;
+import lib.docker.DockerHost;
 import lib.docker.SshTunnel;
 
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,51 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 127.0.0.1 only, so only the probe on the Docker host's side can pass; and the ways reaching a host goes wrong.
  */
 class RemoteTest {
+
+    @Test
+    void aReleaseThatNeverPassedItsGateStaysDownWhenItsDaemonComesBack() throws Exception {
+        TestBed.images(1);
+        TestBed.loadAs(1, TestHost.APP_REPO + ":slow", "slow");
+        try (TestApp app = new TestApp("revive")) {
+            Path project = app.dir.resolve("deploy.yml");
+            Files.writeString(project, "app: " + app.name + "\nenvironments:\n  prod:\n    host: " + TestBed.tls(1)
+                    + "\n    tls_verify: true\n    cert_path: " + TestBed.CERTS + "\n");
+            String[] prod = {"--project", project.toString(), "--env", "prod"};
+            try {
+                assertEquals(0, app.deploy("v1", prod).code()); // blue, restart: unless-stopped in the fixture
+                var gateBegins = new java.util.concurrent.CountDownLatch(1);
+                var out = new java.io.StringWriter() {
+                    @Override
+                    public void write(String str, int off, int len) {
+                        super.write(str, off, len);
+                        if (toString().contains("==> health gate")) gateBegins.countDown();
+                    }
+                };
+                var deploying = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    var cl = lib.cli.Cli.commandLine(new deploy());
+                    cl.setOut(new java.io.PrintWriter(out, true));
+                    cl.setErr(new java.io.PrintWriter(new java.io.StringWriter(), true));
+                    return cl.execute(app.deployArgs("slow", prod).toArray(new String[0]));
+                });
+                assertTrue(gateBegins.await(120, java.util.concurrent.TimeUnit.SECONDS), out.toString());
+                TestBed.crashAndRestartDaemon(1);
+                assertTrue(deploying.get(120, java.util.concurrent.TimeUnit.SECONDS) != 0, "the deploy lost its daemon: " + out);
+                var docker = DockerHost.connect(TestBed.socket(1), false, new java.io.PrintWriter(new java.io.StringWriter()));
+                try {
+                    Poll.until(java.time.Duration.ofSeconds(30), () -> HostReader.read(docker.client(), app.name).blue().allRunning());
+                    HostState s = HostReader.read(docker.client(), app.name);
+                    assertTrue(s.blue().allRunning(), "the live release comes back with its daemon: " + s.blue().containers());
+                    Thread.sleep(3000); // what the daemon restarts, it restarts at once; give it time to be wrong
+                    s = HostReader.read(docker.client(), app.name);
+                    assertTrue(!s.green().anyRunning(), "the release that never passed its gate stays down: " + s.green().containers());
+                } finally {
+                    docker.close();
+                }
+            } finally {
+                TestHost.removeApp(TestBed.docker(1), app.name);
+            }
+        }
+    }
 
     @Test
     void deployOverSshToAHostPublishingOnLoopbackPassesTheHostSideProbeAndLeavesNothingRunning() throws Exception {

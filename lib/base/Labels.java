@@ -13,6 +13,8 @@ public final class Labels {
     public static final String DEPLOYED_BY = NS + "deployed-by";
     public static final String STOP_GRACE = NS + "stop-grace-seconds";
     public static final String STOP_SIGNAL = NS + "stop-signal";
+    /** The Compose file's restart policy, applied only once the colour passed its gate (see ContainerSpec). */
+    public static final String RESTART = NS + "restart";
     public static final String ROLE = NS + "role";
     public static final String LOCK_PURPOSE = NS + "lock.purpose";
     public static final String LOCK_PID = NS + "lock.pid";

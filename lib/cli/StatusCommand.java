@@ -8,7 +8,9 @@ import lib.docker.HostAddress;
 import lib.front.ManagedFront;
 import lib.host.DeployLock;
 import lib.host.HostReader;
+import lib.model.Colour;
 import lib.model.HostState;
+import lib.target.DockerColours;
 import lib.options.HostOptions;
 import lib.options.ProjectOptions;
 
@@ -40,7 +42,7 @@ public class StatusCommand implements Callable<Integer> {
         Map<String, String> liveRelease = new java.util.TreeMap<>();
         for (HostAddress h : hosts) {
             try (DockerHost docker = h.connect(spec.commandLine().getErr())) {
-                HostState state = HostReader.read(docker.client(), target.app());
+                HostState state = stopUngated(docker, HostReader.read(docker.client(), target.app()), out);
                 boolean managed = state.record().map(r -> r.front().managed()).orElse(false);
                 ok &= StatusView.print(out, docker, state, DeployLock.holder(docker.client(), target.app()),
                         ManagedFront.state(docker.client(), target.app(), managed));
@@ -58,6 +60,30 @@ public class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
+    }
+
+    /**
+     * A colour running that never passed its gate (containers of an older release that a daemon restart brought
+     * back, say) must not serve beside the live one: stopped here, under the app's lock so no deploy is mid-gate.
+     * When a deploy holds the lock, the colour is its own and is left alone.
+     */
+    static HostState stopUngated(DockerHost docker, HostState state, PrintWriter out) {
+        List<Colour> ungated = java.util.Arrays.stream(Colour.values())
+                .filter(c -> state.of(c).anyRunning() && !state.mayServe(state.of(c)) && state.live().map(l -> l != c).orElse(true)).toList();
+        if (ungated.isEmpty() || DeployLock.holder(docker.client(), state.app()).isPresent()) return state;
+        try (DeployLock lock = DeployLock.acquire(docker.client(), state.app(), "status: stop a colour that never passed its gate",
+                java.time.Duration.ZERO, new PrintWriter(java.io.Writer.nullWriter()), lib.base.Cancellation.none())) {
+            DockerColours colours = new DockerColours(docker, state.app(), out);
+            for (Colour c : ungated) {
+                out.println("stopping " + c + ": it runs but never passed its health gate (a daemon restart brought it back?)");
+                colours.holdRestarts(state.of(c));
+                colours.stop(state.of(c));
+            }
+        } catch (DeployError e) {
+            if (e.exitCode() != ExitCode.LOCKED) throw e;
+            return state; // a deploy took the lock meanwhile: the colour is its own
+        }
+        return HostReader.read(docker.client(), state.app());
     }
 
     /** The hosts a subcommand looks at: every host of a deploy.yml environment, or the one host the options name. */

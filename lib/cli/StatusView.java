@@ -43,7 +43,8 @@ public final class StatusView {
         }
         boolean frontOk = true;
         if (front.expected() || front.exists()) {
-            String name = ManagedFront.containerName(state.app());
+            String expectedName = ManagedFront.containerName(state.app());
+            String name = front.name().equals(expectedName) ? expectedName : front.name() + " (renamed by hand from " + expectedName + ")";
             if (!front.exists()) {
                 out.println("  managed front " + name + ": MISSING; the next deploy creates it (nothing answers on its port meanwhile)");
                 frontOk = false;

@@ -64,6 +64,9 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         labels.putAll(ourLabels);
         labels.put(Labels.STOP_GRACE, String.valueOf(s.stopGraceOrDefault()));
         labels.put(Labels.STOP_SIGNAL, s.stopSignal() == null ? "SIGTERM" : s.stopSignal());
+        // Created with no restart policy: a daemon that restarts during the gate must not bring back a release that
+        // never passed it. The policy is applied at the switch, and held again when the colour is retired.
+        if (s.restart() != null && !s.restart().equals("no")) labels.put(Labels.RESTART, s.restart());
 
         HostConfig host = HostConfig.newHostConfig();
         Ports bindings = new Ports();
@@ -95,7 +98,6 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         }
         if (!from.isEmpty()) host.withVolumesFrom(from.toArray(new VolumesFrom[0]));
 
-        if (s.restart() != null) host.withRestartPolicy(s.restart().equals("no") ? RestartPolicy.noRestart() : RestartPolicy.parse(s.restart()));
         if (!s.extraHosts().isEmpty()) host.withExtraHosts(s.extraHosts().toArray(new String[0]));
         if (s.init() != null) host.withInit(s.init());
 

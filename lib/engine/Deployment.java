@@ -272,6 +272,8 @@ public final class Deployment {
         }
         if (live.isPresent()) r = r.withLive(live.get(), previous, state.of(live.get()).deployedBy(), front);
         record = r;
+        // Registered first: a host that had no record has none again if this run fails before its switch.
+        steps.onUndo("remove the record it wrote", () -> RecordStore.remove(docker, app));
         RecordStore.write(docker, app, record);
     }
 
@@ -290,9 +292,12 @@ public final class Deployment {
             live.ifPresent(c -> managed.join(state.of(c)));
             managed.ensure(liveTarget);
         };
+        boolean running = managed.running();
+        // Registered first: a front this run creates goes again if the run fails before its switch.
+        if (!running) steps.onUndo("remove the managed front if this run created it", managed::removeCreated);
         if (warmRollback) {
             managed.ensureRunning(liveTarget); // the switch rewrites the upstream anyway
-        } else if (!interruptedSwitch && managed.running()) {
+        } else if (!interruptedSwitch && running) {
             // The usual case. Reading its files back to compare (a copy out of the container) and joining the live colour
             // to its network go on while the new colour is pulled and started; start() waits for them.
             frontChecked = CompletableFuture.runAsync(check, Parallel.POOL);
@@ -415,6 +420,7 @@ public final class Deployment {
             steps.onUndo("switch the front back", () -> frontSwitch.switchTo(previousUpstream == null ? NginxConfig.NOWHERE : previousUpstream));
             oldWorkers = frontSwitch.switchTo(managed.targetOf(target), previousUpstream);
         }
+        colours.allowRestarts(target);
         // Written after the front's reload, off the switch's path: a crash in between leaves the front naming a colour
         // that passed its gate, and the next run finishes that switch (ensureFront).
         record = record.withGated(next, release).withLive(next, release, Operator.name(), front);
@@ -460,8 +466,10 @@ public final class Deployment {
     private void retireWatchingForInterrupts(ColourState old, boolean remove) {
         // Behind the passive front the old colour serves until it is down; the managed one sends it nothing since the switch.
         boolean killIgnoring = !front.managed();
-        CompletableFuture<List<String>> retiring = CompletableFuture.supplyAsync(() ->
-                colours.retire(old, remove, killIgnoring));
+        CompletableFuture<List<String>> retiring = CompletableFuture.supplyAsync(() -> {
+            colours.holdRestarts(old);
+            return colours.retire(old, remove, killIgnoring);
+        });
         while (true) {
             try {
                 notes.addAll(retiring.get(100, TimeUnit.MILLISECONDS));

@@ -46,12 +46,35 @@ public final class ManagedFront {
     private final String app;
     private final FrontSettings options;
     private final PrintWriter out;
+    private volatile boolean createdFront;
+    private volatile boolean createdNetwork;
 
     public ManagedFront(DockerClient docker, String app, FrontSettings options, PrintWriter out) {
         this.docker = docker;
         this.app = app;
         this.options = options;
         this.out = out;
+    }
+
+    /**
+     * Takes back what this object created (the front and its network), for a first deploy that failed before its
+     * switch: nothing should answer on the front's port with a 502 for an app that never went live behind it.
+     */
+    public void removeCreated() {
+        if (createdFront) {
+            try {
+                docker.removeContainerCmd(containerName(app)).withForce(true).exec();
+            } catch (NotFoundException gone) {
+                // removed meanwhile
+            }
+        }
+        if (createdNetwork) {
+            try {
+                docker.removeNetworkCmd(network(app)).exec();
+            } catch (RuntimeException inUseOrGone) {
+                // a container still on it (joined by hand), or gone: leaving a network behind loses nothing
+            }
+        }
     }
 
     public static String containerName(String app) {
@@ -97,6 +120,7 @@ public final class ManagedFront {
         if (existing.isEmpty()) {
             out.println("  creating the managed front " + containerName(app) + " on " + options.bind() + ":" + options.port());
             create(liveTarget);
+            createdFront = true;
             return;
         }
         String id = existing.get().getId();
@@ -156,18 +180,19 @@ public final class ManagedFront {
     }
 
     /** The front as the engine sees it, for status: whether the host expects one, and whether it really serves. */
-    public record State(boolean expected, boolean exists, boolean running, String status, Optional<String> target, Optional<String> lastLog) {}
+    /** @param name the front's container name now: {@link #containerName} unless someone renamed it */
+    public record State(boolean expected, boolean exists, String name, boolean running, String status, Optional<String> target, Optional<String> lastLog) {}
 
     public static State state(DockerClient docker, String app, boolean expected) {
         ManagedFront f = new ManagedFront(docker, app, FrontSettings.managedDefaults(), new PrintWriter(java.io.Writer.nullWriter()));
         Optional<InspectContainerResponse> c = f.inspect();
-        if (c.isEmpty()) return new State(expected, false, false, "missing", Optional.empty(), Optional.empty());
+        if (c.isEmpty()) return new State(expected, false, containerName(app), false, "missing", Optional.empty(), Optional.empty());
         var st = c.get().getState();
         boolean restarting = Boolean.TRUE.equals(st.getRestarting());
         boolean running = Boolean.TRUE.equals(st.getRunning()) && !restarting;
         String status = restarting ? "restarting (nginx keeps failing to start)" : String.valueOf(st.getStatus());
         Optional<String> log = running ? Optional.empty() : ContainerLogs.tail(docker, c.get().getId(), 1).stream().findFirst();
-        return new State(expected, true, running, status, f.liveTarget(), log);
+        return new State(expected, true, c.get().getName().replaceFirst("^/", ""), running, status, f.liveTarget(), log);
     }
 
     /** Where the app's managed front sends traffic, read without settings: status and colour detection need no flags. */
@@ -194,6 +219,7 @@ public final class ManagedFront {
         if (exists) return;
         try {
             docker.createNetworkCmd().withName(network(app)).withDriver("bridge").withLabels(Map.of(Labels.APP, app, Labels.ROLE, "front-network")).exec();
+            createdNetwork = true;
         } catch (ConflictException raced) {
             // created meanwhile
         }
@@ -312,10 +338,18 @@ public final class ManagedFront {
         return options;
     }
 
+    /** The front by its name, else by its labels: a front renamed by hand still serves, and is still ours. */
     private Optional<InspectContainerResponse> inspect() {
         try {
             return Optional.of(docker.inspectContainerCmd(containerName(app)).exec());
         } catch (NotFoundException e) {
+            for (var c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.APP, app, Labels.ROLE, "front")).exec()) {
+                try {
+                    return Optional.of(docker.inspectContainerCmd(c.getId()).exec());
+                } catch (NotFoundException gone) {
+                    // removed between the list and the inspect
+                }
+            }
             return Optional.empty();
         }
     }

@@ -207,12 +207,17 @@ public final class DeployLock implements AutoCloseable {
             return Optional.empty();
         }
         Map<String, String> l = c.getConfig() == null || c.getConfig().getLabels() == null ? Map.of() : c.getConfig().getLabels();
+        return Optional.of(holderOf(l, c.getId()));
+    }
+
+    /** Who made a container that carries our lock labels (the lock itself, or a helper made the same way). */
+    static Holder holderOf(Map<String, String> l, String containerId) {
         String who = l.getOrDefault(Labels.DEPLOYED_BY, "?");
         // Locks taken before the host label existed still name their machine in "user@host".
         String host = l.getOrDefault(Labels.LOCK_HOST, who.contains("@") ? who.substring(who.lastIndexOf('@') + 1) : null);
-        return Optional.of(new Holder(who, instant(l.get(Labels.DEPLOYED_AT)), l.getOrDefault(Labels.LOCK_PURPOSE, "?"),
+        return new Holder(who, instant(l.get(Labels.DEPLOYED_AT)), l.getOrDefault(Labels.LOCK_PURPOSE, "?"),
                 l.getOrDefault(Labels.LOCK_PID, "?"), host, instant(l.get(Labels.LOCK_PID_STARTED)),
-                l.get(Labels.LOCK_PROCESS_SPACE), c.getId()));
+                l.get(Labels.LOCK_PROCESS_SPACE), containerId);
     }
 
     /**
@@ -239,7 +244,7 @@ public final class DeployLock implements AutoCloseable {
         released = true;
     }
 
-    private static Map<String, String> ownLabels(String app, String purpose) {
+    static Map<String, String> ownLabels(String app, String purpose) {
         Map<String, String> labels = new LinkedHashMap<>(MarkerImage.labels());
         labels.put(Labels.ROLE, "lock");
         labels.put(Labels.APP, app);

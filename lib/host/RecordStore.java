@@ -48,11 +48,11 @@ public final class RecordStore {
     public static void write(DockerClient docker, String app, LiveRecord record) {
         String image = MarkerImage.ensure(docker);
         String next = name(app) + "-next";
-        remove(docker, next);
+        removeOne(docker, next);
         Map<String, String> labels = new LinkedHashMap<>(MarkerImage.labels());
         labels.putAll(record.toLabels(app));
         docker.createContainerCmd(image).withName(next).withLabels(labels).withCmd("/live").exec();
-        remove(docker, name(app));
+        removeOne(docker, name(app));
         try {
             docker.renameContainerCmd(next).withName(name(app)).exec();
         } catch (ConflictException raced) {
@@ -60,7 +60,13 @@ public final class RecordStore {
         }
     }
 
-    private static void remove(DockerClient docker, String name) {
+    /** Removes the record (both names): the host is then one without a record, judged by its containers. */
+    public static void remove(DockerClient docker, String app) {
+        removeOne(docker, name(app) + "-next");
+        removeOne(docker, name(app));
+    }
+
+    private static void removeOne(DockerClient docker, String name) {
         try {
             docker.removeContainerCmd(name).withForce(true).exec();
         } catch (NotFoundException gone) {

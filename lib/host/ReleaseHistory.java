@@ -178,13 +178,33 @@ public final class ReleaseHistory {
     private String container() {
         String name = app + "-bgdeploy-state-io-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId();
         remove(name);
+        removeLeftovers();
+        Map<String, String> labels = new java.util.LinkedHashMap<>(DeployLock.ownLabels(app, "release history"));
+        labels.put(Labels.ROLE, "state");
         try {
             return docker.createContainerCmd(MarkerImage.ensure(docker)).withName(name).withCmd("/state")
-                    .withLabels(Map.of(Labels.ROLE, "state", Labels.APP, app))
+                    .withLabels(labels)
                     .withHostConfig(HostConfig.newHostConfig().withBinds(new Bind(volumeName(app), new Volume("/state"))))
                     .exec().getId();
         } catch (ConflictException e) {
             throw new DeployError(ExitCode.DOCKER, "cannot open the release history: container " + name + " exists; remove it with docker rm -f " + name);
+        }
+    }
+
+    /** A helper lives for a second; one this old was left by a run that died (SIGKILL) elsewhere. */
+    static final java.time.Duration LEFTOVER_AGE = java.time.Duration.ofMinutes(10);
+
+    /**
+     * Helpers left by runs killed while they read or wrote the history: they hold the state volume (so `docker volume
+     * rm` fails) and no later run would remove them. Gone when their process is provably dead on this machine, or old.
+     */
+    private void removeLeftovers() {
+        long now = java.time.Instant.now().getEpochSecond();
+        for (var c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.ROLE, "state", Labels.APP, app)).exec()) {
+            Map<String, String> l = c.getLabels() == null ? Map.of() : c.getLabels();
+            boolean dead = l.containsKey(Labels.LOCK_PID) && DeployLock.holderOf(l, c.getId()).stale();
+            boolean old = c.getCreated() != null && now - c.getCreated() > LEFTOVER_AGE.toSeconds();
+            if (dead || old) remove(c.getId());
         }
     }
 

@@ -64,6 +64,12 @@ public interface Colours {
      */
     List<String> retire(ColourState colour, boolean remove, boolean killIgnoring);
 
+    /** Lets a colour that passed its gate restart with its host, as its Compose file's restart: asks. */
+    void allowRestarts(ColourState colour);
+
+    /** Keeps a retired colour down when its host restarts (restart: always would bring the old release back). */
+    void holdRestarts(ColourState colour);
+
     /** Whether each running member's process handles its stop signal, asked without stopping anything. */
     List<String> stopSignalNotes(ColourState colour);
 

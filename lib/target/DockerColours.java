@@ -1,6 +1,7 @@
 package lib.target;
 
 import lib.base.Cancellation;
+import lib.base.Labels;
 import lib.compose.ComposeProject;
 import lib.docker.ContainerLogs;
 import lib.docker.DockerHost;
@@ -16,6 +17,7 @@ import lib.model.ContainerInfo;
 import lib.model.HostState;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.RestartPolicy;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -101,6 +103,7 @@ public final class DockerColours implements Colours {
 
     @Override
     public void setAside(ColourState colour, boolean unrouted) {
+        holdRestarts(colour);
         ColourStack.setAside(docker, host.slowClient(), colour, unrouted, out);
     }
 
@@ -117,6 +120,21 @@ public final class DockerColours implements Colours {
     @Override
     public List<String> retire(ColourState colour, boolean remove, boolean killIgnoring) {
         return ColourStack.retire(docker, host.slowClient(), colour, colour.colour().project(app), remove, killIgnoring, out);
+    }
+
+    @Override
+    public void allowRestarts(ColourState colour) {
+        for (ContainerInfo c : colour.containers()) {
+            String policy = c.labels().get(Labels.RESTART);
+            if (policy != null) docker.updateContainerCmd(c.id()).withRestartPolicy(RestartPolicy.parse(policy)).exec();
+        }
+    }
+
+    @Override
+    public void holdRestarts(ColourState colour) {
+        for (ContainerInfo c : colour.containers()) {
+            if (c.labels().containsKey(Labels.RESTART)) docker.updateContainerCmd(c.id()).withRestartPolicy(RestartPolicy.noRestart()).exec();
+        }
     }
 
     @Override

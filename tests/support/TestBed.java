@@ -1,3 +1,6 @@
+import lib.docker.EngineCheck;
+import java.time.Duration;
+import java.nio.file.Files;
 import lib.base.DeployError;
 import lib.docker.DockerHost;
 
@@ -94,5 +97,25 @@ final class TestBed {
         }
         String repo = localImage.substring(0, localImage.lastIndexOf(':'));
         docker(host).tagImageCmd(localImage, repo, tag).exec();
+    }
+
+    /** Kills a host's dockerd (as a crash would) and starts it again with the test bed's own script. */
+    static synchronized void crashAndRestartDaemon(int host) throws Exception {
+        long pid = Long.parseLong(Files.readString(pidFile(host)).trim());
+        new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();
+        Poll.until(Duration.ofSeconds(20), () -> ProcessHandle.of(pid).isEmpty());
+        HOSTS.remove(host);
+        Path script = Path.of(System.getenv().getOrDefault("BGDEPLOY_TESTBED", EngineCheck.projectRoot().resolve("../shared/testbed/hosts.sh").toString()));
+        if (!Files.exists(script)) script = Path.of("/work/shared/testbed/hosts.sh");
+        Process up = new ProcessBuilder("bash", script.toString(), "up", "3").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!up.waitFor(2, TimeUnit.MINUTES) || up.exitValue() != 0) throw new IllegalStateException(script + " up 3 failed");
+        if (!Poll.until(Duration.ofSeconds(60), () -> {
+            try {
+                DockerHost.connect(socket(host), false, new PrintWriter(new StringWriter())).close();
+                return true;
+            } catch (RuntimeException notYet) {
+                return false;
+            }
+        })) throw new IllegalStateException("dockerd of host " + host + " did not come back");
     }
 }
