@@ -169,6 +169,20 @@ class FrontTest {
     }
 
     @Test
+    void aRunThatAsksTheFrontForAnotherPortIsRefusedSayingHowNeverIgnored() throws Exception {
+        try (TestApp app = new TestApp("movefront")) {
+            int port = TestHost.freePort();
+            assertEquals(0, app.deploy("v1", managed(app, port)).code());
+            int other = TestHost.freePort();
+            var r = app.deploy("v2", "--front-port", String.valueOf(other)); // the rest of the front as the host recorded it
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("runs on 127.0.0.1:" + port + " from " + TestHost.WEB + " and this run asks for 127.0.0.1:" + other)
+                    && r.err().contains("docker rm -f " + ManagedFront.containerName(app.name)), r.err());
+            assertEquals("v1", get(port, "/version.txt"), "the front still serves where it was");
+        }
+    }
+
+    @Test
     void aBadUpstreamNeverGoesLiveAndAFrontChangedByHandIsRepaired() throws Exception {
         try (TestApp app = new TestApp("badfront")) {
             int port = TestHost.freePort();

@@ -17,15 +17,16 @@ import java.time.Duration;
  * {@link #frontFor} and {@link #keepOldFor} settle it once the host is read.
  *
  * @param frontGiven   whether --front or deploy.yml's front.kind chose the front (else the host's record decides)
+ * @param frontPlace   which of the front's port, bind and image the run named (they win over the record's)
  * @param keepOldGiven whether --keep-old or --remove-old chose what becomes of the old colour (else the front decides)
  */
 public record RunSettings(String action, Duration gateTimeout, Probes.Settings probe, ImagePuller.Policy pull,
-                          FrontSettings front, boolean frontGiven, KeepOld keepOld, boolean keepOldGiven,
+                          FrontSettings front, boolean frontGiven, java.util.Set<String> frontPlace, KeepOld keepOld, boolean keepOldGiven,
                           Notifier notifier, Hooks hooks, String environment) {
 
     /** One host of a fleet: the fleet notifies and runs hooks once for all hosts. */
     public RunSettings forFleetMember(PrintWriter out, PrintWriter err) {
-        return new RunSettings(action, gateTimeout, probe, pull, front, frontGiven, keepOld, keepOldGiven,
+        return new RunSettings(action, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven,
                 Notifier.none(err), Hooks.none(out), environment);
     }
 
@@ -37,7 +38,9 @@ public record RunSettings(String action, Duration gateTimeout, Probes.Settings p
     public FrontSettings frontFor(LiveRecord record) {
         FrontSettings recorded = record.front();
         if (frontGiven || !recorded.managed()) return front.managed() ? front : FrontSettings.passive();
-        return new FrontSettings(true, recorded.port(), recorded.bind(), recorded.image(),
+        // A port, address or image the run names is not dropped for the recorded one: the front then refuses it, saying how.
+        return new FrontSettings(true, frontPlace.contains("port") ? front.port() : recorded.port(),
+                frontPlace.contains("bind") ? front.bind() : recorded.bind(), frontPlace.contains("image") ? front.image() : recorded.image(),
                 front.service() != null ? front.service() : recorded.service(),
                 front.targetPort() != null ? front.targetPort() : recorded.targetPort(),
                 recorded.drain() != null ? recorded.drain() : front.drain());

@@ -124,6 +124,7 @@ public final class ManagedFront {
             return;
         }
         String id = existing.get().getId();
+        refuseAnotherPlace(existing.get());
         if (!Boolean.TRUE.equals(existing.get().getState().getRunning())) {
             out.println("  the managed front was stopped; starting it");
             docker.startContainerCmd(id).exec();
@@ -148,10 +149,31 @@ public final class ManagedFront {
             ensure(liveTarget);
             return;
         }
+        refuseAnotherPlace(existing.get());
         if (!Boolean.TRUE.equals(existing.get().getState().getRunning())) {
             out.println("  the managed front was stopped; starting it");
             docker.startContainerCmd(existing.get().getId()).exec();
         }
+    }
+
+    /**
+     * A front runs where it was created; a run that asks for another port, address or image would otherwise be
+     * ignored while the new port answers nothing. Moving it is a short outage, so it is the user's call, spelled out.
+     */
+    private void refuseAnotherPlace(InspectContainerResponse c) {
+        String image = c.getConfig() == null ? null : c.getConfig().getImage();
+        Ports.Binding[] bound = c.getHostConfig() == null || c.getHostConfig().getPortBindings() == null ? null
+                : c.getHostConfig().getPortBindings().getBindings().get(ExposedPort.tcp(80));
+        if (bound == null || bound.length == 0 || image == null) return; // not one we can read: nothing to compare
+        String ip = bound[0].getHostIp() == null || bound[0].getHostIp().isEmpty() ? "0.0.0.0" : bound[0].getHostIp();
+        String port = bound[0].getHostPortSpec();
+        String now = ip + ":" + port + " from " + image;
+        String asked = options.bind() + ":" + options.port() + " from " + options.image();
+        if (now.equals(asked)) return;
+        String name = c.getName().replaceFirst("^/", "");
+        throw new DeployError(ExitCode.USAGE, "the managed front " + name + " runs on " + now + " and this run asks for " + asked
+                + "; a front cannot move while it serves: remove it (docker rm -f " + name + "; nothing answers on " + ip + ":" + port
+                + " until the next deploy creates it on the new port) and deploy again, or drop the --front-port/--front-bind/--front-image that differ");
     }
 
     /** Whether the front exists and runs (then ensure() only compares its files). */

@@ -47,6 +47,17 @@ public final class FrontOptions {
             description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch, at most 24h (default: ${DEFAULT-VALUE}).")
     public Duration drainTimeout = Duration.ofSeconds(30);
 
+    /** Which of port, bind and image the command line or deploy.yml named (not left at their defaults). */
+    public java.util.Set<String> placeGiven(ParseResult parsed) {
+        java.util.Set<String> given = new java.util.TreeSet<>();
+        if (parsed.hasMatchedOption("--front-port") || fromFile.contains("port")) given.add("port");
+        if (parsed.hasMatchedOption("--front-bind") || fromFile.contains("bind")) given.add("bind");
+        if (parsed.hasMatchedOption("--front-image") || fromFile.contains("image")) given.add("image");
+        return given;
+    }
+
+    private final java.util.Set<String> fromFile = new java.util.HashSet<>();
+
     /** Where --front-port's value came from, for an error about it: the command line (exit 2) or deploy.yml (exit 3). */
     private String portFrom = "--front-port";
     private int portExit = ExitCode.USAGE;
@@ -89,11 +100,18 @@ public final class FrontOptions {
         }
         if (!parsed.hasMatchedOption("--front-port") && front.containsKey("port")) {
             port = Values.fromFile(file, "front.port", front.get("port"), Values::port);
+            fromFile.add("port");
             portFrom = file + ": front.port";
             portExit = ExitCode.CONFIG;
         }
-        if (!parsed.hasMatchedOption("--front-bind") && front.containsKey("bind")) bind = front.get("bind");
-        if (!parsed.hasMatchedOption("--front-image") && front.containsKey("image")) image = front.get("image");
+        if (!parsed.hasMatchedOption("--front-bind") && front.containsKey("bind")) {
+            bind = front.get("bind");
+            fromFile.add("bind");
+        }
+        if (!parsed.hasMatchedOption("--front-image") && front.containsKey("image")) {
+            image = front.get("image");
+            fromFile.add("image");
+        }
         if (!parsed.hasMatchedOption("--front-service") && front.containsKey("service")) service = front.get("service");
         if (!parsed.hasMatchedOption("--front-target-port") && front.containsKey("target_port")) {
             targetPort = Values.fromFile(file, "front.target_port", front.get("target_port"), Values::port);

@@ -106,7 +106,7 @@ public final class ProjectOptions {
                                 KeepOld keepOld, boolean removeOld, PrintWriter out, PrintWriter err) {
         boolean frontGiven = parsed.hasMatchedOption("--front") || file().map(f -> f.front().containsKey("kind")).orElse(false);
         KeepOld keep = removeOld ? KeepOld.REMOVED : keepOld != null ? keepOld : KeepOld.STOPPED;
-        return new RunSettings(action, health.gateTimeout(), health.probe(), up.pull(), front.settings(), frontGiven,
+        return new RunSettings(action, health.gateTimeout(), health.probe(), up.pull(), front.settings(), frontGiven, front.placeGiven(parsed),
                 keep, removeOld || keepOld != null, notifier(err), hooks(out), environmentName());
     }
 
