@@ -221,7 +221,7 @@ class DeployTest {
             assertEquals(3, rows.size(), h.out());
             assertTrue(rows.get(0).matches(".*deploy\\s+v1\\s+blue\\s+-\\s+ok .*"), rows.get(0));
             assertTrue(rows.get(1).matches(".*deploy\\s+v2\\s+green\\s+v1\\s+ok .*"), rows.get(1));
-            assertTrue(rows.get(2).matches(".*deploy\\s+crash\\s+blue\\s+v2\\s+failed .*crashed.*"), rows.get(2));
+            assertTrue(rows.get(2).matches(".*deploy\\s+crash\\s+blue\\s+v2\\s+failed .*(crashed|exited with code 1).*"), rows.get(2));
             assertTrue(rows.get(2).contains(lib.base.Operator.name()), rows.get(2));
         }
     }
