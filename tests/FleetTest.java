@@ -130,6 +130,37 @@ class FleetTest {
 
 
     @Test
+    void ifChangedIsHonouredForAnEnvironmentOfSeveralHosts() throws Exception {
+        int[] two = {1, 2};
+        for (int h : two) TestBed.images(h);
+        try (TestRegistry registry = new TestRegistry(); TestApp app = new TestApp("fleetcron")) {
+            String image = registry.address + "/" + app.name + "-app";
+            Path project = app.dir.resolve("deploy.yml");
+            StringBuilder y = new StringBuilder("app: " + app.name + "\nimage: " + image + "\nenvironments:\n  prod:\n    hosts:\n");
+            for (int h : two) {
+                y.append("      - host: ").append(TestBed.tls(h)).append("\n        tls_verify: true\n        cert_path: ").append(TestBed.CERTS).append('\n');
+            }
+            Files.writeString(project, y.toString());
+            String[] cron = {"--project", project.toString(), "--env", "prod", "--if-changed"};
+            try {
+                // The registry has no such tag: the cron run asks it first, and deploys nothing anywhere.
+                var missing = app.deploy("v1", cron);
+                assertEquals(3, missing.code(), missing.toString());
+                assertTrue(missing.err().contains("tag \"v1\" is not in " + image), missing.err());
+                for (int h : two) assertTrue(HostReader.read(TestBed.docker(h), app.name).blue().empty(), "host " + h + " untouched");
+
+                // Pushed, and no host runs it yet: every host deploys it.
+                ProjectTest.push(TestHost.APP_REPO + ":v1", image, "v1");
+                var changed = app.deploy("v1", cron);
+                assertEquals(0, changed.code(), changed.toString());
+                for (int h : two) assertEquals(Colour.BLUE, HostReader.read(TestBed.docker(h), app.name).live().orElseThrow(), "host " + h);
+            } finally {
+                for (int h : two) TestHost.removeApp(TestBed.docker(h), app.name);
+            }
+        }
+    }
+
+    @Test
     void aHostWhoseDaemonFreezesMidDeployFailsTheFleetAndTheOthersAreUndone() throws Exception {
         for (int h : HOSTS) TestBed.images(h);
         TestBed.loadAs(3, TestHost.APP_REPO + ":slow", "slow");
