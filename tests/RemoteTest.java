@@ -44,23 +44,12 @@ class RemoteTest {
             String[] prod = {"--project", project.toString(), "--env", "prod"};
             try {
                 assertEquals(0, app.deploy("v1", prod).code()); // blue, restart: unless-stopped in the fixture
-                var gateBegins = new java.util.concurrent.CountDownLatch(1);
-                var out = new java.io.StringWriter() {
-                    @Override
-                    public void write(String str, int off, int len) {
-                        super.write(str, off, len);
-                        if (toString().contains("==> health gate")) gateBegins.countDown();
-                    }
-                };
-                var deploying = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    var cl = lib.cli.Cli.commandLine(new deploy());
-                    cl.setOut(new java.io.PrintWriter(out, true));
-                    cl.setErr(new java.io.PrintWriter(new java.io.StringWriter(), true));
-                    return cl.execute(app.deployArgs("slow", prod).toArray(new String[0]));
-                });
-                assertTrue(gateBegins.await(120, java.util.concurrent.TimeUnit.SECONDS), out.toString());
-                TestBed.crashAndRestartDaemon(1);
-                assertTrue(deploying.get(120, java.util.concurrent.TimeUnit.SECONDS) != 0, "the deploy lost its daemon: " + out);
+                // The host goes down mid-gate with the deploy on it (a reboot): the deploy is killed, the daemon restarts.
+                Path log = app.dir.resolve("deploy.log");
+                Process deploying = EngineTest.deployProcess(app, log, "slow", prod);
+                assertTrue(Commands.waitForLine(log, "==> health gate", 120_000), Files.readString(log));
+                deploying.destroyForcibly().waitFor();
+                TestBed.restartDaemon(1);
                 var docker = DockerHost.connect(TestBed.socket(1), false, new java.io.PrintWriter(new java.io.StringWriter()));
                 try {
                     Poll.until(java.time.Duration.ofSeconds(30), () -> HostReader.read(docker.client(), app.name).blue().allRunning());

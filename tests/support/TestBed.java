@@ -99,11 +99,14 @@ final class TestBed {
         docker(host).tagImageCmd(localImage, repo, tag).exec();
     }
 
-    /** Kills a host's dockerd (as a crash would) and starts it again with the test bed's own script. */
-    static synchronized void crashAndRestartDaemon(int host) throws Exception {
+    /**
+     * Restarts a host's dockerd as a reboot or an upgrade of the engine does (SIGTERM: it stops its containers, and on
+     * the way up starts again those whose restart policy says so), with the test bed's own script.
+     */
+    static synchronized void restartDaemon(int host) throws Exception {
         long pid = Long.parseLong(Files.readString(pidFile(host)).trim());
-        new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();
-        Poll.until(Duration.ofSeconds(20), () -> ProcessHandle.of(pid).isEmpty());
+        new ProcessBuilder("kill", "-TERM", String.valueOf(pid)).start().waitFor();
+        if (!Poll.until(Duration.ofSeconds(60), () -> ProcessHandle.of(pid).isEmpty())) throw new IllegalStateException("dockerd of host " + host + " did not stop");
         HOSTS.remove(host);
         Path script = Path.of(System.getenv().getOrDefault("BGDEPLOY_TESTBED", EngineCheck.projectRoot().resolve("../shared/testbed/hosts.sh").toString()));
         if (!Files.exists(script)) script = Path.of("/work/shared/testbed/hosts.sh");
