@@ -13,34 +13,127 @@ import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherFactory;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
 import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request;
 
 /**
- * Runs the whole suite (unit tests, then end-to-end tests on the real Docker Engine) and ends with the line
- * "N passed, N failed". Arguments narrow it: a class name (DeployTest) or Class#method.
+ * Runs the whole suite and ends with the line "N passed, N failed": the unit tests first, in this JVM, then the
+ * end-to-end tests in LANES, each lane a JVM of its own, side by side. Arguments narrow it: a class name
+ * (DeployTest) or Class#method, run here and in order.
+ *
+ * Lanes, because most of an end-to-end test is waiting (health gates, drains, stop grace periods), so two lanes on
+ * two cores take a little over half the time of one. Every test owns its app name, ports and images, so lanes
+ * cannot see each other; what they share is the one Docker Engine. The test bed's daemons are restarted and frozen
+ * by RemoteTest, so everything that talks to the test bed is in one lane, in order.
  */
 public class AllTests {
-    static final List<Class<?>> CLASSES = List.of(LayersTest.class, StepsTest.class, ModelTest.class, UnitTest.class, CliTest.class, BadInputTest.class, ComposeLoaderTest.class, ProjectFileTest.class, RollbackTest.class, DockerHostTest.class,
-            DeployTest.class, FailureTest.class, HostStatesTest.class, LockTest.class, HistoryTest.class, ReleaseTest.class, FrontTest.class, ProjectTest.class,
-            ContainerSpecTest.class, BadComposeInputTest.class, BlogComposeTest.class, TagTest.class, BuildTest.class, EngineTest.class, RemoteTest.class, FleetTest.class);
+    static final List<Class<?>> UNIT = List.of(LayersTest.class, StepsTest.class, ModelTest.class, UnitTest.class, CliTest.class,
+            BadInputTest.class, ComposeLoaderTest.class, ProjectFileTest.class, RollbackTest.class, ContainerSpecTest.class,
+            BadComposeInputTest.class, HistoryTest.class);
+
+    /** Balanced by the time each class took in a full run (EngineTest 270 s; ReleaseTest, BuildTest, FrontTest 100-140 s). */
+    static final List<List<Class<?>>> LANES = List.of(
+            List.of(RemoteTest.class, FleetTest.class, DockerHostTest.class, TagTest.class, BlogComposeTest.class, FailureTest.class),
+            List.of(EngineTest.class, DeployTest.class, HostStatesTest.class, LockTest.class),
+            List.of(ReleaseTest.class, BuildTest.class, FrontTest.class, ProjectTest.class));
+
+    /** A lane that runs longer than this is stuck; CI gives the whole run 90 minutes. */
+    static final long LANE_MINUTES = 45;
 
     public static void main(String... args) throws Exception {
-        var builder = request();
-        if (args.length == 0) {
-            CLASSES.forEach(c -> builder.selectors(selectClass(c)));
-        } else {
-            for (String a : args) builder.selectors(a.contains("#") ? selectMethod(Class.forName(a.split("#")[0]), a.split("#")[1]) : selectClass(Class.forName(a)));
-        }
-        LauncherDiscoveryRequest req = builder.build();
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger passed = new AtomicInteger();
         AtomicInteger skipped = new AtomicInteger();
-        List<String> failures = new ArrayList<>();
+        if (args.length > 0) {
+            var builder = request();
+            for (String a : args) builder.selectors(a.contains("#") ? selectMethod(Class.forName(a.split("#")[0]), a.split("#")[1]) : selectClass(Class.forName(a)));
+            run(builder.build(), "", passed, skipped, failures);
+        } else {
+            unlisted(failures);
+            var builder = request();
+            UNIT.forEach(c -> builder.selectors(selectClass(c)));
+            run(builder.build(), "", passed, skipped, failures);
+            lanes(passed, skipped, failures);
+        }
+        System.out.println();
+        failures.forEach(f -> System.out.println("failed: " + f));
+        System.out.println(passed.get() + " passed, " + failures.size() + " failed" + (skipped.get() > 0 ? ", " + skipped.get() + " skipped" : ""));
+        System.exit(failures.isEmpty() && passed.get() > 0 ? 0 : 1);
+    }
+
+    /** A test class in tests/ that is in no list would never run, and nobody would notice. */
+    static void unlisted(List<String> failures) throws java.io.IOException {
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        UNIT.forEach(c -> listed.add(c.getSimpleName()));
+        LANES.forEach(l -> l.forEach(c -> listed.add(c.getSimpleName())));
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("tests"))) {
+            files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith("Test.java")).map(f -> f.replace(".java", ""))
+                    .filter(c -> !listed.contains(c)).sorted()
+                    .forEach(c -> failures.add(c + " (not in AllTests.UNIT or AllTests.LANES, so it never runs)"));
+        }
+    }
+
+    /**
+     * Starts every lane as `java -cp <this classpath> AllTests Class...`, prints its lines as they come with the lane's
+     * letter in front, and counts its PASS, SKIP and FAIL lines: a lane that dies without a FAIL line is a failure too.
+     */
+    static void lanes(AtomicInteger passed, AtomicInteger skipped, List<String> failures) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<Thread> readers = new ArrayList<>();
+        List<Process> processes = new ArrayList<>();
+        for (int i = 0; i < LANES.size(); i++) {
+            String lane = String.valueOf((char) ('A' + i));
+            List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), "AllTests"));
+            LANES.get(i).forEach(c -> cmd.add(c.getName()));
+            System.out.println("lane " + lane + ": " + LANES.get(i).stream().map(Class::getSimpleName).collect(Collectors.joining(" ")));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            processes.add(p);
+            Thread t = new Thread(() -> relay(lane, p, passed, skipped, failures));
+            t.start();
+            readers.add(t);
+        }
+        for (int i = 0; i < processes.size(); i++) {
+            Process p = processes.get(i);
+            String lane = String.valueOf((char) ('A' + i));
+            if (!p.waitFor(LANE_MINUTES, TimeUnit.MINUTES)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                failures.add("lane " + lane + " (still running after " + LANE_MINUTES + " minutes; killed)");
+            }
+            readers.get(i).join();
+            if (p.exitValue() != 0 && p.exitValue() != 1) failures.add("lane " + lane + " (its JVM exited " + p.exitValue() + ")");
+        }
+    }
+
+    private static void relay(String lane, Process p, AtomicInteger passed, AtomicInteger skipped, List<String> failures) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("PASS ")) passed.incrementAndGet();
+                else if (line.startsWith("SKIP ")) skipped.incrementAndGet();
+                else if (line.startsWith("FAIL ")) failures.add(line.substring(5).replaceFirst(" \\(\\d+ ms\\).*", ""));
+                // the lane's own summary would read as the whole run's
+                if (line.matches("\\d+ passed, \\d+ failed.*") || line.startsWith("failed: ")) continue;
+                synchronized (System.out) {
+                    System.out.println(lane + " " + line);
+                }
+            }
+        } catch (java.io.IOException e) {
+            failures.add("lane " + lane + " (its output could not be read: " + e.getMessage() + ")");
+        }
+    }
+
+    static void run(LauncherDiscoveryRequest req, String prefix, AtomicInteger passed, AtomicInteger skipped, List<String> failures) {
         Launcher launcher = LauncherFactory.create();
         launcher.execute(req, new TestExecutionListener() {
             final java.util.Map<TestIdentifier, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
@@ -76,9 +169,5 @@ public class AllTests {
                 if (t != null) t.printStackTrace(System.out);
             }
         });
-        System.out.println();
-        failures.forEach(f -> System.out.println("failed: " + f));
-        System.out.println(passed.get() + " passed, " + failures.size() + " failed" + (skipped.get() > 0 ? ", " + skipped.get() + " skipped" : ""));
-        System.exit(failures.isEmpty() && passed.get() > 0 ? 0 : 1);
     }
 }
