@@ -52,6 +52,24 @@ public final class ExampleImages {
         }
     }
 
+    /**
+     * The example's stand-in for a database or cache ({@code compose/store}): a key-value store over HTTP on port,
+     * with its data in a volume at dataDir (the real one's data directory, e.g. /var/lib/mysql or /data).
+     */
+    public String store(String tag, int port, String dataDir) {
+        Path ctx = tempDir("store");
+        try {
+            copyTree(composeDir.resolve("store"), ctx);
+            Files.copy(requireHostFile("/bin/busybox", "busybox-static"), ctx.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+            build(ctx, tag, Map.of("PORT", String.valueOf(port), "DATA", dataDir));
+            return tag;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            deleteTree(ctx);
+        }
+    }
+
     public String web(String tag) {
         Path ctx = tempDir("web");
         try {

@@ -18,7 +18,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "example.java", mixinStandardHelpOptions = true,
-        description = {"Builds the example shop's images offline (shop-app:VERSION, shop-web:1), so that",
+        description = {"Builds the example shop's images offline (shop-app:VERSION, shop-web:1, and",
+                "shop-db:1 and shop-cache:1, stand-ins for MySQL and Redis), so that",
                 "deploy.java has something to deploy on a machine with no registry. Brings up a local",
                 "Docker Engine first if none answers (tests/engine-up.sh, saying so).",
                 "",
@@ -54,6 +55,8 @@ public class example implements Callable<Integer> {
         try (DockerHost docker = DockerHost.connect(null, false, spec.commandLine().getErr())) {
             var images = new ExampleImages(docker.client(), here);
             out.println("built " + images.web("shop-web:1"));
+            out.println("built " + images.store("shop-db:1", 3306, "/var/lib/mysql"));
+            out.println("built " + images.store("shop-cache:1", 6379, "/data"));
             out.println("built " + images.app("shop-app", new ExampleImages.Variant(version, startDelay, crash, unhealthy)));
         }
         return ExitCode.OK;
