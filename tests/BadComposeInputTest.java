@@ -102,7 +102,7 @@ class BadComposeInputTest {
         assertTrue(error(service("healthcheck: {test: [CMD, x], timeout: 1us}")).startsWith(at + "healthcheck.timeout \"1us\" is shorter than 1ms"));
         assertTrue(error(service("stop_grace_period: 48h")).startsWith(at + "stop_grace_period \"48h\" is over a day"));
         assertTrue(error(service("init: \"yes\"")).startsWith(at + "\"init\" must be true or false, got a string"));
-        assertTrue(error(service("ports: [\"8000-8010:80\"]")).contains("ranges are not supported"));
+        assertTrue(error(service("ports: [\"8000-8010:80\"]")).contains("the host range and the container range differ in length"));
         assertTrue(error(service("network_mode: host\nports: [\"8080:80\"]")).startsWith(at + "\"ports\" cannot be published with network_mode \"host\""));
         assertTrue(error(service("network_mode: \"service:db\"")).startsWith(at + "network_mode refers to service \"db\", which is not defined in this file"));
         assertTrue(error("services:\n  app:\n    image: \"shop app:1\"\n").startsWith(at + "image \"shop app:1\" is not an image reference"));
