@@ -76,7 +76,7 @@ public final class Cli {
         }
         // A Compose file's refusals come as one message of several lines: each is its own error line, so a user
         // fixes them all in one go; within a line, line breaks are still folded.
-        for (String line : message.split("\n")) {
+        for (String line : known != null ? message.split("\n") : new String[] {message}) {
             if (!line.isBlank()) err.println(ansi.string("@|bold,red error:|@ ") + Text.oneLine(Text.redact(line)));
         }
         if (verbose) ex.printStackTrace(err);

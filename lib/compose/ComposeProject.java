@@ -115,6 +115,9 @@ public record ComposeProject(Path file, Map<String, Service> services, Map<Strin
         }
         if (s.networkMode() != null && s.networkMode().startsWith("service:")) deps.add(s.networkMode().substring(8));
         deps.addAll(s.links().keySet());
+        for (String mode : java.util.Arrays.asList(s.run().ipc(), s.run().pid())) {
+            if (mode != null && mode.startsWith("service:")) deps.add(mode.substring(8));
+        }
         return deps;
     }
 }
