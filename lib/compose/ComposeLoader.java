@@ -212,6 +212,8 @@ public final class ComposeLoader {
     // --- the file: include, extends, profiles, then each service ------------------------------
 
     private Interpolator interpolator;
+    /** The services of the file that are loaded (their profiles active), for references between them. */
+    private Set<String> serviceNames = Set.of();
 
     private ComposeProject parse(Object root, Interpolator interpolator, Map<String, String> vars) {
         this.interpolator = interpolator;
@@ -250,6 +252,8 @@ public final class ComposeLoader {
                     + String.join(", ", new java.util.TreeSet<>(resolved.values().stream().flatMap(m -> stringList(m.get("profiles"), "", "profiles").stream()).toList())) + ")");
         }
 
+        serviceNames = new LinkedHashSet<>(resolved.keySet());
+        serviceNames.removeAll(disabled);
         Map<String, Service> services = new LinkedHashMap<>();
         for (var e : resolved.entrySet()) {
             if (disabled.contains(e.getKey())) continue;
@@ -427,9 +431,9 @@ public final class ComposeLoader {
         for (String n : names) {
             if (disabled.contains(n)) {
                 problem(svc(s.name()), key + " refers to service \"" + n + "\", whose profile is not active; activate it with --profile");
-            } else if (!services.containsKey(n) && !problems.stream().anyMatch(p -> p.contains(svc(n)))) {
+            } else if (!serviceNames.contains(n)) {
                 problem(svc(s.name()), key + " refers to service \"" + n + "\", which is not defined in this file; defined: "
-                        + String.join(", ", services.keySet()));
+                        + String.join(", ", serviceNames));
             }
         }
     }
@@ -543,7 +547,12 @@ public final class ComposeLoader {
             attempt(() -> command(m.get("command"), where, "command"), null);
             attempt(() -> command(m.get("entrypoint"), where, "entrypoint"), null);
             attempt(() -> volumesFrom(m.get("volumes_from"), where), null);
-            attempt(() -> dependsOn(m.get("depends_on"), where, disabled), null);
+            Map<String, String> deps = attempt(() -> dependsOn(m.get("depends_on"), where, disabled), Map.of());
+            for (String d : deps.keySet()) {
+                if (!serviceNames.contains(d) && !disabled.contains(d)) {
+                    problem(where, "depends_on refers to service \"" + d + "\", which is not defined in this file; defined: " + String.join(", ", serviceNames));
+                }
+            }
             attempt(() -> health(m.get("healthcheck"), where), null);
             attempt(() -> stopSignal(string(m.get("stop_signal"), where, "stop_signal"), where), null);
             attempt(() -> m.containsKey("stop_grace_period") ? stopGrace(m.get("stop_grace_period"), where) : null, null);
