@@ -1234,7 +1234,9 @@ public final class ComposeLoader {
         if (Boolean.TRUE.equals(m.get("disable"))) return new Health(List.of("NONE"), null, null, null, null, null);
         Object test = m.get("test");
         List<String> t;
-        if (test instanceof String s) {
+        if (test == null) {
+            t = null; // the image's own test, with these timings, as Docker merges them
+        } else if (test instanceof String s) {
             t = List.of("CMD-SHELL", s);
         } else {
             t = stringList(test, where, "healthcheck.test");
@@ -1370,7 +1372,9 @@ public final class ComposeLoader {
         if (node instanceof String s) {
             if (s.indexOf('$') < 0) return s;
             try {
-                return in.at(path).apply(s);
+                String v = in.at(path).apply(s);
+                // as compose-go casts an interpolated value to its key's type: read_only: ${RO} with RO=false is a boolean
+                return v.equals(s) ? s : v.equals("true") ? Boolean.TRUE : v.equals("false") ? Boolean.FALSE : v;
             } catch (DeployError e) {
                 problems.add(e.getMessage());
                 return "";
