@@ -322,7 +322,7 @@ class ComposeLoaderTest {
         assertEquals(Map.of("web", "frontend"), p.services().get("db").links());
         assertEquals(List.of("web", "db"), p.startOrder().stream().map(ComposeProject.Service::name).toList(), "links start the linked service first");
         String notices = String.join("\n", p.notices());
-        assertTrue(notices.contains("the top-level name \"upstream-name\" is ignored: each colour runs as the Compose project shop-green"), notices);
+        assertTrue(notices.contains("the top-level name \"upstream-name\" is ignored: each colour runs as its own Compose project, <app>-<colour>"), notices);
         assertTrue(notices.contains("service \"web\": \"build\" is ignored (as by docker compose up --no-build): the deploy runs the image x"), notices);
         assertTrue(notices.contains("service \"web\": container_name \"shop_web\" is a network alias of the service in each colour"), notices);
     }

@@ -229,7 +229,7 @@ public final class ComposeLoader {
             problem("", "version \"" + version + "\" is not supported; use '2', '2.x' or '3.x' (or leave it out)");
         }
         if (top.get("name") != null) {
-            notices.add(file + ": the top-level name \"" + Text.printable(String.valueOf(top.get("name"))) + "\" is ignored: each colour runs as the Compose project " + project);
+            notices.add(file + ": the top-level name \"" + Text.printable(String.valueOf(top.get("name"))) + "\" is ignored: each colour runs as its own Compose project, <app>-<colour>");
         }
         Map<String, Resource> volumes = attempt(() -> resources(top.get("volumes"), "volumes", VOLUME_KEYS), new LinkedHashMap<>());
         Map<String, Resource> networks = attempt(() -> resources(top.get("networks"), "networks", NETWORK_KEYS), new LinkedHashMap<>());
@@ -498,7 +498,7 @@ public final class ComposeLoader {
             problem(where, "container_name is not a container name; use letters, digits, '_', '.', '-'");
         } else if (containerName != null) {
             notices.add(file + ": " + where + ": container_name \"" + containerName + "\" is a network alias of the service in each colour;"
-                    + " its containers are named " + ContainerSpec.containerName(project, name));
+                    + " its containers keep their per-colour names, " + ContainerSpec.containerName("<app>-<colour>", name));
         }
         Object scale = m.get("scale");
         if (scale != null) {
