@@ -66,6 +66,8 @@ public final class ComposeLoader {
             "mem_reservation", "mem_swappiness", "cpus", "cpu_shares", "cpuset", "cpu_quota", "cpu_period", "oom_score_adj",
             "oom_kill_disable", "storage_opt", "userns_mode", "annotations", "attach", "mac_address", "scale", "label_file",
             "isolation", "device_cgroup_rules", "gpus", "develop", "cpu_count", "cpu_percent", "cpu_rt_period", "cpu_rt_runtime");
+    // attach and develop steer `docker compose up`'s log attach and watch, which a detached deploy has none of;
+    // isolation, cpu_count and cpu_percent are Windows-only, cpu_rt_* need a real-time kernel: all read, none applied
     /** Keys a deploy cannot honour at all, with why: each is an error naming the key. */
     static final Map<String, String> REFUSED = Map.of(
             "credential_spec", "it configures Windows containers' gMSA, which this toolkit does not run",
@@ -76,8 +78,6 @@ public final class ComposeLoader {
             "provider", "provider services are not run by this toolkit",
             "models", "model runners are not run by this toolkit",
             "use_api_socket", "it hands the Docker socket's credentials to the container; mount the socket explicitly if you mean it");
-    /** Keys that change nothing for a detached deploy (attach, develop: they steer `docker compose up` and watch), or are Windows-only. */
-    static final Set<String> IGNORED_SERVICE_KEYS = Set.of("attach", "develop", "cpu_count", "cpu_percent", "cpu_rt_period", "cpu_rt_runtime");
     static final Set<String> HEALTH_KEYS = Set.of("test", "interval", "timeout", "retries", "start_period", "start_interval", "disable");
     static final Set<String> VOLUME_KEYS = Set.of("external", "name", "driver", "driver_opts", "labels");
     static final Set<String> NETWORK_KEYS = Set.of("external", "name", "driver", "driver_opts", "labels", "internal", "enable_ipv6",
@@ -1194,7 +1194,8 @@ public final class ComposeLoader {
                 }
                 bool(cond.get("restart"), where, "depends_on." + e.getKey() + ".restart");
                 boolean required = !Boolean.FALSE.equals(bool(cond.get("required"), where, "depends_on." + e.getKey() + ".required"));
-                if (!required && disabled.contains(e.getKey())) continue; // optional, and its profile is off: as in Compose
+                // optional, and its profile is off (or it is not in the file at all): left out, as in Compose
+                if (!required && (disabled.contains(e.getKey()) || !serviceNames.contains(e.getKey()))) continue;
                 out.put(e.getKey(), c);
             }
         } else {
