@@ -121,8 +121,10 @@ public class deploy implements Callable<Integer> {
         String app = target.app();
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
-        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv());
+        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv(), up.profiles());
         front.checkPorts(composed, up.ports());
+        // once per deploy, before the plan: where a Compose key means something else under blue-green
+        ComposeFiles.notices(composed).forEach(n -> out.println(Style.note() + n));
         List<HostAddress> hosts = project.hosts(target, parsed.hasMatchedOption("--host"));
         RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
         Function<Deployment, Plan> plan = d -> {

@@ -166,7 +166,7 @@ public class rollback implements Callable<Integer> {
                     + Values.RELEASE_RULE + "); name one: rollback.java --app " + app + " RELEASE -f FILE");
         }
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
-        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), wanted, System.getenv());
+        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), wanted, System.getenv(), up.profiles());
         front.checkPorts(composed, up.ports());
         Colour next = state.target();
         d.toCompose(next, composed.get(next), wanted);

@@ -70,6 +70,22 @@ class BadComposeInputTest {
         assertEquals(file + ": expands to more than 100000 values (nested YAML aliases?); write the values out or use fewer aliases", e.getMessage());
     }
 
+    /** The alias count limit is raised for real files; 30 levels of 30 references each still fail on their size at once. */
+    @Test
+    void aWiderBombUnderTheRaisedAliasLimitStillFailsFast() throws Exception {
+        StringBuilder bomb = new StringBuilder("a0: &a0 [x, x]\n");
+        for (int i = 1; i < 30; i++) bomb.append("a").append(i).append(": &a").append(i).append(" [").append(("*a" + (i - 1) + ", ").repeat(29)).append("*a").append(i - 1).append("]\n");
+        Files.writeString(file, bomb.toString());
+        var e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(DeployError.class, () -> ComposeLoader.load(file, "inbad-green", Map.of(), Map.of())));
+        assertTrue(e.getMessage().endsWith("expands to more than 100000 values (nested YAML aliases?); write the values out or use fewer aliases"), e.getMessage());
+        // and a large legitimate file, an anchor merged into each of 300 services, loads
+        StringBuilder big = new StringBuilder("x-common: &common\n  image: busybox\n  restart: unless-stopped\nservices:\n");
+        for (int i = 0; i < 300; i++) big.append("  s").append(i).append(":\n    <<: *common\n    labels: {com.example.n: \"").append(i).append("\"}\n");
+        Files.writeString(file, big.toString());
+        assertEquals(300, ComposeLoader.load(file, "inbad-green", Map.of(), Map.of()).services().size());
+    }
+
     @Test
     void aDirectoryOrAFifoIsOneLineAndNeverHangs() throws Exception {
         Path fifo = dir.resolve("fifo.yml");
@@ -102,7 +118,7 @@ class BadComposeInputTest {
         assertTrue(error(service("healthcheck: {test: [CMD, x], timeout: 1us}")).startsWith(at + "healthcheck.timeout \"1us\" is shorter than 1ms"));
         assertTrue(error(service("stop_grace_period: 48h")).startsWith(at + "stop_grace_period \"48h\" is over a day"));
         assertTrue(error(service("init: \"yes\"")).startsWith(at + "\"init\" must be true or false, got a string"));
-        assertTrue(error(service("ports: [\"8000-8010:80\"]")).contains("ranges are not supported"));
+        assertTrue(error(service("ports: [\"8000-8010:80\"]")).contains("the host range and the container range differ in length"));
         assertTrue(error(service("network_mode: host\nports: [\"8080:80\"]")).startsWith(at + "\"ports\" cannot be published with network_mode \"host\""));
         assertTrue(error(service("network_mode: \"service:db\"")).startsWith(at + "network_mode refers to service \"db\", which is not defined in this file"));
         assertTrue(error("services:\n  app:\n    image: \"shop app:1\"\n").startsWith(at + "image \"shop app:1\" is not an image reference"));

@@ -39,6 +39,14 @@ class CliTest {
         assertEquals("error: shop is locked by ci\n", r.err());
     }
 
+    /** A Compose file's refusals are one DeployError of several lines: each is printed as its own error line. */
+    @Test
+    void everyLineOfAConfigErrorIsPrinted() {
+        Reported r = report(DeployError.config("f.yml: service \"a\": key \"post_start\" is not supported\nf.yml: service \"b\": bad port \"0:80\""));
+        assertEquals(ExitCode.CONFIG, r.code());
+        assertEquals("error: f.yml: service \"a\": key \"post_start\" is not supported\nerror: f.yml: service \"b\": bad port \"0:80\"\n", r.err());
+    }
+
     @Test
     void aDockerErrorBodyIsSummarisedAndItsCredentialsRemoved() {
         String body = "{\"message\":\"pull access denied, Authorization: Basic dXNlcjpodW50ZXIy password=hunter2 at https://bob:hunter2@reg.example.com/v2/\"}\n"

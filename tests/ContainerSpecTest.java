@@ -165,4 +165,86 @@ class ContainerSpecTest {
                 + " x: Error starting userland proxy: listen tcp4 0.0.0.0:8081: bind: address already in use\"}", 500)).getMessage();
         assertTrue(inUse.contains("service \"web\": key \"ports\": Docker refused"), inUse);
     }
+
+    @Test
+    void runKeysBecomeHostConfigAndCreateFields() throws Exception {
+        var p = load("""
+                services:
+                  db:
+                    image: mariadb:11
+                    container_name: shop_db
+                    hostname: db1
+                    domainname: example.com
+                    expose: ["3306"]
+                    cap_add: [SYS_NICE]
+                    cap_drop: [NET_RAW]
+                    security_opt: ["no-new-privileges:true"]
+                    shm_size: 64m
+                    ulimits: {nofile: {soft: 1024, hard: 2048}}
+                    logging: {driver: json-file, options: {max-size: 1m}}
+                    tmpfs: ["/run:size=1m"]
+                    sysctls: {net.core.somaxconn: "1024"}
+                    read_only: true
+                    pids_limit: 50
+                    dns: [1.1.1.1]
+                    dns_search: [example.com]
+                    dns_opt: [ndots:2]
+                    devices: ["/dev/null:/dev/xnull"]
+                    group_add: ["100"]
+                    ipc: shareable
+                    mem_limit: 256m
+                    mem_reservation: 64m
+                    memswap_limit: 512m
+                    cpus: 1.5
+                    cpu_shares: 256
+                    cpuset: "0"
+                    oom_score_adj: 100
+                    tty: true
+                    stdin_open: true
+                    mac_address: 02:42:ac:11:00:02
+                    volumes:
+                      - ./data:/data:Z
+                      - {type: tmpfs, target: /cache, tmpfs: {size: 2m}}
+                  web:
+                    image: x
+                    links: [db:database]
+                    ipc: service:db
+                    depends_on: {db: {condition: service_completed_successfully}}
+                """);
+        ContainerSpec db = spec(p, "db");
+        var h = db.hostConfig();
+        assertEquals("shop-green-db-1", db.name(), "containers keep their per-colour names");
+        assertEquals(List.of("db", "shop_db", "database"), db.network().aliases(), "container_name and links are aliases in the colour");
+        assertEquals("true", db.labels().get(Labels.ONE_SHOT), "web waits for db to complete");
+        assertEquals(new ContainerSpec.Create("db1", "example.com", "02:42:ac:11:00:02", null, true, true), db.create());
+        assertTrue(db.exposedPorts().contains(ExposedPort.tcp(3306)));
+        assertArrayEquals(new com.github.dockerjava.api.model.Capability[] {com.github.dockerjava.api.model.Capability.SYS_NICE}, h.getCapAdd());
+        assertArrayEquals(new com.github.dockerjava.api.model.Capability[] {com.github.dockerjava.api.model.Capability.NET_RAW}, h.getCapDrop());
+        assertEquals(List.of("no-new-privileges:true"), h.getSecurityOpts());
+        assertEquals(64L << 20, h.getShmSize());
+        assertEquals("nofile", h.getUlimits()[0].getName());
+        assertEquals(2048L, h.getUlimits()[0].getHardLong());
+        assertEquals("json-file", h.getLogConfig().getType().getType());
+        assertEquals(Map.of("max-size", "1m"), h.getLogConfig().getConfig());
+        assertEquals(Map.of("/run", "size=1m", "/cache", "size=2097152"), h.getTmpFs());
+        assertEquals(Map.of("net.core.somaxconn", "1024"), h.getSysctls());
+        assertEquals(true, h.getReadonlyRootfs());
+        assertEquals(50L, h.getPidsLimit());
+        assertEquals(List.of("1.1.1.1"), List.of(h.getDns()));
+        assertEquals(List.of("ndots:2"), h.getDnsOptions());
+        assertEquals("/dev/xnull", h.getDevices()[0].getPathInContainer());
+        assertEquals(256L << 20, h.getMemory());
+        assertEquals(64L << 20, h.getMemoryReservation());
+        assertEquals(512L << 20, h.getMemorySwap());
+        assertEquals(1_500_000_000L, h.getNanoCPUs());
+        assertEquals(256, h.getCpuShares());
+        assertEquals(100, h.getOomScoreAdj());
+        assertEquals("shareable", h.getIpcMode());
+        var bind = h.getBinds()[0];
+        assertEquals(com.github.dockerjava.api.model.SELContext.single, bind.getSecMode(), ":Z is a private SELinux label");
+        ContainerSpec web = spec(p, "web");
+        assertEquals("container:shop-green-db-1", web.hostConfig().getIpcMode());
+        assertNull(web.hostConfig().getMemory(), "absent keys leave Docker's defaults");
+        assertNull(web.create().hostname());
+    }
 }

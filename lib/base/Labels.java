@@ -16,6 +16,8 @@ public final class Labels {
     /** The Compose file's restart policy, applied only once the colour passed its gate (see ContainerSpec). */
     public static final String RESTART = NS + "restart";
     public static final String ROLE = NS + "role";
+    /** A one-shot job (depends_on: condition: service_completed_successfully): exit 0 is its success, not a crash. */
+    public static final String ONE_SHOT = NS + "one-shot";
     public static final String LOCK_PURPOSE = NS + "lock.purpose";
     public static final String LOCK_PID = NS + "lock.pid";
     public static final String LOCK_HOST = NS + "lock.host";

@@ -34,7 +34,8 @@ public final class ShellWords {
                 else cur.append(c);
             }
         }
-        if (quote != 0) throw DeployError.config(where + ": unclosed " + quote + " quote in \"" + s + "\"");
+        // the command is not shown: after interpolation it may hold a password from .env
+        if (quote != 0) throw DeployError.config(where + ": unclosed " + quote + " quote in the command (not shown, as it may hold a secret); close it, or write the command as a list");
         if (inWord) out.add(cur.toString());
         return out;
     }

@@ -74,7 +74,11 @@ public final class Cli {
             code = ExitCode.INTERNAL;
             message = "internal error: " + ex + " (rerun with --verbose and report it)";
         }
-        err.println(ansi.string("@|bold,red error:|@ ") + Text.oneLine(Text.redact(message)));
+        // A Compose file's refusals come as one message of several lines: each is its own error line, so a user
+        // fixes them all in one go; within a line, line breaks are still folded.
+        for (String line : known != null ? message.split("\n") : new String[] {message}) {
+            if (!line.isBlank()) err.println(ansi.string("@|bold,red error:|@ ") + Text.oneLine(Text.redact(line)));
+        }
         if (verbose) ex.printStackTrace(err);
         err.flush();
         return code;

@@ -44,6 +44,19 @@ public final class ComposeFiles {
 
     public static Map<Colour, ComposeProject> loadBoth(String pattern, String app, Map<Colour, Integer> ports,
                                                         String release, Map<String, String> env) {
+        return loadBoth(pattern, app, ports, release, env, Set.of());
+    }
+
+    /** The notices of both colours' files (what a key means under blue-green, where that differs), each once. */
+    public static List<String> notices(Map<Colour, ComposeProject> both) {
+        Set<String> all = new LinkedHashSet<>();
+        both.values().forEach(p -> all.addAll(p.notices()));
+        return List.copyOf(all);
+    }
+
+    /** @param profiles the active Compose profiles (--profile); empty means COMPOSE_PROFILES */
+    public static Map<Colour, ComposeProject> loadBoth(String pattern, String app, Map<Colour, Integer> ports,
+                                                        String release, Map<String, String> env, Set<String> profiles) {
         Map<Colour, ComposeProject> out = new EnumMap<>(Colour.class);
         for (Colour c : Colour.values()) {
             Map<String, String> ours = new HashMap<>();
@@ -51,7 +64,7 @@ public final class ComposeFiles {
             ours.put("DEPLOY_COLOUR", c.id());
             ours.put("DEPLOY_PORT", String.valueOf(ports.get(c)));
             if (release != null) ours.put("DEPLOY_RELEASE", release);
-            out.put(c, ComposeLoader.load(fileFor(pattern, c), c.project(app), env, ours));
+            out.put(c, ComposeLoader.load(fileFor(pattern, c), c.project(app), env, ours, profiles));
         }
         out.forEach((c, p) -> fitDns(p, c.project(app)));
         Set<String> clash = hostPorts(out.get(Colour.BLUE));

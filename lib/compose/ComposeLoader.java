@@ -20,7 +20,15 @@ import lib.compose.ComposeProject.Resource;
 
 import lib.compose.ComposeProject.Service;
 
+import lib.compose.ComposeProject.Logging;
+import lib.compose.ComposeProject.Run;
+import lib.compose.ComposeProject.Ulimit;
+
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -31,29 +39,61 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Loads the Compose subset this toolkit supports (the README lists it). Anything else is an error that names
- * the file, the service and the key: a silently skipped key is a production surprise.
+ * Loads a Compose file as Compose reads it (the Compose Specification): every key that says how a container runs is
+ * read and applied. A key a blue-green deploy cannot honour at all is an error that names the file, the service and
+ * the key (never the value), and all of a file's errors are reported together, one line each, so a user fixes them
+ * in one go. Where a key cannot mean under blue-green what it means to Compose, the nearest right thing is done and a
+ * notice says so ({@link ComposeProject#notices()}).
  */
 public final class ComposeLoader {
-    static final Set<String> TOP_KEYS = Set.of("version", "services", "volumes", "networks");
+    static final Set<String> TOP_KEYS = Set.of("version", "name", "services", "volumes", "networks", "secrets", "configs", "include");
     static final Set<String> SERVICE_KEYS = Set.of("image", "environment", "ports", "volumes", "volumes_from",
             "depends_on", "network_mode", "command", "entrypoint", "env_file", "labels", "networks", "healthcheck",
-            "restart", "stop_signal", "stop_grace_period", "user", "working_dir", "extra_hosts", "init");
-    static final Set<String> HEALTH_KEYS = Set.of("test", "interval", "timeout", "retries", "start_period", "disable");
-    static final Set<String> RESOURCE_KEYS = Set.of("external", "name");
+            "restart", "stop_signal", "stop_grace_period", "user", "working_dir", "extra_hosts", "init",
+            "container_name", "build", "hostname", "domainname", "expose", "links", "shm_size", "cap_add", "cap_drop",
+            "security_opt", "platform", "ulimits", "logging", "profiles", "tmpfs", "deploy", "read_only", "tty", "stdin_open",
+            "sysctls", "runtime", "secrets", "configs", "pids_limit", "privileged", "dns", "dns_search", "dns_opt", "pull_policy",
+            "extends", "devices", "group_add", "ipc", "pid", "uts", "cgroup", "cgroup_parent", "mem_limit", "memswap_limit",
+            "mem_reservation", "mem_swappiness", "cpus", "cpu_shares", "cpuset", "cpu_quota", "cpu_period", "oom_score_adj",
+            "oom_kill_disable", "storage_opt", "userns_mode", "annotations", "attach", "mac_address", "scale", "label_file",
+            "isolation", "device_cgroup_rules", "gpus", "develop", "cpu_count", "cpu_percent", "cpu_rt_period", "cpu_rt_runtime");
+    // attach and develop steer `docker compose up`'s log attach and watch, which a detached deploy has none of;
+    // isolation, cpu_count and cpu_percent are Windows-only, cpu_rt_* need a real-time kernel: all read, none applied
+    /** Keys a deploy cannot honour at all, with why: each is an error naming the key. */
+    static final Map<String, String> REFUSED = Map.of(
+            "credential_spec", "it configures Windows containers' gMSA, which this toolkit does not run",
+            "post_start", "lifecycle hooks are not run by this toolkit; run the step from the image's entrypoint",
+            "pre_stop", "lifecycle hooks are not run by this toolkit; handle the stop signal in the app",
+            "external_links", "it links containers outside the file; put them on a shared external network instead",
+            "blkio_config", "block-I/O limits are not applied by this toolkit; remove it",
+            "provider", "provider services are not run by this toolkit",
+            "models", "model runners are not run by this toolkit",
+            "use_api_socket", "it hands the Docker socket's credentials to the container; mount the socket explicitly if you mean it");
+    static final Set<String> HEALTH_KEYS = Set.of("test", "interval", "timeout", "retries", "start_period", "start_interval", "disable");
+    static final Set<String> VOLUME_KEYS = Set.of("external", "name", "driver", "driver_opts", "labels");
+    static final Set<String> NETWORK_KEYS = Set.of("external", "name", "driver", "driver_opts", "labels", "internal", "enable_ipv6",
+            "attachable", "ipam", "enable_ipv4");
 
     private final Path file;
     private final String project;
+    private final Set<String> profiles;
+    /** One line per refusal: all of them are reported at the end, in file order. */
+    private final List<String> problems = new ArrayList<>();
+    private final Set<String> notices = new LinkedHashSet<>();
 
-    private ComposeLoader(Path file, String project) {
+    private ComposeLoader(Path file, String project, Set<String> profiles) {
         this.file = file;
         this.project = project;
+        this.profiles = profiles;
     }
 
     /**
@@ -61,9 +101,21 @@ public final class ComposeLoader {
      * @param ours    per-colour variables (DEPLOY_COLOUR, DEPLOY_PORT); they win over the environment and .env
      */
     public static ComposeProject load(Path file, String project, Map<String, String> env, Map<String, String> ours) {
+        return load(file, project, env, ours, Set.of());
+    }
+
+    /**
+     * @param profiles the active profiles (--profile); none given means COMPOSE_PROFILES from the environment or
+     *                 .env, as in Compose. A service with profiles is left out unless one of them is active.
+     */
+    public static ComposeProject load(Path file, String project, Map<String, String> env, Map<String, String> ours, Set<String> profiles) {
         Path abs = file.toAbsolutePath().normalize();
         Map<String, String> vars = Interpolator.variables(abs.getParent().resolve(".env"), env, ours);
-        return new ComposeLoader(abs, project).parse(readYaml(abs), new Interpolator(vars, abs.toString()), vars);
+        Set<String> active = new LinkedHashSet<>(profiles);
+        if (active.isEmpty() && vars.get("COMPOSE_PROFILES") != null) {
+            for (String p : vars.get("COMPOSE_PROFILES").split(",")) if (!p.isBlank()) active.add(p.strip());
+        }
+        return new ComposeLoader(abs, project, active).parse(readYaml(abs), new Interpolator(vars, abs.toString()), vars);
     }
 
     /**
@@ -71,7 +123,8 @@ public final class ComposeLoader {
      * is checked on the file, not by the parser: SnakeYAML's code point limit skips comments and takes seconds a MB.
      */
     static final long MAX_BYTES = 1 << 20;
-    static final int MAX_ALIASES = 50;
+    /** Real files (Sentry's, with an anchor per service setting) use a few hundred; the expanded size is bounded below. */
+    static final int MAX_ALIASES = 5_000;
     /** Values after expanding aliases: 48 nested aliases in 500 bytes would otherwise expand to 2^48 values. */
     static final int MAX_NODES = 100_000;
 
@@ -90,7 +143,7 @@ public final class ComposeLoader {
         options.setAllowDuplicateKeys(false);
         options.setAllowRecursiveKeys(false);
         options.setMaxAliasesForCollections(MAX_ALIASES);
-        Yaml yaml = new Yaml(new SafeConstructor(options));
+        Yaml yaml = new Yaml(new SafeConstructor(options), new Representer(new DumperOptions()), new DumperOptions(), options, new CoreSchema());
         Object root;
         try (Reader r = Files.newBufferedReader(file)) {
             root = yaml.load(r);
@@ -107,6 +160,22 @@ public final class ComposeLoader {
             throw DeployError.config(file + ": expands to more than " + MAX_NODES + " values (nested YAML aliases?); write the values out or use fewer aliases");
         }
         return root;
+    }
+
+    /**
+     * YAML 1.2's core schema, as Compose (go-yaml v3) reads scalars: only true/false are booleans (restart: no is
+     * the string "no", as are yes, on, off, y, n), no sexagesimal numbers (a port 22:22 stays a string), no timestamps.
+     */
+    static final class CoreSchema extends Resolver {
+        @Override
+        protected void addImplicitResolvers() {
+            addImplicitResolver(Tag.BOOL, Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF");
+            addImplicitResolver(Tag.INT, Pattern.compile("^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)$"), "-+0123456789");
+            addImplicitResolver(Tag.FLOAT, Pattern.compile("^(?:[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"), "-+0123456789.");
+            addImplicitResolver(Tag.MERGE, MERGE, "<");
+            addImplicitResolver(Tag.NULL, NULL, "~nN\0");
+            addImplicitResolver(Tag.NULL, EMPTY, null);
+        }
     }
 
     /** Refuses a file over MAX_BYTES by its size alone, so a huge file costs neither time nor memory. */
@@ -140,96 +209,637 @@ public final class ComposeLoader {
         return n;
     }
 
-    private ComposeProject parse(Object root, Interpolator interpolator, Map<String, String> vars) {
-        Map<String, Object> top = map(interpolate(root, interpolator, ""), "the top level");
-        unknownKeys(top, TOP_KEYS, "top-level key", "");
-        Object version = top.get("version");
-        if (version != null && !String.valueOf(version).matches("[23](\\.\\d+)?")) {
-            throw err("", "version \"" + version + "\" is not supported; use '2', '2.x' or '3.x' (or leave it out)");
-        }
-        Map<String, Resource> volumes = resources(top.get("volumes"), "volumes");
-        Map<String, Resource> networks = resources(top.get("networks"), "networks");
-        Map<String, Object> rawServices = map(top.get("services"), "services");
-        if (rawServices.isEmpty()) throw err("", "no services defined under \"services:\"");
+    // --- the file: include, extends, profiles, then each service ------------------------------
 
-        Map<String, Service> services = new LinkedHashMap<>();
-        for (var e : rawServices.entrySet()) {
-            services.put(e.getKey(), service(e.getKey(), map(e.getValue(), "service \"" + e.getKey() + "\""), vars, volumes, networks));
-        }
-        ComposeProject p = new ComposeProject(file, services, volumes, networks);
-        for (Service s : services.values()) {
-            defined(s, "depends_on", s.dependsOn().keySet(), services);
-            defined(s, "volumes_from", s.volumesFrom().stream().filter(v -> !v.startsWith("container:")).map(v -> v.split(":")[0]).toList(), services);
-            if (s.networkMode() != null && s.networkMode().startsWith("service:")) {
-                defined(s, "network_mode", List.of(s.networkMode().substring(8)), services);
+    private Interpolator interpolator;
+    /** The services of the file that are loaded (their profiles active), for references between them. */
+    private Set<String> serviceNames = Set.of();
+
+    private ComposeProject parse(Object root, Interpolator interpolator, Map<String, String> vars) {
+        this.interpolator = interpolator;
+        Map<String, Object> top = prepare(root, file, interpolator, new ArrayList<>());
+        if (top == null) throw failure();
+        for (String k : top.keySet()) {
+            if (!TOP_KEYS.contains(k)) {
+                problem("", "unsupported top-level key \"" + k + "\"; supported: " + String.join(", ", new java.util.TreeSet<>(TOP_KEYS)) + " and x-* extensions");
             }
         }
+        Object version = top.get("version");
+        if (version != null && !String.valueOf(version).matches("[23](\\.\\d+)?")) {
+            problem("", "version \"" + version + "\" is not supported; use '2', '2.x' or '3.x' (or leave it out)");
+        }
+        if (top.get("name") != null) {
+            notices.add(file + ": the top-level name \"" + Text.printable(String.valueOf(top.get("name"))) + "\" is ignored: each colour runs as its own Compose project, <app>-<colour>");
+        }
+        Map<String, Resource> volumes = attempt(() -> resources(top.get("volumes"), "volumes", VOLUME_KEYS), new LinkedHashMap<>());
+        Map<String, Resource> networks = attempt(() -> resources(top.get("networks"), "networks", NETWORK_KEYS), new LinkedHashMap<>());
+        Map<String, Path> secrets = attempt(() -> fileSources(top.get("secrets"), "secrets"), new LinkedHashMap<>());
+        Map<String, Path> configs = attempt(() -> fileSources(top.get("configs"), "configs"), new LinkedHashMap<>());
+        Map<String, Object> rawServices = attempt(() -> map(top.get("services"), "services"), new LinkedHashMap<>());
+        Map<String, Map<String, Object>> resolved = new LinkedHashMap<>();
+        for (var e : rawServices.entrySet()) {
+            Map<String, Object> m = attempt(() -> extended(e.getKey(), rawServices, file, new ArrayList<>()), null);
+            if (m != null) resolved.put(e.getKey(), m);
+        }
+        Set<String> disabled = new LinkedHashSet<>();
+        resolved.forEach((name, m) -> {
+            List<String> ps = attempt(() -> stringList(m.get("profiles"), svc(name), "profiles"), List.of());
+            if (!ps.isEmpty() && ps.stream().noneMatch(p -> profiles.contains(p) || profiles.contains("*"))) disabled.add(name);
+        });
+        if (rawServices.isEmpty() && problems.isEmpty()) problem("", "no services defined under \"services:\"");
+        else if (!resolved.isEmpty() && disabled.size() == resolved.size()) {
+            problem("", "every service has a profile and none is active; pass --profile NAME (profiles: "
+                    + String.join(", ", new java.util.TreeSet<>(resolved.values().stream().flatMap(m -> stringList(m.get("profiles"), "", "profiles").stream()).toList())) + ")");
+        }
+
+        serviceNames = new LinkedHashSet<>(resolved.keySet());
+        serviceNames.removeAll(disabled);
+        Map<String, Service> services = new LinkedHashMap<>();
+        for (var e : resolved.entrySet()) {
+            if (disabled.contains(e.getKey())) continue;
+            Service s = attempt(() -> service(e.getKey(), e.getValue(), vars, volumes, networks, secrets, configs, disabled), null);
+            if (s != null) services.put(e.getKey(), s);
+        }
+        for (Service s : services.values()) {
+            defined(s, "depends_on", s.dependsOn().keySet(), services, disabled);
+            defined(s, "volumes_from", s.volumesFrom().stream().filter(v -> !v.startsWith("container:")).map(v -> v.split(":")[0]).toList(), services, disabled);
+            defined(s, "links", s.links().keySet(), services, disabled);
+            if (s.networkMode() != null && s.networkMode().startsWith("service:")) {
+                defined(s, "network_mode", List.of(s.networkMode().substring(8)), services, disabled);
+            }
+        }
+        if (!problems.isEmpty()) throw failure();
+        ComposeProject p = new ComposeProject(file, services, volumes, networks, List.copyOf(notices));
         p.startOrder();
         return p;
     }
 
-    private void defined(Service s, String key, java.util.Collection<String> names, Map<String, Service> services) {
+    /** Every refusal of the file, one per line, as one config error (exit 3). */
+    private DeployError failure() {
+        return DeployError.config(String.join("\n", new LinkedHashSet<>(problems)));
+    }
+
+    /** Runs one step; its error joins the others instead of stopping the load, and fallback stands in for its value. */
+    private <T> T attempt(Supplier<T> step, T fallback) {
+        try {
+            return step.get();
+        } catch (DeployError e) {
+            problems.add(e.getMessage());
+            return fallback;
+        }
+    }
+
+    private void problem(String where, String message) {
+        problems.add(err(where, message).getMessage());
+    }
+
+    /**
+     * One file's top level, interpolated, its x-* extensions dropped and its include: files merged in (their
+     * services' relative paths made absolute against their own directory). Null when it is not a mapping at all.
+     */
+    private Map<String, Object> prepare(Object root, Path from, Interpolator in, List<Path> including) {
+        Object interpolated = interpolate(root, in.forFile(from), "");
+        Map<String, Object> top;
+        try {
+            top = new LinkedHashMap<>(map(interpolated, "the top level"));
+        } catch (DeployError e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+        top.keySet().removeIf(k -> k.startsWith("x-"));
+        for (String kind : List.of("services", "volumes", "networks", "secrets", "configs")) {
+            if (top.get(kind) instanceof Map<?, ?> entries) {
+                Map<String, Object> clean = new LinkedHashMap<>();
+                entries.forEach((k, v) -> {
+                    if (String.valueOf(k).startsWith("x-")) return;
+                    clean.put(String.valueOf(k), v instanceof Map<?, ?> m ? withoutExtensions(m) : v);
+                });
+                if (!from.equals(file) && (kind.equals("services"))) {
+                    clean.replaceAll((k, v) -> v instanceof Map<?, ?> m ? ComposeMerge.rebase(cast(m), from.getParent()) : v);
+                }
+                if (!from.equals(file) && (kind.equals("secrets") || kind.equals("configs"))) {
+                    top.put(kind, ComposeMerge.rebaseFiles(clean, from.getParent()));
+                } else {
+                    top.put(kind, clean);
+                }
+            }
+        }
+        Object include = top.remove("include");
+        if (include == null) return top;
+        List<Path> paths = new ArrayList<>();
+        for (Object entry : include instanceof List<?> l ? l : List.of(include)) {
+            if (entry instanceof Map<?, ?> m) {
+                Map<String, Object> im = cast(m);
+                for (String k : im.keySet()) {
+                    if (!Set.of("path", "project_directory", "env_file").contains(k)) problem("", "unsupported include key \"" + k + "\"; supported: env_file, path, project_directory");
+                }
+                if (im.containsKey("project_directory") || im.containsKey("env_file")) {
+                    notices.add(file + ": include's project_directory and env_file are ignored: included files read the variables of " + file.getFileName());
+                }
+                for (String p : attempt(() -> stringList(im.get("path"), "include", "path"), List.<String>of())) paths.add(from.getParent().resolve(p).normalize());
+            } else if (entry != null) {
+                paths.add(from.getParent().resolve(String.valueOf(entry)).normalize());
+            }
+        }
+        for (Path p : paths) {
+            if (including.contains(p) || p.equals(from) || including.size() > 10) {
+                problem("", "include of " + p + " loops back to a file that includes it; remove one of the includes");
+                continue;
+            }
+            Object raw;
+            try {
+                raw = readYaml(p);
+            } catch (DeployError e) {
+                problems.add(e.getMessage());
+                continue;
+            }
+            List<Path> chain = new ArrayList<>(including);
+            chain.add(from);
+            Map<String, Object> inc = prepare(raw, p, in, chain);
+            if (inc == null) continue;
+            for (String kind : List.of("services", "volumes", "networks", "secrets", "configs")) {
+                if (!(inc.get(kind) instanceof Map<?, ?> theirs)) continue;
+                Map<String, Object> ours = top.get(kind) instanceof Map<?, ?> m ? new LinkedHashMap<>(cast(m)) : new LinkedHashMap<>();
+                theirs.forEach((k, v) -> {
+                    if (ours.containsKey(String.valueOf(k)) && kind.equals("services")) {
+                        problem("", "service \"" + k + "\" is defined both here and in the included file " + p + "; rename one or extend it instead");
+                    } else {
+                        ours.putIfAbsent(String.valueOf(k), v);
+                    }
+                });
+                top.put(kind, ours);
+            }
+        }
+        return top;
+    }
+
+    private static Map<String, Object> withoutExtensions(Map<?, ?> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> {
+            if (!String.valueOf(k).startsWith("x-")) out.put(String.valueOf(k), v);
+        });
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Map<?, ?> m) {
+        return (Map<String, Object>) m;
+    }
+
+    /** A service with what it extends (in this file or another) merged under it, as Compose's extends does. */
+    private Map<String, Object> extended(String name, Map<String, Object> siblings, Path in, List<String> chain) {
+        String where = svc(name);
+        Map<String, Object> m = map(siblings.get(name), where);
+        Object ext = m.get("extends");
+        if (ext == null) return m;
+        String base;
+        String other = null;
+        if (ext instanceof Map<?, ?> em) {
+            Map<String, Object> e = cast(em);
+            for (String k : e.keySet()) if (!k.equals("service") && !k.equals("file")) throw err(where, "unsupported extends key \"" + k + "\"; supported: file, service");
+            base = string(e.get("service"), where, "extends.service");
+            other = string(e.get("file"), where, "extends.file");
+            if (base == null) throw err(where, "extends needs \"service\" (the service to extend)");
+        } else {
+            base = scalar(ext, where, "extends");
+        }
+        String key = (other == null ? in : in.getParent().resolve(other).normalize()) + "#" + base;
+        if (chain.contains(key) || chain.size() > 20) throw err(where, "extends loops back to service \"" + base + "\"; break the cycle");
+        chain.add(key);
+        Map<String, Object> baseMap;
+        if (other == null) {
+            if (!siblings.containsKey(base)) throw err(where, "extends service \"" + base + "\", which is not defined in this file");
+            baseMap = extended(base, siblings, in, chain);
+        } else {
+            Path otherFile = in.getParent().resolve(other).normalize();
+            Object raw = interpolate(readYaml(otherFile), interpolator.forFile(otherFile), "");
+            Map<String, Object> otherTop = map(raw, otherFile + ": the top level");
+            Map<String, Object> otherServices = new LinkedHashMap<>();
+            map(otherTop.get("services"), otherFile + ": services").forEach((k, v) ->
+                    otherServices.put(k, v instanceof Map<?, ?> sm ? ComposeMerge.rebase(withoutExtensions(sm), otherFile.getParent()) : v));
+            if (!otherServices.containsKey(base)) throw err(where, "extends service \"" + base + "\", which is not defined in " + otherFile);
+            baseMap = extended(base, otherServices, otherFile, chain);
+        }
+        Map<String, Object> own = new LinkedHashMap<>(m);
+        own.remove("extends");
+        Map<String, Object> merged = ComposeMerge.service(baseMap, own);
+        merged.remove("extends");
+        return merged;
+    }
+
+    private void defined(Service s, String key, java.util.Collection<String> names, Map<String, Service> services, Set<String> disabled) {
         for (String n : names) {
-            if (!services.containsKey(n)) {
-                throw err(svc(s.name()), key + " refers to service \"" + n + "\", which is not defined in this file; defined: "
-                        + String.join(", ", services.keySet()));
+            if (disabled.contains(n)) {
+                problem(svc(s.name()), key + " refers to service \"" + n + "\", whose profile is not active; activate it with --profile");
+            } else if (!serviceNames.contains(n)) {
+                problem(svc(s.name()), key + " refers to service \"" + n + "\", which is not defined in this file; defined: "
+                        + String.join(", ", serviceNames));
             }
         }
     }
 
-    private Service service(String name, Map<String, Object> m, Map<String, String> vars,
-                            Map<String, Resource> volumes, Map<String, Resource> networks) {
+    // --- one service ---------------------------------------------------------------------------
+
+    private Service service(String name, Map<String, Object> m, Map<String, String> vars, Map<String, Resource> volumes,
+                            Map<String, Resource> networks, Map<String, Path> secrets, Map<String, Path> configs, Set<String> disabled) {
         String where = svc(name);
-        if (!name.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) throw err(where, "invalid service name; use letters, digits, '_', '.', '-'");
-        if (m.containsKey("container_name")) {
-            throw err(where, "key \"container_name\" is not supported: blue and green need different names; remove it (containers are named <app>-<colour>-<service>-1)");
+        int before = problems.size();
+        if (!name.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) problem(where, "invalid service name; use letters, digits, '_', '.', '-'");
+        for (String k : m.keySet()) {
+            if (REFUSED.containsKey(k)) problem(where, "key \"" + k + "\" is not supported: " + REFUSED.get(k));
+            else if (!SERVICE_KEYS.contains(k)) problem(where, "unsupported key \"" + k + "\"" + suggestion(k));
         }
-        if (m.containsKey("build")) {
-            throw err(where, "key \"build\" is not supported: deploys use prebuilt images; build and push with build.jsh, then set \"image\"");
-        }
-        unknownKeys(m, SERVICE_KEYS, "key", where);
-        String image = string(m.get("image"), where, "image");
-        if (image == null || image.isBlank()) throw err(where, "key \"image\" is required (e.g. image: registry/app:tag)");
-        if (!image.matches(IMAGE)) {
-            throw err(where, "image \"" + image + "\" is not an image reference; write [REGISTRY[:PORT]/]NAME[:TAG][@sha256:DIGEST], lowercase name, no spaces");
+        String image = attempt(() -> string(m.get("image"), where, "image"), null);
+        if (image == null || image.isBlank()) {
+            if (m.containsKey("build")) {
+                problem(where, "key \"build\" is not supported without \"image\": deploys use prebuilt images; build and push with build.jsh, then set \"image\"");
+            } else {
+                problem(where, "key \"image\" is required (e.g. image: registry/app:tag)");
+            }
+        } else if (!image.matches(IMAGE)) {
+            problem(where, "image \"" + image + "\" is not an image reference; write [REGISTRY[:PORT]/]NAME[:TAG][@sha256:DIGEST], lowercase name, no spaces");
+        } else if (m.containsKey("build")) {
+            notices.add(file + ": " + where + ": \"build\" is ignored (as by docker compose up --no-build): the deploy runs the image " + image);
         }
 
         Map<String, String> env = new LinkedHashMap<>();
-        for (String f : stringList(m.get("env_file"), where, "env_file")) {
-            env.putAll(Interpolator.readDotEnv(requireFile(file.getParent().resolve(f), where, "env_file")));
-        }
-        env.putAll(keyValues(m.get("environment"), where, "environment", vars));
+        attempt(() -> {
+            for (Map.Entry<Path, String> f : envFiles(m.get("env_file"), where, "env_file").entrySet()) env.putAll(readEnvFile(f.getKey(), f.getValue(), vars));
+            return null;
+        }, null);
+        env.putAll(attempt(() -> keyValues(m.get("environment"), where, "environment", vars), Map.of()));
 
-        String networkMode = string(m.get("network_mode"), where, "network_mode");
-        Map<String, List<String>> nets = serviceNetworks(m.get("networks"), where, networks);
-        List<Port> ports = ports(m.get("ports"), where);
-        if (networkMode != null) networkMode(networkMode, !nets.isEmpty(), !ports.isEmpty(), where);
+        String networkMode = attempt(() -> string(m.get("network_mode"), where, "network_mode"), null);
+        Map<String, List<String>> nets = attempt(() -> serviceNetworks(m.get("networks"), where, networks), new LinkedHashMap<>());
+        List<Port> ports = attempt(() -> ports(m.get("ports"), where), List.of());
+        if (networkMode != null) attempt(() -> {
+            networkMode(networkMode, !nets.isEmpty(), !ports.isEmpty(), where);
+            return null;
+        }, null);
 
-        Map<String, String> labels = keyValues(m.get("labels"), where, "labels", Map.of());
+        Map<String, String> labels = new LinkedHashMap<>();
+        attempt(() -> {
+            for (Map.Entry<Path, String> f : envFiles(m.get("label_file"), where, "label_file").entrySet()) labels.putAll(readEnvFile(f.getKey(), "raw", vars));
+            return null;
+        }, null);
+        labels.putAll(attempt(() -> keyValues(m.get("labels"), where, "labels", Map.of()), Map.of()));
         for (String label : labels.keySet()) {
             if (label.startsWith(Labels.NS) || label.startsWith("com.docker.compose.")) {
-                throw err(where, "label \"" + label + "\" is in " + (label.startsWith(Labels.NS) ? "bgdeploy's" : "Compose's")
+                problem(where, "label \"" + label + "\" is in " + (label.startsWith(Labels.NS) ? "bgdeploy's" : "Compose's")
                         + " own namespace, which the deploy sets itself; rename it (e.g. com.example." + label.substring(label.lastIndexOf('.') + 1) + ")");
             }
         }
+        List<Mount> mounts = new ArrayList<>(attempt(() -> mounts(m.get("volumes"), where, volumes), List.of()));
+        mounts.addAll(attempt(() -> fileMounts(m.get("secrets"), where, "secrets", secrets), List.of()));
+        mounts.addAll(attempt(() -> fileMounts(m.get("configs"), where, "configs", configs), List.of()));
 
-        return new Service(name, image, env,
-                command(m.get("command"), where, "command"),
-                command(m.get("entrypoint"), where, "entrypoint"),
-                ports,
-                mounts(m.get("volumes"), where, volumes),
-                volumesFrom(m.get("volumes_from"), where),
-                dependsOn(m.get("depends_on"), where),
-                networkMode, nets,
-                labels,
-                health(m.get("healthcheck"), where),
-                restart(m.get("restart"), where),
-                stopSignal(string(m.get("stop_signal"), where, "stop_signal"), where),
-                m.containsKey("stop_grace_period") ? stopGrace(m.get("stop_grace_period"), where) : null,
-                user(string(m.get("user"), where, "user"), where),
-                workingDir(string(m.get("working_dir"), where, "working_dir"), where),
-                extraHosts(m.get("extra_hosts"), where),
-                bool(m.get("init"), where, "init"));
+        String containerName = attempt(() -> string(m.get("container_name"), where, "container_name"), null);
+        if (containerName != null && !containerName.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
+            problem(where, "container_name is not a container name; use letters, digits, '_', '.', '-'");
+        } else if (containerName != null) {
+            notices.add(file + ": " + where + ": container_name \"" + containerName + "\" is a network alias of the service in each colour;"
+                    + " its containers keep their per-colour names, " + ContainerSpec.containerName("<app>-<colour>", name));
+        }
+        Object scale = m.get("scale");
+        if (scale != null) {
+            Integer n = attempt(() -> intValue(scale, where, "scale"), 1);
+            if (n != null && n > 1) problem(where, "key \"scale\" above 1 is not supported: a deploy runs one container per service per colour (scale: " + n + ")");
+        }
+        String restart = attempt(() -> restart(m.get("restart"), where), null);
+        Run base = attempt(() -> run(m, where), null);
+        Map<String, Object> deploy = attempt(() -> map(m.get("deploy"), where + ": deploy"), new LinkedHashMap<>());
+        Run run = base == null ? null : attempt(() -> withDeploy(base, deploy, where), base);
+        if (restart == null && deploy.get("restart_policy") instanceof Map<?, ?> rp) restart = attempt(() -> restartPolicy(cast(rp), where), null);
+        String pull = attempt(() -> pullPolicy(m.get("pull_policy"), where), null);
+        if (m.containsKey("annotations")) notices.add(file + ": " + where + ": \"annotations\" are not applied (the Docker client this toolkit uses cannot send them)");
+
+        Service built = null;
+        String rs = restart;
+        Run rr = run;
+        if (problems.size() == before) {
+            built = attempt(() -> new Service(name, image, env,
+                    command(m.get("command"), where, "command"),
+                    command(m.get("entrypoint"), where, "entrypoint"),
+                    ports,
+                    mounts,
+                    volumesFrom(m.get("volumes_from"), where),
+                    dependsOn(m.get("depends_on"), where, disabled),
+                    networkMode, nets,
+                    labels,
+                    health(m.get("healthcheck"), where),
+                    rs,
+                    stopSignal(string(m.get("stop_signal"), where, "stop_signal"), where),
+                    m.containsKey("stop_grace_period") ? stopGrace(m.get("stop_grace_period"), where) : null,
+                    user(string(m.get("user"), where, "user"), where),
+                    workingDir(string(m.get("working_dir"), where, "working_dir"), where),
+                    extraHosts(m.get("extra_hosts"), where),
+                    bool(m.get("init"), where, "init"),
+                    containerName,
+                    hostname(m.get("hostname"), where, "hostname"),
+                    hostname(m.get("domainname"), where, "domainname"),
+                    expose(m.get("expose"), where),
+                    links(m.get("links"), where),
+                    stringList(m.get("profiles"), where, "profiles"),
+                    pull,
+                    rr), null);
+        } else {
+            // still read the rest, so that their errors are reported in this run too
+            attempt(() -> command(m.get("command"), where, "command"), null);
+            attempt(() -> command(m.get("entrypoint"), where, "entrypoint"), null);
+            attempt(() -> volumesFrom(m.get("volumes_from"), where), null);
+            Map<String, String> deps = attempt(() -> dependsOn(m.get("depends_on"), where, disabled), Map.of());
+            for (String d : deps.keySet()) {
+                if (!serviceNames.contains(d) && !disabled.contains(d)) {
+                    problem(where, "depends_on refers to service \"" + d + "\", which is not defined in this file; defined: " + String.join(", ", serviceNames));
+                }
+            }
+            attempt(() -> health(m.get("healthcheck"), where), null);
+            attempt(() -> stopSignal(string(m.get("stop_signal"), where, "stop_signal"), where), null);
+            attempt(() -> m.containsKey("stop_grace_period") ? stopGrace(m.get("stop_grace_period"), where) : null, null);
+            attempt(() -> user(string(m.get("user"), where, "user"), where), null);
+            attempt(() -> workingDir(string(m.get("working_dir"), where, "working_dir"), where), null);
+            attempt(() -> extraHosts(m.get("extra_hosts"), where), null);
+            attempt(() -> links(m.get("links"), where), null);
+            attempt(() -> expose(m.get("expose"), where), null);
+        }
+        return built;
+    }
+
+    private static String suggestion(String key) {
+        return key.startsWith("x-") ? "" : "; see the README's \"Compose files\" for the keys a deploy reads (extension keys start with x-)";
+    }
+
+    private String hostname(Object raw, String where, String key) {
+        String h = string(raw, where, key);
+        if (h != null && !h.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})?")) throw err(where, key + " is not a host name; use letters, digits, '.', '-'");
+        return h;
+    }
+
+    private List<String> expose(Object raw, String where) {
+        List<String> out = new ArrayList<>();
+        for (String e : stringList(raw, where, "expose")) {
+            var mt = Pattern.compile("(\\d{1,5})(?:-(\\d{1,5}))?(?:/(tcp|udp|sctp))?").matcher(e);
+            if (!mt.matches()) throw err(where, "bad expose entry \"" + e + "\"; write PORT, PORT/udp or FROM-TO");
+            int from = Integer.parseInt(mt.group(1));
+            int to = mt.group(2) == null ? from : Integer.parseInt(mt.group(2));
+            if (from < 1 || to > 65535 || to < from || to - from > 1000) throw err(where, "bad expose entry \"" + e + "\": ports must be 1-65535, FROM-TO ascending");
+            for (int p = from; p <= to; p++) out.add(p + "/" + (mt.group(3) == null ? "tcp" : mt.group(3)));
+        }
+        return out;
+    }
+
+    /** links: SERVICE or SERVICE:ALIAS, by linked service; the alias is the service's own name when none is given. */
+    private Map<String, String> links(Object raw, String where) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String l : stringList(raw, where, "links")) {
+            String[] p = l.split(":");
+            if (p.length > 2 || !p[0].matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*") || p.length == 2 && !p[1].matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
+                throw err(where, "bad links entry \"" + l + "\"; write SERVICE or SERVICE:ALIAS");
+            }
+            out.put(p[0], p.length == 2 ? p[1] : p[0]);
+        }
+        return out;
+    }
+
+    private String pullPolicy(Object raw, String where) {
+        String p = string(raw, where, "pull_policy");
+        if (p == null) return null;
+        if (!p.matches("always|never|missing|if_not_present|build|daily|weekly|every_\\w+")) {
+            throw err(where, "pull_policy \"" + p + "\" is not one of always, never, missing, build, daily, weekly, every_<duration>");
+        }
+        if (p.equals("build")) notices.add(file + ": " + where + ": pull_policy build is read as missing: deploys use prebuilt images");
+        return p.equals("if_not_present") ? "missing" : p;
+    }
+
+    private String restartPolicy(Map<String, Object> rp, String where) {
+        String c = String.valueOf(rp.getOrDefault("condition", "any"));
+        return switch (c) {
+            case "none" -> "no";
+            case "any" -> "always";
+            case "on-failure" -> "on-failure" + (rp.get("max_attempts") == null ? "" : ":" + intValue(rp.get("max_attempts"), where, "deploy.restart_policy.max_attempts"));
+            default -> throw err(where, "deploy.restart_policy.condition \"" + c + "\" is not one of none, on-failure, any");
+        };
+    }
+
+    // --- how the container runs: HostConfig keys --------------------------------------------------
+
+    private Run run(Map<String, Object> m, String where) {
+        return new Run(
+                caps(m.get("cap_add"), where, "cap_add"),
+                caps(m.get("cap_drop"), where, "cap_drop"),
+                stringList(m.get("security_opt"), where, "security_opt"),
+                bytes(m.get("shm_size"), where, "shm_size"),
+                ulimits(m.get("ulimits"), where),
+                logging(m.get("logging"), where),
+                tmpfs(m.get("tmpfs"), where),
+                keyValues(m.get("sysctls"), where, "sysctls", Map.of()),
+                bool(m.get("read_only"), where, "read_only"),
+                bool(m.get("privileged"), where, "privileged"),
+                longValue(m.get("pids_limit"), where, "pids_limit"),
+                stringList(m.get("dns"), where, "dns"),
+                stringList(m.get("dns_search"), where, "dns_search"),
+                stringList(m.get("dns_opt"), where, "dns_opt"),
+                devices(m.get("devices"), where),
+                stringList(m.get("group_add"), where, "group_add"),
+                mode(m.get("ipc"), where, "ipc"),
+                mode(m.get("pid"), where, "pid"),
+                mode(m.get("uts"), where, "uts"),
+                mode(m.get("cgroup"), where, "cgroup"),
+                string(m.get("cgroup_parent"), where, "cgroup_parent"),
+                bytes(m.get("mem_limit"), where, "mem_limit"),
+                swap(m.get("memswap_limit"), where),
+                bytes(m.get("mem_reservation"), where, "mem_reservation"),
+                longValue(m.get("mem_swappiness"), where, "mem_swappiness"),
+                cpus(m.get("cpus"), where, "cpus"),
+                m.get("cpu_shares") == null ? null : intValue(m.get("cpu_shares"), where, "cpu_shares"),
+                string(m.get("cpuset"), where, "cpuset"),
+                longValue(m.get("cpu_quota"), where, "cpu_quota"),
+                m.get("cpu_period") == null ? null : micros(m.get("cpu_period"), where, "cpu_period"),
+                m.get("oom_score_adj") == null ? null : intValue(m.get("oom_score_adj"), where, "oom_score_adj"),
+                bool(m.get("oom_kill_disable"), where, "oom_kill_disable"),
+                keyValues(m.get("storage_opt"), where, "storage_opt", Map.of()),
+                string(m.get("userns_mode"), where, "userns_mode"),
+                string(m.get("runtime"), where, "runtime"),
+                bool(m.get("tty"), where, "tty"),
+                bool(m.get("stdin_open"), where, "stdin_open"),
+                platform(m.get("platform"), where),
+                mac(m.get("mac_address"), where),
+                string(m.get("isolation"), where, "isolation"),
+                stringList(m.get("device_cgroup_rules"), where, "device_cgroup_rules"),
+                gpus(m.get("gpus"), where));
+    }
+
+    /** deploy.resources and deploy.replicas, as Compose applies them outside Swarm; the service's own keys win. */
+    private Run withDeploy(Run r, Map<String, Object> d, String where) {
+        Object replicas = d.get("replicas");
+        if (replicas != null && intValue(replicas, where, "deploy.replicas") > 1) {
+            throw err(where, "deploy.replicas above 1 is not supported: a deploy runs one container per service per colour (replicas: " + replicas + ")");
+        }
+        Map<String, Object> res = map(d.get("resources"), where + ": deploy.resources");
+        Map<String, Object> limits = map(res.get("limits"), where + ": deploy.resources.limits");
+        Map<String, Object> reservations = map(res.get("reservations"), where + ": deploy.resources.reservations");
+        Long memory = r.memory() != null ? r.memory() : bytes(limits.get("memory"), where, "deploy.resources.limits.memory");
+        Long nanoCpus = r.nanoCpus() != null ? r.nanoCpus() : cpus(limits.get("cpus"), where, "deploy.resources.limits.cpus");
+        Long pids = r.pidsLimit() != null ? r.pidsLimit() : longValue(limits.get("pids"), where, "deploy.resources.limits.pids");
+        Long reservation = r.memoryReservation() != null ? r.memoryReservation() : bytes(reservations.get("memory"), where, "deploy.resources.reservations.memory");
+        boolean gpus = r.gpus() || reservations.get("devices") instanceof List<?> devs && devs.stream().anyMatch(x -> String.valueOf(x).contains("gpu"));
+        return new Run(r.capAdd(), r.capDrop(), r.securityOpt(), r.shmSize(), r.ulimits(), r.logging(), r.tmpfs(), r.sysctls(),
+                r.readOnly(), r.privileged(), pids, r.dns(), r.dnsSearch(), r.dnsOpt(), r.devices(), r.groupAdd(), r.ipc(), r.pid(),
+                r.uts(), r.cgroup(), r.cgroupParent(), memory, r.memorySwap(), reservation, r.memSwappiness(), nanoCpus,
+                r.cpuShares(), r.cpuset(), r.cpuQuota(), r.cpuPeriod(), r.oomScoreAdj(), r.oomKillDisable(), r.storageOpt(),
+                r.usernsMode(), r.runtime(), r.tty(), r.stdinOpen(), r.platform(), r.macAddress(), r.isolation(),
+                r.deviceCgroupRules(), gpus);
+    }
+
+    static final Set<String> CAPABILITIES = Set.of("ALL", "AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "BPF",
+            "CHECKPOINT_RESTORE", "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL",
+            "LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST",
+            "NET_RAW", "PERFMON", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYSLOG",
+            "SYS_MODULE", "SYS_NICE", "SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "WAKE_ALARM");
+
+    /** Capability names as Docker takes them: case-insensitive, CAP_ prefix optional. */
+    private List<String> caps(Object raw, String where, String key) {
+        List<String> out = new ArrayList<>();
+        for (String c : stringList(raw, where, key)) {
+            String n = c.toUpperCase().replaceFirst("^CAP_", "");
+            if (!CAPABILITIES.contains(n)) throw err(where, key + " \"" + c + "\" is not a Linux capability; write e.g. NET_ADMIN or SYS_PTRACE");
+            out.add(n);
+        }
+        return out;
+    }
+
+    /** Byte sizes as Compose writes them: a number of bytes, or 64m, 1.5g, 512kb, 2GiB (units of 1024). */
+    private Long bytes(Object raw, String where, String key) {
+        if (raw == null) return null;
+        if (raw instanceof Number n) return n.longValue();
+        var mt = Pattern.compile("(?i)\\s*(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(?:i?b)?\\s*").matcher(String.valueOf(raw));
+        if (!mt.matches()) throw err(where, key + " \"" + raw + "\" is not a size; write e.g. 64m, 1g or a number of bytes");
+        int power = "bkmgtp".indexOf(mt.group(2).isEmpty() ? 'b' : Character.toLowerCase(mt.group(2).charAt(0)));
+        double v = Double.parseDouble(mt.group(1)) * Math.pow(1024, power);
+        if (v > Long.MAX_VALUE / 2) throw err(where, key + " \"" + raw + "\" is too large");
+        return (long) v;
+    }
+
+    private Long swap(Object raw, String where) {
+        if (raw != null && String.valueOf(raw).equals("-1")) return -1L;
+        return bytes(raw, where, "memswap_limit");
+    }
+
+    private Long cpus(Object raw, String where, String key) {
+        if (raw == null) return null;
+        try {
+            double c = Double.parseDouble(String.valueOf(raw));
+            if (c < 0 || c > 4096) throw new NumberFormatException();
+            return Math.round(c * 1e9);
+        } catch (NumberFormatException e) {
+            throw err(where, key + " \"" + raw + "\" is not a number of CPUs; write e.g. 0.5 or 2");
+        }
+    }
+
+    private Long micros(Object raw, String where, String key) {
+        if (raw instanceof Number n) return n.longValue();
+        return Durations.parseNanos(raw, file + ": " + where + ": " + key) / 1000;
+    }
+
+    private Long longValue(Object o, String where, String key) {
+        if (o == null) return null;
+        if (o instanceof Number n && !(o instanceof Double)) return n.longValue();
+        try {
+            return Long.parseLong(String.valueOf(o));
+        } catch (NumberFormatException e) {
+            throw err(where, "\"" + key + "\" must be a whole number, got " + describe(o));
+        }
+    }
+
+    private List<Ulimit> ulimits(Object raw, String where) {
+        List<Ulimit> out = new ArrayList<>();
+        for (var e : map(raw, where + ": ulimits").entrySet()) {
+            String n = e.getKey();
+            if (!n.matches("[a-z]+")) throw err(where, "ulimits key \"" + n + "\" is not a limit name; write e.g. nofile or nproc");
+            if (e.getValue() instanceof Map<?, ?> sh) {
+                Map<String, Object> v = cast(sh);
+                for (String k : v.keySet()) if (!k.equals("soft") && !k.equals("hard")) throw err(where, "unsupported ulimits." + n + " key \"" + k + "\"; supported: hard, soft");
+                long soft = longValue(v.get("soft"), where, "ulimits." + n + ".soft");
+                long hard = longValue(v.get("hard"), where, "ulimits." + n + ".hard");
+                out.add(new Ulimit(n, soft, hard));
+            } else {
+                long l = longValue(e.getValue(), where, "ulimits." + n);
+                out.add(new Ulimit(n, l, l));
+            }
+        }
+        return out;
+    }
+
+    static final Set<String> LOG_DRIVERS = Set.of("none", "local", "json-file", "syslog", "journald", "gelf", "fluentd", "awslogs",
+            "splunk", "etwlogs", "gcplogs", "loki", "db");
+
+    private Logging logging(Object raw, String where) {
+        if (raw == null) return null;
+        Map<String, Object> m = map(raw, where + ": logging");
+        for (String k : m.keySet()) if (!k.equals("driver") && !k.equals("options")) throw err(where, "unsupported logging key \"" + k + "\"; supported: driver, options");
+        String driver = string(m.get("driver"), where, "logging.driver");
+        if (driver != null && !LOG_DRIVERS.contains(driver)) {
+            throw err(where, "logging.driver \"" + driver + "\" is not one this toolkit can set; use one of " + String.join(", ", new java.util.TreeSet<>(LOG_DRIVERS)));
+        }
+        Map<String, String> options = keyValues(m.get("options"), where, "logging.options", Map.of());
+        return new Logging(driver, options);
+    }
+
+    /** tmpfs: a path or a list of paths, each optionally PATH:OPTIONS (size=64m,mode=1777). */
+    private Map<String, String> tmpfs(Object raw, String where) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String t : stringList(raw, where, "tmpfs")) {
+            int colon = t.indexOf(':');
+            String path = colon < 0 ? t : t.substring(0, colon);
+            if (!path.startsWith("/")) throw err(where, "tmpfs \"" + t + "\" is not an absolute path in the container; write e.g. /tmp or /run:size=64m");
+            out.put(path, colon < 0 ? "" : t.substring(colon + 1));
+        }
+        return out;
+    }
+
+    private List<String> devices(Object raw, String where) {
+        List<String> out = new ArrayList<>();
+        for (Object o : list(raw, where, "devices")) {
+            if (o instanceof Map<?, ?> dm) {
+                Map<String, Object> d = cast(dm);
+                String src = string(d.get("source"), where, "devices.source");
+                if (src == null) throw err(where, "devices entry needs \"source\"");
+                String tgt = d.get("target") == null ? src : String.valueOf(d.get("target"));
+                out.add(src + ":" + tgt + ":" + d.getOrDefault("permissions", "rwm"));
+                continue;
+            }
+            String s = scalar(o, where, "devices");
+            String[] p = s.split(":");
+            if (!p[0].startsWith("/") || p.length > 3) throw err(where, "bad devices entry \"" + s + "\"; write HOST_PATH[:CONTAINER_PATH[:rwm]]");
+            out.add(p.length == 1 ? s + ":" + s + ":rwm" : p.length == 2 ? (p[1].matches("[rwm]+") ? p[0] + ":" + p[0] + ":" + p[1] : s + ":rwm") : s);
+        }
+        return out;
+    }
+
+    private String mode(Object raw, String where, String key) {
+        String v = string(raw, where, key);
+        if (v != null && !v.matches("host|private|shareable|none|container:[a-zA-Z0-9][a-zA-Z0-9_.-]*|service:[a-zA-Z0-9][a-zA-Z0-9_.-]*|")) {
+            throw err(where, key + " \"" + v + "\" is not one of host, private, shareable, none, container:NAME, service:NAME");
+        }
+        return v;
+    }
+
+    private String platform(Object raw, String where) {
+        String p = string(raw, where, "platform");
+        if (p != null && !p.matches("[a-z0-9]+(/[a-z0-9_]+){1,2}")) throw err(where, "platform \"" + p + "\" is not OS/ARCH[/VARIANT]; write e.g. linux/amd64");
+        return p;
+    }
+
+    private String mac(Object raw, String where) {
+        String m = string(raw, where, "mac_address");
+        if (m != null && !m.matches("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}")) throw err(where, "mac_address is not a MAC address; write e.g. 02:42:ac:11:00:02");
+        return m;
+    }
+
+    private boolean gpus(Object raw, String where) {
+        if (raw == null) return false;
+        if (raw.equals("all") || raw instanceof List) return true;
+        throw err(where, "gpus must be \"all\" or a list of devices");
     }
 
     /** Docker's reference grammar, loosely: [host[:port]/]path[:tag][@digest], path components lowercase. */
@@ -295,8 +905,19 @@ public final class ComposeLoader {
     private List<Port> ports(Object raw, String where) {
         List<Port> out = new ArrayList<>();
         for (Object o : list(raw, where, "ports")) {
-            if (o instanceof Map) throw err(where, "long-syntax ports are not supported; write \"[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]\"");
-            String spec = String.valueOf(o);
+            if (o instanceof Map<?, ?> pm) {
+                Map<String, Object> p = cast(pm);
+                unknownKeys(p, Set.of("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol"), "ports key", where);
+                String spec = "target: " + p.get("target");
+                if (p.get("target") == null) throw err(where, "a long-syntax ports entry needs \"target\" (the container port)");
+                String protocol = p.get("protocol") == null ? "tcp" : String.valueOf(p.get("protocol"));
+                if (!protocol.equals("tcp") && !protocol.equals("udp")) throw badPort(where, spec, "protocol must be tcp or udp");
+                String published = p.get("published") == null ? null : String.valueOf(p.get("published"));
+                String ip = p.get("host_ip") == null ? null : String.valueOf(p.get("host_ip"));
+                out.addAll(portRange(ip, published, String.valueOf(p.get("target")), protocol, where, spec));
+                continue;
+            }
+            String spec = scalar(o, where, "ports");
             String protocol = "tcp";
             String body = spec;
             int slash = spec.indexOf('/');
@@ -305,70 +926,233 @@ public final class ComposeLoader {
                 body = spec.substring(0, slash);
                 if (!protocol.equals("tcp") && !protocol.equals("udp")) throw badPort(where, spec, "protocol must be tcp or udp");
             }
-            String[] parts = body.split(":", -1);
             String ip = null;
+            if (body.startsWith("[")) { // [::1]:8080:80
+                int close = body.indexOf(']');
+                if (close < 0) throw badPort(where, spec, "unclosed [");
+                ip = body.substring(1, close);
+                body = body.substring(close + 1).replaceFirst("^:", "");
+            }
+            String[] parts = body.split(":", -1);
             String host = null;
             String container;
             switch (parts.length) {
                 case 1 -> container = parts[0];
                 case 2 -> { host = parts[0]; container = parts[1]; }
-                case 3 -> { ip = parts[0]; host = parts[1]; container = parts[2]; }
+                case 3 -> { if (ip != null) throw badPort(where, spec, "too many ':'"); ip = parts[0]; host = parts[1]; container = parts[2]; }
                 default -> throw badPort(where, spec, "too many ':'");
             }
-            Integer hostPort = host == null || host.isEmpty() ? null : portNumber(host, where, spec);
-            out.add(new Port(ip == null || ip.isEmpty() ? null : ip, hostPort, portNumber(container, where, spec), protocol));
+            out.addAll(portRange(ip, host, container, protocol, where, spec));
         }
         return out;
     }
 
+    /** One Port per container port: FROM-TO ranges on both sides must be the same length, as Docker maps them. */
+    private List<Port> portRange(String ip, String host, String container, String protocol, String where, String spec) {
+        int[] c = range(container, where, spec);
+        int[] h = host == null || host.isEmpty() ? null : range(host, where, spec);
+        if (h != null && h[1] - h[0] != c[1] - c[0]) {
+            throw badPort(where, spec, "the host range and the container range differ in length");
+        }
+        List<Port> out = new ArrayList<>();
+        for (int k = 0; k <= c[1] - c[0]; k++) {
+            out.add(new Port(ip == null || ip.isEmpty() ? null : ip, h == null ? null : h[0] + k, c[0] + k, protocol));
+        }
+        return out;
+    }
+
+    private int[] range(String s, String where, String spec) {
+        int dash = s.indexOf('-');
+        if (dash < 0) {
+            int p = portNumber(s, where, spec);
+            return new int[] {p, p};
+        }
+        int from = portNumber(s.substring(0, dash), where, spec);
+        int to = portNumber(s.substring(dash + 1), where, spec);
+        if (to < from || to - from > 1000) throw badPort(where, spec, "range " + s + " is not FROM-TO ascending (at most 1000 ports)");
+        return new int[] {from, to};
+    }
+
     private int portNumber(String s, String where, String spec) {
-        if (!s.matches("\\d{1,5}")) throw badPort(where, spec, "\"" + s + "\" is not a port number (ranges are not supported)");
+        if (!s.matches("\\d{1,5}")) throw badPort(where, spec, "\"" + s + "\" is not a port number");
         int p = Integer.parseInt(s);
         if (p < 1 || p > 65535) throw badPort(where, spec, p + " is outside 1-65535");
         return p;
     }
 
     private DeployError badPort(String where, String spec, String why) {
-        return err(where, "bad port \"" + spec + "\": " + why + "; write \"[HOST_IP:]HOST_PORT:CONTAINER_PORT\", e.g. \"127.0.0.1:8080:80\"");
+        return err(where, "bad port \"" + spec + "\": " + why + "; write \"[HOST_IP:]HOST_PORT:CONTAINER_PORT\" (or FROM-TO ranges), e.g. \"127.0.0.1:8080:80\"");
     }
+
+    static final Set<String> SHORT_MODES = Set.of("ro", "rw", "z", "Z", "cached", "delegated", "consistent", "nocopy",
+            "shared", "slave", "private", "rshared", "rslave", "rprivate");
 
     private List<Mount> mounts(Object raw, String where, Map<String, Resource> volumes) {
         List<Mount> out = new ArrayList<>();
         for (Object o : list(raw, where, "volumes")) {
             if (o instanceof Map<?, ?> lm) {
-                Map<String, Object> v = map(lm, where + ": volumes entry");
-                unknownKeys(v, Set.of("type", "source", "target", "read_only"), "volumes key", where);
-                String type = String.valueOf(v.getOrDefault("type", "volume"));
-                String source = string(v.get("source"), where, "volumes.source");
-                String target = string(v.get("target"), where, "volumes.target");
-                if (target == null) throw err(where, "volumes entry needs \"target\"");
-                boolean ro = Boolean.TRUE.equals(v.get("read_only"));
-                out.add(switch (type) {
-                    case "bind" -> new Mount(MountKind.BIND, hostPath(source, where), target, ro);
-                    case "volume" -> source == null ? new Mount(MountKind.ANONYMOUS, null, target, ro) : named(source, target, ro, where, volumes);
-                    default -> throw err(where, "volume type \"" + type + "\" is not supported; use bind or volume");
-                });
+                out.add(longMount(cast(lm), where, volumes));
                 continue;
             }
-            String spec = String.valueOf(o);
+            String spec = scalar(o, where, "volumes");
             String[] parts = spec.split(":");
             if (parts.length == 1) {
                 out.add(new Mount(MountKind.ANONYMOUS, null, parts[0], false));
                 continue;
             }
-            if (parts.length > 3) throw err(where, "bad volume \"" + spec + "\"; write SOURCE:TARGET[:ro|rw]");
+            if (parts.length > 3) throw err(where, "bad volume \"" + spec + "\"; write SOURCE:TARGET[:MODES]");
             boolean ro = false;
+            String selinux = null;
+            boolean noCopy = false;
+            String propagation = null;
             if (parts.length == 3) {
-                if (!parts[2].equals("ro") && !parts[2].equals("rw")) throw err(where, "bad volume mode \"" + parts[2] + "\" in \"" + spec + "\"; use ro or rw");
-                ro = parts[2].equals("ro");
+                for (String mode : parts[2].split(",")) {
+                    if (!SHORT_MODES.contains(mode)) {
+                        throw err(where, "bad volume mode \"" + mode + "\" in \"" + spec + "\"; use ro, rw, z, Z, nocopy, cached, delegated or a propagation (rshared, ...)");
+                    }
+                    if (mode.equals("ro")) ro = true;
+                    else if (mode.equalsIgnoreCase("z")) selinux = mode;
+                    else if (mode.equals("nocopy")) noCopy = true;
+                    else if (mode.matches("r?(shared|slave|private)")) propagation = mode;
+                    // cached, delegated, consistent: Docker Desktop's file-sharing hints; the Engine ignores them, as here
+                }
             }
             String source = parts[0];
             if (source.startsWith(".") || source.startsWith("/") || source.startsWith("~")) {
-                out.add(new Mount(MountKind.BIND, hostPath(source, where), parts[1], ro));
+                out.add(new Mount(MountKind.BIND, hostPath(source, where), parts[1], ro, selinux, false, propagation));
             } else {
-                out.add(named(source, parts[1], ro, where, volumes));
+                Mount n = named(source, parts[1], ro, where, volumes);
+                out.add(new Mount(n.kind(), n.source(), n.target(), ro, selinux, noCopy, null));
             }
         }
+        return out;
+    }
+
+    private Mount longMount(Map<String, Object> v, String where, Map<String, Resource> volumes) {
+        unknownKeys(v, Set.of("type", "source", "target", "read_only", "bind", "volume", "tmpfs", "consistency"), "volumes key", where);
+        String type = String.valueOf(v.getOrDefault("type", "volume"));
+        String source = string(v.get("source"), where, "volumes.source");
+        String target = string(v.get("target"), where, "volumes.target");
+        if (target == null) throw err(where, "volumes entry needs \"target\"");
+        boolean ro = Boolean.TRUE.equals(bool(v.get("read_only"), where, "volumes.read_only"));
+        switch (type) {
+            case "bind" -> {
+                Map<String, Object> b = map(v.get("bind"), where + ": volumes.bind");
+                unknownKeys(b, Set.of("propagation", "create_host_path", "selinux", "recursive"), "volumes.bind key", where);
+                String selinux = string(b.get("selinux"), where, "volumes.bind.selinux");
+                if (selinux != null && !selinux.equalsIgnoreCase("z")) throw err(where, "volumes.bind.selinux must be z or Z");
+                String prop = string(b.get("propagation"), where, "volumes.bind.propagation");
+                if (prop != null && !prop.matches("r?(shared|slave|private)")) throw err(where, "volumes.bind.propagation must be one of private, rprivate, shared, rshared, slave, rslave");
+                return new Mount(MountKind.BIND, hostPath(source, where), target, ro, selinux, false, prop);
+            }
+            case "volume" -> {
+                Map<String, Object> vo = map(v.get("volume"), where + ": volumes.volume");
+                unknownKeys(vo, Set.of("nocopy", "subpath"), "volumes.volume key", where);
+                if (vo.get("subpath") != null) throw err(where, "volumes.volume.subpath is not supported; mount the whole volume, or a bind of the directory");
+                boolean noCopy = Boolean.TRUE.equals(bool(vo.get("nocopy"), where, "volumes.volume.nocopy"));
+                if (source == null) return new Mount(MountKind.ANONYMOUS, null, target, ro, null, noCopy, null);
+                Mount n = named(source, target, ro, where, volumes);
+                return new Mount(MountKind.NAMED, n.source(), target, ro, null, noCopy, null);
+            }
+            case "tmpfs" -> {
+                Map<String, Object> to = map(v.get("tmpfs"), where + ": volumes.tmpfs");
+                unknownKeys(to, Set.of("size", "mode"), "volumes.tmpfs key", where);
+                List<String> opts = new ArrayList<>();
+                if (to.get("size") != null) opts.add("size=" + bytes(to.get("size"), where, "volumes.tmpfs.size"));
+                if (to.get("mode") != null) {
+                    Object mode = to.get("mode");
+                    opts.add("mode=" + (mode instanceof Number n ? Integer.toOctalString(n.intValue()) : String.valueOf(mode)));
+                }
+                if (ro) opts.add("ro");
+                return new Mount(MountKind.TMPFS, null, target, ro, null, false, String.join(",", opts));
+            }
+            default -> throw err(where, "volume type \"" + type + "\" is not supported; use bind, volume or tmpfs");
+        }
+    }
+
+    /** env_file or label_file entries: a path, or {path, required, format}; missing optional files are skipped. */
+    private Map<Path, String> envFiles(Object raw, String where, String key) {
+        Map<Path, String> out = new LinkedHashMap<>();
+        for (Object o : list(raw instanceof String ? List.of(raw) : raw, where, key)) {
+            String path;
+            boolean required = true;
+            String format = null;
+            if (o instanceof Map<?, ?> em) {
+                Map<String, Object> e = cast(em);
+                unknownKeys(e, Set.of("path", "required", "format"), key + " key", where);
+                path = string(e.get("path"), where, key + ".path");
+                if (path == null) throw err(where, key + " entry needs \"path\"");
+                if (e.containsKey("required")) required = Boolean.TRUE.equals(bool(e.get("required"), where, key + ".required"));
+                format = string(e.get("format"), where, key + ".format");
+                if (format != null && !format.equals("raw")) throw err(where, key + ".format \"" + format + "\" is not supported; use raw, or leave it out");
+            } else {
+                path = scalar(o, where, key);
+            }
+            Path p = file.getParent().resolve(path).normalize();
+            if (!required && !Files.exists(p)) continue;
+            out.put(requireFile(p, where, key), format);
+        }
+        return out;
+    }
+
+    /** The file's variables, read as Compose does: expanded from the project's variables, or as written with format raw. */
+    private Map<String, String> readEnvFile(Path p, String format, Map<String, String> vars) {
+        if (!"raw".equals(format)) return DotEnv.read(p, vars::get);
+        requireSmall(p);
+        String text;
+        try {
+            text = Files.readString(p);
+        } catch (IOException e) {
+            throw DeployError.config(p + ": cannot read (" + e.getClass().getSimpleName() + ")");
+        }
+        return DotEnv.parse(text, p.toString(), n -> null, false);
+    }
+
+    /** Top-level secrets or configs: only file: sources can be mounted into a container outside Swarm. */
+    private Map<String, Path> fileSources(Object raw, String kind) {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (var e : map(raw, kind).entrySet()) {
+            String where = kind + " \"" + e.getKey() + "\"";
+            Map<String, Object> m = map(e.getValue(), where);
+            if (m.get("file") != null) {
+                out.put(e.getKey(), file.getParent().resolve(String.valueOf(m.get("file"))).normalize());
+                for (String k : m.keySet()) {
+                    if (!Set.of("file", "name", "labels", "template_driver").contains(k)) problem(where, "unsupported " + kind + " key \"" + k + "\"; supported: file, name, labels");
+                }
+            } else {
+                String source = m.containsKey("environment") ? "environment" : m.containsKey("content") ? "content" : m.containsKey("external") ? "external" : null;
+                problem(where, (source == null ? "has no source" : "source \"" + source + "\" is not supported")
+                        + "; write file: PATH (the file is mounted read-only into the services that use it)");
+            }
+        }
+        return out;
+    }
+
+    /** A service's secrets (at /run/secrets/NAME) or configs (at /NAME), or at their target: read-only binds of the files. */
+    private List<Mount> fileMounts(Object raw, String where, String kind, Map<String, Path> sources) {
+        List<Mount> out = new ArrayList<>();
+        boolean ownership = false;
+        for (Object o : list(raw, where, kind)) {
+            String source;
+            String target = null;
+            if (o instanceof Map<?, ?> sm) {
+                Map<String, Object> s = cast(sm);
+                unknownKeys(s, Set.of("source", "target", "uid", "gid", "mode"), kind + " key", where);
+                source = string(s.get("source"), where, kind + ".source");
+                target = string(s.get("target"), where, kind + ".target");
+                ownership |= s.containsKey("uid") || s.containsKey("gid") || s.containsKey("mode");
+            } else {
+                source = scalar(o, where, kind);
+            }
+            if (source == null) throw err(where, kind + " entry needs \"source\"");
+            Path p = sources.get(source);
+            if (p == null) throw err(where, kind + " \"" + source + "\" is not declared under the top-level \"" + kind + ":\" with a file:");
+            requireFile(p, where, kind + " " + source);
+            String base = kind.equals("secrets") ? "/run/secrets/" : "/";
+            String at = target == null ? base + source : target.startsWith("/") ? target : base + target;
+            out.add(new Mount(MountKind.BIND, p.toString(), at, true));
+        }
+        if (ownership) notices.add(file + ": " + where + ": " + kind + " uid, gid and mode are not applied: the file is bind-mounted read-only with its own owner and mode");
         return out;
     }
 
@@ -398,16 +1182,20 @@ public final class ComposeLoader {
         return out;
     }
 
-    private Map<String, String> dependsOn(Object raw, String where) {
+    private Map<String, String> dependsOn(Object raw, String where, Set<String> disabled) {
         Map<String, String> out = new LinkedHashMap<>();
         if (raw instanceof Map<?, ?> m) {
             for (var e : map(m, where + ": depends_on").entrySet()) {
                 Map<String, Object> cond = e.getValue() == null ? Map.of() : map(e.getValue(), where + ": depends_on." + e.getKey());
-                unknownKeys(cond, Set.of("condition"), "depends_on key", where);
+                unknownKeys(cond, Set.of("condition", "restart", "required"), "depends_on key", where);
                 String c = String.valueOf(cond.getOrDefault("condition", "service_started"));
-                if (!c.matches("service_started|service_healthy")) {
-                    throw err(where, "depends_on condition \"" + c + "\" is not supported; use service_started or service_healthy");
+                if (!c.matches("service_started|service_healthy|service_completed_successfully")) {
+                    throw err(where, "depends_on condition \"" + c + "\" is not one of service_started, service_healthy, service_completed_successfully");
                 }
+                bool(cond.get("restart"), where, "depends_on." + e.getKey() + ".restart");
+                boolean required = !Boolean.FALSE.equals(bool(cond.get("required"), where, "depends_on." + e.getKey() + ".required"));
+                // optional, and its profile is off (or it is not in the file at all): left out, as in Compose
+                if (!required && (disabled.contains(e.getKey()) || !serviceNames.contains(e.getKey()))) continue;
                 out.put(e.getKey(), c);
             }
         } else {
@@ -421,7 +1209,12 @@ public final class ComposeLoader {
         if (raw instanceof Map<?, ?> m) {
             for (var e : map(m, where + ": networks").entrySet()) {
                 Map<String, Object> opts = e.getValue() == null ? Map.of() : map(e.getValue(), where + ": networks." + e.getKey());
-                unknownKeys(opts, Set.of("aliases"), "networks key", where);
+                unknownKeys(opts, Set.of("aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address", "priority",
+                        "gw_priority", "driver_opts", "interface_name"), "networks key", where);
+                if (opts.containsKey("ipv4_address") || opts.containsKey("ipv6_address")) {
+                    notices.add(file + ": " + where + ": ipv4_address/ipv6_address on network \"" + e.getKey() + "\" are not applied:"
+                            + " blue and green run side by side and cannot hold the same address; the Engine assigns one");
+                }
                 out.put(e.getKey(), stringList(opts.get("aliases"), where, "networks." + e.getKey() + ".aliases"));
             }
         } else {
@@ -439,10 +1232,12 @@ public final class ComposeLoader {
         if (raw == null) return null;
         Map<String, Object> m = map(raw, where + ": healthcheck");
         unknownKeys(m, HEALTH_KEYS, "healthcheck key", where);
-        if (Boolean.TRUE.equals(m.get("disable"))) return new Health(List.of("NONE"), null, null, null, null);
+        if (Boolean.TRUE.equals(m.get("disable"))) return new Health(List.of("NONE"), null, null, null, null, null);
         Object test = m.get("test");
         List<String> t;
-        if (test instanceof String s) {
+        if (test == null) {
+            t = null; // the image's own test, with these timings, as Docker merges them
+        } else if (test instanceof String s) {
             t = List.of("CMD-SHELL", s);
         } else {
             t = stringList(test, where, "healthcheck.test");
@@ -453,7 +1248,7 @@ public final class ComposeLoader {
         Integer retries = m.containsKey("retries") ? intValue(m.get("retries"), where, "healthcheck.retries") : null;
         if (retries != null && retries < 0) throw err(where, "healthcheck.retries must be 0 or more, got " + retries);
         return new Health(t, healthDuration(m, "interval", where), healthDuration(m, "timeout", where), retries,
-                healthDuration(m, "start_period", where));
+                healthDuration(m, "start_period", where), healthDuration(m, "start_interval", where));
     }
 
     /** Docker refuses anything between 0 (its default) and 1 ms at create; say so here, with the key. */
@@ -499,15 +1294,36 @@ public final class ComposeLoader {
         return host + ":" + bare;
     }
 
-    private Map<String, Resource> resources(Object raw, String kind) {
+    private Map<String, Resource> resources(Object raw, String kind, Set<String> keys) {
         Map<String, Resource> out = new LinkedHashMap<>();
         if (raw == null) return out;
         for (var e : map(raw, kind).entrySet()) {
+            String where = kind + " \"" + e.getKey() + "\"";
             Map<String, Object> opts = e.getValue() == null ? Map.of() : map(e.getValue(), kind + "." + e.getKey());
-            unknownKeys(opts, RESOURCE_KEYS, kind + " key", kind + " \"" + e.getKey() + "\"");
-            boolean external = Boolean.TRUE.equals(opts.get("external"));
-            String name = opts.get("name") != null ? String.valueOf(opts.get("name")) : external ? e.getKey() : project + "_" + e.getKey();
-            out.put(e.getKey(), new Resource(e.getKey(), name, external));
+            unknownKeys(opts, keys, kind + " key", where);
+            Object ext = opts.get("external");
+            String name = opts.get("name") != null ? String.valueOf(opts.get("name")) : null;
+            boolean external;
+            if (ext instanceof Map<?, ?> em) { // the old long form: external: {name: x}
+                external = true;
+                Object n = em.get("name");
+                if (n != null) name = String.valueOf(n);
+            } else {
+                external = Boolean.TRUE.equals(bool(ext, where, "external"));
+            }
+            if (name == null) name = external ? e.getKey() : project + "_" + e.getKey();
+            Map<String, Object> ipam = map(opts.get("ipam"), where + ": ipam");
+            unknownKeys(ipam, Set.of("driver", "config", "options"), "ipam key", where);
+            if (ipam.get("config") != null) {
+                notices.add(file + ": " + where + ": ipam config (subnets) is not applied: blue and green each get their own network,"
+                        + " and two networks cannot share a subnet; the Engine picks one");
+            }
+            Boolean attachable = bool(opts.get("attachable"), where, "attachable");
+            out.put(e.getKey(), new Resource(e.getKey(), name, external, string(opts.get("driver"), where, "driver"),
+                    keyValues(opts.get("driver_opts"), where, "driver_opts", Map.of()), keyValues(opts.get("labels"), where, "labels", Map.of()),
+                    Boolean.TRUE.equals(bool(opts.get("internal"), where, "internal")),
+                    Boolean.TRUE.equals(bool(opts.get("enable_ipv6"), where, "enable_ipv6")), attachable,
+                    string(ipam.get("driver"), where, "ipam.driver")));
         }
         return out;
     }
@@ -554,7 +1370,17 @@ public final class ComposeLoader {
 
     /** path names the value in errors (services.app.environment.DB_URL), never the value itself. */
     private Object interpolate(Object node, Interpolator in, String path) {
-        if (node instanceof String s) return s.indexOf('$') < 0 ? s : in.at(path).apply(s);
+        if (node instanceof String s) {
+            if (s.indexOf('$') < 0) return s;
+            try {
+                String v = in.at(path).apply(s);
+                // as compose-go casts an interpolated value to its key's type: read_only: ${RO} with RO=false is a boolean
+                return v.equals(s) ? s : v.equals("true") ? Boolean.TRUE : v.equals("false") ? Boolean.FALSE : v;
+            } catch (DeployError e) {
+                problems.add(e.getMessage());
+                return "";
+            }
+        }
         if (node instanceof Map<?, ?> m) {
             Map<Object, Object> out = new LinkedHashMap<>();
             m.forEach((k, v) -> out.put(k, interpolate(v, in, path.isEmpty() ? String.valueOf(k) : path + "." + k)));

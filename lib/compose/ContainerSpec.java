@@ -16,6 +16,13 @@ import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.model.VolumesFrom;
 import lib.compose.ComposeProject.Mount;
+import lib.compose.ComposeProject.Run;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Device;
+import com.github.dockerjava.api.model.DeviceRequest;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.PropagationMode;
+import com.github.dockerjava.api.model.SELContext;
 
 import lib.compose.ComposeProject.Port;
 
@@ -40,7 +47,11 @@ public record ContainerSpec(String name, String image, Map<String, String> label
                             List<String> entrypoint, String user, String workingDir, String stopSignal, int stopTimeout,
                             List<ExposedPort> exposedPorts, List<Volume> anonymousVolumes, HealthCheck healthcheck,
                             HostConfig hostConfig, Attachment network, List<Attachment> extraNetworks,
-                            Map<String, String> externalContainers) {
+                            Map<String, String> externalContainers, Create create) {
+
+    /** The create request's own fields beyond the command (hostname, domainname, mac_address, platform, tty, stdin_open). */
+    public record Create(String hostname, String domainname, String macAddress, String platform, Boolean tty, Boolean stdinOpen) {}
+
     /** Compose's name for a service's container: {@code <project>-<service>-1}, as docker compose v2 names it. */
     public static String containerName(String project, String service) {
         return project + "-" + service + "-1";
@@ -67,6 +78,8 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         // Created with no restart policy: a daemon that restarts during the gate must not bring back a release that
         // never passed it. The policy is applied at the switch, and held again when the colour is retired.
         if (s.restart() != null && !s.restart().equals("no")) labels.put(Labels.RESTART, s.restart());
+        // a job another service waits for to exit 0: its exit is its success, so the gate does not count it as a crash
+        if (compose.oneShots().contains(s.name())) labels.put(Labels.ONE_SHOT, "true");
 
         HostConfig host = HostConfig.newHostConfig();
         Ports bindings = new Ports();
@@ -77,14 +90,28 @@ public record ContainerSpec(String name, String image, Map<String, String> label
             bindings.bind(ep, new Ports.Binding(p.hostIp(), p.hostPort() == null ? null : String.valueOf(p.hostPort())));
         }
         host.withPortBindings(bindings);
+        for (String e : s.expose()) {
+            String[] pp = e.split("/");
+            ExposedPort ep = new ExposedPort(Integer.parseInt(pp[0]), com.github.dockerjava.api.model.InternetProtocol.parse(pp[1]));
+            if (!exposed.contains(ep)) exposed.add(ep);
+        }
 
         List<Bind> binds = new ArrayList<>();
         List<Volume> anonymous = new ArrayList<>();
+        Map<String, String> tmpfs = new LinkedHashMap<>(s.run().tmpfs());
         for (Mount m : s.volumes()) {
-            if (m.kind() == ComposeProject.MountKind.ANONYMOUS) anonymous.add(new Volume(m.target()));
-            else binds.add(new Bind(m.source(), new Volume(m.target()), m.readOnly() ? AccessMode.ro : AccessMode.rw));
+            switch (m.kind()) {
+                case ANONYMOUS -> anonymous.add(new Volume(m.target()));
+                case TMPFS -> tmpfs.put(m.target(), m.options() == null ? "" : m.options());
+                default -> binds.add(new Bind(m.source(), new Volume(m.target()), m.readOnly() ? AccessMode.ro : AccessMode.rw,
+                        m.selinux() == null ? SELContext.DEFAULT : m.selinux().equals("z") ? SELContext.shared : SELContext.single,
+                        m.noCopy() ? Boolean.TRUE : null,
+                        m.kind() == ComposeProject.MountKind.BIND && m.options() != null ? PropagationMode.fromString(m.options()) : PropagationMode.DEFAULT_MODE));
+            }
         }
         host.withBinds(binds);
+        if (!tmpfs.isEmpty()) host.withTmpFs(tmpfs);
+        runOptions(host, s.run(), project);
 
         Map<String, String> external = new LinkedHashMap<>();
         List<VolumesFrom> from = new ArrayList<>();
@@ -105,7 +132,7 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         if (s.healthcheck() != null) {
             var h = s.healthcheck();
             health = new HealthCheck().withTest(h.test()).withInterval(h.intervalNanos()).withTimeout(h.timeoutNanos())
-                    .withRetries(h.retries()).withStartPeriod(h.startPeriodNanos());
+                    .withRetries(h.retries()).withStartPeriod(h.startPeriodNanos()).withStartInterval(h.startIntervalNanos());
         }
 
         Attachment first = null;
@@ -119,6 +146,12 @@ public record ContainerSpec(String name, String image, Map<String, String> label
             for (var e : nets.entrySet()) {
                 List<String> aliases = new ArrayList<>(e.getValue());
                 aliases.add(0, s.name());
+                // container_name, and the names other services link to this one by, resolve in the colour
+                if (s.containerName() != null && !aliases.contains(s.containerName())) aliases.add(s.containerName());
+                for (Service other : compose.services().values()) {
+                    String alias = other.links().get(s.name());
+                    if (alias != null && !aliases.contains(alias)) aliases.add(alias);
+                }
                 Attachment a = new Attachment(networkName(compose, project, e.getKey()), List.copyOf(aliases));
                 if (first == null) first = a;
                 else more.add(a);
@@ -129,7 +162,63 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         return new ContainerSpec(containerName(project, s.name()), s.image(), labels,
                 s.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
                 s.command(), s.entrypoint(), s.user(), s.workingDir(), s.stopSignal(), s.stopGraceOrDefault(),
-                exposed, anonymous, health, host, first, more, external);
+                exposed, anonymous, health, host, first, more, external,
+                new Create(s.hostname(), s.domainname(), s.run().macAddress(), s.run().platform(), s.run().tty(), s.run().stdinOpen()));
+    }
+
+    /** The HostConfig fields that are one Compose key each (ComposeProject.Run); absent keys leave Docker's default. */
+    static void runOptions(HostConfig host, Run r, String project) {
+        if (!r.capAdd().isEmpty()) host.withCapAdd(r.capAdd().stream().map(Capability::valueOf).toArray(Capability[]::new));
+        if (!r.capDrop().isEmpty()) host.withCapDrop(r.capDrop().stream().map(Capability::valueOf).toArray(Capability[]::new));
+        if (!r.securityOpt().isEmpty()) host.withSecurityOpts(r.securityOpt());
+        if (r.shmSize() != null) host.withShmSize(r.shmSize());
+        if (!r.ulimits().isEmpty()) {
+            host.withUlimits(r.ulimits().stream().map(u -> new com.github.dockerjava.api.model.Ulimit(u.name(), u.soft(), u.hard())).toList());
+        }
+        if (r.logging() != null) {
+            LogConfig.LoggingType type = r.logging().driver() == null ? LogConfig.LoggingType.DEFAULT : LogConfig.LoggingType.fromValue(r.logging().driver());
+            host.withLogConfig(new LogConfig(type, r.logging().options().isEmpty() ? null : r.logging().options()));
+        }
+        if (!r.sysctls().isEmpty()) host.withSysctls(r.sysctls());
+        if (r.readOnly() != null) host.withReadonlyRootfs(r.readOnly());
+        if (r.privileged() != null) host.withPrivileged(r.privileged());
+        if (r.pidsLimit() != null) host.withPidsLimit(r.pidsLimit());
+        if (!r.dns().isEmpty()) host.withDns(r.dns());
+        if (!r.dnsSearch().isEmpty()) host.withDnsSearch(r.dnsSearch());
+        if (!r.dnsOpt().isEmpty()) host.withDnsOptions(r.dnsOpt());
+        if (!r.devices().isEmpty()) host.withDevices(r.devices().stream().map(d -> {
+            String[] p = d.split(":");
+            return new Device(p[2], p[1], p[0]);
+        }).toList());
+        if (!r.groupAdd().isEmpty()) host.withGroupAdd(r.groupAdd());
+        if (r.ipc() != null) host.withIpcMode(serviceMode(r.ipc(), project));
+        if (r.pid() != null) host.withPidMode(serviceMode(r.pid(), project));
+        if (r.uts() != null) host.withUtSMode(r.uts());
+        if (r.cgroup() != null) host.withCgroupnsMode(r.cgroup());
+        if (r.cgroupParent() != null) host.withCgroupParent(r.cgroupParent());
+        if (r.memory() != null) host.withMemory(r.memory());
+        if (r.memorySwap() != null) host.withMemorySwap(r.memorySwap());
+        if (r.memoryReservation() != null) host.withMemoryReservation(r.memoryReservation());
+        if (r.memSwappiness() != null) host.withMemorySwappiness(r.memSwappiness());
+        if (r.nanoCpus() != null) host.withNanoCPUs(r.nanoCpus());
+        if (r.cpuShares() != null) host.withCpuShares(r.cpuShares());
+        if (r.cpuset() != null) host.withCpusetCpus(r.cpuset());
+        if (r.cpuQuota() != null) host.withCpuQuota(r.cpuQuota());
+        if (r.cpuPeriod() != null) host.withCpuPeriod(r.cpuPeriod());
+        if (r.oomScoreAdj() != null) host.withOomScoreAdj(r.oomScoreAdj());
+        if (r.oomKillDisable() != null) host.withOomKillDisable(r.oomKillDisable());
+        if (!r.storageOpt().isEmpty()) host.withStorageOpt(r.storageOpt());
+        if (r.usernsMode() != null) host.withUsernsMode(r.usernsMode());
+        if (r.runtime() != null) host.withRuntime(r.runtime());
+        if (!r.deviceCgroupRules().isEmpty()) host.withDeviceCgroupRules(r.deviceCgroupRules());
+        if (r.gpus()) {
+            host.withDeviceRequests(List.of(new DeviceRequest().withCount(-1).withCapabilities(List.of(List.of("gpu")))));
+        }
+    }
+
+    /** ipc and pid: service:NAME names that service's container in the same colour, as network_mode does. */
+    private static String serviceMode(String mode, String project) {
+        return mode.startsWith("service:") ? "container:" + containerName(project, mode.substring(8)) : mode;
     }
 
     static String networkName(ComposeProject compose, String project, String key) {
@@ -149,6 +238,12 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         if (!anonymousVolumes.isEmpty()) cmd.withVolumes(anonymousVolumes);
         if (healthcheck != null) cmd.withHealthcheck(healthcheck);
         if (network != null) cmd.withAliases(network.aliases());
+        if (create.hostname() != null) cmd.withHostName(create.hostname());
+        if (create.domainname() != null) cmd.withDomainName(create.domainname());
+        if (create.macAddress() != null) cmd.withMacAddress(create.macAddress());
+        if (create.platform() != null) cmd.withPlatform(create.platform());
+        if (create.tty() != null) cmd.withTty(create.tty());
+        if (create.stdinOpen() != null) cmd.withStdinOpen(create.stdinOpen());
         return cmd;
     }
 

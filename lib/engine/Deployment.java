@@ -1,5 +1,7 @@
 package lib.engine;
 
+import lib.docker.ImagePuller;
+
 import lib.base.Text;
 import lib.target.Colours;
 import lib.target.DockerColours;
@@ -331,9 +333,16 @@ public final class Deployment {
     }
 
     public void pull() {
-        LinkedHashSet<String> images = new LinkedHashSet<>();
-        compose.startOrder().forEach(s -> images.add(s.image()));
-        colours.pull(images, settings.pull(), cancel);
+        // A service's pull_policy applies unless --pull was given as always or never (as `docker compose up --pull`
+        // overrides it); daily/weekly/every_N are read as missing, since the host keeps no record of the last pull.
+        java.util.Map<ImagePuller.Policy, LinkedHashSet<String>> byPolicy = new java.util.EnumMap<>(ImagePuller.Policy.class);
+        compose.startOrder().forEach(s -> {
+            ImagePuller.Policy p = settings.pull() != ImagePuller.Policy.MISSING || s.pullPolicy() == null ? settings.pull()
+                    : s.pullPolicy().equals("always") ? ImagePuller.Policy.ALWAYS : s.pullPolicy().equals("never") ? ImagePuller.Policy.NEVER
+                    : ImagePuller.Policy.MISSING;
+            byPolicy.computeIfAbsent(p, k -> new LinkedHashSet<>()).add(s.image());
+        });
+        byPolicy.forEach((policy, images) -> colours.pull(images, policy, cancel));
         String built = colours.revision(compose, release);
         if (!built.equals(release)) {
             out.println("  " + release + " is commit " + built + " (org.opencontainers.image.revision); recording it as release " + built);

@@ -1,6 +1,7 @@
 package lib.health;
 
 import lib.base.Text;
+import lib.base.Labels;
 import lib.base.Cancellation;
 import lib.base.DeployError;
 import lib.base.ExitCode;
@@ -131,6 +132,37 @@ public final class HealthGate {
         await(List.of(containerId), null);
     }
 
+    /**
+     * Waits for a one-shot container (depends_on: condition: service_completed_successfully) to exit, within the
+     * gate's time; a non-zero exit fails the deploy, naming the service.
+     */
+    public void awaitCompleted(String containerId, String service) {
+        if (deadline == null) deadline = Instant.now().plus(timeout);
+        boolean said = false;
+        while (true) {
+            cancel.check();
+            InspectContainerResponse r = docker.inspectContainerCmd(containerId).exec();
+            var st = r.getState();
+            if (!Boolean.TRUE.equals(st.getRunning()) && !"created".equals(st.getStatus()) && !"restarting".equals(st.getStatus())) {
+                Long code = st.getExitCodeLong();
+                if (code != null && code == 0) return;
+                throw new Failure("service \"" + service + "\" (a one-shot job others wait for) exited with code " + code
+                        + (Boolean.TRUE.equals(st.getOOMKilled()) ? " (killed: out of memory)" : "") + "; see its logs: docker logs "
+                        + r.getName().replaceFirst("^/", ""), containerId);
+            }
+            if (!said) {
+                out.println("  waiting for " + r.getName().replaceFirst("^/", "") + " to complete");
+                out.flush();
+                said = true;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new Failure("service \"" + service + "\" (a one-shot job others wait for) did not complete within "
+                        + timeout.toSeconds() + "s (raise --health-timeout if it is just slow)", containerId);
+            }
+            cancel.sleep(POLL);
+        }
+    }
+
     /** null when this container is fine; otherwise what we are waiting for. Throws when it can never become fine. */
     private String containerVerdict(InspectContainerResponse r) {
         var s = r.getState();
@@ -140,6 +172,8 @@ public final class HealthGate {
         }
         if (!Boolean.TRUE.equals(s.getRunning())) {
             if ("created".equals(s.getStatus())) return name + " to start";
+            boolean oneShot = r.getConfig() != null && r.getConfig().getLabels() != null && "true".equals(r.getConfig().getLabels().get(Labels.ONE_SHOT));
+            if (oneShot && s.getExitCodeLong() != null && s.getExitCodeLong() == 0) return null; // its job is done
             throw new Failure(name + " exited with code " + s.getExitCodeLong()
                     + (s.getOOMKilled() != null && s.getOOMKilled() ? " (killed: out of memory)" : ""), r.getId());
         }

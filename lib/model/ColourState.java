@@ -19,7 +19,9 @@ public record ColourState(Colour colour, List<ContainerInfo> containers) {
     }
 
     public boolean allRunning() {
-        return !containers.isEmpty() && containers.stream().allMatch(ContainerInfo::running);
+        // a one-shot job that has done its work is not a stopped service
+        return !containers.isEmpty() && containers.stream().allMatch(c -> c.running() || c.oneShot())
+                && containers.stream().anyMatch(ContainerInfo::running);
     }
 
     public boolean unhealthy() {

@@ -23,6 +23,11 @@ public record ContainerInfo(String id, String name, String service, String image
         }
     }
 
+    /** A one-shot job of the colour (depends_on: condition: service_completed_successfully): done, not down, once it exits. */
+    public boolean oneShot() {
+        return "true".equals(labels.get(Labels.ONE_SHOT));
+    }
+
     public boolean running() {
         return "running".equals(state);
     }

@@ -18,6 +18,10 @@ public final class ReleaseOptions {
             description = "Compose file; {colour} in the path is replaced by blue or green (default: docker-compose.{colour}.yml if both exist, else compose.yaml / docker-compose.yml in the current directory).")
     public String file;
 
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Activate a Compose profile (repeatable, as docker compose --profile): services with profiles: run only when one of theirs is active (default: COMPOSE_PROFILES).")
+    public java.util.List<String> profiles = new java.util.ArrayList<>();
+
     @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "missing", converter = Converters.Pull.class,
             description = "always | missing | never: when to pull the target colour's images (default: ${DEFAULT-VALUE}). Use always for mutable tags such as latest.")
     public ImagePuller.Policy pull = ImagePuller.Policy.MISSING;
@@ -33,6 +37,10 @@ public final class ReleaseOptions {
     @Option(names = "--green-port", defaultValue = "8081", paramLabel = "PORT", converter = Converters.Port.class,
             description = "$${DEPLOY_PORT} for green, not the same as blue's (default: ${DEFAULT-VALUE}).")
     public int greenPort = 8081;
+
+    public java.util.Set<String> profiles() {
+        return new java.util.LinkedHashSet<>(profiles);
+    }
 
     public ImagePuller.Policy pull() {
         return pull;

@@ -68,6 +68,7 @@ public final class ColourStack {
             cancel.check();
             s.dependsOn().forEach((dep, condition) -> {
                 if (condition.equals("service_healthy")) gate.awaitHealthy(containerIdByService.get(dep));
+                if (condition.equals(ComposeProject.COMPLETED)) gate.awaitCompleted(containerIdByService.get(dep), dep);
             });
             String id = create(s);
             try {
@@ -111,8 +112,13 @@ public final class ColourStack {
             try {
                 docker.inspectVolumeCmd(v.name()).exec();
             } catch (NotFoundException e) {
-                docker.createVolumeCmd().withName(v.name())
-                        .withLabels(Map.of(Labels.COMPOSE_PROJECT, project, Labels.COMPOSE_VOLUME, v.key())).exec();
+                Map<String, String> labels = new LinkedHashMap<>(v.labels());
+                labels.put(Labels.COMPOSE_PROJECT, project);
+                labels.put(Labels.COMPOSE_VOLUME, v.key());
+                var cmd = docker.createVolumeCmd().withName(v.name()).withLabels(labels);
+                if (v.driver() != null) cmd.withDriver(v.driver());
+                if (!v.driverOpts().isEmpty()) cmd.withDriverOpts(v.driverOpts());
+                cmd.exec();
             }
         }
     }
@@ -123,8 +129,16 @@ public final class ColourStack {
             throw DeployError.config(compose.file() + ": external network \"" + n.name() + "\" does not exist; create it with: docker network create " + n.name());
         }
         try {
-            String id = docker.createNetworkCmd().withName(n.name()).withDriver("bridge")
-                    .withLabels(Map.of(Labels.COMPOSE_PROJECT, project, Labels.COMPOSE_NETWORK, key)).exec().getId();
+            Map<String, String> labels = new LinkedHashMap<>(n.labels());
+            labels.put(Labels.COMPOSE_PROJECT, project);
+            labels.put(Labels.COMPOSE_NETWORK, key);
+            var cmd = docker.createNetworkCmd().withName(n.name()).withDriver(n.driver() == null ? "bridge" : n.driver()).withLabels(labels);
+            if (!n.driverOpts().isEmpty()) cmd.withOptions(n.driverOpts());
+            if (n.internal()) cmd.withInternal(true);
+            if (n.enableIpv6()) cmd.withEnableIpv6(true);
+            if (n.attachable() != null) cmd.withAttachable(n.attachable());
+            if (n.ipamDriver() != null) cmd.withIpam(new com.github.dockerjava.api.model.Network.Ipam().withDriver(n.ipamDriver()));
+            String id = cmd.exec().getId();
             createdNetworks.add(id);
         } catch (ConflictException raced) {
             // created by a concurrent actor in the meantime: use it
