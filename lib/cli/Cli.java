@@ -74,7 +74,10 @@ public final class Cli {
             code = ExitCode.INTERNAL;
             message = "internal error: " + ex + " (rerun with --verbose and report it)";
         }
-        err.println(ansi.string("@|bold,red error:|@ ") + Text.oneLine(Text.redact(message)));
+        // A DeployError may carry several problems, one per line (every refusal of a file in one run): each its own line.
+        for (String line : known != null ? message.split("\n") : new String[]{message}) {
+            err.println(ansi.string("@|bold,red error:|@ ") + Text.oneLine(Text.redact(line)));
+        }
         if (verbose) ex.printStackTrace(err);
         err.flush();
         return code;
