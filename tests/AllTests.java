@@ -26,9 +26,9 @@ import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.r
  * "N passed, N failed". Arguments narrow it: a class name (DeployTest) or Class#method.
  */
 public class AllTests {
-    static final List<Class<?>> CLASSES = List.of(LayersTest.class, StepsTest.class, ModelTest.class, UnitTest.class, CliTest.class, BadInputTest.class, ComposeLoaderTest.class, ProjectFileTest.class, RollbackTest.class, DockerHostTest.class,
+    static final List<Class<?>> CLASSES = List.of(LayersTest.class, StepsTest.class, ModelTest.class, UnitTest.class, CliTest.class, BadInputTest.class, ComposeLoaderTest.class, AccessoriesTest.class, ProjectFileTest.class, RollbackTest.class, DockerHostTest.class,
             DeployTest.class, FailureTest.class, HostStatesTest.class, LockTest.class, HistoryTest.class, ReleaseTest.class, FrontTest.class, ProjectTest.class,
-            ContainerSpecTest.class, BadComposeInputTest.class, BlogComposeTest.class, TagTest.class, BuildTest.class, EngineTest.class, RemoteTest.class, FleetTest.class);
+            ContainerSpecTest.class, BadComposeInputTest.class, BlogComposeTest.class, TagTest.class, BuildTest.class, EngineTest.class, RemoteTest.class, FleetTest.class, AccessoryE2ETest.class);
 
     public static void main(String... args) throws Exception {
         var builder = request();

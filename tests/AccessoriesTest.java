@@ -1,0 +1,3 @@
+import org.junit.jupiter.api.Test;
+class AccessoriesTest {
+}
