@@ -303,6 +303,14 @@ class AccessoriesTest {
     }
 
     @Test
+    void anAccessoryDefinedPerColourIsRefused() throws Exception {
+        Path f = write("docker-compose.yml", SHOP.replace("MYSQL_DATABASE: shop}", "MYSQL_DATABASE: \"shop-${DEPLOY_COLOUR}\"}"));
+        var r = config(f, "--accessory", "mysql", "--accessory", "redis");
+        assertEquals(ExitCode.CONFIG, r.code(), r.toString());
+        assertTrue(r.err().contains("accessory mysql is defined differently for blue and green"), r.err());
+    }
+
+    @Test
     void aPublishedAccessoryPortIsNoClashBetweenTheColours() throws Exception {
         Path f = write("docker-compose.yml", SHOP);
         var r = config(f, "--accessory", "mysql");

@@ -46,9 +46,27 @@ public record ComposeModel(String app, String pattern, String releaseVar, Map<Co
             splits.put(c, s);
             colours.put(c, s.colours());
         }
+        sameForBoth(splits);
         ComposeFiles.check(colours, app);
         front.checkPorts(colours, up.ports());
         return new ComposeModel(app, pattern, releaseVar, colours, splits);
+    }
+
+    /**
+     * An accessory runs once for both colours, so both colours' files must describe it alike: one that uses
+     * ${DEPLOY_COLOUR} or ${DEPLOY_PORT} (or differs between per-colour files) would be reported as changed on every
+     * other deploy.
+     */
+    static void sameForBoth(Map<Colour, Split> splits) {
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        for (var a : splits.get(Colour.BLUE).accessories()) {
+            var g = splits.get(Colour.GREEN).accessory(a.service());
+            if (g.isPresent() && !g.get().hash().equals(a.hash())) {
+                problems.add(splits.get(Colour.BLUE).colours().file() + ": accessory " + a.service() + " is defined differently for blue and green"
+                        + " (${DEPLOY_COLOUR} or ${DEPLOY_PORT} in it, or per-colour files that differ); it runs once for both, so define it the same");
+            }
+        }
+        if (!problems.isEmpty()) throw lib.base.DeployError.config(String.join("\n", problems));
     }
 
     public Split split(Colour c) {
