@@ -25,7 +25,12 @@ import lib.docker.DockerHost;
 import lib.host.DeployLock;
 import lib.engine.Deployment;
 import lib.engine.Fleet;
+import lib.options.AccessoryOptions;
 import lib.options.DeployOptions;
+import lib.cli.ComposeModel;
+import lib.cli.ConfigCommand;
+import lib.cli.AccessoryCommand;
+import lib.base.DeployError;
 import lib.options.FrontOptions;
 import lib.options.HealthOptions;
 import lib.options.HostOptions;
@@ -49,7 +54,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class},
+        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, ConfigCommand.class, AccessoryCommand.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",
@@ -60,7 +65,9 @@ import java.util.function.Function;
                 "     a lock whose holder died on this machine is broken with a notice)",
                 "  2. read what the host recorded serves (or, on a host of the shell",
                 "     version, which colour runs) and finish what a crashed run left",
-                "  3. pull the idle colour's images; set its previous release aside",
+                "  3. pull the idle colour's images; start missing accessories (services",
+                "     that run once per app: accessories: in deploy.yml, --accessory);",
+                "     set the idle colour's previous release aside",
                 "  4. create and start the idle colour in depends_on order",
                 "  5. health gate, one deadline: containers running, HEALTHCHECKs",
                 "     healthy, the HTTP probe (run on the Docker host) answering 2xx",
@@ -85,6 +92,8 @@ import java.util.function.Function;
                 "  deploy.java --app shop --dry-run",
                 "  deploy.java status --app shop",
                 "  deploy.java history --app shop",
+                "  deploy.java config --app shop --accessory mysql   # the resolved model, no Docker",
+                "  deploy.java accessory status --app shop",
                 "  DOCKER_HOST=tcp://web1:2376 DOCKER_TLS_VERIFY=1 deploy.java --app shop",
                 "  deploy.java --branch \"$CI_COMMIT_BRANCH\"   # settings from deploy.yml",
                 "  deploy.java --env production --if-changed --pull always   # from cron",
@@ -106,6 +115,8 @@ public class deploy implements Callable<Integer> {
 
     @Mixin RetireOptions retire;
 
+    @Mixin AccessoryOptions accessories;
+
     @Spec CommandSpec spec;
 
     public static void main(String... args) {
@@ -117,19 +128,23 @@ public class deploy implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         var parsed = spec.commandLine().getParseResult();
-        project.applyDefaults(parsed, target, health, front, up, options);
-        String app = target.app();
-        String pattern = ComposeFiles.pattern(up.file, Path.of(""));
-        String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
-        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), releaseVar, System.getenv(), up.profiles());
-        front.checkPorts(composed, up.ports());
+        ComposeModel model = ComposeModel.load(parsed, target, health, front, project, up, options, accessories);
+        String app = model.app();
+        String releaseVar = model.releaseVar();
+        Map<Colour, ComposeProject> composed = model.colours();
         // once per deploy, before the plan: where a Compose key means something else under blue-green
         ComposeFiles.notices(composed).forEach(n -> out.println(Style.note() + n));
         List<HostAddress> hosts = project.hosts(target, parsed.hasMatchedOption("--host"));
+        if (hosts.size() > 1 && !model.split(Colour.BLUE).accessories().isEmpty()) {
+            throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") run once per app on one host,"
+                    + " but environment " + project.environmentName() + " has " + hosts.size() + " hosts, where each would get its own;"
+                    + " run them outside the fleet (external) and reach them by address, or deploy to one host");
+        }
         RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
         Function<Deployment, Plan> plan = d -> {
             Colour next = d.state().target();
-            d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar));
+            d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar))
+                    .withAccessories(model.split(next).accessories());
             return steps(d, options.strategy);
         };
         if (options.dryRun) return DryRun.print(hosts, app, settings, plan, out, err);
@@ -178,6 +193,8 @@ public class deploy implements Callable<Integer> {
                 .beforeIf(d.hasHook("pre-deploy"), "pre-deploy hook", () -> d.preHook("pre-deploy"))
                 .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
                 .before("pull images", d::pull)
+                .beforeIf(d.hasAccessories(), "accessories " + d.accessoryNames() + ": start what is missing, once for both colours"
+                        + " (never stopped or recreated by a deploy)", d::startAccessories)
                 .before("make room in " + next, d::clearTarget)
                 .beforeIf(strategy == Strategy.RECREATE && live.isPresent(), "stop " + live.map(Colour::toString).orElse("")
                         + " first (--strategy recreate: the site is down until " + next + " is healthy)", d::stopLive)

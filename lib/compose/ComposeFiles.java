@@ -57,6 +57,12 @@ public final class ComposeFiles {
     /** @param profiles the active Compose profiles (--profile); empty means COMPOSE_PROFILES */
     public static Map<Colour, ComposeProject> loadBoth(String pattern, String app, Map<Colour, Integer> ports,
                                                         String release, Map<String, String> env, Set<String> profiles) {
+        return check(loadEach(pattern, app, ports, release, env, profiles), app);
+    }
+
+    /** Both colours' files loaded, not yet checked against each other: the accessories are split off first ({@link AccessorySplit}). */
+    public static Map<Colour, ComposeProject> loadEach(String pattern, String app, Map<Colour, Integer> ports,
+                                                        String release, Map<String, String> env, Set<String> profiles) {
         Map<Colour, ComposeProject> out = new EnumMap<>(Colour.class);
         for (Colour c : Colour.values()) {
             Map<String, String> ours = new HashMap<>();
@@ -66,6 +72,11 @@ public final class ComposeFiles {
             if (release != null) ours.put("DEPLOY_RELEASE", release);
             out.put(c, ComposeLoader.load(fileFor(pattern, c), c.project(app), env, ours, profiles));
         }
+        return out;
+    }
+
+    /** The colours' projects checked for running side by side: container names DNS can resolve, no host port used by both. */
+    public static Map<Colour, ComposeProject> check(Map<Colour, ComposeProject> out, String app) {
         out.forEach((c, p) -> fitDns(p, c.project(app)));
         Set<String> clash = hostPorts(out.get(Colour.BLUE));
         clash.retainAll(hostPorts(out.get(Colour.GREEN)));

@@ -22,7 +22,9 @@ import lib.model.ContainerInfo;
 import lib.model.HostState;
 import lib.base.Labels;
 import lib.compose.ComposeProject;
+import lib.compose.AccessorySplit;
 import lib.compose.ContainerSpec;
+import lib.target.Accessories;
 import lib.docker.DockerHost;
 import lib.docker.Parallel;
 import lib.front.ManagedFront;
@@ -86,6 +88,7 @@ public final class Deployment {
     private List<String> aside = List.of();
     private HealthGate gate;
     private final List<String> notes = new ArrayList<>();
+    private List<AccessorySplit.Accessory> accessories = List.of();
 
     /**
      * Reads the host once (under the lock the caller holds, or for --dry-run without it): read-only, so a plan can be
@@ -159,9 +162,10 @@ public final class Deployment {
     /** The containers the start step creates, for --dry-run: name, image and published ports. */
     public List<String> creates() {
         if (compose == null) return List.of();
-        return compose.startOrder().stream().map(s -> ContainerSpec.containerName(next.project(app), s.name()) + " from " + s.image()
+        List<String> shared = accessories.stream().map(a -> a.name() + " from " + a.image() + " (accessory, if it does not run yet)").toList();
+        return java.util.stream.Stream.concat(shared.stream(), compose.startOrder().stream().map(s -> ContainerSpec.containerName(next.project(app), s.name()) + " from " + s.image()
                 + (s.ports().isEmpty() ? "" : " ports " + s.ports().stream()
-                .map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList())).toList();
+                .map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList()))).toList();
     }
 
     public boolean hasHook(String hook) {
@@ -194,6 +198,20 @@ public final class Deployment {
         this.release = release;
         this.ourLabels = ReleaseInfo.labels(app, colour, release);
         return this;
+    }
+
+    /** The accessories a deploy starts before the new colour when they are missing (and never stops). */
+    public Deployment withAccessories(List<AccessorySplit.Accessory> accessories) {
+        this.accessories = List.copyOf(accessories);
+        return this;
+    }
+
+    public boolean hasAccessories() {
+        return !accessories.isEmpty();
+    }
+
+    public String accessoryNames() {
+        return String.join(", ", accessories.stream().map(AccessorySplit.Accessory::service).toList());
     }
 
     /** A rollback to the containers a colour already holds. */
@@ -375,6 +393,15 @@ public final class Deployment {
             out.println("  setting aside " + next + " (" + held + ") until " + Text.printable(release) + " passed its gate");
             colours.setAside(old, front.managed());
         }
+    }
+
+    /**
+     * Missing accessories are started (and every healthcheck awaited under the deploy's deadline) before the new colour,
+     * which reaches them by name. No undo: an accessory outlives a failed deploy, as it outlives the colours.
+     */
+    public void startAccessories() {
+        List<String> changed = new Accessories(docker, app, out).ensure(accessories, settings.pull(), settings.gateTimeout(), cancel);
+        notes.addAll(changed);
     }
 
     /** --strategy recreate: the old colour goes down first (a short outage) and comes back if the new one fails. */

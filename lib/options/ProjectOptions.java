@@ -126,6 +126,13 @@ public final class ProjectOptions {
         return file().map(f -> new Hooks(f.hooks(), f.hookEnv(), f.file().getParent(), out)).orElse(Hooks.none(out));
     }
 
+    /** deploy.yml's accessories: and colours:, with --accessory added: which services run once per app. */
+    public lib.compose.AccessoryChoice accessories(AccessoryOptions options) {
+        lib.compose.AccessoryChoice fromFile = file().map(f -> new lib.compose.AccessoryChoice(f.accessories(), f.colours()))
+                .orElse(lib.compose.AccessoryChoice.NONE);
+        return options == null ? fromFile : fromFile.plus(options.accessories);
+    }
+
     public String environmentName() {
         return environment().map(ProjectFile.Environment::name).orElse(null);
     }

@@ -27,10 +27,12 @@ import java.util.TreeSet;
  * @param health      health: values, already checked (port numbers, counts and durations parse)
  * @param front       front: values, already checked
  * @param hookEnv     names of variables of the deploying process that hooks may see (hooks.env), beside DEPLOY_*
+ * @param accessories services of the Compose file that run once per app, outside the colours (databases, caches...)
+ * @param colours     services deployed blue/green although they look stateful (overrides the guess)
  */
 public record ProjectFile(Path file, String app, String compose, String image, String release, Map<String, String> health,
                           Map<String, String> front, Map<String, Environment> environments, Map<String, Secret> notifications,
-                          Map<String, List<List<String>>> hooks, List<String> hookEnv) {
+                          Map<String, List<List<String>>> hooks, List<String> hookEnv, List<String> accessories, List<String> colours) {
 
     /** tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. */
     public record Environment(String name, String host, Boolean tlsVerify, String certPath, String branch, List<HostRef> hosts) {
@@ -58,7 +60,8 @@ public record ProjectFile(Path file, String app, String compose, String image, S
         }
     }
 
-    static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks");
+    static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks",
+            "accessories", "colours");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
     static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout");
     static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch");
@@ -119,7 +122,22 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             return new ProjectFile(file, app, string(top, "compose", ""), image, release == null ? null : checked(release, "release", Values::release),
                     health(map(top.get("health"), "health")), front(map(top.get("front"), "front")),
                     environments(map(top.get("environments"), "environments")), notify(map(top.get("notify"), "notify")),
-                    hooks(map(top.get("hooks"), "hooks")), variables(map(top.get("hooks"), "hooks").get("env"), "hooks.env"));
+                    hooks(map(top.get("hooks"), "hooks")), variables(map(top.get("hooks"), "hooks").get("env"), "hooks.env"),
+                    services(top.get("accessories"), "accessories"), services(top.get("colours"), "colours"));
+        }
+
+        /** accessories: and colours:, lists of Compose service names (checked against the Compose file when it is loaded). */
+        List<String> services(Object raw, String at) {
+            if (raw == null) return List.of();
+            List<?> l = raw instanceof List<?> list ? list : raw instanceof String one ? List.of(one) : null;
+            if (l == null) throw bad(at, "must be a list of Compose service names, e.g. [mysql, redis]");
+            List<String> out = new ArrayList<>();
+            for (Object o : l) {
+                String v = scalar(o, at);
+                if (!v.matches(NAME)) throw bad(at, "\"" + v + "\" is not a service name; use letters, digits, '_', '.', '-'");
+                out.add(v);
+            }
+            return List.copyOf(out);
         }
 
         Map<String, String> health(Map<String, Object> m) {

@@ -190,7 +190,9 @@ public final class ColourStack {
         containerIdByService.put(s.name(), id);
         for (var extra : spec.extraNetworks()) {
             docker.connectToNetworkCmd().withNetworkId(extra.network()).withContainerId(id)
-                    .withContainerNetwork(new ContainerNetwork().withAliases(extra.aliases())).exec();
+                    // On the accessories' network shared by both colours, blue's "web" must not answer for green's.
+                    .withContainerNetwork(new ContainerNetwork().withAliases(
+                            lib.compose.AccessorySplit.isAccessoryNetwork(compose, extra.network()) ? List.of() : extra.aliases())).exec();
         }
         return id;
     }
