@@ -210,7 +210,8 @@ public final class AccessorySplit {
         if (s.restart() != null) of.hostConfig().withRestartPolicy(RestartPolicy.parse(s.restart()));
         Map<String, String> labels = new LinkedHashMap<>(of.labels());
         labels.remove(Labels.RESTART);
-        ContainerSpec spec = renamed(of, container(app, s.name()), labels);
+        // container_name is the accessory's own name (it runs once), so apps that reach it by that name still do
+        ContainerSpec spec = renamed(of, s.containerName() != null ? s.containerName() : container(app, s.name()), labels);
         String hash = SpecHash.of(spec);
         labels.put(HASH_LABEL, hash);
         return new Accessory(s.name(), renamed(spec, spec.name(), labels), hash, created, List.copyOf(s.dependsOn().keySet()));
@@ -222,12 +223,13 @@ public final class AccessorySplit {
     static Service with(Service s, List<Mount> volumes, Map<String, String> dependsOn, Map<String, List<String>> networks) {
         return new Service(s.name(), s.image(), s.environment(), s.command(), s.entrypoint(), s.ports(), volumes, s.volumesFrom(),
                 dependsOn, s.networkMode(), networks, s.labels(), s.healthcheck(), s.restart(), s.stopSignal(), s.stopGraceSeconds(),
-                s.user(), s.workingDir(), s.extraHosts(), s.init());
+                s.user(), s.workingDir(), s.extraHosts(), s.init(), s.containerName(), s.hostname(), s.domainname(), s.expose(),
+                s.links(), s.profiles(), s.pullPolicy(), s.run());
     }
 
     static ContainerSpec renamed(ContainerSpec c, String name, Map<String, String> labels) {
         return new ContainerSpec(name, c.image(), labels, c.env(), c.cmd(), c.entrypoint(), c.user(), c.workingDir(), c.stopSignal(),
                 c.stopTimeout(), c.exposedPorts(), c.anonymousVolumes(), c.healthcheck(), c.hostConfig(), c.network(), c.extraNetworks(),
-                c.externalContainers());
+                c.externalContainers(), c.create());
     }
 }

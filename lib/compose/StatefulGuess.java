@@ -87,6 +87,7 @@ public final class StatefulGuess {
             case NAMED -> "data in volume " + volumeKey(p, m.source()) + (dataDirKind(m.target()) != null ? "" : " at " + m.target());
             case BIND -> "data in " + m.source() + " at " + m.target();
             case ANONYMOUS -> "data in an anonymous volume at " + m.target();
+            case TMPFS -> "data in a tmpfs at " + m.target();
         };
     }
 
