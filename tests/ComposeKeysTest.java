@@ -153,4 +153,63 @@ class ComposeKeysTest {
             }
         }
     }
+
+    /** Top-level network and volume options reach the Engine; read_only, security_opt, pids_limit, dns and tty too. */
+    @Test
+    void networkAndVolumeOptionsAndMoreHostConfig() throws Exception {
+        try (TestApp app = new TestApp("knet")) {
+            String image = "bgtest-knet-" + app.name;
+            busyboxImage(image, "v1");
+            try {
+                Files.writeString(app.composeFile, """
+                        name: upstream
+                        services:
+                          app:
+                            image: IMAGE:${DEPLOY_RELEASE}
+                            build: .
+                            init: true
+                            command: ["httpd", "-f", "-p", "80", "-h", "/www"]
+                            read_only: true
+                            security_opt: ["no-new-privileges:true"]
+                            pids_limit: 64
+                            dns_opt: ["ndots:1"]
+                            tty: true
+                            volumes: ["data:/data:nocopy"]
+                            networks: [back]
+                            ports: ["127.0.0.1:${DEPLOY_PORT}:80"]
+                        networks:
+                          back:
+                            driver: bridge
+                            labels: {com.example.tier: back}
+                            attachable: true
+                        volumes:
+                          data:
+                            driver: local
+                            labels: {com.example.keep: "yes"}
+                        """.replace("IMAGE", image));
+                var r = app.deploy("v1", "--probe", "/version.txt");
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.out().contains("\"build\" is ignored"), r.out());
+                var d = TestHost.docker();
+                var c = d.inspectContainerCmd(app.name + "-blue-app-1").exec();
+                assertEquals(true, c.getHostConfig().getReadonlyRootfs());
+                assertEquals(List.of("no-new-privileges:true"), c.getHostConfig().getSecurityOpts());
+                assertEquals(64L, c.getHostConfig().getPidsLimit());
+                assertEquals(List.of("ndots:1"), c.getHostConfig().getDnsOptions());
+                assertEquals(true, c.getConfig().getTty());
+                var net = d.inspectNetworkCmd().withNetworkId(app.name + "-blue_back").exec();
+                assertEquals("back", net.getLabels().get("com.example.tier"));
+                var vol = d.inspectVolumeCmd(app.name + "-blue_data").exec();
+                assertEquals("yes", vol.getLabels().get("com.example.keep"));
+            } finally {
+                TestHost.removeApp(app.name);
+                try {
+                    TestHost.docker().removeVolumeCmd(app.name + "-blue_data").exec();
+                } catch (RuntimeException gone) {
+                    // never created
+                }
+                TestHost.docker().removeImageCmd(image + ":v1").withForce(true).exec();
+            }
+        }
+    }
 }

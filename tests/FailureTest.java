@@ -90,8 +90,8 @@ class FailureTest {
     void badComposeInputIsOneLineNamingFileAndKeyWithExitThree() throws Exception {
         try (TestApp app = new TestApp("badcompose")) {
             String[][] cases = {
-                    {"  web:\n    image: x\n    build: .\n", "service \"web\": key \"build\" is not supported"},
-                    {"  web:\n    image: x\n    privileged: true\n", "service \"web\": unsupported key \"privileged\""},
+                    {"  web:\n    build: .\n", "service \"web\": key \"build\" is not supported without \"image\""},
+                    {"  web:\n    image: x\n    privileged_mode: true\n", "service \"web\": unsupported key \"privileged_mode\""},
                     {"  web:\n    image: x\n    ports: [\"99999:80\"]\n", "bad port \"99999:80\""},
                     {"  web:\n    image: x\n   bad-indent: [\n", "invalid YAML"},
             };
@@ -103,6 +103,12 @@ class FailureTest {
                 assertEquals(1, r.err().lines().count(), "one line: " + r.err());
                 assertEquals("", r.out());
             }
+            // all of a file's refusals in one run, one error line each
+            Files.writeString(app.composeFile, "services:\n  web:\n    image: x\n    post_start: [{command: x}]\n    restart: sometimes\n");
+            var two = app.deploy("v1");
+            assertEquals(3, two.code(), two.toString());
+            assertEquals(2, two.err().lines().filter(l -> l.startsWith("error: " + app.composeFile)).count(), two.err());
+            assertEquals(2, two.err().lines().count(), two.err());
             var missing = TestApp.run("--app", app.name, "-f", app.dir.resolve("nope.yml").toString());
             assertEquals(3, missing.code());
             assertTrue(missing.err().contains("nope.yml: Compose file not found"), missing.err());
