@@ -192,6 +192,34 @@ class AccessoryE2ETest {
     }
 
     @Test
+    void behindTheManagedFrontBothColoursReachTheOneDatabaseFromDeployYml() throws Exception {
+        try (TestApp app = new TestApp("accfront")) {
+            String[] releases = {"v1", "v2"};
+            try {
+                images(app.name, releases);
+                Files.writeString(app.composeFile, compose(app.name, ""));
+                Path project = app.dir.resolve("deploy.yml");
+                Files.writeString(project, "app: " + app.name + "\ncompose: docker-compose.yml\naccessories: [db, cache]\n");
+                int port = TestHost.freePort();
+                String[] args = {"--project", project.toString(), "--probe", "/version.txt", "--front", "managed", "--front-port", String.valueOf(port),
+                        "--front-image", TestHost.WEB};
+                var r = app.deploy("v1", args);
+                assertEquals(0, r.code(), r.toString());
+                exec(app.name + "-db", "/bin/busybox", "sh", "-c", "echo shared > /var/lib/mysql/data.txt");
+                assertEquals("shared", FrontTest.get(port, "/cgi-bin/db"));
+                String id = db(app.name).getId();
+                r = app.deploy("v2", args);
+                assertEquals(0, r.code(), r.toString());
+                assertEquals("shared", FrontTest.get(port, "/cgi-bin/db"), "green, through the front, reads the same database");
+                assertEquals(id, db(app.name).getId());
+                assertEquals(2, accessories(app.name).size());
+            } finally {
+                cleanUp(app, releases);
+            }
+        }
+    }
+
+    @Test
     void aFailedFirstDeployLeavesTheAccessoryItsVolumeAndItsNetwork() throws Exception {
         try (TestApp app = new TestApp("accfail")) {
             try {
