@@ -185,6 +185,16 @@ class AccessoryE2ETest {
                 r = app.deploy("v1", acc);
                 assertEquals(0, r.code(), r.toString());
                 assertFalse(r.out().contains("its definition in the Compose file changed"), "up to date now: " + r.out());
+                String recreated = db(app.name).getId();
+
+                // rollback.java's slow path (no colour holds v2 any more) deploys with the same accessories.
+                r = BadInputTest.run(new rollback(), "--app", app.name, "v2", "-f", app.composeFile.toString(), "--accessory", "db", "--accessory", "cache",
+                        "--pull", "never", "--probe", "/version.txt", "--blue-port", String.valueOf(app.bluePort), "--green-port", String.valueOf(app.greenPort));
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.out().contains("slow path"), r.out());
+                assertEquals("written-under-v1", FrontTest.get(app.bluePort, "/cgi-bin/db").trim());
+                assertEquals(recreated, db(app.name).getId());
+                assertEquals(2, accessories(app.name).size());
             } finally {
                 cleanUp(app, releases);
             }
