@@ -171,6 +171,8 @@ class AccessoryE2ETest {
                 var status = TestApp.run("accessory", "status", "--app", app.name);
                 assertEquals(0, status.code(), status.toString());
                 assertTrue(status.out().contains("db: " + app.name + "-db running, healthy"), status.out());
+                status = TestApp.run("status", "--app", app.name);
+                assertTrue(status.out().contains("accessories (once for both colours): cache running; db running, healthy"), status.out());
 
                 // accessory up without a terminal asks for --yes; with it, recreates, and the volume keeps the data.
                 var refused = TestApp.run("accessory", "up", "--app", app.name, "-f", app.composeFile.toString(), "--accessory", "db", "--accessory", "cache",
