@@ -18,6 +18,8 @@ import lib.model.Colour;
 import lib.model.ColourState;
 import lib.model.HostState;
 import lib.compose.ComposeFiles;
+import lib.cli.ComposeModel;
+import lib.options.AccessoryOptions;
 import lib.compose.ComposeProject;
 import lib.docker.DockerHost;
 import lib.host.DeployLock;
@@ -94,6 +96,8 @@ public class rollback implements Callable<Integer> {
 
     @Mixin RetireOptions retire;
 
+    @Mixin AccessoryOptions accessories;
+
     public static void main(String... args) {
         Cancellation.exit(Cli.commandLine(new rollback()).execute(args));
     }
@@ -166,10 +170,9 @@ public class rollback implements Callable<Integer> {
                     + Values.RELEASE_RULE + "); name one: rollback.java --app " + app + " RELEASE -f FILE");
         }
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
-        Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, app, up.ports(), wanted, System.getenv(), up.profiles());
-        front.checkPorts(composed, up.ports());
+        ComposeModel model = ComposeModel.of(app, pattern, wanted, project.accessories(accessories), front, up);
         Colour next = state.target();
-        d.toCompose(next, composed.get(next), wanted);
+        d.toCompose(next, model.colours().get(next), wanted).withAccessories(model.split(next).accessories());
         Style.step(out, "rollback " + app + " to release " + Text.printable(wanted) + ": no colour holds it, deploying it to " + next + " (slow path)");
         return deploy.steps(d, Strategy.BLUE_GREEN);
     }

@@ -189,6 +189,15 @@ class AccessoriesTest {
     }
 
     @Test
+    void aColourServiceThatMountsAnAccessorysVolumeGetsTheAppsVolumeNotItsOwn() throws Exception {
+        ComposeProject p = load("services:\n  app:\n    image: a:1\n    volumes: [\"db_data:/backup:ro\"]\n"
+                + "  db:\n    image: postgres:16\n    volumes: [\"db_data:/var/lib/postgresql/data\"]\nvolumes:\n  db_data:\n");
+        ComposeProject c = split(p, List.of("db"), List.of()).colours();
+        assertEquals("shop_db_data", c.services().get("app").volumes().get(0).source());
+        assertTrue(c.volumes().get("db_data").external(), "the accessories' step creates it, never the colour");
+    }
+
+    @Test
     void withoutAccessoriesTheProjectIsDeployedAsBefore() throws Exception {
         ComposeProject p = load("services:\n  app:\n    image: a:1\n");
         assertEquals(p, split(p, List.of(), List.of()).colours());

@@ -171,6 +171,8 @@ class AccessoryE2ETest {
                 var status = TestApp.run("accessory", "status", "--app", app.name);
                 assertEquals(0, status.code(), status.toString());
                 assertTrue(status.out().contains("db: " + app.name + "-db running, healthy"), status.out());
+                status = TestApp.run("status", "--app", app.name);
+                assertTrue(status.out().contains("accessories (once for both colours): cache running; db running, healthy"), status.out());
 
                 // accessory up without a terminal asks for --yes; with it, recreates, and the volume keeps the data.
                 var refused = TestApp.run("accessory", "up", "--app", app.name, "-f", app.composeFile.toString(), "--accessory", "db", "--accessory", "cache",
@@ -185,6 +187,44 @@ class AccessoryE2ETest {
                 r = app.deploy("v1", acc);
                 assertEquals(0, r.code(), r.toString());
                 assertFalse(r.out().contains("its definition in the Compose file changed"), "up to date now: " + r.out());
+                String recreated = db(app.name).getId();
+
+                // rollback.java's slow path (no colour holds v2 any more) deploys with the same accessories.
+                r = BadInputTest.run(new rollback(), "--app", app.name, "v2", "-f", app.composeFile.toString(), "--accessory", "db", "--accessory", "cache",
+                        "--pull", "never", "--probe", "/version.txt", "--blue-port", String.valueOf(app.bluePort), "--green-port", String.valueOf(app.greenPort));
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.out().contains("slow path"), r.out());
+                assertEquals("written-under-v1", FrontTest.get(app.bluePort, "/cgi-bin/db").trim());
+                assertEquals(recreated, db(app.name).getId());
+                assertEquals(2, accessories(app.name).size());
+            } finally {
+                cleanUp(app, releases);
+            }
+        }
+    }
+
+    @Test
+    void behindTheManagedFrontBothColoursReachTheOneDatabaseFromDeployYml() throws Exception {
+        try (TestApp app = new TestApp("accfront")) {
+            String[] releases = {"v1", "v2"};
+            try {
+                images(app.name, releases);
+                Files.writeString(app.composeFile, compose(app.name, ""));
+                Path project = app.dir.resolve("deploy.yml");
+                Files.writeString(project, "app: " + app.name + "\ncompose: docker-compose.yml\naccessories: [db, cache]\n");
+                int port = TestHost.freePort();
+                String[] args = {"--project", project.toString(), "--probe", "/version.txt", "--front", "managed", "--front-port", String.valueOf(port),
+                        "--front-image", TestHost.WEB};
+                var r = app.deploy("v1", args);
+                assertEquals(0, r.code(), r.toString());
+                exec(app.name + "-db", "/bin/busybox", "sh", "-c", "echo shared > /var/lib/mysql/data.txt");
+                assertEquals("shared", FrontTest.get(port, "/cgi-bin/db"));
+                String id = db(app.name).getId();
+                r = app.deploy("v2", args);
+                assertEquals(0, r.code(), r.toString());
+                assertEquals("shared", FrontTest.get(port, "/cgi-bin/db"), "green, through the front, reads the same database");
+                assertEquals(id, db(app.name).getId());
+                assertEquals(2, accessories(app.name).size());
             } finally {
                 cleanUp(app, releases);
             }

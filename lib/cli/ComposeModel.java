@@ -37,8 +37,12 @@ public record ComposeModel(String app, String pattern, String releaseVar, Map<Co
         String app = target.app();
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
+        return of(app, pattern, releaseVar, project.accessories(accessories), front, up);
+    }
+
+    /** The same for a release already chosen (rollback.java's slow path), with options already merged with deploy.yml. */
+    public static ComposeModel of(String app, String pattern, String releaseVar, AccessoryChoice choice, FrontOptions front, ReleaseOptions up) {
         Map<Colour, ComposeProject> loaded = ComposeFiles.loadEach(pattern, app, up.ports(), releaseVar, System.getenv(), up.profiles());
-        AccessoryChoice choice = project.accessories(accessories);
         Map<Colour, Split> splits = new EnumMap<>(Colour.class);
         Map<Colour, ComposeProject> colours = new EnumMap<>(Colour.class);
         for (Colour c : Colour.values()) {

@@ -47,6 +47,11 @@ public class StatusCommand implements Callable<Integer> {
                 ok &= StatusView.print(out, docker, state, DeployLock.holder(docker.client(), target.app()),
                         ManagedFront.state(docker.client(), target.app(), managed));
                 state.live().ifPresent(c -> liveRelease.put(docker.describe(), Text.printable(state.of(c).release())));
+                var accessories = new lib.target.Accessories(docker.client(), target.app(), out).list();
+                if (!accessories.isEmpty()) {
+                    out.println("accessories (once for both colours): " + String.join("; ", accessories.stream()
+                            .map(a -> a.service() + " " + a.condition()).toList()) + " (deploy.java accessory status --app " + target.app() + ")");
+                }
             } catch (DeployError unreachable) {
                 if (hosts.size() == 1) throw unreachable;
                 out.println("host " + h.url() + ": " + unreachable.getMessage());

@@ -105,7 +105,7 @@ public final class AccessorySplit {
         for (Service s : p.startOrder()) {
             if (accessories.contains(s.name())) out.add(accessory(p, s, app, colourProject));
         }
-        return new Split(colourPart(p, app, accessories), List.copyOf(out));
+        return new Split(colourPart(p, app, colourProject, accessories), List.copyOf(out));
     }
 
     /** What a deploy cannot honour across the line between colours and accessories, one line each. */
@@ -138,9 +138,18 @@ public final class AccessorySplit {
     }
 
     /** The colours' project: the accessories gone, depends_on on them dropped (they run and are healthy before), their network joined. */
-    private static ComposeProject colourPart(ComposeProject p, String app, Set<String> accessories) {
+    private static ComposeProject colourPart(ComposeProject p, String app, String colourProject, Set<String> accessories) {
         Map<String, Service> services = new LinkedHashMap<>();
         Set<String> usedVolumes = new LinkedHashSet<>();
+        // A volume an accessory mounts is the app's, not the colour's: a colour service mounting it too gets the same one.
+        Map<String, String> shared = new LinkedHashMap<>();
+        for (Service s : p.services().values()) {
+            if (!accessories.contains(s.name())) continue;
+            for (Mount m : s.volumes()) {
+                p.volumes().values().stream().filter(r -> m.kind() == MountKind.NAMED && r.name().equals(m.source()) && !r.external()
+                        && r.name().equals(colourProject + "_" + r.key())).findFirst().ifPresent(r -> shared.put(r.name(), volume(app, r.key())));
+            }
+        }
         for (Service s : p.services().values()) {
             if (accessories.contains(s.name())) continue;
             Map<String, String> deps = new LinkedHashMap<>(s.dependsOn());
@@ -151,11 +160,15 @@ public final class AccessorySplit {
                 nets.put(NETWORK_KEY, List.of());
             }
             s.volumes().stream().filter(m -> m.kind() == MountKind.NAMED).forEach(m -> usedVolumes.add(m.source()));
-            services.put(s.name(), with(s, s.volumes(), deps, nets));
+            List<Mount> mounts = s.volumes().stream().map(m -> m.kind() == MountKind.NAMED && shared.containsKey(m.source())
+                    ? new Mount(m.kind(), shared.get(m.source()), m.target(), m.readOnly()) : m).toList();
+            services.put(s.name(), with(s, mounts, deps, nets));
         }
         Map<String, Resource> volumes = new LinkedHashMap<>();
         p.volumes().forEach((k, r) -> {
-            if (usedVolumes.contains(r.name())) volumes.put(k, r);
+            if (!usedVolumes.contains(r.name())) return;
+            // External to the colour: the accessories' step creates it, and it is never the colour's to make.
+            volumes.put(k, shared.containsKey(r.name()) ? new Resource(k, shared.get(r.name()), true) : r);
         });
         Map<String, Resource> networks = new LinkedHashMap<>(p.networks());
         // External to the colours: the accessories' step creates it, and no colour's undo or retire may remove it.
