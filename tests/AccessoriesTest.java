@@ -296,6 +296,11 @@ class AccessoriesTest {
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("colours (blue/green): web, app, redis"), r.out());
         assertTrue(r.out().contains("accessories (once per app, shared by both colours): mysql"), r.out());
+        Files.writeString(project, "app: shop\ncompose: docker-compose.yml\naccessories: [mysql, redis]\n"
+                + "environments:\n  dev:\n    host: tcp://127.0.0.1:1\n    accessories: [mysql]\n    colours: [redis]\n");
+        r = TestApp.run("config", "--project", project.toString(), "--env", "dev");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("colours (blue/green): web, app, redis"), "the environment's lists replace the file's: " + r.out());
         Files.writeString(project, "app: shop\naccessories: {mysql: true}\n");
         r = TestApp.run("config", "--project", project.toString(), "-f", f.toString());
         assertEquals(ExitCode.CONFIG, r.code(), r.toString());

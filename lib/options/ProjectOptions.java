@@ -126,9 +126,12 @@ public final class ProjectOptions {
         return file().map(f -> new Hooks(f.hooks(), f.hookEnv(), f.file().getParent(), out)).orElse(Hooks.none(out));
     }
 
-    /** deploy.yml's accessories: and colours:, with --accessory added: which services run once per app. */
+    /** deploy.yml's accessories: and colours: (the environment's, where it has its own), with --accessory added. */
     public lib.compose.AccessoryChoice accessories(AccessoryOptions options) {
-        lib.compose.AccessoryChoice fromFile = file().map(f -> new lib.compose.AccessoryChoice(f.accessories(), f.colours()))
+        var env = environment();
+        lib.compose.AccessoryChoice fromFile = file().map(f -> new lib.compose.AccessoryChoice(
+                        env.map(ProjectFile.Environment::accessories).orElse(null) != null ? env.get().accessories() : f.accessories(),
+                        env.map(ProjectFile.Environment::colours).orElse(null) != null ? env.get().colours() : f.colours()))
                 .orElse(lib.compose.AccessoryChoice.NONE);
         return options == null ? fromFile : fromFile.plus(options.accessories);
     }

@@ -27,7 +27,8 @@ import java.util.TreeSet;
  * @param health      health: values, already checked (port numbers, counts and durations parse)
  * @param front       front: values, already checked
  * @param hookEnv     names of variables of the deploying process that hooks may see (hooks.env), beside DEPLOY_*
- * @param accessories services of the Compose file that run once per app, outside the colours (databases, caches...)
+ * @param accessories services of the Compose file that run once per app, outside the colours (databases, caches...);
+ *                    an environment's own accessories: list replaces it there
  * @param colours     services deployed blue/green although they look stateful (overrides the guess)
  */
 public record ProjectFile(Path file, String app, String compose, String image, String release, Map<String, String> health,
@@ -35,9 +36,19 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                           Map<String, List<List<String>>> hooks, List<String> hookEnv, List<String> accessories, List<String> colours) {
 
     /** tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. */
-    public record Environment(String name, String host, Boolean tlsVerify, String certPath, String branch, List<HostRef> hosts) {
+    /** accessories and colours null: not set for the environment, so the file's top-level lists hold. */
+    public record Environment(String name, String host, Boolean tlsVerify, String certPath, String branch, List<HostRef> hosts,
+                              List<String> accessories, List<String> colours) {
+        public Environment(String name, String host, Boolean tlsVerify, String certPath, String branch, List<HostRef> hosts) {
+            this(name, host, tlsVerify, certPath, branch, hosts, null, null);
+        }
+
         public Environment(String name, String host, Boolean tlsVerify, String certPath, String branch) {
             this(name, host, tlsVerify, certPath, branch, host == null ? List.of() : List.of(new HostRef(host, tlsVerify, certPath)));
+        }
+
+        Environment withServices(List<String> accessories, List<String> colours) {
+            return new Environment(name, host, tlsVerify, certPath, branch, hosts, accessories, colours);
         }
     }
 
@@ -64,7 +75,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             "accessories", "colours");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
     static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout");
-    static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch");
+    static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch", "accessories", "colours");
     static final Set<String> HOST = Set.of("host", "tls_verify", "cert_path");
     static final Set<String> NOTIFY = Set.of("slack", "webhook");
     static final Set<String> SECRET = Set.of("url_env", "url_file");
@@ -189,6 +200,8 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                 keys(e, ENV, at + ".");
                 if (e.containsKey("host") && e.containsKey("hosts")) throw bad(at, "has both host: and hosts:; list every host under hosts:");
                 String branch = string(e, "branch", at + ".");
+                List<String> accessories = e.containsKey("accessories") ? services(e.get("accessories"), at + ".accessories") : null;
+                List<String> colours = e.containsKey("colours") ? services(e.get("colours"), at + ".colours") : null;
                 if (e.containsKey("hosts")) {
                     if (!(e.get("hosts") instanceof List<?> list) || list.isEmpty()) {
                         throw bad(at + ".hosts", "must be a list of hosts, e.g. - host: ssh://root@web1");
@@ -202,11 +215,12 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                         if (refs.get(i).host() == null) throw bad(hat, "has no host:; write e.g. host: tcp://web1.example.com:2376");
                     }
                     if (refs.stream().map(HostRef::host).distinct().count() < refs.size()) throw bad(at + ".hosts", "names a host twice");
-                    out.put(name, new Environment(name, refs.get(0).host(), refs.get(0).tlsVerify(), refs.get(0).certPath(), branch, List.copyOf(refs)));
+                    out.put(name, new Environment(name, refs.get(0).host(), refs.get(0).tlsVerify(), refs.get(0).certPath(), branch, List.copyOf(refs))
+                            .withServices(accessories, colours));
                     return;
                 }
                 HostRef one = hostRef(e, at);
-                out.put(name, new Environment(name, one.host(), one.tlsVerify(), one.certPath(), branch));
+                out.put(name, new Environment(name, one.host(), one.tlsVerify(), one.certPath(), branch).withServices(accessories, colours));
             });
             return out;
         }
