@@ -7,6 +7,8 @@ import lib.base.Text;
 import lib.cli.HistoryCommand;
 import lib.cli.StatusCommand;
 import lib.cli.UnlockCommand;
+import lib.cli.MaintenanceCommand;
+import lib.cli.FrontCommand;
 import lib.cli.DryRun;
 import lib.release.IfChanged;
 import lib.docker.HostAddress;
@@ -49,7 +51,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class},
+        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, MaintenanceCommand.class, FrontCommand.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",
@@ -85,6 +87,8 @@ import java.util.function.Function;
                 "  deploy.java --app shop --dry-run",
                 "  deploy.java status --app shop",
                 "  deploy.java history --app shop",
+                "  deploy.java maintenance on --app shop --allow 203.0.113.7",
+                "  deploy.java front reload --app shop   # after certbot renew",
                 "  DOCKER_HOST=tcp://web1:2376 DOCKER_TLS_VERIFY=1 deploy.java --app shop",
                 "  deploy.java --branch \"$CI_COMMIT_BRANCH\"   # settings from deploy.yml",
                 "  deploy.java --env production --if-changed --pull always   # from cron",

@@ -115,6 +115,33 @@ public final class FrontSwitch {
         return oldWorkers;
     }
 
+    /** How long past --drain-timeout nginx's own worker_shutdown_timeout (the same duration, from the reload) may take. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
+
+    /**
+     * Past --drain-timeout: what keeps an old worker is a connection that never ends by itself (an upgraded one, a
+     * WebSocket, or a stream), and nginx closes those at worker_shutdown_timeout, rendered from the same setting. The
+     * run waits for that (a few seconds at most, never for the connection) and says how many upgraded ones it closed.
+     */
+    private void closeLongLived(String id, Set<String> oldWorkers, Set<String> still, Cancellation cancel) {
+        Instant until = Instant.now().plus(SHUTDOWN_GRACE);
+        while (!still.isEmpty() && Instant.now().isBefore(until)) {
+            cancel.sleep(Duration.ofMillis(100));
+            still = new HashSet<>(front.workers(id));
+            still.retainAll(oldWorkers);
+        }
+        int closed = NginxConfig.closedAtShutdown(front.read(id, NginxConfig.UPGRADE_LOG).orElse(""), oldWorkers);
+        long seconds = front.settings().drain().toSeconds();
+        if (closed > 0) {
+            out.println("  drained: closed " + closed + " upgraded connection" + (closed == 1 ? "" : "s") + " (WebSocket) still open on the old colour after --drain-timeout " + seconds + "s");
+        }
+        if (!still.isEmpty()) {
+            out.println(Style.warning() + "requests still in flight on the old colour after --drain-timeout " + seconds + "s; stopping it anyway");
+        } else if (closed == 0) {
+            out.println("  drained: the old colour's last connections were closed at --drain-timeout " + seconds + "s");
+        }
+    }
+
     /** Waits until the workers that ran before the switch have exited: then no request is in flight on the old colour. */
     public void drain(Set<String> oldWorkers, Cancellation cancel) {
         String id = front.idIfExists();
@@ -129,8 +156,7 @@ public final class FrontSwitch {
                 return;
             }
             if (Instant.now().isAfter(deadline)) {
-                out.println(Style.warning() + "requests still in flight on the old colour after --drain-timeout "
-                        + front.settings().drain().toSeconds() + "s; stopping it anyway");
+                closeLongLived(id, oldWorkers, still, cancel);
                 return;
             }
             cancel.sleep(Duration.ofMillis(100));
