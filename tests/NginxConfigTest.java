@@ -107,10 +107,13 @@ class NginxConfigTest {
     }
 
     @Test
-    void theDrainCountsOnlyTheOldWorkersUpgradesClosedAtTheEnd() {
-        String log = "100 1000.000 101\n100 1009.500 101\n100 1010.000 101\n200 1010.000 101\n100 1010.100 200\ngarbage\n";
-        assertEquals(2, NginxConfig.closedAtShutdown(log, Set.of("100")));
-        assertEquals(0, NginxConfig.closedAtShutdown("", Set.of("100")));
+    void theDrainCountsTheOldColoursUpgradedConnectionsThatEnded() {
+        String log = "shop-blue-web-1:80 1000.000 101\nshop-green-web-1:80 1010.000 101\nshop-blue-web-1:80 1010.100 200\nshop-blue-web-1:80 1010.2 101\ngarbage\n";
+        assertEquals(2, NginxConfig.closedUpgrades(log, "shop-blue-web-1:80"));
+        assertEquals(0, NginxConfig.closedUpgrades("", "shop-blue-web-1:80"));
+        String up = NginxConfig.upstreamConfig("shop-blue-web-1:80");
+        assertTrue(up.contains("map $pid $bgdeploy_upstream { default \"shop-blue-web-1:80\"; }"), up);
+        assertEquals("shop-blue-web-1:80", NginxConfig.currentTarget(up));
     }
 
     @Test

@@ -70,7 +70,7 @@ public final class NginxConfig {
     }
 
     String logs() {
-        return "log_format bgdeploy_upgrade '$pid $msec $status';\n"
+        return "log_format bgdeploy_upgrade '$bgdeploy_upstream $msec $status';\n"
                 + "map $status $bgdeploy_upgraded { 101 1; default 0; }\n"
                 + "access_log " + UPGRADE_LOG + " bgdeploy_upgrade if=$bgdeploy_upgraded;\n";
     }
@@ -233,8 +233,13 @@ public final class NginxConfig {
         return s.substring(0, s.length() - 1);
     }
 
+    /**
+     * The live colour's upstream, and its address as a variable: the workers of each configuration log the colour
+     * they served (docker top's pids are the host's, nginx's $pid the container's, so pids cannot tell them apart).
+     */
     public static String upstreamConfig(String target) {
-        return "# Managed by bgdeploy: the live colour.\nupstream bgdeploy_live {\n    server " + target + ";\n    keepalive 16;\n}\n";
+        return "# Managed by bgdeploy: the live colour.\nupstream bgdeploy_live {\n    server " + target + ";\n    keepalive 16;\n}\n"
+                + "map $pid $bgdeploy_upstream { default \"" + target + "\"; }\n";
     }
 
     /** The address an upstream file sends traffic to; {@link #NOWHERE} when it names none. */
@@ -246,20 +251,13 @@ public final class NginxConfig {
         return NOWHERE;
     }
 
-    /** Which old workers' upgraded connections ended in the last second of the upgrade log: those the drain's timeout closed. */
-    public static int closedAtShutdown(String log, java.util.Set<String> oldWorkers) {
-        List<Double> times = new java.util.ArrayList<>();
-        for (String line : log.split("\n")) {
+    /** How many upgraded connections to {@code target} the log's lines say ended: those the drain's timeout closed. */
+    public static int closedUpgrades(String logSinceDrain, String target) {
+        int n = 0;
+        for (String line : logSinceDrain.split("\n")) {
             String[] f = line.trim().split(" ");
-            if (f.length != 3 || !oldWorkers.contains(f[0]) || !f[2].equals("101")) continue;
-            try {
-                times.add(Double.parseDouble(f[1]));
-            } catch (NumberFormatException damaged) {
-                // not a line nginx wrote
-            }
+            if (f.length == 3 && (target == null || f[0].equals(target)) && f[2].equals("101")) n++;
         }
-        if (times.isEmpty()) return 0;
-        double last = times.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-        return (int) times.stream().filter(t -> t >= last - 1.0).count();
+        return n;
     }
 }
