@@ -290,4 +290,130 @@ class FrontEdgeTest {
             return at.size() == 3 && (at.get(2) - at.get(0)) > 1_500_000_000L;
         }
     }
+
+    /** openssl with fixed arguments (no shell), for the test's own certificates. */
+    static void openssl(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
+        Collections.addAll(cmd, args);
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + cmd + ": " + out);
+    }
+
+    /** A self-signed certificate for 127.0.0.1 and its key (RSA or EC): NAME.crt, NAME.key. */
+    static void selfSigned(Path dir, String name, boolean ec) throws Exception {
+        if (ec) {
+            openssl(dir, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", name + ".key");
+            openssl(dir, "req", "-x509", "-key", name + ".key", "-out", name + ".crt", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
+        } else {
+            openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".crt", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
+        }
+    }
+
+    /** Trusts any certificate: the test's own self-signed ones, on 127.0.0.1 only. */
+    static SSLContext trustAll() throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[]{new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] c, String a) {}
+            public void checkServerTrusted(X509Certificate[] c, String a) {}
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        return ctx;
+    }
+
+    static String fingerprint(java.security.cert.Certificate c) throws Exception {
+        return HexFormat.ofDelimiter(":").withUpperCase().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+    }
+
+    static String fingerprintOfFile(Path pem) throws Exception {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return fingerprint(java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+    }
+
+    @Test
+    void tlsAtTheFrontServesHttp2RedirectsHttpAndRenewsWithoutAFailedRequest() throws Exception {
+        try (TestApp app = edgeApp("edgetls")) {
+            Path certs = Files.createDirectories(app.dir.resolve("certs"));
+            selfSigned(certs, "first", false);
+            selfSigned(certs, "renewed", true);
+            selfSigned(certs, "other", false);
+            int port = TestHost.freePort();
+            int tlsPort = TestHost.freePort();
+            var r = app.deploy("v1", managed(port, "--front-tls-cert", certs.resolve("first.crt").toString(),
+                    "--front-tls-key", certs.resolve("first.key").toString(), "--front-tls-port", String.valueOf(tlsPort)));
+            assertEquals(0, r.code(), r.toString());
+            String key = Files.readString(certs.resolve("first.key"));
+            String keyLine = key.lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
+            assertFalse(r.out().contains(keyLine) || r.err().contains(keyLine), "the key is never printed");
+
+            HttpClient https = HttpClient.newBuilder().sslContext(trustAll()).version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+            var answer = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tlsPort + "/headers")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), answer.body());
+            assertEquals(HttpClient.Version.HTTP_2, answer.version());
+            assertEquals("https", header(answer.body(), "X-Forwarded-Proto"), answer.body());
+            assertEquals(String.valueOf(tlsPort), header(answer.body(), "X-Forwarded-Port"), answer.body());
+            String first = fingerprintOfFile(certs.resolve("first.crt"));
+            assertEquals(first, fingerprint(answer.sslSession().orElseThrow().getPeerCertificates()[0]));
+
+            var plain = send(port, at("/version.txt"));
+            assertEquals(301, plain.statusCode());
+            assertEquals("https://127.0.0.1:" + tlsPort + "/version.txt", plain.headers().firstValue("Location").orElse(""));
+
+            // The key lives only in the front's filesystem, readable by root alone; the record holds its fingerprint, not it.
+            String front = ManagedFront.containerName(app.name);
+            try (var tar = new TarArchiveInputStream(TestHost.docker().copyArchiveFromContainerCmd(front, NginxConfig.TLS_KEY).exec())) {
+                TarArchiveEntry e = tar.getNextEntry();
+                assertEquals(0600, e.getMode() & 0777, "key mode " + Integer.toOctalString(e.getMode()));
+            }
+            var labels = TestHost.docker().inspectContainerCmd(lib.host.RecordStore.name(app.name)).exec().getConfig().getLabels();
+            assertTrue(labels.values().stream().noneMatch(v -> v.contains(keyLine) || v.contains("PRIVATE KEY")), labels.toString());
+            assertEquals(first, labels.get(lib.base.Labels.NS + "live.front.tls.fingerprint"), labels.toString());
+
+            // A key that is not the certificate's: one line, nothing changed, the old certificate still served.
+            var wrong = TestApp.run("front", "reload", "--app", app.name, "--front-tls-cert", certs.resolve("renewed.crt").toString(),
+                    "--front-tls-key", certs.resolve("other.key").toString());
+            assertEquals(2, wrong.code(), wrong.toString());
+            assertEquals(1, wrong.err().trim().lines().count(), wrong.err());
+            assertTrue(wrong.err().contains("is not a key of the certificate's type") || wrong.err().contains("is not the key of the certificate"), wrong.err());
+            assertEquals(first, servedFingerprint(HttpClient.newBuilder().sslContext(trustAll()).build(), tlsPort));
+
+            // Renewal under load over HTTPS: front reload copies the new files in and reloads; no request fails.
+            // A new connection per request: Java 17's client mishandles a GOAWAY on a reused HTTP/2 connection (JDK-8335181).
+            try (var load = new Load(() -> {
+                try {
+                    return String.valueOf(HttpClient.newBuilder().sslContext(trustAll()).version(HttpClient.Version.HTTP_2).build().send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tlsPort + "/version.txt"))
+                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+                } catch (Exception e) {
+                    return "ERR " + e;
+                }
+            }, 3_000, 60_000)) {
+                Thread.sleep(500);
+                var renew = TestApp.run("front", "reload", "--app", app.name, "--front-tls-cert", certs.resolve("renewed.crt").toString(),
+                        "--front-tls-key", certs.resolve("renewed.key").toString());
+                assertEquals(0, renew.code(), renew.toString());
+                Thread.sleep(500);
+                load.close();
+                assertEquals(List.of(), load.errors());
+                assertTrue(load.count("200") > 10, load.answers.toString());
+            }
+            String renewed = fingerprintOfFile(certs.resolve("renewed.crt"));
+            assertEquals(renewed, servedFingerprint(HttpClient.newBuilder().sslContext(trustAll()).build(), tlsPort));
+            var status = TestApp.run("status", "--app", app.name);
+            assertTrue(status.out().contains("tls: on, port " + tlsPort) && status.out().contains(renewed), status.out());
+            // Later commands need no flags: a reload without any takes the recorded paths again.
+            var again = TestApp.run("front", "reload", "--app", app.name);
+            assertEquals(0, again.code(), again.toString());
+            assertTrue(again.out().contains(renewed), again.out());
+        }
+    }
+
+    static String servedFingerprint(HttpClient client, int tlsPort) throws Exception {
+        var r = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tlsPort + "/version.txt")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return fingerprint(r.sslSession().orElseThrow().getPeerCertificates()[0]);
+    }
 }

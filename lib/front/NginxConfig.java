@@ -166,6 +166,9 @@ public final class NginxConfig {
                 + "    ssl_prefer_server_ciphers off;\n"
                 + "    ssl_session_cache shared:bgdeploy_tls:10m;\n"
                 + "    ssl_session_timeout 1d;\n"
+                // HTTP/2 multiplexes over one connection and nginx closes it at once with keep-alive off; at a
+                // reload an HTTP/2 connection ends with GOAWAY, which tells the client what to retry.
+                + "    keepalive_timeout 75s;\n"
                 + indent(serverBody(tls.port())) + "}\n";
     }
 
