@@ -145,4 +145,51 @@ class NginxConfigTest {
         assertEquals(List.of("10.0.0.0/8"), read.trustedProxies());
         assertEquals("64m", read.maxBody());
     }
+
+    static void openssl(java.nio.file.Path dir, String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
+        java.util.Collections.addAll(cmd, args);
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, cmd.toString());
+    }
+
+    @Test
+    void aCertificateAndKeyAreCheckedBeforeAnythingChanges() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/usr/bin/openssl").canExecute(), "openssl is not installed");
+        var dir = java.nio.file.Files.createTempDirectory("tlsfiles");
+        try {
+            openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "rsa.key", "-out", "rsa.crt", "-days", "2", "-subj", "/CN=a");
+            openssl(dir, "genrsa", "-traditional", "-out", "pkcs1.key", "2048");
+            openssl(dir, "req", "-x509", "-key", "pkcs1.key", "-out", "pkcs1.crt", "-days", "2", "-subj", "/CN=b");
+            openssl(dir, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec.key");
+            openssl(dir, "req", "-x509", "-key", "ec.key", "-out", "ec.crt", "-days", "2", "-subj", "/CN=c");
+            // An expired certificate: signed by openssl ca with dates in the past.
+            java.nio.file.Files.writeString(dir.resolve("ca.cnf"), "[ ca ]\ndefault_ca = d\n[ d ]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\n"
+                    + "default_md = sha256\npolicy = p\n[ p ]\ncommonName = supplied\n[ req ]\ndistinguished_name = dn\nprompt = no\n[ dn ]\nCN = old\n");
+            java.nio.file.Files.writeString(dir.resolve("index.txt"), "");
+            java.nio.file.Files.writeString(dir.resolve("serial"), "01\n");
+            openssl(dir, "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "old.key", "-out", "old.csr", "-config", "ca.cnf");
+            openssl(dir, "ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", "old.key", "-in", "old.csr", "-out", "old.crt",
+                    "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-notext");
+            for (String ok : new String[]{"rsa", "pkcs1", "ec"}) {
+                var f = lib.front.TlsFiles.load(dir.resolve(ok + ".crt"), dir.resolve(ok + ".key"));
+                assertTrue(f.fingerprint().matches("([0-9A-F]{2}:){31}[0-9A-F]{2}"), f.toString());
+                assertFalse(f.toString().contains("PRIVATE"), f.toString());
+            }
+            String[][] bad = {{"rsa.crt", "pkcs1.key", "is not the key of the certificate"}, {"ec.crt", "rsa.key", "is not a key of the certificate's type (EC)"},
+                    {"old.crt", "old.key", "expired on 2020-01-02T00:00:00Z"}, {"missing.crt", "rsa.key", "no such file"}, {"rsa.key", "rsa.key", "holds no PEM certificate"},
+                    {"rsa.crt", "rsa.crt", "holds no PEM private key"}};
+            for (String[] b : bad) {
+                var e = assertThrows(lib.base.DeployError.class, () -> lib.front.TlsFiles.load(dir.resolve(b[0]), dir.resolve(b[1]), lib.front.TlsFiles.Source.OPTIONS));
+                assertEquals(lib.base.ExitCode.USAGE, e.exitCode());
+                assertTrue(e.getMessage().contains(b[2]) && !e.getMessage().contains("\n"), e.getMessage());
+                assertTrue(e.getMessage().startsWith("--front-tls-"), e.getMessage());
+            }
+        } finally {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
 }
