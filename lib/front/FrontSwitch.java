@@ -161,7 +161,8 @@ public final class FrontSwitch {
                 Duration took = Duration.between(start, Instant.now());
                 // nginx's worker_shutdown_timeout counts from the reload, a moment before this drain began: old
                 // workers that lasted nearly the whole --drain-timeout were most likely ended by it.
-                if (took.compareTo(front.settings().drain().minusSeconds(1)) >= 0) {
+                Duration drain = front.settings().drain();
+                if (drain.toSeconds() >= 2 && took.compareTo(drain.minusSeconds(1)) >= 0) {
                     closeLongLived(id, oldWorkers, still, cancel);
                     return;
                 }
