@@ -267,6 +267,15 @@ class FrontEdgeTest {
             }
             var history = TestApp.run("history", "--app", app.name);
             assertTrue(history.out().contains("maintenance"), history.out());
+
+            // Settings changed without a deploy: re-rendered and reloaded. A trusted proxy's X-Forwarded-For now counts.
+            var reload = TestApp.run("front", "reload", "--app", app.name, "--front-trusted-proxy", realIp, "--front-max-body", "1m");
+            assertEquals(0, reload.code(), reload.toString());
+            String trusted = send(port, at("/headers").header("X-Forwarded-For", "203.0.113.9")).body();
+            assertEquals("203.0.113.9", header(trusted, "X-Real-IP"), trusted);
+            assertEquals("203.0.113.9, " + realIp, header(trusted, "X-Forwarded-For"), trusted);
+            String small = raw(port, "POST /upload HTTP/1.1\r\nHost: shop\r\nContent-Length: 2097152\r\n\r\n", 300);
+            assertTrue(small.startsWith("HTTP/1.1 413") && small.contains("limit of 1m"), small);
         }
     }
 
