@@ -7,6 +7,8 @@ import lib.base.Text;
 import lib.cli.HistoryCommand;
 import lib.cli.StatusCommand;
 import lib.cli.UnlockCommand;
+import lib.cli.MaintenanceCommand;
+import lib.cli.FrontCommand;
 import lib.cli.DryRun;
 import lib.release.IfChanged;
 import lib.docker.HostAddress;
@@ -54,7 +56,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, ConfigCommand.class, AccessoryCommand.class},
+        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, ConfigCommand.class, AccessoryCommand.class, MaintenanceCommand.class, FrontCommand.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",
@@ -94,6 +96,8 @@ import java.util.function.Function;
                 "  deploy.java history --app shop",
                 "  deploy.java config --app shop --accessory mysql   # the resolved model, no Docker",
                 "  deploy.java accessory status --app shop",
+                "  deploy.java maintenance on --app shop --allow 203.0.113.7",
+                "  deploy.java front reload --app shop   # after certbot renew",
                 "  DOCKER_HOST=tcp://web1:2376 DOCKER_TLS_VERIFY=1 deploy.java --app shop",
                 "  deploy.java --branch \"$CI_COMMIT_BRANCH\"   # settings from deploy.yml",
                 "  deploy.java --env production --if-changed --pull always   # from cron",

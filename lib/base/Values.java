@@ -135,4 +135,47 @@ public final class Values {
         }
     }
 
+
+    /**
+     * A body size as nginx reads it: a number with an optional k, m or g, "0" for no limit; returned in nginx's
+     * spelling (lower case), capped at 64g so a typo cannot mean "anything at all".
+     */
+    public static String size(String s) {
+        String v = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
+        if (!v.matches("\\d{1,12}[kmg]?")) {
+            throw new IllegalArgumentException("\"" + Text.printable(s) + "\" is not a size; write e.g. 64m, 512k, 1g, or 0 for no limit");
+        }
+        BigInteger n = new BigInteger(v.replaceAll("[kmg]$", ""));
+        BigInteger unit = BigInteger.valueOf(v.endsWith("g") ? 1L << 30 : v.endsWith("m") ? 1L << 20 : v.endsWith("k") ? 1L << 10 : 1);
+        if (n.multiply(unit).compareTo(BigInteger.valueOf(64L << 30)) > 0) throw new IllegalArgumentException(v + " is over 64g; use 0 for no limit");
+        return n + v.replaceAll("^\\d+", "");
+    }
+
+    /**
+     * An IPv4 or IPv6 address or CIDR block, checked strictly since it is written into nginx's configuration:
+     * returned as given (trimmed), with nothing but digits, hex, dots, colons and one slash.
+     */
+    public static String cidr(String s) {
+        String v = s == null ? "" : s.trim();
+        String[] parts = v.split("/", -1);
+        String why = "\"" + Text.printable(v) + "\" is not an address or CIDR block; write e.g. 10.0.0.0/8, 203.0.113.7 or 2001:db8::/32";
+        if (parts.length > 2 || parts[0].isEmpty()) throw new IllegalArgumentException(why);
+        boolean v4 = parts[0].matches("(\\d{1,3}\\.){3}\\d{1,3}");
+        boolean v6 = !v4 && parts[0].matches("[0-9a-fA-F:]*:[0-9a-fA-F:]*") && parts[0].length() <= 39;
+        if (v4) {
+            for (String octet : parts[0].split("\\.")) if (Integer.parseInt(octet) > 255) throw new IllegalArgumentException(why);
+        }
+        if (!v4 && !v6) throw new IllegalArgumentException(why);
+        if (parts.length == 2) {
+            if (!parts[1].matches("\\d{1,3}") || Integer.parseInt(parts[1]) > (v4 ? 32 : 128)) throw new IllegalArgumentException(why);
+        }
+        if (v6) {
+            try {
+                java.net.InetAddress.getByName(parts[0]); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException(why);
+            }
+        }
+        return v;
+    }
 }

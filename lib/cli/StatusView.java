@@ -56,10 +56,26 @@ public final class StatusView {
                 out.println("  managed front " + name + ": running, sends traffic to " + front.target().orElse("nothing (no colour live)"));
                 frontOk = front.target().isPresent();
             }
+            state.record().filter(r -> r.front().managed()).ifPresent(r -> edge(out, r.front().edge()));
         }
         out.println("  lock: " + DeployLock.describeForStatus(state.app(), lock, Instant.now()));
         out.flush();
         return frontOk && live.map(c -> state.of(c).allRunning() && !state.of(c).unhealthy()).orElse(false);
+    }
+
+    /** TLS and maintenance as the host recorded them: what the front answers beside the live colour. */
+    static void edge(PrintWriter out, lib.model.EdgeSettings e) {
+        var t = e.tls();
+        if (t.on()) {
+            out.println("  tls: on, port " + t.port() + (t.redirect() ? ", HTTP redirected to HTTPS" : ", HTTP served too")
+                    + (t.fingerprint() == null ? "" : ", certificate SHA-256 " + Text.printable(t.fingerprint()))
+                    + (t.notAfter() == null ? "" : ", expires " + Text.printable(t.notAfter())));
+        }
+        var m = e.maintenance();
+        if (m.on()) {
+            out.println("  maintenance: ON" + (m.since() == null ? "" : " since " + Text.printable(m.since())) + ": the front answers 503 to everyone"
+                    + (m.allow().isEmpty() ? "" : " but " + String.join(", ", m.allow())) + " (deploy.java maintenance off --app APP resumes)");
+        }
     }
 
     public static void history(PrintWriter out, java.util.List<ReleaseHistory.Entry> entries) {

@@ -2,6 +2,7 @@ package lib.engine;
 
 import lib.docker.ImagePuller;
 import lib.health.Probes;
+import lib.model.EdgeSettings;
 import lib.model.FrontSettings;
 import lib.model.KeepOld;
 import lib.model.LiveRecord;
@@ -17,7 +18,8 @@ import java.time.Duration;
  * {@link #frontFor} and {@link #keepOldFor} settle it once the host is read.
  *
  * @param frontGiven   whether --front or deploy.yml's front.kind chose the front (else the host's record decides)
- * @param frontPlace   which of the front's port, bind and image the run named (they win over the record's)
+ * @param frontPlace   which of the front's settings the run named (they win over the record's): port, bind, image, and the
+ *                     edge's max_body, read_timeout, send_timeout, trusted_proxies, tls (a certificate), tls.port, tls.redirect
  * @param keepOldGiven whether --keep-old or --remove-old chose what becomes of the old colour (else the front decides)
  */
 public record RunSettings(String action, Duration gateTimeout, Probes.Settings probe, ImagePuller.Policy pull,
@@ -36,6 +38,41 @@ public record RunSettings(String action, Duration gateTimeout, Probes.Settings p
      * port the run names wins over the recorded one.
      */
     public FrontSettings frontFor(LiveRecord record) {
+        FrontSettings chosen = placeFor(record);
+        if (!chosen.managed()) return chosen;
+        return chosen.withEdge(edgeFor(record.front().managed() ? record.front().edge() : EdgeSettings.defaults()));
+    }
+
+    /**
+     * Each edge setting the run names (option or deploy.yml) wins over the recorded one, which otherwise stays: a
+     * deploy without flags keeps the front's body limit, TLS and trusted proxies. Maintenance is the host's state,
+     * set by `maintenance on|off` only, so a deploy keeps it as recorded.
+     */
+    EdgeSettings edgeFor(EdgeSettings recorded) {
+        return edgeFor(front.edge(), frontPlace, recorded);
+    }
+
+    /** The same for a command that changes the front alone (`front reload`): the run's settings it names over the recorded ones. */
+    public static EdgeSettings edgeFor(EdgeSettings run, java.util.Set<String> frontPlace, EdgeSettings recorded) {
+        EdgeSettings.Tls tls;
+        if (frontPlace.contains("tls")) {
+            tls = new EdgeSettings.Tls(true, run.tls().cert(), run.tls().key(),
+                    frontPlace.contains("tls.port") || !recorded.tls().on() ? run.tls().port() : recorded.tls().port(),
+                    frontPlace.contains("tls.redirect") || !recorded.tls().on() ? run.tls().redirect() : recorded.tls().redirect(),
+                    run.tls().fingerprint(), run.tls().notAfter());
+        } else {
+            EdgeSettings.Tls r = recorded.tls();
+            tls = new EdgeSettings.Tls(r.on(), r.cert(), r.key(), frontPlace.contains("tls.port") ? run.tls().port() : r.port(),
+                    frontPlace.contains("tls.redirect") ? run.tls().redirect() : r.redirect(), r.fingerprint(), r.notAfter());
+        }
+        return new EdgeSettings(frontPlace.contains("max_body") ? run.maxBody() : recorded.maxBody(),
+                frontPlace.contains("read_timeout") ? run.readTimeout() : recorded.readTimeout(),
+                frontPlace.contains("send_timeout") ? run.sendTimeout() : recorded.sendTimeout(),
+                frontPlace.contains("trusted_proxies") ? run.trustedProxies() : recorded.trustedProxies(),
+                tls, recorded.maintenance());
+    }
+
+    private FrontSettings placeFor(LiveRecord record) {
         FrontSettings recorded = record.front();
         if (frontGiven || !recorded.managed()) return front.managed() ? front : FrontSettings.passive();
         // A port, address or image the run names is not dropped for the recorded one: the front then refuses it, saying how.

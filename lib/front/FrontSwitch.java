@@ -29,6 +29,10 @@ public final class FrontSwitch {
     }
 
     static final Duration RELOAD_BOUND = Duration.ofSeconds(10);
+    /** The colour the last switch moved traffic away from (null: unknown), whose upgraded connections the drain counts. */
+    private String previousTarget;
+    /** How much of the upgrade log existed once the drain saw old workers outlast their first moments; -1: not read. */
+    private int upgradeLogAtDrain = -1;
     /** A reload takes milliseconds; past this, `nginx -t` is asked whether the file is the reason. */
     static final Duration RELOAD_SUSPECT = Duration.ofMillis(300);
 
@@ -68,6 +72,7 @@ public final class FrontSwitch {
             throw DeployError.failed(failed + "; it keeps serving the previous colour");
         }
         out.println("  front now sends every new request to " + target);
+        previousTarget = NginxConfig.currentTarget(previous);
         return oldWorkers;
     }
 
@@ -115,6 +120,34 @@ public final class FrontSwitch {
         return oldWorkers;
     }
 
+    /** How long past --drain-timeout nginx's own worker_shutdown_timeout (the same duration, from the reload) may take. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
+
+    /**
+     * Past --drain-timeout: what keeps an old worker is a connection that never ends by itself (an upgraded one, a
+     * WebSocket, or a stream), and nginx closes those at worker_shutdown_timeout, rendered from the same setting. The
+     * run waits for that (a few seconds at most, never for the connection) and says how many upgraded ones it closed.
+     */
+    private void closeLongLived(String id, Set<String> oldWorkers, Set<String> still, Cancellation cancel) {
+        Instant until = Instant.now().plus(SHUTDOWN_GRACE);
+        while (!still.isEmpty() && Instant.now().isBefore(until)) {
+            cancel.sleep(Duration.ofMillis(100));
+            still = new HashSet<>(front.workers(id));
+            still.retainAll(oldWorkers);
+        }
+        String log = front.read(id, NginxConfig.UPGRADE_LOG).orElse("");
+        int closed = NginxConfig.closedUpgrades(log.substring(Math.min(log.length(), Math.max(0, upgradeLogAtDrain))), previousTarget);
+        long seconds = front.settings().drain().toSeconds();
+        if (closed > 0) {
+            out.println("  drained: closed " + closed + " upgraded connection" + (closed == 1 ? "" : "s") + " (WebSocket) still open on the old colour after --drain-timeout " + seconds + "s");
+        }
+        if (!still.isEmpty()) {
+            out.println(Style.warning() + "requests still in flight on the old colour after --drain-timeout " + seconds + "s; stopping it anyway");
+        } else if (closed == 0) {
+            out.println("  drained: the old colour's last connections were closed at --drain-timeout " + seconds + "s");
+        }
+    }
+
     /** Waits until the workers that ran before the switch have exited: then no request is in flight on the old colour. */
     public void drain(Set<String> oldWorkers, Cancellation cancel) {
         String id = front.idIfExists();
@@ -125,13 +158,25 @@ public final class FrontSwitch {
             Set<String> still = new HashSet<>(front.workers(id));
             still.retainAll(oldWorkers);
             if (still.isEmpty()) {
-                out.println("  drained: in-flight requests on the old colour finished in " + Duration.between(start, Instant.now()).toMillis() + " ms");
+                Duration took = Duration.between(start, Instant.now());
+                // nginx's worker_shutdown_timeout counts from the reload, a moment before this drain began: old
+                // workers that lasted nearly the whole --drain-timeout were most likely ended by it.
+                Duration drain = front.settings().drain();
+                if (drain.toSeconds() >= 2 && took.compareTo(drain.minusSeconds(1)) >= 0) {
+                    closeLongLived(id, oldWorkers, still, cancel);
+                    return;
+                }
+                out.println("  drained: in-flight requests on the old colour finished in " + took.toMillis() + " ms");
                 return;
             }
             if (Instant.now().isAfter(deadline)) {
-                out.println(Style.warning() + "requests still in flight on the old colour after --drain-timeout "
-                        + front.settings().drain().toSeconds() + "s; stopping it anyway");
+                closeLongLived(id, oldWorkers, still, cancel);
                 return;
+            }
+            // Old workers past their first moments hold slow requests or upgraded connections: what the upgrade log
+            // says from here on is this drain's (one copy, off the switch's path, only when a drain lasts).
+            if (upgradeLogAtDrain < 0 && Duration.between(start, Instant.now()).toMillis() > 100) {
+                upgradeLogAtDrain = front.read(id, NginxConfig.UPGRADE_LOG).orElse("").length();
             }
             cancel.sleep(Duration.ofMillis(100));
         }

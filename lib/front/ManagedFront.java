@@ -131,12 +131,80 @@ public final class ManagedFront {
         }
         String expected = NginxConfig.upstreamConfig(liveTarget == null ? NginxConfig.NOWHERE : liveTarget);
         Map<String, String> files = readAll(id);
-        if (!NginxConfig.mainConfig().equals(files.getOrDefault(NginxConfig.CONF, "")) || !expected.equals(files.getOrDefault(NginxConfig.UPSTREAM, ""))) {
-            out.println(Style.warning() + "the managed front's configuration differs from what the live colour needs "
-                    + "(changed by hand, an interrupted switch, or written by an older bgdeploy); restoring it");
-            write(id, Map.of(NginxConfig.CONF, NginxConfig.mainConfig(), NginxConfig.UPSTREAM, expected));
+        String main = new NginxConfig(options).main();
+        boolean tlsChanged = tlsFilesDiffer(files);
+        boolean settingsChanged = !main.equals(files.getOrDefault(NginxConfig.CONF, ""));
+        if (settingsChanged || !expected.equals(files.getOrDefault(NginxConfig.UPSTREAM, "")) || tlsChanged) {
+            if (!expected.equals(files.getOrDefault(NginxConfig.UPSTREAM, ""))) {
+                out.println(Style.warning() + "the managed front's configuration differs from what the live colour needs "
+                        + "(changed by hand, an interrupted switch, or written by an older bgdeploy); restoring it");
+            } else {
+                out.println("  applying the front's settings" + (tlsChanged ? " and its new TLS certificate" : "") + " (one reload, no request lost)");
+            }
+            Map<String, String> write = new LinkedHashMap<>(edgeFiles(files));
+            write.put(NginxConfig.CONF, main);
+            write.put(NginxConfig.UPSTREAM, expected);
+            if (tlsChanged) copyTls(id);
+            write(id, write);
             validateAndReload(id);
         }
+    }
+
+    /**
+     * Rewrites the main file from these settings (and copies the TLS files when given) and reloads: settings such as
+     * front.max_body or maintenance apply at once, with no request lost (the reload lets old workers finish).
+     * Files the settings need and the front lacks (a maintenance page) are written with their defaults.
+     */
+    public void apply(Map<String, String> extraFiles, boolean copyTls) {
+        InspectContainerResponse c = inspect().orElseThrow(() -> DeployError.failed("the managed front " + containerName(app)
+                + " does not exist; the next deploy creates it"));
+        refuseAnotherPlace(c);
+        if (!Boolean.TRUE.equals(c.getState().getRunning())) throw DeployError.failed("the managed front " + containerName(app) + " is not running; start it with a deploy");
+        String id = c.getId();
+        Map<String, String> write = new LinkedHashMap<>(edgeFiles(readAll(id)));
+        write.putAll(extraFiles);
+        write.put(NginxConfig.CONF, new NginxConfig(options).main());
+        if (copyTls && options.edge().tls().on()) copyTls(id);
+        else if (options.edge().tls().on() && read(id, NginxConfig.TLS_CERT).isEmpty()) {
+            throw DeployError.config("the front has no TLS certificate yet; give front.tls.cert and front.tls.key (--front-tls-cert, --front-tls-key)");
+        }
+        write(id, write);
+        validateAndReload(id);
+    }
+
+    /** Whether this run brings a certificate the front does not hold yet; false when it brings none. */
+    private boolean tlsFilesDiffer(Map<String, String> files) {
+        var tls = options.edge().tls();
+        if (!tls.on()) return false;
+        if (tls.cert() == null) {
+            if (!files.containsKey(NginxConfig.TLS_CERT)) {
+                throw DeployError.config("the front has no TLS certificate yet; give front.tls.cert and front.tls.key (--front-tls-cert, --front-tls-key)");
+            }
+            return false;
+        }
+        String held = files.get(NginxConfig.TLS_CERT);
+        return held == null || !tls.fingerprint().equals(TlsFiles.fingerprintOf(held.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** The certificate and key from the deploying machine into the front; the key with mode 0600, never shown. */
+    private void copyTls(String id) {
+        var tls = options.edge().tls();
+        TlsFiles files = TlsFiles.load(java.nio.file.Path.of(tls.cert()), java.nio.file.Path.of(tls.key()));
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(rel(NginxConfig.TLS_CERT), files.certPem());
+        entries.put(rel(NginxConfig.TLS_KEY), files.keyPem());
+        docker.copyArchiveToContainerCmd(id).withRemotePath("/etc/nginx")
+                .withTarInputStream(new java.io.ByteArrayInputStream(Tar.of(entries, java.util.Set.of(rel(NginxConfig.TLS_KEY))))).exec();
+    }
+
+    private static String rel(String path) {
+        return path.substring("/etc/nginx/".length());
+    }
+
+    /** A maintenance page when maintenance is on and the front has none (a front created again): the default one. */
+    private Map<String, String> edgeFiles(Map<String, String> present) {
+        if (!options.edge().maintenance().on() || present.containsKey(NginxConfig.MAINTENANCE_HTML)) return Map.of();
+        return MaintenancePage.of(null, null).files();
     }
 
     /**
@@ -167,13 +235,15 @@ public final class ManagedFront {
         if (bound == null || bound.length == 0 || image == null) return; // not one we can read: nothing to compare
         String ip = bound[0].getHostIp() == null || bound[0].getHostIp().isEmpty() ? "0.0.0.0" : bound[0].getHostIp();
         String port = bound[0].getHostPortSpec();
-        String now = ip + ":" + port + " from " + image;
-        String asked = options.bind() + ":" + options.port() + " from " + options.image();
+        Ports.Binding[] tlsBound = c.getHostConfig().getPortBindings().getBindings().get(ExposedPort.tcp(NginxConfig.TLS_PORT));
+        String now = ip + ":" + port + (tlsBound == null || tlsBound.length == 0 ? "" : " and TLS port " + tlsBound[0].getHostPortSpec()) + " from " + image;
+        var tls = options.edge().tls();
+        String asked = options.bind() + ":" + options.port() + (tls.on() ? " and TLS port " + tls.port() : "") + " from " + options.image();
         if (now.equals(asked)) return;
         String name = c.getName().replaceFirst("^/", "");
         throw new DeployError(ExitCode.USAGE, "the managed front " + name + " runs on " + now + " and this run asks for " + asked
                 + "; a front cannot move while it serves: remove it (docker rm -f " + name + "; nothing answers on " + ip + ":" + port
-                + " until the next deploy creates it on the new port) and deploy again, or drop the --front-port/--front-bind/--front-image that differ");
+                + " until the next deploy creates it on the new port) and deploy again, or drop the --front-port/--front-bind/--front-image/--front-tls-port that differ");
     }
 
     /** Whether the front exists and runs (then ensure() only compares its files). */
@@ -248,23 +318,36 @@ public final class ManagedFront {
     }
 
     private void create(String liveTarget) {
-        ExposedPort http = ExposedPort.tcp(80);
+        ExposedPort http = ExposedPort.tcp(NginxConfig.HTTP_PORT);
+        ExposedPort https = ExposedPort.tcp(NginxConfig.TLS_PORT);
         Ports ports = new Ports();
         ports.bind(http, Ports.Binding.bindIpAndPort(options.bind(), options.port()));
+        boolean tls = options.edge().tls().on();
+        if (tls) ports.bind(https, Ports.Binding.bindIpAndPort(options.bind(), options.edge().tls().port()));
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(Labels.APP, app);
         labels.put(Labels.ROLE, "front");
         String id;
         try {
             id = docker.createContainerCmd(options.image()).withName(containerName(app)).withLabels(labels)
-                    .withCmd("nginx", "-g", "daemon off;").withStopSignal("SIGQUIT").withExposedPorts(http)
+                    .withCmd("nginx", "-g", "daemon off;").withStopSignal("SIGQUIT").withExposedPorts(tls ? new ExposedPort[]{http, https} : new ExposedPort[]{http})
                     .withHostConfig(HostConfig.newHostConfig().withPortBindings(ports).withNetworkMode(network(app))
                             .withRestartPolicy(RestartPolicy.unlessStoppedRestart()))
                     .exec().getId();
         } catch (NotFoundException noImage) {
             throw DeployError.failed("the front image " + options.image() + " is not on the host; pull it (docker pull " + options.image() + ") or pass --front-image");
         }
-        write(id, Map.of(NginxConfig.CONF, NginxConfig.mainConfig(), NginxConfig.UPSTREAM, NginxConfig.upstreamConfig(liveTarget == null ? NginxConfig.NOWHERE : liveTarget)));
+        Map<String, String> files = new LinkedHashMap<>(edgeFiles(Map.of()));
+        files.put(NginxConfig.CONF, new NginxConfig(options).main());
+        files.put(NginxConfig.UPSTREAM, NginxConfig.upstreamConfig(liveTarget == null ? NginxConfig.NOWHERE : liveTarget));
+        if (tls) {
+            if (options.edge().tls().cert() == null) {
+                docker.removeContainerCmd(id).withForce(true).exec();
+                throw DeployError.config("a new front with TLS needs its certificate: give front.tls.cert and front.tls.key (--front-tls-cert, --front-tls-key)");
+            }
+            copyTls(id);
+        }
+        write(id, files);
         try {
             docker.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
@@ -393,7 +476,8 @@ public final class ManagedFront {
         try (InputStream in = docker.copyArchiveFromContainerCmd(id, "/etc/nginx/").exec(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                 String name = e.getName().replaceFirst("^\\./", "");
-                if (!e.isFile() || e.getSize() > 1_000_000 || !name.startsWith("nginx/")) continue;
+                // The key is never read back: nothing here needs it, and a copy in memory is one more place it could leak.
+                if (!e.isFile() || e.getSize() > 1_000_000 || !name.startsWith("nginx/") || ("/etc/" + name).equals(NginxConfig.TLS_KEY)) continue;
                 files.put("/etc/" + name, new String(tar.readAllBytes(), StandardCharsets.UTF_8));
             }
             return files;

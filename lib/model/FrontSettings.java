@@ -6,14 +6,26 @@ import java.time.Duration;
  * How traffic reaches an app's colours, as the run resolved it: passive (a host nginx balancing both colour ports,
  * as in the shell setup) or the managed front this toolkit owns, with its settings. Recorded on the host at each
  * switch, so a later command without flags keeps what the host runs.
+ *
+ * @param edge the managed front's edge settings: bodies, timeouts, trusted proxies, TLS, maintenance
  */
-public record FrontSettings(boolean managed, int port, String bind, String image, String service, Integer targetPort, Duration drain) {
+public record FrontSettings(boolean managed, int port, String bind, String image, String service, Integer targetPort, Duration drain,
+                            EdgeSettings edge) {
     public enum Kind { PASSIVE, MANAGED }
 
     public static final int DEFAULT_PORT = 8000;
     public static final String DEFAULT_BIND = "127.0.0.1";
     public static final String DEFAULT_IMAGE = "nginx:stable";
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
+
+    public FrontSettings {
+        if (edge == null) edge = EdgeSettings.defaults();
+    }
+
+    /** A front with the default edge settings. */
+    public FrontSettings(boolean managed, int port, String bind, String image, String service, Integer targetPort, Duration drain) {
+        this(managed, port, bind, image, service, targetPort, drain, EdgeSettings.defaults());
+    }
 
     public static FrontSettings passive() {
         return new FrontSettings(false, 0, null, null, null, null, null);
@@ -22,5 +34,9 @@ public record FrontSettings(boolean managed, int port, String bind, String image
     /** A managed front with every default: what status and detection use to read a front without flags. */
     public static FrontSettings managedDefaults() {
         return new FrontSettings(true, DEFAULT_PORT, DEFAULT_BIND, DEFAULT_IMAGE, null, null, DEFAULT_DRAIN);
+    }
+
+    public FrontSettings withEdge(EdgeSettings e) {
+        return new FrontSettings(managed, port, bind, image, service, targetPort, drain, e);
     }
 }

@@ -45,6 +45,10 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
         return new LiveRecord(c, rel, Instant.now(), who, f, gated);
     }
 
+    public LiveRecord withFront(FrontSettings f) {
+        return new LiveRecord(live, release, since, by, f, gated);
+    }
+
     public static LiveRecord empty() {
         return new LiveRecord(null, null, null, null, FrontSettings.passive(), new EnumMap<>(Colour.class));
     }
@@ -66,6 +70,7 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
             if (front.service() != null) l.put(P + "front.service", front.service());
             if (front.targetPort() != null) l.put(P + "front.target-port", String.valueOf(front.targetPort()));
             if (front.drain() != null) l.put(P + "front.drain", front.drain().toString());
+            edgeLabels(front.edge(), l);
         }
         gated.forEach((c, rel) -> l.put(P + "gated." + c.id(), rel));
         return l;
@@ -107,9 +112,77 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
         FrontSettings front = managed ? new FrontSettings(true, intOr(l.get(P + "front.port"), FrontSettings.DEFAULT_PORT),
                 l.getOrDefault(P + "front.bind", FrontSettings.DEFAULT_BIND), l.getOrDefault(P + "front.image", FrontSettings.DEFAULT_IMAGE),
                 l.get(P + "front.service"), l.containsKey(P + "front.target-port") ? intOr(l.get(P + "front.target-port"), 80) : null,
-                duration(l.get(P + "front.drain")))
+                duration(l.get(P + "front.drain")), edge(l))
                 : FrontSettings.passive();
         return new LiveRecord(colour(l.get(P + "colour")), l.get(P + "release"), instant(l.get(P + "since")), l.get(P + "by"), front, gated);
+    }
+
+    /** The edge settings as labels: paths, fingerprint and expiry of the certificate, never anything of the key. */
+    private static void edgeLabels(EdgeSettings e, Map<String, String> l) {
+        l.put(P + "front.max-body", e.maxBody());
+        l.put(P + "front.read-timeout", e.readTimeout().toString());
+        l.put(P + "front.send-timeout", e.sendTimeout().toString());
+        if (!e.trustedProxies().isEmpty()) l.put(P + "front.trusted-proxies", String.join(",", e.trustedProxies()));
+        EdgeSettings.Tls t = e.tls();
+        if (t.on()) {
+            l.put(P + "front.tls", "on");
+            l.put(P + "front.tls.port", String.valueOf(t.port()));
+            l.put(P + "front.tls.redirect", String.valueOf(t.redirect()));
+            if (t.cert() != null) l.put(P + "front.tls.cert", t.cert());
+            if (t.key() != null) l.put(P + "front.tls.key-file", t.key());
+            if (t.fingerprint() != null) l.put(P + "front.tls.fingerprint", t.fingerprint());
+            if (t.notAfter() != null) l.put(P + "front.tls.not-after", t.notAfter());
+        }
+        EdgeSettings.Maintenance m = e.maintenance();
+        if (m.on()) {
+            l.put(P + "front.maintenance", "on");
+            if (!m.allow().isEmpty()) l.put(P + "front.maintenance.allow", String.join(",", m.allow()));
+            l.put(P + "front.maintenance.retry-after", String.valueOf(m.retryAfterSeconds()));
+            if (m.since() != null) l.put(P + "front.maintenance.since", m.since());
+        }
+    }
+
+    /**
+     * The edge settings back from labels. A value that fails its rule (written by hand) reads as the default, and a
+     * list entry that is no address is dropped: each goes into nginx's configuration.
+     */
+    private static EdgeSettings edge(Map<String, String> l) {
+        EdgeSettings d = EdgeSettings.defaults();
+        String maxBody = checked(l.get(P + "front.max-body"), lib.base.Values::size, d.maxBody());
+        Duration read = Optional.ofNullable(duration(l.get(P + "front.read-timeout"))).filter(x -> !x.isNegative() && !x.isZero()).orElse(d.readTimeout());
+        Duration send = Optional.ofNullable(duration(l.get(P + "front.send-timeout"))).filter(x -> !x.isNegative() && !x.isZero()).orElse(d.sendTimeout());
+        EdgeSettings.Tls tls = EdgeSettings.Tls.off();
+        if ("on".equals(l.get(P + "front.tls"))) {
+            int port = intOr(l.get(P + "front.tls.port"), EdgeSettings.DEFAULT_TLS_PORT);
+            tls = new EdgeSettings.Tls(true, l.get(P + "front.tls.cert"), l.get(P + "front.tls.key-file"), port < 1 || port > 65535 ? EdgeSettings.DEFAULT_TLS_PORT : port,
+                    !"false".equals(l.get(P + "front.tls.redirect")), l.get(P + "front.tls.fingerprint"), l.get(P + "front.tls.not-after"));
+        }
+        EdgeSettings.Maintenance m = EdgeSettings.Maintenance.off();
+        if ("on".equals(l.get(P + "front.maintenance"))) {
+            int retry = intOr(l.get(P + "front.maintenance.retry-after"), EdgeSettings.Maintenance.DEFAULT_RETRY_AFTER);
+            m = new EdgeSettings.Maintenance(true, cidrs(l.get(P + "front.maintenance.allow")), retry < 0 ? EdgeSettings.Maintenance.DEFAULT_RETRY_AFTER : retry,
+                    l.get(P + "front.maintenance.since"));
+        }
+        return new EdgeSettings(maxBody, read, send, cidrs(l.get(P + "front.trusted-proxies")), tls, m);
+    }
+
+    private static java.util.List<String> cidrs(String joined) {
+        if (joined == null || joined.isBlank()) return java.util.List.of();
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String c : joined.split(",")) {
+            String ok = checked(c, lib.base.Values::cidr, null);
+            if (ok != null) out.add(ok);
+        }
+        return out;
+    }
+
+    private static <T> T checked(String s, java.util.function.Function<String, T> rule, T fallback) {
+        if (s == null) return fallback;
+        try {
+            return rule.apply(s);
+        } catch (IllegalArgumentException e) {
+            return fallback;
+        }
     }
 
     private static Colour colour(String s) {

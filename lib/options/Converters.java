@@ -42,6 +42,18 @@ public final class Converters {
         }
     }
 
+    public static final class Size implements ITypeConverter<String> {
+        public String convert(String s) {
+            return Converters.convert(Values::size, s);
+        }
+    }
+
+    public static final class Cidr implements ITypeConverter<String> {
+        public String convert(String s) {
+            return Converters.convert(Values::cidr, s);
+        }
+    }
+
     public static final class Count implements ITypeConverter<Integer> {
         public Integer convert(String s) {
             return Converters.convert(Values::count, s);

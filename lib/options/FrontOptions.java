@@ -1,6 +1,8 @@
 package lib.options;
 
+import lib.model.EdgeSettings;
 import lib.model.FrontSettings;
+import lib.front.TlsFiles;
 import lib.base.Values;
 import lib.options.Converters;
 import lib.base.DeployError;
@@ -47,14 +49,54 @@ public final class FrontOptions {
             description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch, at most 24h (default: ${DEFAULT-VALUE}).")
     public Duration drainTimeout = Duration.ofSeconds(30);
 
-    /** Which of port, bind and image the command line or deploy.yml named (not left at their defaults). */
+    @Option(names = "--front-max-body", paramLabel = "SIZE", defaultValue = "64m", converter = Converters.Size.class,
+            description = "Managed front: the largest request body, e.g. 64m, 512k, 1g; 0 for no limit (default: ${DEFAULT-VALUE}). "
+                    + "Over it the front answers 413. Bodies are streamed to the colour, not spooled.")
+    public String maxBody = EdgeSettings.DEFAULT_MAX_BODY;
+
+    @Option(names = "--front-read-timeout", paramLabel = "DURATION", defaultValue = "300s", converter = Converters.PositiveTimeout.class,
+            description = "Managed front: how long the colour may go silent while answering (nginx's proxy_read_timeout; default: ${DEFAULT-VALUE}).")
+    public Duration readTimeout = EdgeSettings.DEFAULT_READ_TIMEOUT;
+
+    @Option(names = "--front-send-timeout", paramLabel = "DURATION", defaultValue = "300s", converter = Converters.PositiveTimeout.class,
+            description = "Managed front: how long the colour may take to accept the request (nginx's proxy_send_timeout; default: ${DEFAULT-VALUE}).")
+    public Duration sendTimeout = EdgeSettings.DEFAULT_SEND_TIMEOUT;
+
+    @Option(names = "--front-trusted-proxy", paramLabel = "CIDR", split = ",", converter = Converters.Cidr.class,
+            description = "Managed front: a load balancer or CDN in front of it, whose X-Forwarded-For and X-Forwarded-Proto are honoured "
+                    + "(repeatable; default: none, the headers are replaced for everyone).")
+    public java.util.List<String> trustedProxies = new java.util.ArrayList<>();
+
+    @Option(names = "--front-tls-cert", paramLabel = "FILE",
+            description = "Managed front: terminate TLS with this PEM certificate (chain), e.g. certbot's fullchain.pem; needs --front-tls-key.")
+    public Path tlsCert;
+
+    @Option(names = "--front-tls-key", paramLabel = "FILE",
+            description = "Managed front: the certificate's PEM private key, e.g. certbot's privkey.pem. Copied into the front only (mode 0600), never shown.")
+    public Path tlsKey;
+
+    @Option(names = "--front-tls-port", paramLabel = "PORT", defaultValue = "443", converter = Converters.Port.class,
+            description = "Managed front: HTTPS port, bound like --front-bind (default: ${DEFAULT-VALUE}).")
+    public int tlsPort = EdgeSettings.DEFAULT_TLS_PORT;
+
+    @Option(names = "--front-tls-redirect", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Managed front with TLS: answer HTTP with a redirect to HTTPS (default: on; --no-front-tls-redirect serves both).")
+    public boolean tlsRedirect = true;
+
+    /** Which of the front's settings the command line or deploy.yml named (not left at their defaults). */
     public java.util.Set<String> placeGiven(ParseResult parsed) {
         java.util.Set<String> given = new java.util.TreeSet<>();
         if (parsed.hasMatchedOption("--front-port") || fromFile.contains("port")) given.add("port");
         if (parsed.hasMatchedOption("--front-bind") || fromFile.contains("bind")) given.add("bind");
         if (parsed.hasMatchedOption("--front-image") || fromFile.contains("image")) given.add("image");
+        String[][] edge = {{"--front-max-body", "max_body"}, {"--front-read-timeout", "read_timeout"}, {"--front-send-timeout", "send_timeout"},
+                {"--front-trusted-proxy", "trusted_proxies"}, {"--front-tls-cert", "tls"}, {"--front-tls-port", "tls.port"}, {"--front-tls-redirect", "tls.redirect"}};
+        for (String[] e : edge) if (parsed.hasMatchedOption(e[0]) || fromFile.contains(e[1])) given.add(e[1]);
         return given;
     }
+
+    /** Where the TLS files came from, for an error about a missing half: the command line (exit 2) or deploy.yml (exit 3). */
+    private int tlsExit = ExitCode.USAGE;
 
     private final java.util.Set<String> fromFile = new java.util.HashSet<>();
 
@@ -90,7 +132,27 @@ public final class FrontOptions {
 
     /** What the engine takes: the front as these options (and deploy.yml) chose it. */
     public FrontSettings settings() {
-        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout);
+        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout, edge());
+    }
+
+    /**
+     * The edge settings; a certificate given is checked here, before anything on the host changes: both files
+     * readable, the certificate valid now, the key its key (a one-line error otherwise).
+     */
+    public EdgeSettings edge() {
+        EdgeSettings.Tls tls = EdgeSettings.Tls.off();
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new DeployError(tlsExit, tlsCert == null ? "--front-tls-key (front.tls.key) needs --front-tls-cert (front.tls.cert): give both"
+                    : "--front-tls-cert (front.tls.cert) needs --front-tls-key (front.tls.key): give both");
+        }
+        if (tlsCert != null) {
+            TlsFiles files = TlsFiles.load(tlsCert, tlsKey, tlsExit == ExitCode.CONFIG ? TlsFiles.Source.FILE : TlsFiles.Source.OPTIONS);
+            tls = new EdgeSettings.Tls(true, tlsCert.toAbsolutePath().toString(), tlsKey.toAbsolutePath().toString(), tlsPort, tlsRedirect,
+                    files.fingerprint(), files.notAfter().toString());
+        } else {
+            tls = new EdgeSettings.Tls(false, null, null, tlsPort, tlsRedirect, null, null);
+        }
+        return new EdgeSettings(maxBody, readTimeout, sendTimeout, trustedProxies, tls, EdgeSettings.Maintenance.off());
     }
 
     /** deploy.yml's front: section, for what the command line did not set; checked by the options' own rules. */
@@ -115,6 +177,40 @@ public final class FrontOptions {
         if (!parsed.hasMatchedOption("--front-service") && front.containsKey("service")) service = front.get("service");
         if (!parsed.hasMatchedOption("--front-target-port") && front.containsKey("target_port")) {
             targetPort = Values.fromFile(file, "front.target_port", front.get("target_port"), Values::port);
+        }
+        if (!parsed.hasMatchedOption("--front-max-body") && front.containsKey("max_body")) {
+            maxBody = Values.fromFile(file, "front.max_body", front.get("max_body"), Values::size);
+            fromFile.add("max_body");
+        }
+        if (!parsed.hasMatchedOption("--front-read-timeout") && front.containsKey("read_timeout")) {
+            readTimeout = Values.fromFile(file, "front.read_timeout", front.get("read_timeout"), Values::positiveTimeout);
+            fromFile.add("read_timeout");
+        }
+        if (!parsed.hasMatchedOption("--front-send-timeout") && front.containsKey("send_timeout")) {
+            sendTimeout = Values.fromFile(file, "front.send_timeout", front.get("send_timeout"), Values::positiveTimeout);
+            fromFile.add("send_timeout");
+        }
+        if (!parsed.hasMatchedOption("--front-trusted-proxy") && front.containsKey("trusted_proxies")) {
+            trustedProxies = new java.util.ArrayList<>();
+            for (String c : front.get("trusted_proxies").split(",")) {
+                if (!c.isBlank()) trustedProxies.add(Values.fromFile(file, "front.trusted_proxies", c, Values::cidr));
+            }
+            fromFile.add("trusted_proxies");
+        }
+        if (!parsed.hasMatchedOption("--front-tls-cert") && !parsed.hasMatchedOption("--front-tls-key")
+                && (front.containsKey("tls.cert") || front.containsKey("tls.key"))) {
+            tlsCert = front.containsKey("tls.cert") ? Path.of(front.get("tls.cert")) : null;
+            tlsKey = front.containsKey("tls.key") ? Path.of(front.get("tls.key")) : null;
+            tlsExit = ExitCode.CONFIG;
+            fromFile.add("tls");
+        }
+        if (!parsed.hasMatchedOption("--front-tls-port") && front.containsKey("tls.port")) {
+            tlsPort = Values.fromFile(file, "front.tls.port", front.get("tls.port"), Values::port);
+            fromFile.add("tls.port");
+        }
+        if (!parsed.hasMatchedOption("--front-tls-redirect") && front.containsKey("tls.redirect")) {
+            tlsRedirect = Boolean.parseBoolean(front.get("tls.redirect"));
+            fromFile.add("tls.redirect");
         }
         if (!parsed.hasMatchedOption("--drain-timeout") && front.containsKey("drain_timeout")) {
             drainTimeout = Values.fromFile(file, "front.drain_timeout", front.get("drain_timeout"), Values::timeout);

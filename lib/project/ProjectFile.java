@@ -74,7 +74,9 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks",
             "accessories", "colours");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
-    static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout");
+    static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout", "max_body", "read_timeout",
+            "send_timeout", "trusted_proxies", "tls");
+    static final Set<String> FRONT_TLS = Set.of("cert", "key", "port", "redirect");
     static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch", "accessories", "colours");
     static final Set<String> HOST = Set.of("host", "tls_verify", "cert_path");
     static final Set<String> NOTIFY = Set.of("slack", "webhook");
@@ -188,7 +190,40 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             if (service != null) out.put("service", service);
             if (m.containsKey("target_port")) out.put("target_port", String.valueOf(port(m.get("target_port"), "front.target_port")));
             if (m.containsKey("drain_timeout")) out.put("drain_timeout", duration(m.get("drain_timeout"), "front.drain_timeout"));
+            if (m.containsKey("max_body")) out.put("max_body", checked(m.get("max_body"), "front.max_body", Values::size));
+            if (m.containsKey("read_timeout")) out.put("read_timeout", duration(m.get("read_timeout"), "front.read_timeout"));
+            if (m.containsKey("send_timeout")) out.put("send_timeout", duration(m.get("send_timeout"), "front.send_timeout"));
+            if (m.containsKey("trusted_proxies")) {
+                Object raw = m.get("trusted_proxies");
+                List<?> list = raw instanceof List<?> l ? l : raw == null ? List.of() : List.of(scalar(raw, "front.trusted_proxies").split(","));
+                List<String> cidrs = new ArrayList<>();
+                for (int i = 0; i < list.size(); i++) cidrs.add(checked(list.get(i), "front.trusted_proxies[" + i + "]", Values::cidr));
+                out.put("trusted_proxies", String.join(",", cidrs));
+            }
+            if (m.containsKey("tls")) {
+                Map<String, Object> t = map(m.get("tls"), "front.tls");
+                keys(t, FRONT_TLS, "front.tls.");
+                String cert = string(t, "cert", "front.tls.");
+                String key = string(t, "key", "front.tls.");
+                if ((cert == null) != (key == null)) throw bad("front.tls", "needs both cert: and key: (PEM files on this machine)");
+                if (cert != null) {
+                    out.put("tls.cert", relativeToFile(expandHome(cert)));
+                    out.put("tls.key", relativeToFile(expandHome(key)));
+                }
+                if (t.containsKey("port")) out.put("tls.port", String.valueOf(port(t.get("port"), "front.tls.port")));
+                if (t.containsKey("redirect")) {
+                    Object r = t.get("redirect");
+                    if (!(r instanceof Boolean b)) throw bad("front.tls.redirect", "must be true or false");
+                    out.put("tls.redirect", String.valueOf(b));
+                }
+            }
             return out;
+        }
+
+        /** A path in deploy.yml is relative to the file's directory, wherever the command runs. */
+        String relativeToFile(String p) {
+            Path given = Path.of(p);
+            return given.isAbsolute() ? p : file.getParent().resolve(given).normalize().toString();
         }
 
         Map<String, Environment> environments(Map<String, Object> all) {
