@@ -11,6 +11,8 @@ command -v nginx >/dev/null || need+=(nginx)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v git >/dev/null || need+=(git)
+# FrontEdgeTest makes its TLS certificates with the openssl CLI
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "engine-up: installing ${need[*]}"
   apt-get update -qq
