@@ -5,6 +5,7 @@ import lib.target.Colours;
 import lib.target.DockerColours;
 import lib.base.Operator;
 import lib.front.NginxConfig;
+import lib.front.AccessLog;
 import lib.front.FrontSwitch;
 import lib.model.FrontSettings;
 import lib.model.KeepOld;
@@ -84,6 +85,10 @@ public final class Deployment {
     private List<String> aside = List.of();
     private HealthGate gate;
     private final List<String> notes = new ArrayList<>();
+    /** The access log rotated if due, and the front's clock against ours: started with the front's check, joined after the switch. */
+    private CompletableFuture<Long> logPrepared = CompletableFuture.completedFuture(0L);
+    private long switchStarted;
+    private AccessLog.Report traffic;
 
     /**
      * Reads the host once (under the lock the caller holds, or for --dry-run without it): read-only, so a plan can be
@@ -293,6 +298,7 @@ public final class Deployment {
             managed.ensure(liveTarget);
         };
         boolean running = managed.running();
+        if (running) logPrepared = CompletableFuture.supplyAsync(managed::prepareLog, Parallel.POOL);
         // Registered first: a front this run creates goes again if the run fails before its switch.
         if (!running) steps.onUndo("remove the managed front if this run created it", managed::removeCreated);
         if (warmRollback) {
@@ -416,6 +422,7 @@ public final class Deployment {
     public void switchTraffic() {
         if (managed != null) {
             awaitFront();
+            switchStarted = System.currentTimeMillis();
             // Registered first: a switch cut short by a signal between its SIGHUP and its confirmation is taken back too.
             steps.onUndo("switch the front back", () -> frontSwitch.switchTo(previousUpstream == null ? NginxConfig.NOWHERE : previousUpstream));
             oldWorkers = frontSwitch.switchTo(managed.targetOf(target), previousUpstream);
@@ -428,8 +435,36 @@ public final class Deployment {
     }
 
     public void drain() {
-        if (managed == null || live.isEmpty()) return;
-        frontSwitch.drain(oldWorkers, cancel);
+        if (managed == null) return;
+        if (live.isPresent()) frontSwitch.drain(oldWorkers, cancel);
+        countTraffic();
+    }
+
+    /**
+     * What the front's access log says about the switch's window, its start to now (the drain's end): answers by the
+     * old and the new colour, failures, the longest silence. A report only: a log that cannot be read is a warning.
+     */
+    private void countTraffic() {
+        long end = System.currentTimeMillis();
+        try {
+            long offset = 0;
+            try {
+                offset = logPrepared.get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException rotationFailed) {
+                // a log not rotated is still readable; the clocks are then taken to agree
+            }
+            List<ColourState> both = new ArrayList<>();
+            live.ifPresent(c -> both.add(state.of(c)));
+            both.add(target);
+            var addresses = managed.addresses(both);
+            var lines = AccessLog.parse(managed.accessLog(AccessLog.DEPLOY_TAIL_BYTES, false));
+            traffic = AccessLog.report(lines, switchStarted + offset, end + offset, addresses, live.map(Colour::id).orElse(null), next.id());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            err.println(Style.warning() + "could not count the requests of the switch from the front's access log: "
+                    + Failures.classify(e, Cancellation.none()).getMessage());
+        }
     }
 
     /** After the switch: the old colour per --keep-old, then the set-aside containers (now two releases back). */
@@ -491,10 +526,11 @@ public final class Deployment {
     public void recordSuccess() {
         history("ok", null, notes.isEmpty() ? null : String.join("; ", notes));
         boolean rollback = settings.action().equals("rollback");
+        if (traffic != null) out.println("  " + traffic.describe());
         out.println(Style.success(rollback ? "rolled back" : "deployed") + " " + app + " release " + Text.printable(release) + ": "
                 + next + " is live" + (cancel.cancelled() ? " (interrupted after the switch; the rest is left to the daemon and the next deploy)" : ""));
         out.flush();
-        notifier().send(event(rollback ? "rollback" : "success", System.currentTimeMillis() - started, null));
+        notifier().send(event(rollback ? "rollback" : "success", System.currentTimeMillis() - started, null, traffic));
         String postFailure = settings.hooks().run(rollback ? "post-rollback" : "post-deploy", hookEnv());
         if (postFailure != null) err.println(Style.warning() + postFailure + " (the " + settings.action() + " itself succeeded)");
         notifier().flush();
@@ -556,7 +592,7 @@ public final class Deployment {
         if (next == null) return;
         try {
             new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
-                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes));
+                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic));
         } catch (RuntimeException e) {
             err.println(Style.warning() + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
         }
@@ -567,8 +603,12 @@ public final class Deployment {
     }
 
     private Notifier.Event event(String kind, long millis, String reason) {
+        return event(kind, millis, reason, null);
+    }
+
+    private Notifier.Event event(String kind, long millis, String reason, AccessLog.Report traffic) {
         return new Notifier.Event(kind, app, settings.environment(), next == null ? null : next.id(), release, previous,
-                Operator.name(), millis, reason);
+                Operator.name(), millis, reason, traffic);
     }
 
     /** What hooks get: the release details, never a secret. */

@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -135,6 +136,7 @@ public final class ManagedFront {
             out.println(Style.warning() + "the managed front's configuration differs from what the live colour needs "
                     + "(changed by hand, an interrupted switch, or written by an older bgdeploy); restoring it");
             write(id, Map.of(NginxConfig.CONF, NginxConfig.mainConfig(), NginxConfig.UPSTREAM, expected));
+            exec(id, "mkdir", "-p", AccessLog.DIR); // a front of an older bgdeploy logged nothing: the log's directory
             validateAndReload(id);
         }
     }
@@ -265,6 +267,9 @@ public final class ManagedFront {
             throw DeployError.failed("the front image " + options.image() + " is not on the host; pull it (docker pull " + options.image() + ") or pass --front-image");
         }
         write(id, Map.of(NginxConfig.CONF, NginxConfig.mainConfig(), NginxConfig.UPSTREAM, NginxConfig.upstreamConfig(liveTarget == null ? NginxConfig.NOWHERE : liveTarget)));
+        // nginx opens its access log at start and does not make the directory: an empty file, which makes it.
+        docker.copyArchiveToContainerCmd(id).withRemotePath("/")
+                .withTarInputStream(new java.io.ByteArrayInputStream(Tar.of(Map.of(AccessLog.FILE.substring(1), new byte[0])))).exec();
         try {
             docker.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
@@ -349,6 +354,61 @@ public final class ManagedFront {
         } catch (java.io.IOException alreadyClosed) {
             // nothing left to free
         }
+    }
+
+    /**
+     * Keeps the access log bounded: over {@link AccessLog#ROTATE_BYTES} it becomes {@link AccessLog#OLD} (replacing the
+     * one before) and nginx reopens its file; one exec, at the start of a deploy, off the switch's path. The script is a
+     * constant, the file and the bound its arguments. Returns the front's clock minus this machine's in ms, so the
+     * deploy's window is read in the log's time; 0 when the front's `date` cannot say milliseconds, and within half a
+     * second, where the exec's own round trip is the larger error (clocks kept by NTP agree to milliseconds).
+     */
+    public long prepareLog() {
+        String id = id();
+        long before = System.currentTimeMillis();
+        Exec r = exec(id, "sh", "-c", ROTATE, "bgdeploy-log", AccessLog.FILE, String.valueOf(AccessLog.ROTATE_BYTES));
+        long after = System.currentTimeMillis();
+        String[] lines = r.output().strip().split("\n");
+        String last = lines[lines.length - 1].strip();
+        if (!last.matches("\\d{13}")) return 0;
+        long offset = Long.parseLong(last) - (before + after) / 2;
+        return Math.abs(offset) < 500 ? 0 : offset;
+    }
+
+    static final String ROTATE = """
+            f=$1; max=$2; mkdir -p "${f%/*}"
+            s=$(wc -c < "$f" 2>/dev/null || echo 0)
+            if [ "$s" -gt "$max" ]; then mv -f "$f" "$f.1" && nginx -s reopen; fi
+            date +%s%3N
+            """;
+
+    /**
+     * The end of the access log, at most tailBytes of it (its first line may be cut: the parser skips it); with
+     * withOld, the rotated file's end before it. Read with an exec of tail, which needs no shell.
+     */
+    public String accessLog(long tailBytes, boolean withOld) {
+        String id = id();
+        List<String> cmd = new java.util.ArrayList<>(List.of("tail", "-q", "-c", String.valueOf(tailBytes)));
+        if (withOld) cmd.add(AccessLog.OLD);
+        cmd.add(AccessLog.FILE);
+        return exec(id, cmd.toArray(String[]::new)).output(); // a missing old file adds one line of complaint, skipped
+    }
+
+    /** Each colour's containers' addresses on the front's network, to their colour: what $upstream_addr names. */
+    public Map<String, String> addresses(List<ColourState> colours) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (ColourState c : colours) {
+            for (ContainerInfo ci : c.containers()) {
+                try {
+                    var nets = docker.inspectContainerCmd(ci.id()).exec().getNetworkSettings().getNetworks();
+                    var on = nets == null ? null : nets.get(network(app));
+                    if (on != null && on.getIpAddress() != null && !on.getIpAddress().isEmpty()) out.put(on.getIpAddress(), c.colour().id());
+                } catch (NotFoundException gone) {
+                    // removed meanwhile: its requests count as another upstream's
+                }
+            }
+        }
+        return out;
     }
 
     /** The front's container id, or null when there is none. */

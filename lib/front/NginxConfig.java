@@ -21,7 +21,9 @@ public final class NginxConfig {
                 pid /tmp/bgdeploy-front.pid;
                 events { worker_connections 4096; }
                 http {
-                    access_log off;
+                    # Every answer, one JSON line each, for the deploy's traffic report and `traffic` (see AccessLog).
+                    %s
+                    access_log %s bgdeploy;
                     # One request per client connection: a reload closes the old workers' idle keep-alive connections,
                     # and a client that sends on one at that instant gets no answer. With none idle, none is closed.
                     keepalive_timeout 0;
@@ -44,7 +46,7 @@ public final class NginxConfig {
                         }
                     }
                 }
-                """.formatted(UPSTREAM);
+                """.formatted(AccessLog.FORMAT, AccessLog.FILE, UPSTREAM);
     }
 
     public static String upstreamConfig(String target) {
