@@ -7,6 +7,7 @@ import lib.base.Text;
 import lib.cli.HistoryCommand;
 import lib.cli.StatusCommand;
 import lib.cli.UnlockCommand;
+import lib.cli.TrafficCommand;
 import lib.cli.DryRun;
 import lib.release.IfChanged;
 import lib.docker.HostAddress;
@@ -49,7 +50,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class},
+        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, TrafficCommand.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",
@@ -85,6 +86,7 @@ import java.util.function.Function;
                 "  deploy.java --app shop --dry-run",
                 "  deploy.java status --app shop",
                 "  deploy.java history --app shop",
+                "  deploy.java traffic --app shop --since 10m",
                 "  DOCKER_HOST=tcp://web1:2376 DOCKER_TLS_VERIFY=1 deploy.java --app shop",
                 "  deploy.java --branch \"$CI_COMMIT_BRANCH\"   # settings from deploy.yml",
                 "  deploy.java --env production --if-changed --pull always   # from cron",

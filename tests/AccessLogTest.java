@@ -62,7 +62,7 @@ class AccessLogTest {
                 line(t + 620, 404, "172.20.0.9:80", "404"),      // an address of neither colour
                 line(t + 2000, 200, "172.20.0.4:80", "200")));   // after the window
         AccessLog.Report r = AccessLog.report(lines, t, t + 700, COLOURS, "blue", "green");
-        assertEquals(new AccessLog.Report("blue", 2, "green", 2, 1, 2, 1, 250, 700), r);
+        assertEquals(new AccessLog.Report(t, "blue", 2, "green", 2, 1, 2, 1, 250, 700), r);
         assertEquals(7, r.total());
         assertTrue(r.describe().contains("7 requests, 2 answered by blue (old), 2 by green (new), 1 by other upstreams, 2 failed (1 upstream errors)"), r.describe());
         assertTrue(r.describe().contains("longest time without an answer 250 ms"), r.describe());

@@ -89,8 +89,11 @@ public final class AccessLog {
         return parts[parts.length - 1].strip();
     }
 
-    /** What a deploy did to traffic, from its switch's start to the end of its drain; stored in the history as is. */
-    public record Report(String oldColour, long oldAnswered, String newColour, long newAnswered, long otherAnswered,
+    /**
+     * What a deploy did to traffic, from its switch's start (fromMillis, epoch ms on the front's clock) to the end of its
+     * drain (windowMillis later); stored in the history as is.
+     */
+    public record Report(long fromMillis, String oldColour, long oldAnswered, String newColour, long newAnswered, long otherAnswered,
                          long failed, long upstreamErrors, long longestGapMillis, long windowMillis) {
         public long total() {
             return oldAnswered + newAnswered + otherAnswered + failed;
@@ -135,7 +138,7 @@ public final class AccessLog {
             previous = l.atMillis();
         }
         gap = Math.max(gap, to - previous);
-        return new Report(oldColour, old, newColour, neu, other, failed, upstreamErrors, gap, Math.max(0, to - from));
+        return new Report(from, oldColour, old, newColour, neu, other, failed, upstreamErrors, gap, Math.max(0, to - from));
     }
 
     /** The colour of an upstream address, known by its address or by its host (the front's upstreams are containers' IPs). */
