@@ -16,6 +16,13 @@ public final class Labels {
     /** The Compose file's restart policy, applied only once the colour passed its gate (see ContainerSpec). */
     public static final String RESTART = NS + "restart";
     public static final String ROLE = NS + "role";
+    /**
+     * "false" on every container of a colour made behind the managed front without host ports (front.publish_ports
+     * false): the front reaches it over its network, so nothing else holds a port it would need.
+     */
+    public static final String PUBLISH = NS + "publish-ports";
+    /** The Compose file's container ports that such a container does not publish ("80/tcp,443/tcp"): what the front and the probe use. */
+    public static final String PORTS = NS + "ports";
     public static final String LOCK_PURPOSE = NS + "lock.purpose";
     public static final String LOCK_PID = NS + "lock.pid";
     public static final String LOCK_HOST = NS + "lock.host";

@@ -89,6 +89,7 @@ public final class Deployment {
     private CompletableFuture<Long> logPrepared = CompletableFuture.completedFuture(0L);
     private long switchStarted;
     private AccessLog.Report traffic;
+    private CompletableFuture<Void> asideTeardown = CompletableFuture.completedFuture(null);
 
     /**
      * Reads the host once (under the lock the caller holds, or for --dry-run without it): read-only, so a plan can be
@@ -163,7 +164,8 @@ public final class Deployment {
     public List<String> creates() {
         if (compose == null) return List.of();
         return compose.startOrder().stream().map(s -> ContainerSpec.containerName(next.project(app), s.name()) + " from " + s.image()
-                + (s.ports().isEmpty() ? "" : " ports " + s.ports().stream()
+                + (s.ports().isEmpty() ? "" : front.managed() && !front.publishPorts() ? " (ports " + s.ports().stream().map(p -> p.containerPort())
+                .toList() + " reached by the front, none published)" : " ports " + s.ports().stream()
                 .map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList())).toList();
     }
 
@@ -196,6 +198,7 @@ public final class Deployment {
         this.compose = compose;
         this.release = release;
         this.ourLabels = ReleaseInfo.labels(app, colour, release);
+        if (front.managed() && !front.publishPorts()) ourLabels.put(Labels.PUBLISH, "false");
         return this;
     }
 
@@ -366,11 +369,24 @@ public final class Deployment {
         old.containers().forEach(c -> aside.add(c.id()));
         // Registered first: a set-aside cut short half way is put back too.
         steps.onUndo("restore " + next + " (" + held + ")", () -> {
+            awaitTeardown();
             colours.restore(aside);
         });
         if (!old.empty()) {
             out.println("  setting aside " + next + " (" + held + ") until " + Text.printable(release) + " passed its gate");
-            colours.setAside(old, front.managed());
+            asideTeardown = colours.setAside(old, front.managed());
+            if (!asideTeardown.isDone()) out.println("  it publishes no host port: it goes down while " + next + " starts");
+        }
+    }
+
+    /** A set-aside colour's teardown still going on in the background is done before its containers are touched again. */
+    private void awaitTeardown() {
+        try {
+            asideTeardown.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException failed) {
+            // stopped or not, the containers are still renamed; what follows works on them either way
         }
     }
 
@@ -490,6 +506,7 @@ public final class Deployment {
                 retireWatchingForInterrupts(old, keep == KeepOld.REMOVED);
             }
         }
+        awaitTeardown();
         colours.remove(aside);
     }
 

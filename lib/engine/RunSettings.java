@@ -17,7 +17,7 @@ import java.time.Duration;
  * {@link #frontFor} and {@link #keepOldFor} settle it once the host is read.
  *
  * @param frontGiven   whether --front or deploy.yml's front.kind chose the front (else the host's record decides)
- * @param frontPlace   which of the front's port, bind and image the run named (they win over the record's)
+ * @param frontPlace   which of the front's port, bind, image and publish_ports the run named (they win over the record's)
  * @param keepOldGiven whether --keep-old or --remove-old chose what becomes of the old colour (else the front decides)
  */
 public record RunSettings(String action, Duration gateTimeout, Probes.Settings probe, ImagePuller.Policy pull,
@@ -43,7 +43,8 @@ public record RunSettings(String action, Duration gateTimeout, Probes.Settings p
                 frontPlace.contains("bind") ? front.bind() : recorded.bind(), frontPlace.contains("image") ? front.image() : recorded.image(),
                 front.service() != null ? front.service() : recorded.service(),
                 front.targetPort() != null ? front.targetPort() : recorded.targetPort(),
-                recorded.drain() != null ? recorded.drain() : front.drain());
+                recorded.drain() != null ? recorded.drain() : front.drain(),
+                frontPlace.contains("publish_ports") ? front.publishPorts() : recorded.publishPorts());
     }
 
     /** What becomes of the old colour: as asked, except that a warm standby needs the managed front to keep traffic off it. */

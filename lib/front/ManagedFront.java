@@ -102,11 +102,13 @@ public final class ManagedFront {
     private Target find(ColourState colour) {
         for (ContainerInfo c : colour.containers().stream().sorted(java.util.Comparator.comparing(ContainerInfo::name)).toList()) {
             if (options.service() != null && !options.service().equals(c.service())) continue;
-            Ports bindings = docker.inspectContainerCmd(c.id()).exec().getHostConfig().getPortBindings();
+            // A colour made without host ports names its Compose ports in a label: no inspect on the switch's path.
+            Integer unpublished = c.unpublishedPort();
+            Ports bindings = unpublished != null ? null : docker.inspectContainerCmd(c.id()).exec().getHostConfig().getPortBindings();
             boolean publishes = bindings != null && !bindings.getBindings().isEmpty();
-            if (options.service() == null && !publishes) continue;
+            if (options.service() == null && !publishes && unpublished == null) continue;
             int port = options.targetPort() != null ? options.targetPort()
-                    : publishes ? bindings.getBindings().keySet().iterator().next().getPort() : 80;
+                    : publishes ? bindings.getBindings().keySet().iterator().next().getPort() : unpublished != null ? unpublished : 80;
             return new Target(c.id(), c.name() + ":" + port);
         }
         throw DeployError.config(options.service() == null

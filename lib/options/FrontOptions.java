@@ -43,6 +43,11 @@ public final class FrontOptions {
             description = "Managed front: that service's container port (default: its first published container port, else 80).")
     public Integer targetPort;
 
+    @Option(names = "--front-publish-ports", negatable = true, fallbackValue = "true",
+            description = "Managed front: keep the Compose file's host ports on the colours (default: off; the front reaches them over "
+                    + "its network, nothing bypasses it, and a new colour starts while the standby it replaces is still being removed).")
+    public boolean publishPorts = false;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Converters.Timeout.class,
             description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch, at most 24h (default: ${DEFAULT-VALUE}).")
     public Duration drainTimeout = Duration.ofSeconds(30);
@@ -53,6 +58,7 @@ public final class FrontOptions {
         if (parsed.hasMatchedOption("--front-port") || fromFile.contains("port")) given.add("port");
         if (parsed.hasMatchedOption("--front-bind") || fromFile.contains("bind")) given.add("bind");
         if (parsed.hasMatchedOption("--front-image") || fromFile.contains("image")) given.add("image");
+        if (parsed.hasMatchedOption("--front-publish-ports") || fromFile.contains("publish_ports")) given.add("publish_ports");
         return given;
     }
 
@@ -90,7 +96,7 @@ public final class FrontOptions {
 
     /** What the engine takes: the front as these options (and deploy.yml) chose it. */
     public FrontSettings settings() {
-        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout);
+        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout, publishPorts);
     }
 
     /** deploy.yml's front: section, for what the command line did not set; checked by the options' own rules. */
@@ -115,6 +121,10 @@ public final class FrontOptions {
         if (!parsed.hasMatchedOption("--front-service") && front.containsKey("service")) service = front.get("service");
         if (!parsed.hasMatchedOption("--front-target-port") && front.containsKey("target_port")) {
             targetPort = Values.fromFile(file, "front.target_port", front.get("target_port"), Values::port);
+        }
+        if (!parsed.hasMatchedOption("--front-publish-ports") && front.containsKey("publish_ports")) {
+            publishPorts = Boolean.parseBoolean(front.get("publish_ports"));
+            fromFile.add("publish_ports");
         }
         if (!parsed.hasMatchedOption("--drain-timeout") && front.containsKey("drain_timeout")) {
             drainTimeout = Values.fromFile(file, "front.drain_timeout", front.get("drain_timeout"), Values::timeout);

@@ -60,7 +60,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
 
     static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
-    static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout");
+    static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout", "publish_ports");
     static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch");
     static final Set<String> HOST = Set.of("host", "tls_verify", "cert_path");
     static final Set<String> NOTIFY = Set.of("slack", "webhook");
@@ -159,6 +159,10 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             if (service != null) out.put("service", service);
             if (m.containsKey("target_port")) out.put("target_port", String.valueOf(port(m.get("target_port"), "front.target_port")));
             if (m.containsKey("drain_timeout")) out.put("drain_timeout", duration(m.get("drain_timeout"), "front.drain_timeout"));
+            if (m.containsKey("publish_ports")) {
+                if (!(m.get("publish_ports") instanceof Boolean b)) throw bad("front.publish_ports", "\"" + m.get("publish_ports") + "\" is not true or false");
+                out.put("publish_ports", String.valueOf(b));
+            }
             return out;
         }
 
