@@ -138,7 +138,7 @@ public final class ManagedFront {
             out.println(Style.warning() + "the managed front's configuration differs from what the live colour needs "
                     + "(changed by hand, an interrupted switch, or written by an older bgdeploy); restoring it");
             write(id, Map.of(NginxConfig.CONF, NginxConfig.mainConfig(), NginxConfig.UPSTREAM, expected));
-            exec(id, "mkdir", "-p", AccessLog.DIR); // a front of an older bgdeploy logged nothing: the log's directory
+            if (read(id, AccessLog.FILE).isEmpty()) ensureLogDir(id, Map.of("access.log", new byte[0])); // a front of an older bgdeploy logged nothing
             validateAndReload(id);
         }
     }
@@ -360,40 +360,78 @@ public final class ManagedFront {
 
     /**
      * Keeps the access log bounded: over {@link AccessLog#ROTATE_BYTES} it becomes {@link AccessLog#OLD} (replacing the
-     * one before) and nginx reopens its file; one exec, at the start of a deploy, off the switch's path. The script is a
-     * constant, the file and the bound its arguments. Returns the front's clock minus this machine's in ms, so the
-     * deploy's window is read in the log's time; 0 when the front's `date` cannot say milliseconds, and within half a
-     * second, where the exec's own round trip is the larger error (clocks kept by NTP agree to milliseconds).
+     * one before), a new empty file takes its place and nginx reopens it (SIGUSR1). All through the Docker API (copies
+     * and a signal), as a front image may hold nothing but nginx; at the start of a deploy, off the switch's path.
+     * Returns the front's clock (the daemon's) minus this machine's in ms, so the deploy's window is read in the log's
+     * time; 0 within half a second, where the round trip is the larger error (clocks kept by NTP agree to milliseconds).
      */
     public long prepareLog() {
         String id = id();
-        long before = System.currentTimeMillis();
-        Exec r = exec(id, "sh", "-c", ROTATE, "bgdeploy-log", AccessLog.FILE, String.valueOf(AccessLog.ROTATE_BYTES));
-        long after = System.currentTimeMillis();
-        String[] lines = r.output().strip().split("\n");
-        String last = lines[lines.length - 1].strip();
-        if (!last.matches("\\d{13}")) return 0;
-        long offset = Long.parseLong(last) - (before + after) / 2;
-        return Math.abs(offset) < 500 ? 0 : offset;
+        long offset = clockOffset();
+        byte[] full = null;
+        try (InputStream in = docker.copyArchiveFromContainerCmd(id, AccessLog.FILE).exec(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            var e = tar.getNextEntry();
+            if (e != null && e.getSize() > AccessLog.ROTATE_BYTES) full = tar.readAllBytes();
+        } catch (NotFoundException none) {
+            full = new byte[0]; // a front of an older bgdeploy that was repaired, or a log removed by hand: made now
+        } catch (java.io.IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "cannot read the managed front's access log: " + e.getMessage());
+        }
+        if (full == null) return offset;
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        if (full.length > 0) files.put(AccessLog.OLD.substring(AccessLog.DIR.length() + 1), full);
+        files.put(AccessLog.FILE.substring(AccessLog.DIR.length() + 1), new byte[0]);
+        ensureLogDir(id, files);
+        docker.killContainerCmd(id).withSignal("USR1").exec(); // nginx reopens its log: the new, empty file
+        return offset;
     }
 
-    static final String ROTATE = """
-            f=$1; max=$2; mkdir -p "${f%/*}"
-            s=$(wc -c < "$f" 2>/dev/null || echo 0)
-            if [ "$s" -gt "$max" ]; then mv -f "$f" "$f.1" && nginx -s reopen; fi
-            date +%s%3N
-            """;
+    /** Writes files into the log's directory, making it (a copy into its parent) when it is missing. */
+    private void ensureLogDir(String id, Map<String, byte[]> files) {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        String dir = AccessLog.DIR.substring(AccessLog.DIR.lastIndexOf('/') + 1);
+        files.forEach((name, content) -> entries.put(dir + "/" + name, content));
+        docker.copyArchiveToContainerCmd(id).withRemotePath(AccessLog.DIR.substring(0, AccessLog.DIR.lastIndexOf('/')))
+                .withTarInputStream(new java.io.ByteArrayInputStream(Tar.of(entries))).exec();
+    }
+
+    /** The daemon's clock (the front's) against this machine's, in ms; 0 when they agree within half a second or it cannot say. */
+    private long clockOffset() {
+        try {
+            long before = System.currentTimeMillis();
+            String time = docker.infoCmd().exec().getSystemTime();
+            long after = System.currentTimeMillis();
+            long offset = java.time.OffsetDateTime.parse(time).toInstant().toEpochMilli() - (before + after) / 2;
+            return Math.abs(offset) < 500 ? 0 : offset;
+        } catch (RuntimeException unreadable) {
+            return 0;
+        }
+    }
 
     /**
-     * The end of the access log, at most tailBytes of it (its first line may be cut: the parser skips it); with
-     * withOld, the rotated file's end before it. Read with an exec of tail, which needs no shell.
+     * The end of the access log, at most tailBytes of each file (a first line cut there is skipped by the parser), the
+     * rotated file's first when withOld. A copy out of the front: no tool inside it is needed.
      */
     public String accessLog(long tailBytes, boolean withOld) {
         String id = id();
-        List<String> cmd = new java.util.ArrayList<>(List.of("tail", "-q", "-c", String.valueOf(tailBytes)));
-        if (withOld) cmd.add(AccessLog.OLD);
-        cmd.add(AccessLog.FILE);
-        return exec(id, cmd.toArray(String[]::new)).output(); // a missing old file adds one line of complaint, skipped
+        StringBuilder text = new StringBuilder();
+        try (InputStream in = docker.copyArchiveFromContainerCmd(id, withOld ? AccessLog.DIR + "/" : AccessLog.FILE).exec();
+             TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            Map<String, String> byName = new java.util.TreeMap<>(java.util.Comparator.reverseOrder()); // access.log.1 before access.log
+            for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                String name = e.getName().replaceFirst(".*/", "");
+                if (!e.isFile() || !(name.equals("access.log") || name.equals("access.log.1"))) continue;
+                long skip = Math.max(0, e.getSize() - tailBytes);
+                tar.skipNBytes(skip);
+                byName.put(name, new String(tar.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            byName.values().forEach(t -> text.append(t).append('\n'));
+        } catch (NotFoundException none) {
+            return "";
+        } catch (java.io.IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "cannot read the managed front's access log: " + e.getMessage());
+        }
+        return text.toString();
     }
 
     /** Each colour's containers' addresses on the front's network, to their colour: what $upstream_addr names. */
