@@ -1,8 +1,5 @@
 package lib.front;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,8 +33,6 @@ public final class AccessLog {
             + "\"request_time\":$request_time,\"upstream\":\"$upstream_addr\",\"upstream_status\":\"$upstream_status\","
             + "\"upstream_time\":\"$upstream_response_time\"}';";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private AccessLog() {}
 
     /**
@@ -54,39 +49,80 @@ public final class AccessLog {
     /** The lines of a log's text that parse; a torn first line (a tail cut mid-line) or a foreign line is skipped. */
     public static List<Line> parse(String text) {
         List<Line> out = new ArrayList<>();
-        for (String raw : text.split("\n")) {
-            Line l = parseLine(raw);
+        int start = 0;
+        while (start < text.length()) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) end = text.length();
+            Line l = parseLine(text.substring(start, end));
             if (l != null) out.add(l);
+            start = end + 1;
         }
         return out;
     }
+
+    /**
+     * One line, read by hand rather than with a JSON parser: a log holds 100 000 lines and the format is ours. Fields
+     * are found by name, so their order does not matter; a line without a numeric msec and status is not ours.
+     */
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("\\d+(\\.\\d+)?");
+    private static final java.util.regex.Pattern STATUS = java.util.regex.Pattern.compile("\\d{1,3}");
+    /** 502, 503 or 504 among the statuses of the upstreams tried ("502, 200"): one did not answer. */
+    private static final java.util.regex.Pattern GATEWAY_ERROR = java.util.regex.Pattern.compile("(^|[^\\d])50[234]($|[^\\d])");
 
     static Line parseLine(String raw) {
         String s = raw.strip();
         if (!s.startsWith("{") || !s.endsWith("}")) return null;
         try {
-            JsonNode n = JSON.readTree(s);
-            if (!n.path("msec").isNumber() || !n.path("status").isNumber()) return null;
-            long at = Math.round(n.get("msec").asDouble() * 1000);
-            String upstreams = n.path("upstream").asText("");
+            String msec = field(s, "msec");
+            String status = field(s, "status");
+            if (msec == null || status == null || !NUMBER.matcher(msec).matches() || !STATUS.matcher(status).matches()) return null;
+            int dot = msec.indexOf('.');
+            long at = dot < 0 ? Long.parseLong(msec) * 1000
+                    : Long.parseLong(msec.substring(0, dot)) * 1000 + Long.parseLong((msec.substring(dot + 1) + "000").substring(0, 3));
+            int code = Integer.parseInt(status);
+            String requestTime = field(s, "request_time");
+            double seconds = requestTime != null && NUMBER.matcher(requestTime).matches() ? Double.parseDouble(requestTime) : 0;
+            String upstreams = field(s, "upstream");
             String last = lastAddress(upstreams);
-            boolean upstreamFailed = false;
-            for (String st : n.path("upstream_status").asText("").split("[,:]")) {
-                String t = st.strip();
-                if (t.equals("502") || t.equals("503") || t.equals("504")) upstreamFailed = true;
-            }
-            if (last.isEmpty() && n.get("status").asInt() >= 500) upstreamFailed = false; // the front's own answer
-            return new Line(at, n.get("status").asInt(), n.path("request_time").asDouble(0), last, upstreamFailed);
-        } catch (java.io.IOException | RuntimeException unreadable) {
+            String statuses = field(s, "upstream_status");
+            boolean upstreamFailed = statuses != null && GATEWAY_ERROR.matcher(statuses).find();
+            if (last.isEmpty() && code >= 500) upstreamFailed = false; // the front's own answer
+            return new Line(at, code, seconds, last, upstreamFailed);
+        } catch (RuntimeException unreadable) {
             return null;
         }
+    }
+
+    /** The raw value of "name": a number as written, a string without its quotes (nginx escapes any quote in it). */
+    static String field(String json, String name) {
+        String key = "\"" + name + "\":";
+        int i = json.indexOf(key);
+        if (i < 0) return null;
+        int v = i + key.length();
+        if (v < json.length() && json.charAt(v) == '"') {
+            StringBuilder out = new StringBuilder();
+            for (int j = v + 1; j < json.length(); j++) {
+                char c = json.charAt(j);
+                if (c == '\\' && j + 1 < json.length()) {
+                    out.append(json.charAt(++j));
+                } else if (c == '"') {
+                    return out.toString();
+                } else {
+                    out.append(c);
+                }
+            }
+            return null;
+        }
+        int end = v;
+        while (end < json.length() && json.charAt(end) != ',' && json.charAt(end) != '}') end++;
+        return json.substring(v, end).strip();
     }
 
     /** "10.0.0.2:80, 10.0.0.3:80 : 10.0.0.4:80" lists upstreams tried (", " within a group, " : " across groups). */
     static String lastAddress(String upstreams) {
         if (upstreams == null || upstreams.isBlank() || upstreams.strip().equals("-")) return "";
-        String[] parts = upstreams.split("\\s*,\\s*|\\s+:\\s+");
-        return parts[parts.length - 1].strip();
+        int cut = Math.max(upstreams.lastIndexOf(','), upstreams.lastIndexOf(" : "));
+        return (cut < 0 ? upstreams : upstreams.substring(cut + (upstreams.startsWith(" : ", cut) ? 3 : 1))).strip();
     }
 
     /**
