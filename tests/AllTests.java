@@ -29,7 +29,7 @@ public class AllTests {
     static final List<Class<?>> CLASSES = List.of(LayersTest.class, StepsTest.class, ModelTest.class, UnitTest.class, CliTest.class, BadInputTest.class, ComposeLoaderTest.class, ProjectFileTest.class, RollbackTest.class, DockerHostTest.class,
             DeployTest.class, FailureTest.class, HostStatesTest.class, LockTest.class, HistoryTest.class, ReleaseTest.class, FrontTest.class, ProjectTest.class,
             ContainerSpecTest.class, BadComposeInputTest.class, BlogComposeTest.class, TagTest.class, BuildTest.class, EngineTest.class, RemoteTest.class, FleetTest.class,
-            AccessLogTest.class, TrafficTest.class);
+            AccessLogTest.class, FrontPortsTest.class, TrafficTest.class);
 
     public static void main(String... args) throws Exception {
         var builder = request();

@@ -36,7 +36,7 @@ public final class FrontOptions {
     public String image = "nginx:stable";
 
     @Option(names = "--front-service", paramLabel = "SERVICE",
-            description = "Managed front: the colour's service that receives traffic (default: the first service that publishes a port).")
+            description = "Managed front: the colour's service that receives traffic (default: the first service with ports: in the Compose file).")
     public String service;
 
     @Option(names = "--front-target-port", paramLabel = "PORT", converter = Converters.Port.class,
