@@ -541,6 +541,8 @@ public final class Deployment {
 
     /** History, the line CI logs show, the notification and the post hook. */
     public void recordSuccess() {
+        // A first deploy has nothing to drain: its window ends here.
+        if (traffic == null && managed != null && switchStarted > 0 && live.isEmpty()) countTraffic();
         history("ok", null, notes.isEmpty() ? null : String.join("; ", notes));
         boolean rollback = settings.action().equals("rollback");
         if (traffic != null) out.println("  " + traffic.describe());
