@@ -363,7 +363,7 @@ public final class ManagedFront {
      * one before), a new empty file takes its place and nginx reopens it (SIGUSR1). All through the Docker API (copies
      * and a signal), as a front image may hold nothing but nginx; at the start of a deploy, off the switch's path.
      * Returns the front's clock (the daemon's) minus this machine's in ms, so the deploy's window is read in the log's
-     * time; 0 within half a second, where the round trip is the larger error (clocks kept by NTP agree to milliseconds).
+     * time; 0 when they agree within the call's round trip and half a second (clocks kept by NTP agree to milliseconds).
      */
     public long prepareLog() {
         String id = id();
@@ -401,11 +401,18 @@ public final class ManagedFront {
             long before = System.currentTimeMillis();
             String time = docker.infoCmd().exec().getSystemTime();
             long after = System.currentTimeMillis();
-            long offset = java.time.OffsetDateTime.parse(time).toInstant().toEpochMilli() - (before + after) / 2;
-            return Math.abs(offset) < 500 ? 0 : offset;
+            long daemon = java.time.OffsetDateTime.parse(time).toInstant().toEpochMilli();
+            // The daemon read its clock somewhere within the call, so the offset lies in [daemon - after, daemon -
+            // before]: a call slowed down by a busy host widens it, and a range holding 0 says the clocks agree.
+            return sameClock(daemon - after, daemon - before) ? 0 : daemon - (before + after) / 2;
         } catch (RuntimeException unreadable) {
             return 0;
         }
+    }
+
+    /** Whether an offset known to lie in [low, high] ms is no offset at all (within the half second NTP keeps far under). */
+    static boolean sameClock(long low, long high) {
+        return low - 500 <= 0 && 0 <= high + 500;
     }
 
     /**
