@@ -112,6 +112,21 @@ class AccessLogTest {
     }
 
     @Test
+    void theWebhookPayloadAndTheSlackTextCarryTheReport() throws Exception {
+        AccessLog.Report t = new AccessLog.Report(1_700_000_000_000L, "blue", 12, "green", 30, 0, 1, 0, 85, 640);
+        try (ProjectTest.Receiver hook = new ProjectTest.Receiver(0)) {
+            var n = new lib.project.Notifier(Map.of("webhook", hook.url("/hook"), "slack", hook.url("/slack")), new java.io.PrintWriter(java.io.Writer.nullWriter()));
+            n.send(new lib.project.Notifier.Event("success", "shop", "staging", "green", "v2", "v1", "me@here", 4200, null, t));
+            n.flush();
+            String webhook = hook.bodies.stream().filter(b -> b.startsWith("/hook ")).findFirst().orElseThrow();
+            assertTrue(webhook.contains("\"traffic\":{\"fromMillis\":1700000000000,\"oldColour\":\"blue\",\"oldAnswered\":12,\"newColour\":\"green\","
+                    + "\"newAnswered\":30,\"otherAnswered\":0,\"failed\":1,\"upstreamErrors\":0,\"longestGapMillis\":85,\"windowMillis\":640}"), webhook);
+            String slack = hook.bodies.stream().filter(b -> b.startsWith("/slack ")).findFirst().orElseThrow();
+            assertTrue(slack.contains("43 requests, 12 answered by blue (old), 30 by green (new), 1 failed; longest time without an answer 85 ms"), slack);
+        }
+    }
+
+    @Test
     void oneFailureInABusySecondStillShows() {
         assertEquals(1, TrafficTimeline.width(1, 10_000));
         assertEquals(0, TrafficTimeline.width(0, 10));
