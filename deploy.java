@@ -9,6 +9,7 @@ import lib.cli.StatusCommand;
 import lib.cli.UnlockCommand;
 import lib.cli.MaintenanceCommand;
 import lib.cli.FrontCommand;
+import lib.cli.TrafficCommand;
 import lib.cli.DryRun;
 import lib.release.IfChanged;
 import lib.docker.HostAddress;
@@ -56,7 +57,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, ConfigCommand.class, AccessoryCommand.class, MaintenanceCommand.class, FrontCommand.class},
+        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, ConfigCommand.class, AccessoryCommand.class, MaintenanceCommand.class, FrontCommand.class, TrafficCommand.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",
@@ -98,6 +99,7 @@ import java.util.function.Function;
                 "  deploy.java accessory status --app shop",
                 "  deploy.java maintenance on --app shop --allow 203.0.113.7",
                 "  deploy.java front reload --app shop   # after certbot renew",
+                "  deploy.java traffic --app shop --since 10m",
                 "  DOCKER_HOST=tcp://web1:2376 DOCKER_TLS_VERIFY=1 deploy.java --app shop",
                 "  deploy.java --branch \"$CI_COMMIT_BRANCH\"   # settings from deploy.yml",
                 "  deploy.java --env production --if-changed --pull always   # from cron",

@@ -130,7 +130,7 @@ final class SwitchBench {
         COMMANDS.forEach(c -> byCommand.put(c, new ArrayList<>()));
         int blue = basePort, green = basePort + 1, publicPort = basePort + 2;
         for (int run = 1; run <= runs; run++) {
-            String name = "bn" + app.charAt(0) + front.charAt(0) + run;
+            String name = "bn" + app.charAt(0) + (front.equals("managed-published") ? 'q' : front.charAt(0)) + run;
             Path dir = Files.createTempDirectory(name);
             Files.writeString(dir.resolve("docker-compose.yml"),
                     Files.readString(root.resolve("bench/apps/docker-compose.yml")).replace("IMAGE:", image(app) + ":"));
@@ -138,7 +138,9 @@ final class SwitchBench {
             try (FrontNginx passive = front.equals("passive") ? new FrontNginx(publicPort, blue, green) : null) {
                 List<String> base = new ArrayList<>(List.of("--app", name, "-f", dir.resolve("docker-compose.yml").toString(),
                         "--blue-port", String.valueOf(blue), "--green-port", String.valueOf(green), "--probe", "/health.txt", "--pull", "never"));
-                if (front.equals("managed")) base.addAll(List.of("--front", "managed", "--front-port", String.valueOf(publicPort), "--front-image", "shop-web:1"));
+                if (front.startsWith("managed")) base.addAll(List.of("--front", "managed", "--front-port", String.valueOf(publicPort), "--front-image", "shop-web:1"));
+                // The managed front as it was before its colours stopped publishing host ports (issue 17): for comparison.
+                if (front.equals("managed-published")) base.add("--front-publish-ports");
                 Proc setup = command(concat(List.of("./jbang", "deploy.java"), base, List.of("--release", "v1")));
                 logRun(name + " setup deploy v1", setup);
                 if (setup.exit() != 0) throw new IllegalStateException(name + ": setup deploy exited " + setup.exit() + ", see the log");
@@ -148,12 +150,37 @@ final class SwitchBench {
                         List.of("./jbang", "rollback.java", "--app", name)));
                 byCommand.get(COMMANDS.get(2)).add(measured(name, publicPort, "v1", "v3",
                         concat(List.of("./jbang", "deploy.java"), base, List.of("--release", "v3"))));
+                if (run == 1 && front.startsWith("managed")) timeline(name, front, app);
             } finally {
                 TestHost.removeApp(name);
                 ExampleImages.deleteTree(dir);
             }
         }
         return byCommand;
+    }
+
+    /**
+     * The first run's deploy over the previous release, as the front's access log saw it: an SVG beside the results
+     * (bench/results/timeline-FRONT-APP.svg), 1.5 s either side of the window the deploy reported.
+     */
+    void timeline(String name, String front, String app) {
+        try {
+            var f = new lib.front.ManagedFront(docker, name, lib.model.FrontSettings.managedDefaults(), new PrintWriter(java.io.Writer.nullWriter()));
+            var state = lib.host.HostReader.read(docker, name);
+            var colourOf = f.addresses(java.util.Arrays.stream(lib.model.Colour.values()).map(state::of).toList());
+            var history = new lib.host.ReleaseHistory(docker, name).read(new PrintWriter(java.io.Writer.nullWriter()));
+            var report = history.get(history.size() - 1).traffic();
+            if (report == null) return;
+            var lines = lib.front.AccessLog.parse(f.accessLog(lib.front.AccessLog.DEPLOY_TAIL_BYTES, false));
+            long from = report.fromMillis() - 1500, to = report.fromMillis() + report.windowMillis() + 1500;
+            String svg = TimelineSvg.render(lines, colourOf, report, from, to,
+                    "deploy v3 over the previous release, " + front + " front, app " + app + ": the front's answers");
+            Path file = root.resolve("bench/results/timeline-" + front + "-" + app + ".svg");
+            Files.writeString(file, svg);
+            out.println("   timeline: " + file + " (" + report.describe() + ")");
+        } catch (IOException | RuntimeException e) {
+            out.println("   no timeline for " + name + ": " + e);
+        }
     }
 
     /**

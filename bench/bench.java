@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.6
-//SOURCES ../deploy.java ../compose/ExampleImages.java ../tests/support/FrontNginx.java ../tests/support/TestHost.java ../tests/support/Poll.java LoadGenerator.java SwitchBench.java
+//SOURCES ../deploy.java ../compose/ExampleImages.java ../tests/support/FrontNginx.java ../tests/support/TestHost.java ../tests/support/Poll.java LoadGenerator.java SwitchBench.java TimelineSvg.java
 
 import lib.cli.Cli;
 import lib.base.ExitCode;

@@ -18,6 +18,13 @@ public final class Labels {
     public static final String ROLE = NS + "role";
     /** A one-shot job (depends_on: condition: service_completed_successfully): exit 0 is its success, not a crash. */
     public static final String ONE_SHOT = NS + "one-shot";
+    /**
+     * "false" on every container of a colour made behind the managed front without host ports (front.publish_ports
+     * false): the front reaches it over its network, so nothing else holds a port it would need.
+     */
+    public static final String PUBLISH = NS + "publish-ports";
+    /** The Compose file's container ports that such a container does not publish ("80/tcp,443/tcp"): what the front and the probe use. */
+    public static final String PORTS = NS + "ports";
     public static final String LOCK_PURPOSE = NS + "lock.purpose";
     public static final String LOCK_PID = NS + "lock.pid";
     public static final String LOCK_HOST = NS + "lock.host";

@@ -91,6 +91,7 @@ public final class StatusView {
                     Text.printable(e.result()), e.durationMillis() / 1000.0, Text.printable(e.by()),
                     (e.reason() == null ? "" : "  (" + Text.printable(Text.oneLine(e.reason())) + ")")
                             + (e.notes() == null ? "" : "  note: " + Text.printable(Text.oneLine(e.notes()))));
+            if (e.traffic() != null) out.println("    " + Text.printable(e.traffic().describe()));
         }
         out.flush();
     }

@@ -84,11 +84,17 @@ public record ContainerSpec(String name, String image, Map<String, String> label
         HostConfig host = HostConfig.newHostConfig();
         Ports bindings = new Ports();
         List<ExposedPort> exposed = new ArrayList<>();
+        // Behind the managed front without published ports, the container ports are kept as a label (for the front and
+        // the probe) and exposed, and no host port is bound.
+        boolean publish = !"false".equals(ourLabels.get(Labels.PUBLISH));
+        List<String> unpublished = new ArrayList<>();
         for (Port p : s.ports()) {
             ExposedPort ep = p.protocol().equals("udp") ? ExposedPort.udp(p.containerPort()) : ExposedPort.tcp(p.containerPort());
             exposed.add(ep);
-            bindings.bind(ep, new Ports.Binding(p.hostIp(), p.hostPort() == null ? null : String.valueOf(p.hostPort())));
+            if (publish) bindings.bind(ep, new Ports.Binding(p.hostIp(), p.hostPort() == null ? null : String.valueOf(p.hostPort())));
+            else if (!unpublished.contains(ep.toString())) unpublished.add(ep.toString());
         }
+        if (!unpublished.isEmpty()) labels.put(Labels.PORTS, String.join(",", unpublished));
         host.withPortBindings(bindings);
         for (String e : s.expose()) {
             String[] pp = e.split("/");

@@ -7,6 +7,7 @@ import lib.target.Colours;
 import lib.target.DockerColours;
 import lib.base.Operator;
 import lib.front.NginxConfig;
+import lib.front.AccessLog;
 import lib.front.FrontSwitch;
 import lib.model.FrontSettings;
 import lib.model.KeepOld;
@@ -89,6 +90,11 @@ public final class Deployment {
     private HealthGate gate;
     private final List<String> notes = new ArrayList<>();
     private List<AccessorySplit.Accessory> accessories = List.of();
+    /** The access log rotated if due, and the front's clock against ours: started with the front's check, joined after the switch. */
+    private CompletableFuture<Long> logPrepared = CompletableFuture.completedFuture(0L);
+    private long switchStarted;
+    private AccessLog.Report traffic;
+    private CompletableFuture<Void> asideTeardown = CompletableFuture.completedFuture(null);
 
     /**
      * Reads the host once (under the lock the caller holds, or for --dry-run without it): read-only, so a plan can be
@@ -164,7 +170,8 @@ public final class Deployment {
         if (compose == null) return List.of();
         List<String> shared = accessories.stream().map(a -> a.name() + " from " + a.image() + " (accessory, if it does not run yet)").toList();
         return java.util.stream.Stream.concat(shared.stream(), compose.startOrder().stream().map(s -> ContainerSpec.containerName(next.project(app), s.name()) + " from " + s.image()
-                + (s.ports().isEmpty() ? "" : " ports " + s.ports().stream()
+                + (s.ports().isEmpty() ? "" : front.managed() && !front.publishPorts() ? " (ports " + s.ports().stream().map(p -> p.containerPort())
+                .toList() + " reached by the front, none published)" : " ports " + s.ports().stream()
                 .map(p -> (p.hostIp() == null ? "" : p.hostIp() + ":") + p.hostPort() + "->" + p.containerPort()).toList()))).toList();
     }
 
@@ -197,6 +204,7 @@ public final class Deployment {
         this.compose = compose;
         this.release = release;
         this.ourLabels = ReleaseInfo.labels(app, colour, release);
+        if (front.managed() && !front.publishPorts()) ourLabels.put(Labels.PUBLISH, "false");
         return this;
     }
 
@@ -313,6 +321,7 @@ public final class Deployment {
             managed.ensure(liveTarget);
         };
         boolean running = managed.running();
+        if (running) logPrepared = CompletableFuture.supplyAsync(managed::prepareLog, Parallel.POOL);
         // Registered first: a front this run creates goes again if the run fails before its switch.
         if (!running) steps.onUndo("remove the managed front if this run created it", managed::removeCreated);
         if (warmRollback) {
@@ -387,11 +396,24 @@ public final class Deployment {
         old.containers().forEach(c -> aside.add(c.id()));
         // Registered first: a set-aside cut short half way is put back too.
         steps.onUndo("restore " + next + " (" + held + ")", () -> {
+            awaitTeardown();
             colours.restore(aside);
         });
         if (!old.empty()) {
             out.println("  setting aside " + next + " (" + held + ") until " + Text.printable(release) + " passed its gate");
-            colours.setAside(old, front.managed());
+            asideTeardown = colours.setAside(old, front.managed());
+            if (!asideTeardown.isDone()) out.println("  it publishes no host port: it goes down while " + next + " starts");
+        }
+    }
+
+    /** A set-aside colour's teardown still going on in the background is done before its containers are touched again. */
+    private void awaitTeardown() {
+        try {
+            asideTeardown.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException failed) {
+            // stopped or not, the containers are still renamed; what follows works on them either way
         }
     }
 
@@ -452,6 +474,7 @@ public final class Deployment {
     public void switchTraffic() {
         if (managed != null) {
             awaitFront();
+            switchStarted = System.currentTimeMillis();
             // Registered first: a switch cut short by a signal between its SIGHUP and its confirmation is taken back too.
             steps.onUndo("switch the front back", () -> frontSwitch.switchTo(previousUpstream == null ? NginxConfig.NOWHERE : previousUpstream));
             oldWorkers = frontSwitch.switchTo(managed.targetOf(target), previousUpstream);
@@ -464,8 +487,36 @@ public final class Deployment {
     }
 
     public void drain() {
-        if (managed == null || live.isEmpty()) return;
-        frontSwitch.drain(oldWorkers, cancel);
+        if (managed == null) return;
+        if (live.isPresent()) frontSwitch.drain(oldWorkers, cancel);
+        countTraffic();
+    }
+
+    /**
+     * What the front's access log says about the switch's window, its start to now (the drain's end): answers by the
+     * old and the new colour, failures, the longest silence. A report only: a log that cannot be read is a warning.
+     */
+    private void countTraffic() {
+        long end = System.currentTimeMillis();
+        try {
+            long offset = 0;
+            try {
+                offset = logPrepared.get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException rotationFailed) {
+                // a log not rotated is still readable; the clocks are then taken to agree
+            }
+            List<ColourState> both = new ArrayList<>();
+            live.ifPresent(c -> both.add(state.of(c)));
+            both.add(target);
+            var addresses = managed.addresses(both);
+            var lines = AccessLog.parse(managed.accessLog(AccessLog.DEPLOY_TAIL_BYTES, false));
+            traffic = AccessLog.report(lines, switchStarted + offset, end + offset, addresses, live.map(Colour::id).orElse(null), next.id());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            err.println(Style.warning() + "could not count the requests of the switch from the front's access log: "
+                    + Failures.classify(e, Cancellation.none()).getMessage());
+        }
     }
 
     /** After the switch: the old colour per --keep-old, then the set-aside containers (now two releases back). */
@@ -491,6 +542,7 @@ public final class Deployment {
                 retireWatchingForInterrupts(old, keep == KeepOld.REMOVED);
             }
         }
+        awaitTeardown();
         colours.remove(aside);
     }
 
@@ -525,12 +577,15 @@ public final class Deployment {
 
     /** History, the line CI logs show, the notification and the post hook. */
     public void recordSuccess() {
+        // A first deploy has nothing to drain: its window ends here.
+        if (traffic == null && managed != null && switchStarted > 0 && live.isEmpty()) countTraffic();
         history("ok", null, notes.isEmpty() ? null : String.join("; ", notes));
         boolean rollback = settings.action().equals("rollback");
+        if (traffic != null) out.println("  " + traffic.describe());
         out.println(Style.success(rollback ? "rolled back" : "deployed") + " " + app + " release " + Text.printable(release) + ": "
                 + next + " is live" + (cancel.cancelled() ? " (interrupted after the switch; the rest is left to the daemon and the next deploy)" : ""));
         out.flush();
-        notifier().send(event(rollback ? "rollback" : "success", System.currentTimeMillis() - started, null));
+        notifier().send(event(rollback ? "rollback" : "success", System.currentTimeMillis() - started, null, traffic));
         String postFailure = settings.hooks().run(rollback ? "post-rollback" : "post-deploy", hookEnv());
         if (postFailure != null) err.println(Style.warning() + postFailure + " (the " + settings.action() + " itself succeeded)");
         notifier().flush();
@@ -592,7 +647,7 @@ public final class Deployment {
         if (next == null) return;
         try {
             new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
-                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes));
+                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic));
         } catch (RuntimeException e) {
             err.println(Style.warning() + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
         }
@@ -603,8 +658,12 @@ public final class Deployment {
     }
 
     private Notifier.Event event(String kind, long millis, String reason) {
+        return event(kind, millis, reason, null);
+    }
+
+    private Notifier.Event event(String kind, long millis, String reason, AccessLog.Report traffic) {
         return new Notifier.Event(kind, app, settings.environment(), next == null ? null : next.id(), release, previous,
-                Operator.name(), millis, reason);
+                Operator.name(), millis, reason, traffic);
     }
 
     /** What hooks get: the release details, never a secret. */

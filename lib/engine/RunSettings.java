@@ -18,7 +18,7 @@ import java.time.Duration;
  * {@link #frontFor} and {@link #keepOldFor} settle it once the host is read.
  *
  * @param frontGiven   whether --front or deploy.yml's front.kind chose the front (else the host's record decides)
- * @param frontPlace   which of the front's settings the run named (they win over the record's): port, bind, image, and the
+ * @param frontPlace   which of the front's settings the run named (they win over the record's): port, bind, image, publish_ports, and the
  *                     edge's max_body, read_timeout, send_timeout, trusted_proxies, tls (a certificate), tls.port, tls.redirect
  * @param keepOldGiven whether --keep-old or --remove-old chose what becomes of the old colour (else the front decides)
  */
@@ -80,7 +80,8 @@ public record RunSettings(String action, Duration gateTimeout, Probes.Settings p
                 frontPlace.contains("bind") ? front.bind() : recorded.bind(), frontPlace.contains("image") ? front.image() : recorded.image(),
                 front.service() != null ? front.service() : recorded.service(),
                 front.targetPort() != null ? front.targetPort() : recorded.targetPort(),
-                recorded.drain() != null ? recorded.drain() : front.drain());
+                recorded.drain() != null ? recorded.drain() : front.drain(),
+                frontPlace.contains("publish_ports") ? front.publishPorts() : recorded.publishPorts());
     }
 
     /** What becomes of the old colour: as asked, except that a warm standby needs the managed front to keep traffic off it. */

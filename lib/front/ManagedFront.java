@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -101,11 +102,13 @@ public final class ManagedFront {
     private Target find(ColourState colour) {
         for (ContainerInfo c : colour.containers().stream().sorted(java.util.Comparator.comparing(ContainerInfo::name)).toList()) {
             if (options.service() != null && !options.service().equals(c.service())) continue;
-            Ports bindings = docker.inspectContainerCmd(c.id()).exec().getHostConfig().getPortBindings();
+            // A colour made without host ports names its Compose ports in a label: no inspect on the switch's path.
+            Integer unpublished = c.unpublishedPort();
+            Ports bindings = unpublished != null ? null : docker.inspectContainerCmd(c.id()).exec().getHostConfig().getPortBindings();
             boolean publishes = bindings != null && !bindings.getBindings().isEmpty();
-            if (options.service() == null && !publishes) continue;
+            if (options.service() == null && !publishes && unpublished == null) continue;
             int port = options.targetPort() != null ? options.targetPort()
-                    : publishes ? bindings.getBindings().keySet().iterator().next().getPort() : 80;
+                    : publishes ? bindings.getBindings().keySet().iterator().next().getPort() : unpublished != null ? unpublished : 80;
             return new Target(c.id(), c.name() + ":" + port);
         }
         throw DeployError.config(options.service() == null
@@ -146,6 +149,7 @@ public final class ManagedFront {
             write.put(NginxConfig.UPSTREAM, expected);
             if (tlsChanged) copyTls(id);
             write(id, write);
+            if (read(id, AccessLog.FILE).isEmpty()) ensureLogDir(id, Map.of("access.log", new byte[0])); // a front of an older bgdeploy logged nothing
             validateAndReload(id);
         }
     }
@@ -347,6 +351,9 @@ public final class ManagedFront {
             }
             copyTls(id);
         }
+        // nginx opens its access log at start and does not make the directory: an empty file, which makes it.
+        docker.copyArchiveToContainerCmd(id).withRemotePath("/")
+                .withTarInputStream(new java.io.ByteArrayInputStream(Tar.of(Map.of(AccessLog.FILE.substring(1), new byte[0])))).exec();
         write(id, files);
         try {
             docker.startContainerCmd(id).exec();
@@ -432,6 +439,106 @@ public final class ManagedFront {
         } catch (java.io.IOException alreadyClosed) {
             // nothing left to free
         }
+    }
+
+    /**
+     * Keeps the access log bounded: over {@link AccessLog#ROTATE_BYTES} it becomes {@link AccessLog#OLD} (replacing the
+     * one before), a new empty file takes its place and nginx reopens it (SIGUSR1). All through the Docker API (copies
+     * and a signal), as a front image may hold nothing but nginx; at the start of a deploy, off the switch's path.
+     * Returns the front's clock (the daemon's) minus this machine's in ms, so the deploy's window is read in the log's
+     * time; 0 when they agree within the call's round trip and half a second (clocks kept by NTP agree to milliseconds).
+     */
+    public long prepareLog() {
+        String id = id();
+        long offset = clockOffset();
+        byte[] full = null;
+        try (InputStream in = docker.copyArchiveFromContainerCmd(id, AccessLog.FILE).exec(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            var e = tar.getNextEntry();
+            if (e != null && e.getSize() > AccessLog.ROTATE_BYTES) full = tar.readAllBytes();
+        } catch (NotFoundException none) {
+            full = new byte[0]; // a front of an older bgdeploy that was repaired, or a log removed by hand: made now
+        } catch (java.io.IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "cannot read the managed front's access log: " + e.getMessage());
+        }
+        if (full == null) return offset;
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        if (full.length > 0) files.put(AccessLog.OLD.substring(AccessLog.DIR.length() + 1), full);
+        files.put(AccessLog.FILE.substring(AccessLog.DIR.length() + 1), new byte[0]);
+        ensureLogDir(id, files);
+        docker.killContainerCmd(id).withSignal("USR1").exec(); // nginx reopens its log: the new, empty file
+        return offset;
+    }
+
+    /** Writes files into the log's directory, making it (a copy into its parent) when it is missing. */
+    private void ensureLogDir(String id, Map<String, byte[]> files) {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        String dir = AccessLog.DIR.substring(AccessLog.DIR.lastIndexOf('/') + 1);
+        files.forEach((name, content) -> entries.put(dir + "/" + name, content));
+        docker.copyArchiveToContainerCmd(id).withRemotePath(AccessLog.DIR.substring(0, AccessLog.DIR.lastIndexOf('/')))
+                .withTarInputStream(new java.io.ByteArrayInputStream(Tar.of(entries))).exec();
+    }
+
+    /** The daemon's clock (the front's) against this machine's, in ms; 0 when they agree within half a second or it cannot say. */
+    private long clockOffset() {
+        try {
+            long before = System.currentTimeMillis();
+            String time = docker.infoCmd().exec().getSystemTime();
+            long after = System.currentTimeMillis();
+            long daemon = java.time.OffsetDateTime.parse(time).toInstant().toEpochMilli();
+            // The daemon read its clock somewhere within the call, so the offset lies in [daemon - after, daemon -
+            // before]: a call slowed down by a busy host widens it, and a range holding 0 says the clocks agree.
+            return sameClock(daemon - after, daemon - before) ? 0 : daemon - (before + after) / 2;
+        } catch (RuntimeException unreadable) {
+            return 0;
+        }
+    }
+
+    /** Whether an offset known to lie in [low, high] ms is no offset at all (within the half second NTP keeps far under). */
+    static boolean sameClock(long low, long high) {
+        return low - 500 <= 0 && 0 <= high + 500;
+    }
+
+    /**
+     * The end of the access log, at most tailBytes of each file (a first line cut there is skipped by the parser), the
+     * rotated file's first when withOld. A copy out of the front: no tool inside it is needed.
+     */
+    public String accessLog(long tailBytes, boolean withOld) {
+        String id = id();
+        StringBuilder text = new StringBuilder();
+        try (InputStream in = docker.copyArchiveFromContainerCmd(id, withOld ? AccessLog.DIR + "/" : AccessLog.FILE).exec();
+             TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            Map<String, String> byName = new java.util.TreeMap<>(java.util.Comparator.reverseOrder()); // access.log.1 before access.log
+            for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                String name = e.getName().replaceFirst(".*/", "");
+                if (!e.isFile() || !(name.equals("access.log") || name.equals("access.log.1"))) continue;
+                long skip = Math.max(0, e.getSize() - tailBytes);
+                tar.skipNBytes(skip);
+                byName.put(name, new String(tar.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            byName.values().forEach(t -> text.append(t).append('\n'));
+        } catch (NotFoundException none) {
+            return "";
+        } catch (java.io.IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "cannot read the managed front's access log: " + e.getMessage());
+        }
+        return text.toString();
+    }
+
+    /** Each colour's containers' addresses on the front's network, to their colour: what $upstream_addr names. */
+    public Map<String, String> addresses(List<ColourState> colours) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (ColourState c : colours) {
+            for (ContainerInfo ci : c.containers()) {
+                try {
+                    var nets = docker.inspectContainerCmd(ci.id()).exec().getNetworkSettings().getNetworks();
+                    var on = nets == null ? null : nets.get(network(app));
+                    if (on != null && on.getIpAddress() != null && !on.getIpAddress().isEmpty()) out.put(on.getIpAddress(), c.colour().id());
+                } catch (NotFoundException gone) {
+                    // removed meanwhile: its requests count as another upstream's
+                }
+            }
+        }
+        return out;
     }
 
     /** The front's container id, or null when there is none. */

@@ -69,8 +69,11 @@ public final class NginxConfig {
         return "worker_shutdown_timeout " + Math.max(1, drain.toSeconds()) + "s;\n";
     }
 
+    /** Every answer, one JSON line each, for the deploy's traffic report and `traffic` (see AccessLog); and the upgrades' ends. */
     String logs() {
-        return "log_format bgdeploy_upgrade '$bgdeploy_upstream $msec $status';\n"
+        return AccessLog.FORMAT + "\n"
+                + "access_log " + AccessLog.FILE + " bgdeploy;\n"
+                + "log_format bgdeploy_upgrade '$bgdeploy_upstream $msec $status';\n"
                 + "map $status $bgdeploy_upgraded { 101 1; default 0; }\n"
                 + "access_log " + UPGRADE_LOG + " bgdeploy_upgrade if=$bgdeploy_upgraded;\n";
     }

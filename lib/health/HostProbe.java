@@ -61,7 +61,7 @@ final class HostProbe implements HealthGate.Probe {
     private Runner runner;
     private Stream stream;
 
-    /** @param containerId the container that publishes hostPort: the one a request to that port reaches */
+    /** @param containerId the container that publishes hostPort (0: it publishes none): the one a request to that port reaches */
     HostProbe(DockerClient docker, String containerId, int hostPort, int containerPort, String path, int successesNeeded, Duration timeout, PrintWriter out) {
         this.docker = docker;
         this.containerId = containerId;
@@ -114,8 +114,13 @@ final class HostProbe implements HealthGate.Probe {
             return judge(exec(runner.containerId(), runner.command()));
         } catch (NotFoundException | ConflictException gone) {
             // the container stopped or restarted between the gate's inspect and the exec; the gate sees why next poll
-            return "the container behind port " + hostPort + " to run";
+            return "the container " + behind() + " to run";
         }
+    }
+
+    /** Which container is probed, in words: the one behind a host port, or the front's (hostPort 0: none published). */
+    private String behind() {
+        return hostPort == 0 ? "the front sends traffic to" : "behind port " + hostPort;
     }
 
     /** null on a 2xx answer; otherwise what the gate waits for. */
@@ -147,7 +152,7 @@ final class HostProbe implements HealthGate.Probe {
                 }
             }
         }
-        throw DeployError.config(name + " (behind port " + hostPort + ") has neither wget nor curl for the health probe, nor has any other container of its project: "
+        throw DeployError.config(name + " (" + behind() + ") has neither wget nor curl for the health probe, nor has any other container of its project: "
                 + "add one to its image, or give it a HEALTHCHECK and pass --no-probe, or probe from this machine with --probe-from local");
     }
 

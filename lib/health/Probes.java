@@ -43,7 +43,37 @@ public final class Probes {
                 }
             }
         }
+        // Behind the managed front without host ports: the port the Compose file would have published, over the
+        // container's own network address (nothing is bound on the host).
+        for (ContainerInfo c : colour.containers().stream().sorted(Comparator.comparing(ContainerInfo::name)).toList()) {
+            if (s.service() != null && !s.service().equals(c.service())) continue;
+            Integer port = c.unpublishedPort();
+            if (port == null) continue;
+            if (s.fromHost()) {
+                out.println("  probing GET " + s.path() + " on port " + port + " of " + c.name() + " (no host port: the front reaches it over its network), from the Docker host's side");
+                return new HostProbe(client, c.id(), 0, port, s.path(), Math.max(1, s.successes()), s.timeout(), out);
+            }
+            String ip = networkAddress(client, c.id());
+            if (ip == null) continue;
+            URI url = URI.create("http://" + ip + ":" + port + s.path());
+            out.println("  probing " + url + " from this machine (" + c.name() + "'s address on its network: it publishes no host port)");
+            return new LocalProbe(url, Math.max(1, s.successes()));
+        }
         return none(out);
+    }
+
+    /** The container's address on the managed front's network if it is on it, else on any of its networks. */
+    private static String networkAddress(DockerClient client, String id) {
+        var nets = client.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks();
+        if (nets == null) return null;
+        String any = null;
+        for (var e : nets.entrySet()) {
+            String ip = e.getValue().getIpAddress();
+            if (ip == null || ip.isEmpty()) continue;
+            if (e.getKey().endsWith("-bgdeploy-front")) return ip;
+            if (any == null) any = ip;
+        }
+        return any;
     }
 
     private static HealthGate.Probe none(PrintWriter out) {

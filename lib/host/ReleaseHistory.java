@@ -5,6 +5,7 @@ import lib.base.ExitCode;
 import lib.base.Labels;
 import lib.docker.MarkerImage;
 import lib.docker.Tar;
+import lib.front.AccessLog;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -51,9 +52,16 @@ public final class ReleaseHistory {
     /**
      * One deploy or rollback. result: ok, failed or interrupted. reason: why it failed; notes: free text worth
      * keeping even on success (for example "web ignored SIGTERM and was killed after 10s"). Either may be null.
+     * traffic: what the managed front's access log counted from the switch to the end of the drain; null behind the
+     * passive front, for a run that did not reach its switch, and in lines older versions wrote.
      */
     public record Entry(String at, String action, String release, String colour, String previousRelease,
-                        String result, long durationMillis, String by, String reason, String notes) {
+                        String result, long durationMillis, String by, String reason, String notes, AccessLog.Report traffic) {
+        public Entry(String at, String action, String release, String colour, String previousRelease,
+                     String result, long durationMillis, String by, String reason, String notes) {
+            this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, notes, null);
+        }
+
         public Entry(String at, String action, String release, String colour, String previousRelease,
                      String result, long durationMillis, String by, String reason) {
             this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, null);
@@ -110,7 +118,19 @@ public final class ReleaseHistory {
             if (!n.path(required).isTextual()) throw new IllegalArgumentException("no \"" + required + "\"");
         }
         return new Entry(field(n, "at"), field(n, "action"), field(n, "release"), field(n, "colour"), field(n, "previousRelease"),
-                field(n, "result"), n.path("durationMillis").asLong(0), field(n, "by"), field(n, "reason"), field(n, "notes"));
+                field(n, "result"), n.path("durationMillis").asLong(0), field(n, "by"), field(n, "reason"), field(n, "notes"), traffic(n));
+    }
+
+    /** The traffic report if the line has a readable one; a damaged one is dropped, the entry stays. */
+    private static AccessLog.Report traffic(JsonNode n) {
+        JsonNode t = n.get("traffic");
+        if (t == null || !t.isObject()) return null;
+        try {
+            // A newer version may count more: its extra fields are ignored here.
+            return JSON.readerFor(AccessLog.Report.class).without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(t);
+        } catch (IOException | IllegalArgumentException unreadable) {
+            return null;
+        }
     }
 
     private static String field(JsonNode n, String name) {

@@ -28,6 +28,20 @@ public record ContainerInfo(String id, String name, String service, String image
         return "true".equals(labels.get(Labels.ONE_SHOT));
     }
 
+    /**
+     * The first TCP port of the Compose file's that this container does not publish ({@link Labels#PORTS}, made
+     * behind the managed front without host ports): where the front and the probe reach it. null when it has none.
+     */
+    public Integer unpublishedPort() {
+        String label = labels == null ? null : labels.get(Labels.PORTS);
+        if (label == null) return null;
+        for (String p : label.split(",")) {
+            String[] portAndProto = p.strip().split("/");
+            if (portAndProto[0].matches("\\d{1,5}") && (portAndProto.length == 1 || portAndProto[1].equals("tcp"))) return Integer.parseInt(portAndProto[0]);
+        }
+        return null;
+    }
+
     public boolean running() {
         return "running".equals(state);
     }

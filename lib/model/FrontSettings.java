@@ -7,10 +7,13 @@ import java.time.Duration;
  * as in the shell setup) or the managed front this toolkit owns, with its settings. Recorded on the host at each
  * switch, so a later command without flags keeps what the host runs.
  *
- * @param edge the managed front's edge settings: bodies, timeouts, trusted proxies, TLS, maintenance
+ * @param publishPorts whether the colours behind the managed front keep their Compose ports on the host (default
+ *                     false: the front reaches them over its network); the passive front always publishes them, as it
+ *                     balances those ports
+ * @param edge         the managed front's edge settings: bodies, timeouts, trusted proxies, TLS, maintenance
  */
 public record FrontSettings(boolean managed, int port, String bind, String image, String service, Integer targetPort, Duration drain,
-                            EdgeSettings edge) {
+                            boolean publishPorts, EdgeSettings edge) {
     public enum Kind { PASSIVE, MANAGED }
 
     public static final int DEFAULT_PORT = 8000;
@@ -22,21 +25,27 @@ public record FrontSettings(boolean managed, int port, String bind, String image
         if (edge == null) edge = EdgeSettings.defaults();
     }
 
-    /** A front with the default edge settings. */
+    /** Each front's default for publishPorts (the managed one publishes nothing, the passive one everything), default edge. */
     public FrontSettings(boolean managed, int port, String bind, String image, String service, Integer targetPort, Duration drain) {
-        this(managed, port, bind, image, service, targetPort, drain, EdgeSettings.defaults());
+        this(managed, port, bind, image, service, targetPort, drain, !managed, EdgeSettings.defaults());
+    }
+
+    /** With the default edge settings. */
+    public FrontSettings(boolean managed, int port, String bind, String image, String service, Integer targetPort, Duration drain,
+                         boolean publishPorts) {
+        this(managed, port, bind, image, service, targetPort, drain, publishPorts, EdgeSettings.defaults());
     }
 
     public static FrontSettings passive() {
-        return new FrontSettings(false, 0, null, null, null, null, null);
+        return new FrontSettings(false, 0, null, null, null, null, null, true);
     }
 
     /** A managed front with every default: what status and detection use to read a front without flags. */
     public static FrontSettings managedDefaults() {
-        return new FrontSettings(true, DEFAULT_PORT, DEFAULT_BIND, DEFAULT_IMAGE, null, null, DEFAULT_DRAIN);
+        return new FrontSettings(true, DEFAULT_PORT, DEFAULT_BIND, DEFAULT_IMAGE, null, null, DEFAULT_DRAIN, false);
     }
 
     public FrontSettings withEdge(EdgeSettings e) {
-        return new FrontSettings(managed, port, bind, image, service, targetPort, drain, e);
+        return new FrontSettings(managed, port, bind, image, service, targetPort, drain, publishPorts, e);
     }
 }

@@ -70,6 +70,7 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
             if (front.service() != null) l.put(P + "front.service", front.service());
             if (front.targetPort() != null) l.put(P + "front.target-port", String.valueOf(front.targetPort()));
             if (front.drain() != null) l.put(P + "front.drain", front.drain().toString());
+            l.put(P + "front.publish-ports", String.valueOf(front.publishPorts()));
             edgeLabels(front.edge(), l);
         }
         gated.forEach((c, rel) -> l.put(P + "gated." + c.id(), rel));
@@ -112,7 +113,9 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
         FrontSettings front = managed ? new FrontSettings(true, intOr(l.get(P + "front.port"), FrontSettings.DEFAULT_PORT),
                 l.getOrDefault(P + "front.bind", FrontSettings.DEFAULT_BIND), l.getOrDefault(P + "front.image", FrontSettings.DEFAULT_IMAGE),
                 l.get(P + "front.service"), l.containsKey(P + "front.target-port") ? intOr(l.get(P + "front.target-port"), 80) : null,
-                duration(l.get(P + "front.drain")), edge(l))
+                duration(l.get(P + "front.drain")),
+                // A record written before the setting existed: its colours were published, and keep being so until asked.
+                !"false".equals(l.get(P + "front.publish-ports")), edge(l))
                 : FrontSettings.passive();
         return new LiveRecord(colour(l.get(P + "colour")), l.get(P + "release"), instant(l.get(P + "since")), l.get(P + "by"), front, gated);
     }

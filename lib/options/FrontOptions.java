@@ -38,12 +38,17 @@ public final class FrontOptions {
     public String image = "nginx:stable";
 
     @Option(names = "--front-service", paramLabel = "SERVICE",
-            description = "Managed front: the colour's service that receives traffic (default: the first service that publishes a port).")
+            description = "Managed front: the colour's service that receives traffic (default: the first service with ports: in the Compose file).")
     public String service;
 
     @Option(names = "--front-target-port", paramLabel = "PORT", converter = Converters.Port.class,
             description = "Managed front: that service's container port (default: its first published container port, else 80).")
     public Integer targetPort;
+
+    @Option(names = "--front-publish-ports", negatable = true, fallbackValue = "true",
+            description = "Managed front: keep the Compose file's host ports on the colours (default: off; the front reaches them over "
+                    + "its network, nothing bypasses it, and a new colour starts while the standby it replaces is still being removed).")
+    public boolean publishPorts = false;
 
     @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Converters.Timeout.class,
             description = "Managed front: how long in-flight requests on the old colour may take to finish after the switch, at most 24h (default: ${DEFAULT-VALUE}).")
@@ -92,6 +97,7 @@ public final class FrontOptions {
         String[][] edge = {{"--front-max-body", "max_body"}, {"--front-read-timeout", "read_timeout"}, {"--front-send-timeout", "send_timeout"},
                 {"--front-trusted-proxy", "trusted_proxies"}, {"--front-tls-cert", "tls"}, {"--front-tls-port", "tls.port"}, {"--front-tls-redirect", "tls.redirect"}};
         for (String[] e : edge) if (parsed.hasMatchedOption(e[0]) || fromFile.contains(e[1])) given.add(e[1]);
+        if (parsed.hasMatchedOption("--front-publish-ports") || fromFile.contains("publish_ports")) given.add("publish_ports");
         return given;
     }
 
@@ -132,7 +138,7 @@ public final class FrontOptions {
 
     /** What the engine takes: the front as these options (and deploy.yml) chose it. */
     public FrontSettings settings() {
-        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout, edge());
+        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout, publishPorts, edge());
     }
 
     /**
@@ -211,6 +217,10 @@ public final class FrontOptions {
         if (!parsed.hasMatchedOption("--front-tls-redirect") && front.containsKey("tls.redirect")) {
             tlsRedirect = Boolean.parseBoolean(front.get("tls.redirect"));
             fromFile.add("tls.redirect");
+        }
+        if (!parsed.hasMatchedOption("--front-publish-ports") && front.containsKey("publish_ports")) {
+            publishPorts = Boolean.parseBoolean(front.get("publish_ports"));
+            fromFile.add("publish_ports");
         }
         if (!parsed.hasMatchedOption("--drain-timeout") && front.containsKey("drain_timeout")) {
             drainTimeout = Values.fromFile(file, "front.drain_timeout", front.get("drain_timeout"), Values::timeout);

@@ -2,6 +2,7 @@ package lib.project;
 
 import lib.base.Style;
 import lib.base.Text;
+import lib.front.AccessLog;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -24,8 +25,14 @@ import java.util.concurrent.TimeUnit;
  * logged as a warning and never fails or blocks the deploy. Webhook URLs are secrets: they are never printed.
  */
 public final class Notifier {
+    /** traffic: the managed front's count from the switch to the end of the drain, on success; otherwise null. */
     public record Event(String kind, String app, String environment, String colour, String release, String previousRelease,
-                        String by, long durationMillis, String reason) {}
+                        String by, long durationMillis, String reason, AccessLog.Report traffic) {
+        public Event(String kind, String app, String environment, String colour, String release, String previousRelease,
+                     String by, long durationMillis, String reason) {
+            this(kind, app, environment, colour, release, previousRelease, by, durationMillis, reason, null);
+        }
+    }
 
     static final int TRIES = 3;
     static final Duration PER_TRY = Duration.ofSeconds(5);
@@ -79,6 +86,7 @@ public final class Notifier {
             m.put("by", e.by());
             m.put("durationMillis", e.durationMillis());
             m.put("reason", e.reason());
+            if (e.traffic() != null) m.put("traffic", e.traffic());
             m.put("text", text(e));
             return json.writeValueAsString(m);
         } catch (Exception ex) {
@@ -91,10 +99,11 @@ public final class Notifier {
         String took = String.format(java.util.Locale.ROOT, "%.1f s", e.durationMillis() / 1000.0);
         // The releases may come from the host's labels (a rollback's, the previous one), which this run did not check.
         String release = Text.printable(e.release());
+        String traffic = e.traffic() == null ? "" : "; " + e.traffic().describe();
         return switch (e.kind()) {
             case "start" -> e.by() + " is deploying " + where + " release " + release + " to " + e.colour();
-            case "success" -> where + ": release " + release + " is live on " + e.colour() + " (" + took + ", by " + e.by() + ")";
-            case "rollback" -> where + ": rolled back to release " + release + " on " + e.colour() + " (" + took + ", by " + e.by() + ")";
+            case "success" -> where + ": release " + release + " is live on " + e.colour() + " (" + took + ", by " + e.by() + ")" + traffic;
+            case "rollback" -> where + ": rolled back to release " + release + " on " + e.colour() + " (" + took + ", by " + e.by() + ")" + traffic;
             default -> where + ": deploy of release " + release + " FAILED after " + took + " (by " + e.by() + "): " + e.reason()
                     + (e.previousRelease() == null ? "" : "; release " + Text.printable(e.previousRelease()) + " still serves");
         };

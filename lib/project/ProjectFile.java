@@ -75,7 +75,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             "accessories", "colours");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
     static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout", "max_body", "read_timeout",
-            "send_timeout", "trusted_proxies", "tls");
+            "send_timeout", "trusted_proxies", "tls", "publish_ports");
     static final Set<String> FRONT_TLS = Set.of("cert", "key", "port", "redirect");
     static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch", "accessories", "colours");
     static final Set<String> HOST = Set.of("host", "tls_verify", "cert_path");
@@ -216,6 +216,10 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                     if (!(r instanceof Boolean b)) throw bad("front.tls.redirect", "must be true or false");
                     out.put("tls.redirect", String.valueOf(b));
                 }
+            }
+            if (m.containsKey("publish_ports")) {
+                if (!(m.get("publish_ports") instanceof Boolean b)) throw bad("front.publish_ports", "\"" + m.get("publish_ports") + "\" is not true or false");
+                out.put("publish_ports", String.valueOf(b));
             }
             return out;
         }

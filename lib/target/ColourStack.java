@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -276,28 +277,47 @@ public final class ColourStack {
      * Moves a colour's previous containers out of the way of the new ones (their names are taken) without losing
      * them: stopped and renamed with {@link HostReader#ASIDE}, they are put back if the new colour fails.
      */
-    public static List<String> setAside(DockerClient docker, DockerClient slow, ColourState colour, boolean unrouted, PrintWriter out) {
+    public static CompletableFuture<Void> setAside(DockerClient docker, DockerClient slow, ColourState colour, boolean unrouted, PrintWriter out) {
+        if (unrouted && publishesNothing(colour)) {
+            // Made behind the managed front without host ports: only its names are in the new colour's way. Renamed
+            // now (milliseconds), it goes down while the new colour starts: its teardown is off the switch's path.
+            // Until it is down (about 0.25 s) its services still answer to their names on the colour's own network.
+            rename(docker, colour);
+            return CompletableFuture.runAsync(() -> stopNow(docker, colour), Parallel.POOL);
+        }
         if (unrouted) {
             // No traffic reaches it (the managed front sends none, and it was drained at the switch that retired it),
             // so there is nothing to be graceful for: waiting out a grace period here only delays the deploy. The
-            // daemon takes about 0.25 s to tear each one down; they go down together.
-            Parallel.all(colour.containers().stream().filter(ContainerInfo::running).<Runnable>map(c -> () -> {
-                try {
-                    docker.stopContainerCmd(c.id()).withTimeout(0).exec();
-                } catch (NotModifiedException | NotFoundException stopped) {
-                    // already down
-                }
-            }).toList());
+            // daemon takes about 0.25 s to tear each one down; they go down together, before the new colour can
+            // take their host ports.
+            stopNow(docker, colour);
         } else {
             stopAll(docker, slow, colour, out);
         }
-        List<String> ids = new ArrayList<>();
+        rename(docker, colour);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Whether every container of the colour was made without host ports ({@link Labels#PUBLISH}). */
+    static boolean publishesNothing(ColourState colour) {
+        return !colour.containers().isEmpty() && colour.containers().stream().allMatch(c -> "false".equals(c.labels().get(Labels.PUBLISH)));
+    }
+
+    private static void stopNow(DockerClient docker, ColourState colour) {
+        Parallel.all(colour.containers().stream().filter(ContainerInfo::running).<Runnable>map(c -> () -> {
+            try {
+                docker.stopContainerCmd(c.id()).withTimeout(0).exec();
+            } catch (NotModifiedException | NotFoundException stopped) {
+                // already down
+            }
+        }).toList());
+    }
+
+    private static void rename(DockerClient docker, ColourState colour) {
         for (ContainerInfo c : colour.containers()) {
             removeQuietly(docker, c.name() + HostState.ASIDE);
             docker.renameContainerCmd(c.id()).withName(c.name() + HostState.ASIDE).exec();
-            ids.add(c.id());
         }
-        return ids;
     }
 
     /** Puts set-aside containers back under their own names (whose new holders must be gone by now). */

@@ -49,8 +49,12 @@ public interface Colours {
     /** Returns once the colour passed the gate: every member running and healthy, the probe answering. */
     void await(HealthGate gate, ColourState colour, Probes.Settings probe);
 
-    /** Moves a colour's members out of the way of new ones without losing them (unrouted: no traffic to be graceful for). */
-    void setAside(ColourState colour, boolean unrouted);
+    /**
+     * Moves a colour's members out of the way of new ones without losing them (unrouted: no traffic to be graceful
+     * for). Returns their teardown if it goes on in the background (members that hold no host port are only renamed
+     * before it returns), else a completed future.
+     */
+    java.util.concurrent.CompletableFuture<Void> setAside(ColourState colour, boolean unrouted);
 
     /** Puts set-aside members (by id) back under their own names. */
     void restore(List<String> ids);

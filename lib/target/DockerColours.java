@@ -102,9 +102,9 @@ public final class DockerColours implements Colours {
     }
 
     @Override
-    public void setAside(ColourState colour, boolean unrouted) {
+    public java.util.concurrent.CompletableFuture<Void> setAside(ColourState colour, boolean unrouted) {
         holdRestarts(colour);
-        ColourStack.setAside(docker, host.slowClient(), colour, unrouted, out);
+        return ColourStack.setAside(docker, host.slowClient(), colour, unrouted, out);
     }
 
     @Override

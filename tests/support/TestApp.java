@@ -82,6 +82,8 @@ final class TestApp implements AutoCloseable {
     static final class Load implements AutoCloseable {
         final List<String> answers = Collections.synchronizedList(new ArrayList<>());
         final List<Long> startedAt = Collections.synchronizedList(new ArrayList<>());
+        /** When each answer came back, epoch ms: what a count of the front's log is checked against. */
+        final List<Long> endedAtMillis = Collections.synchronizedList(new ArrayList<>());
         private final AtomicBoolean stop = new AtomicBoolean();
         private final Thread thread;
 
@@ -91,8 +93,10 @@ final class TestApp implements AutoCloseable {
                 for (int i = 0; i < maxRequests && !stop.get() && System.currentTimeMillis() < end; i++) {
                     long t = System.nanoTime();
                     String a = FrontTest.get(port, path);
+                    long ended = System.currentTimeMillis();
                     synchronized (answers) {
                         startedAt.add(t);
+                        endedAtMillis.add(ended);
                         answers.add(a);
                     }
                     try {
