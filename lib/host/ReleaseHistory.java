@@ -51,9 +51,22 @@ public final class ReleaseHistory {
     /**
      * One deploy or rollback. result: ok, failed or interrupted. reason: why it failed; notes: free text worth
      * keeping even on success (for example "web ignored SIGTERM and was killed after 10s"). Either may be null.
+     * tasks: how the release tasks ended ("tasks: migrate ok in 2.1s; ran before_switch tasks"), null when none ran.
      */
     public record Entry(String at, String action, String release, String colour, String previousRelease,
-                        String result, long durationMillis, String by, String reason, String notes) {
+                        String result, long durationMillis, String by, String reason, String notes, String tasks) {
+        /** The mark rollback.java looks for: this deploy ran tasks that may have changed the database's schema. */
+        public static final String MIGRATED = "ran before_switch tasks";
+
+        public Entry(String at, String action, String release, String colour, String previousRelease,
+                     String result, long durationMillis, String by, String reason, String notes) {
+            this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, notes, null);
+        }
+
+        public boolean migrated() {
+            return tasks != null && tasks.contains(MIGRATED);
+        }
+
         public Entry(String at, String action, String release, String colour, String previousRelease,
                      String result, long durationMillis, String by, String reason) {
             this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, null);
@@ -110,7 +123,7 @@ public final class ReleaseHistory {
             if (!n.path(required).isTextual()) throw new IllegalArgumentException("no \"" + required + "\"");
         }
         return new Entry(field(n, "at"), field(n, "action"), field(n, "release"), field(n, "colour"), field(n, "previousRelease"),
-                field(n, "result"), n.path("durationMillis").asLong(0), field(n, "by"), field(n, "reason"), field(n, "notes"));
+                field(n, "result"), n.path("durationMillis").asLong(0), field(n, "by"), field(n, "reason"), field(n, "notes"), field(n, "tasks"));
     }
 
     private static String field(JsonNode n, String name) {

@@ -94,7 +94,8 @@ public final class ColourStack {
         }
     }
 
-    private void ensureNetworksAndVolumes() {
+    /** The colour's networks and volumes, without its containers: what a task run before the colour starts needs. */
+    void ensureNetworksAndVolumes() {
         boolean needsDefault = compose.services().values().stream()
                 .anyMatch(s -> s.networkMode() == null && (s.networks().isEmpty() || s.networks().containsKey("default")));
         if (needsDefault) ensureNetwork("default", new Resource("default", project + "_default", false));
