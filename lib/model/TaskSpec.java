@@ -47,7 +47,7 @@ public record TaskSpec(String name, String service, List<String> command, String
 
     /** For titles and --dry-run: "migrate (app: bin/magento setup:upgrade, timeout 10m)". */
     public String describe() {
-        String what = command == null ? "its image's command" : String.join(" ", command);
+        String what = command == null ? "its image's command" : String.join(" ", command.stream().map(lib.base.Text::printable).toList());
         return name + " (" + service + (image == null ? "" : " as " + image) + ": " + what + ", timeout " + lib.base.Durations.describe(timeout) + ")";
     }
 }

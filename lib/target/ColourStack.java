@@ -48,6 +48,7 @@ public final class ColourStack {
     private final List<String> createdContainers = new CopyOnWriteArrayList<>();
     private final List<String> createdNetworks = new CopyOnWriteArrayList<>();
     private final Map<String, String> containerIdByService = new LinkedHashMap<>();
+    private java.util.Set<String> createdOnly = java.util.Set.of();
 
     public ColourStack(DockerClient docker, ComposeProject compose, String project, Map<String, String> ourLabels, PrintWriter out) {
         this.docker = docker;
@@ -55,6 +56,12 @@ public final class ColourStack {
         this.project = project;
         this.ourLabels = ourLabels;
         this.out = out;
+    }
+
+    /** Singletons: created with the colour, started only at the switch, once the old colour's have stopped. */
+    public ColourStack leavingCreated(java.util.Set<String> services) {
+        this.createdOnly = java.util.Set.copyOf(services);
+        return this;
     }
 
     public List<String> containerIds() {
@@ -67,9 +74,14 @@ public final class ColourStack {
         for (Service s : compose.startOrder()) {
             cancel.check();
             s.dependsOn().forEach((dep, condition) -> {
-                if (condition.equals("service_healthy")) gate.awaitHealthy(containerIdByService.get(dep));
+                if (condition.equals("service_healthy") && !createdOnly.contains(dep)) gate.awaitHealthy(containerIdByService.get(dep));
             });
             String id = create(s);
+            if (createdOnly.contains(s.name())) {
+                out.println("  created " + ContainerSpec.containerName(project, s.name()) + " (a singleton: it starts at the switch)");
+                out.flush();
+                continue;
+            }
             try {
                 docker.startContainerCmd(id).exec();
             } catch (com.github.dockerjava.api.exception.DockerException e) {
