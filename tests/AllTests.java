@@ -28,7 +28,7 @@ import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.r
 public class AllTests {
     static final List<Class<?>> CLASSES = List.of(LayersTest.class, StepsTest.class, ModelTest.class, UnitTest.class, CliTest.class, BadInputTest.class, ComposeLoaderTest.class, ProjectFileTest.class, RollbackTest.class, DockerHostTest.class,
             DeployTest.class, FailureTest.class, HostStatesTest.class, LockTest.class, HistoryTest.class, ReleaseTest.class, FrontTest.class, ProjectTest.class,
-            ContainerSpecTest.class, TasksTest.class, BadComposeInputTest.class, BlogComposeTest.class, TagTest.class, BuildTest.class, EngineTest.class, RemoteTest.class, FleetTest.class);
+            ContainerSpecTest.class, TasksTest.class, TasksE2ETest.class, BadComposeInputTest.class, BlogComposeTest.class, TagTest.class, BuildTest.class, EngineTest.class, RemoteTest.class, FleetTest.class);
 
     public static void main(String... args) throws Exception {
         var builder = request();

@@ -217,7 +217,7 @@ class TasksTest {
         // no ports, no healthcheck, no restart policy, no alias that would send the service's traffic to it
         assertEquals(List.of(), spec.exposedPorts());
         assertTrue(spec.hostConfig().getPortBindings().getBindings().isEmpty());
-        assertNull(spec.healthcheck());
+        assertEquals(List.of("NONE"), spec.healthcheck().getTest(), "not even the image's HEALTHCHECK");
         assertFalse(spec.labels().containsKey(Labels.RESTART));
         assertEquals(List.of(), spec.network().aliases());
         assertEquals("shop-green_default", spec.network().network());

@@ -18,7 +18,7 @@ import java.util.Map;
  * The one-shot container of a release task, as {@code docker compose run --rm --no-deps SERVICE CMD} would make it:
  * the service's container ({@link ContainerSpec#of}: image, environment and env_file, volumes, networks, user,
  * working_dir, entrypoint) without what makes it a server: no published or exposed ports (a second bind of the
- * colour's port would fail, or take its traffic), no healthcheck, no restart policy, and no network alias, so the
+ * colour's port would fail, or take its traffic), no healthcheck (not even the image's), no restart policy, and no network alias, so the
  * service's name never resolves to the migration. Labelled as a task, not as a colour member: reading the host never
  * counts it in a colour.
  */
@@ -26,6 +26,9 @@ public final class TaskContainer {
     /** Labels.ROLE of a task's container; Labels.TASK names the task. */
     public static final String ROLE = "task";
     public static final String TASK = Labels.NS + "task";
+
+    /** The image's own HEALTHCHECK is switched off too: a one-shot container is judged by its exit code alone. */
+    static final com.github.dockerjava.api.model.HealthCheck NO_HEALTHCHECK = new com.github.dockerjava.api.model.HealthCheck().withTest(List.of("NONE"));
 
     private TaskContainer() {}
 
@@ -64,7 +67,7 @@ public final class TaskContainer {
         List<ContainerSpec.Attachment> more = base.extraNetworks().stream().map(a -> new ContainerSpec.Attachment(a.network(), List.of())).toList();
         return new ContainerSpec(name(project, task.name()), task.image() != null ? task.image() : base.image(), labels, List.copyOf(env),
                 task.command(), base.entrypoint(), base.user(), base.workingDir(), base.stopSignal(), base.stopTimeout(),
-                List.of(), base.anonymousVolumes(), null, host, first, more, base.externalContainers());
+                List.of(), base.anonymousVolumes(), NO_HEALTHCHECK, host, first, more, base.externalContainers());
     }
 
     /** SOURCE:TARGET[:ro|rw] as the reader checked it. */
