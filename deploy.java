@@ -219,7 +219,7 @@ public class deploy implements Callable<Integer> {
         Optional<Colour> live = d.live();
         return new Plan()
                 .theSwitch(d.managedFront() ? "switch the front to " + next : "record " + next + " as live", d::switchTraffic)
-                .afterIf(d.hasSingletons(), "singletons: stop " + live.map(c -> c + "'s, then ").orElse("") + "start " + next + "'s", d::handOverSingletons)
+                .afterIf(d.hasSingletons(), "singletons: " + live.map(c -> "stop " + c + "'s, then ").orElse("") + "start " + next + "'s", d::handOverSingletons)
                 .then(TaskPlan.afterSwitch(d))
                 .afterIf(d.managedFront() && live.isPresent(), "drain " + live.map(Colour::toString).orElse(""), d::drain)
                 .after(live.map(c -> "retire " + c + " (release " + d.previous() + "): " + d.retiring()).orElse("finish"), d::retireOld)

@@ -240,6 +240,14 @@ class TasksE2ETest {
                 assertEquals(1, running(app, Colour.BLUE), "after the rollback blue's cron runs");
                 assertEquals(0, running(app, Colour.GREEN));
                 assertEquals(List.of("blue", "green", "blue"), runs(shared(app.name, "cron.log")), "the colours' lines never interleave");
+
+                // A crash (here: a hand) left the standby's cron running: the next run stops it before anything else.
+                TestHost.docker().startContainerCmd(app.name + "-green-cron-1").exec();
+                r = app.deploy("v3", "--project", p.toString());
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.out().indexOf("singletons: stop any outside the live colour") < r.out().indexOf("pull images"), r.toString());
+                assertEquals(1, running(app, Colour.GREEN), "green is live with v3: its cron runs");
+                assertEquals(0, running(app, Colour.BLUE));
             } finally {
                 TestHost.removeApp(app.name);
                 removeVolume(app);
