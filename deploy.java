@@ -7,6 +7,7 @@ import lib.base.Text;
 import lib.cli.HistoryCommand;
 import lib.cli.StatusCommand;
 import lib.cli.UnlockCommand;
+import lib.cli.TaskCommand;
 import lib.cli.DryRun;
 import lib.release.IfChanged;
 import lib.docker.HostAddress;
@@ -54,7 +55,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class},
+        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, TaskCommand.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",

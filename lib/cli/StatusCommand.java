@@ -47,6 +47,8 @@ public class StatusCommand implements Callable<Integer> {
                 ok &= StatusView.print(out, docker, state, DeployLock.holder(docker.client(), target.app()),
                         ManagedFront.state(docker.client(), target.app(), managed));
                 state.live().ifPresent(c -> liveRelease.put(docker.describe(), Text.printable(state.of(c).release())));
+                project.file().map(f -> f.tasks().singletons()).filter(x -> !x.isEmpty())
+                        .ifPresent(x -> SingletonStatus.lines(state, x).forEach(out::println));
             } catch (DeployError unreachable) {
                 if (hosts.size() == 1) throw unreachable;
                 out.println("host " + h.url() + ": " + unreachable.getMessage());
