@@ -97,7 +97,9 @@ public final class TaskRunner {
         Follower follow = new Follower(id, output);
         try {
             while (true) {
-                if (cancel.cancelled() || Thread.currentThread().isInterrupted()) {
+                // The signal's wake-up call is spent here, so the kill and the removal below are not cut short by it.
+                boolean interrupted = Thread.interrupted();
+                if (cancel.cancelled() || interrupted) {
                     kill(id);
                     return Outcome.INTERRUPTED;
                 }
