@@ -293,4 +293,34 @@ class TasksE2ETest {
             }
         }
     }
+
+    /** Ctrl-C while a migration runs: the task is killed and removed, the deploy undone, the lock free. */
+    @Test
+    void ctrlCDuringATaskKillsItAndUndoesTheDeploy() throws Exception {
+        try (TestApp app = new TestApp("tsigint")) {
+            Path p = app.dir.resolve("deploy.yml");
+            Files.writeString(p, "tasks:\n  before_switch:\n    - name: slow\n      service: app\n      command: [sh, -c, 'echo started; sleep 120']\n");
+            assertEquals(0, app.deploy("v1").code());
+            List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT", ProcessHandle.current().info().command().orElse("java"),
+                    "-cp", System.getProperty("java.class.path"), "deploy"));
+            cmd.addAll(app.deployArgs("v2", "--project", p.toString()));
+            Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(app.dir.resolve("deploy.log").toFile()).start();
+            try {
+                assertTrue(Poll.until(java.time.Duration.ofSeconds(90), () -> !taskContainers(app).isEmpty()), "the task started");
+                assertTrue(Commands.waitForLine(app.dir.resolve("deploy.log"), "[slow] started", 20_000), Files.readString(app.dir.resolve("deploy.log")));
+                new ProcessBuilder("kill", "-INT", String.valueOf(proc.pid())).start().waitFor();
+                assertTrue(proc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "deploy exited after Ctrl-C");
+            } finally {
+                proc.destroyForcibly();
+            }
+            String log = Files.readString(app.dir.resolve("deploy.log"));
+            assertEquals(130, proc.exitValue(), log);
+            assertTrue(log.contains("deploy interrupted") && log.contains("blue still serves release v1"), log);
+            assertTrue(log.contains("the database may have been changed by task slow"), log);
+            assertEquals(List.of(), taskContainers(app), "the task's container is removed");
+            assertTrue(state(app).green().empty(), "the new colour is removed");
+            assertTrue(lib.host.DeployLock.holder(TestHost.docker(), app.name).isEmpty(), "lock released");
+            assertEquals("v1", app.front().get("/version.txt"));
+        }
+    }
 }
