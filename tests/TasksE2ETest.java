@@ -323,4 +323,38 @@ class TasksE2ETest {
             assertEquals("v1", app.front().get("/version.txt"));
         }
     }
+
+    /** Behind the managed front the warm standby keeps its web services, not its singletons, and a rollback hands them back. */
+    @Test
+    void theWarmStandbyKeepsItsWebServicesButNotItsSingletons() throws Exception {
+        try (TestApp app = new TestApp("twarm")) {
+            try {
+                createVolume(app);
+                Files.writeString(app.composeFile, compose(app.name));
+                Path p = project(app, "deploy.yml", "");
+                String[] managed = {"--project", p.toString(), "--front", "managed", "--front-port", String.valueOf(TestHost.freePort()), "--front-image", TestHost.WEB};
+                var r = app.deploy("v1", managed);
+                assertEquals(0, r.code(), r.toString());
+                try (var watch = new CronWatch(app.name)) {
+                    r = app.deploy("v2", managed);
+                    assertEquals(0, r.code(), r.toString());
+                    HostState s = state(app);
+                    assertTrue(s.blue().containers().stream().filter(c -> !c.service().equals("cron")).allMatch(c -> c.running()), "blue's web services are the warm standby");
+                    assertEquals(0, running(app, Colour.BLUE), "but not its cron");
+                    assertEquals(1, running(app, Colour.GREEN));
+                    r = Commands.rollback(app, "--project", p.toString());
+                    assertEquals(0, r.code(), r.toString());
+                    assertTrue(r.out().contains("warm standby"), r.toString());
+                    watch.close();
+                    assertTrue(watch.samples.stream().allMatch(n -> n <= 1), "two colours' cron ran at once: " + watch.samples);
+                }
+                assertEquals(1, running(app, Colour.BLUE), "after the rollback blue's cron runs");
+                assertEquals(0, running(app, Colour.GREEN), "green, the new standby, keeps no cron");
+                assertEquals(List.of("blue", "green", "blue"), runs(shared(app.name, "cron.log")));
+            } finally {
+                TestHost.removeApp(app.name);
+                removeVolume(app);
+            }
+        }
+    }
 }
