@@ -139,7 +139,7 @@ public class deploy implements Callable<Integer> {
         int taskHost = taskHost(releaseTasks, hosts);
         Function<Deployment, Plan> plan = d -> {
             // A fleet runs the tasks once, on one host; every host keeps its singletons to one colour.
-            if (hosts.size() == 1 || d.host().describe().equals(taskHostName[0])) d.withTasks(releaseTasks);
+            if (hosts.size() == 1 || runsTasks(d.host(), hosts.get(taskHost))) d.withTasks(releaseTasks);
             else d.withTasks(releaseTasks.singletonsOnly());
             Colour next = d.state().target();
             d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar));
@@ -182,6 +182,12 @@ public class deploy implements Callable<Integer> {
 
     /** The fleet host the tasks run on: the one named by tasks.host, else the first. Set once the fleet connected. */
     private final String[] taskHostName = {null};
+
+    /** Whether this fleet member is the tasks' host: as the fleet connected it, else (--dry-run) by its address. */
+    private boolean runsTasks(DockerHost member, HostAddress taskHost) {
+        if (taskHostName[0] != null) return member.describe().equals(taskHostName[0]);
+        return member.describe().startsWith(DockerHost.redacted(DockerHost.parseUrl(taskHost.url())));
+    }
 
     private int taskHost(ReleaseTasks t, List<HostAddress> hosts) {
         if (t.host() == null || hosts.size() == 1) return 0;

@@ -62,6 +62,11 @@ class TasksE2ETest {
 
     static final String MIGRATE = """
             tasks:
+              backup:
+                service: app
+                command: [sh, -c, 'echo "dump of $VERSION" > "$BACKUP_FILE"']
+                volumes: [APP-shared:/backups]
+                keep: 1
               before_switch:
                 - name: migrate
                   service: app
@@ -84,7 +89,10 @@ class TasksE2ETest {
 
     static String shared(String app, String file) throws Exception {
         var out = new StringWriter();
-        var p = new ProcessBuilder("docker", "run", "--rm", "-v", app + "-shared:/shared", "bgtest-app:v1", "cat", "/shared/" + file)
+        List<String> cmd = file.isEmpty() ? List.of("sh", "-c", "ls -1 /shared | grep backup") : List.of("cat", "/shared/" + file);
+        List<String> all = new ArrayList<>(List.of("docker", "run", "--rm", "-v", app + "-shared:/shared", "bgtest-app:v1"));
+        all.addAll(cmd);
+        var p = new ProcessBuilder(all)
                 .redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes());
         p.waitFor();
@@ -118,7 +126,7 @@ class TasksE2ETest {
             try {
                 createVolume(app);
                 Files.writeString(app.composeFile, compose(app.name));
-                Path migrate = project(app, "deploy.yml", MIGRATE);
+                Path migrate = project(app, "deploy.yml", MIGRATE.replace("APP", app.name));
                 var r = app.deploy("v1", "--project", migrate.toString());
                 assertEquals(0, r.code(), r.toString());
                 r = app.deploy("v2", "--project", migrate.toString());
@@ -145,6 +153,11 @@ class TasksE2ETest {
                 assertTrue(r.err().contains("task migrate exited 3"), r.toString());
                 assertTrue(r.err().contains("the database may have been changed by task migrate"), r.toString());
                 assertFalse(r.err().contains("nothing was changed"), r.toString());
+                assertTrue(r.err().contains("or restore the backup /backups/" + app.name + "-"), "names the backup taken just before: " + r);
+                // keep: 1, so only the newest backup is left, and it is v3's
+                List<String> backups = shared(app.name, "").lines().toList();
+                assertTrue(backups.size() == 1 && backups.get(0).startsWith(app.name + "-") && backups.get(0).endsWith("-v3.backup"), backups.toString());
+                assertEquals("dump of v3\n", shared(app.name, backups.get(0)));
                 assertTrue(r.err().contains("green still serves release v2"), r.toString());
                 assertEquals("v2", app.front().get("/version.txt"));
                 assertEquals(Colour.GREEN, state(app).live().orElseThrow());
