@@ -370,4 +370,50 @@ class TasksE2ETest {
             }
         }
     }
+
+    /** SIGKILL of the deploy during its migration: the next deploy removes the leftovers; blue's cron alone ran throughout. */
+    @Test
+    void aDeployKilledDuringItsTaskIsFinishedByTheNextAndOnlyOneColoursCronEverRuns() throws Exception {
+        try (TestApp app = new TestApp("tkill")) {
+            try {
+                createVolume(app);
+                Files.writeString(app.composeFile, compose(app.name));
+                Path p = project(app, "deploy.yml", """
+                        tasks:
+                          before_switch:
+                            - name: slow
+                              service: app
+                              command: [sh, -c, 'echo started; if [ ! -f /shared/once ]; then touch /shared/once; sleep 120; fi']
+                        """);
+                assertEquals(0, app.deploy("v1", "--project", p.toString()).code());
+                try (var watch = new CronWatch(app.name)) {
+                    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                            "-cp", System.getProperty("java.class.path"), "deploy"));
+                    cmd.addAll(app.deployArgs("v2", "--project", p.toString()));
+                    Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(app.dir.resolve("deploy.log").toFile()).start();
+                    try {
+                        assertTrue(Commands.waitForLine(app.dir.resolve("deploy.log"), "[slow] started", 90_000), Files.readString(app.dir.resolve("deploy.log")));
+                        proc.destroyForcibly(); // SIGKILL: no undo runs
+                        assertTrue(proc.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+                    } finally {
+                        proc.destroyForcibly();
+                    }
+                    assertEquals(1, taskContainers(app).size(), "the killed run left its task running");
+                    assertEquals(0, running(app, Colour.GREEN), "green's cron was never started");
+                    var r = app.deploy("v2", "--project", p.toString());
+                    assertEquals(0, r.code(), r.toString());
+                    assertTrue(r.out().contains("removing " + app.name + "-green-task-slow, left by an interrupted run"), r.toString());
+                    watch.close();
+                    assertTrue(watch.samples.stream().allMatch(n -> n <= 1), "two colours' cron ran at once: " + watch.samples);
+                }
+                assertEquals(List.of(), taskContainers(app));
+                assertEquals(1, running(app, Colour.GREEN));
+                assertEquals(0, running(app, Colour.BLUE));
+                assertEquals(List.of("blue", "green"), runs(shared(app.name, "cron.log")));
+            } finally {
+                TestHost.removeApp(app.name);
+                removeVolume(app);
+            }
+        }
+    }
 }
