@@ -383,7 +383,7 @@ class TasksE2ETest {
                           before_switch:
                             - name: slow
                               service: app
-                              command: [sh, -c, 'echo started; if [ ! -f /shared/once ]; then touch /shared/once; sleep 120; fi']
+                              command: [sh, -c, 'echo started; if [ "$VERSION" = v2 ] && [ ! -f /shared/once ]; then touch /shared/once; sleep 120; fi']
                         """);
                 assertEquals(0, app.deploy("v1", "--project", p.toString()).code());
                 try (var watch = new CronWatch(app.name)) {

@@ -441,6 +441,8 @@ public final class Deployment {
     }
 
     public void gate() {
+        // A migration between the start and the gate may take minutes: the gate's deadline starts after it.
+        if (!tasks.tasks().at(lib.model.TaskSpec.When.BEFORE_SWITCH).isEmpty()) gate = colours.gate(settings.gateTimeout(), cancel);
         ColourState fresh = colours.reread(next, created != null ? created.ids() : ids(target.containers()));
         target = fresh;
         ColourState gated = singletons.without(fresh); // singletons are not started yet: they start at the switch
