@@ -188,6 +188,20 @@ class TasksE2ETest {
                 assertEquals("v1 blue\nv2 green\nv3 blue\nv1 blue\n", shared(app.name, "migrations.log"));
                 assertEquals(List.of(), taskContainers(app));
                 assertEquals("v3", app.front().get("/version.txt"), "task run deploys nothing");
+
+                // Back to v1, across v2's migration: warned; without a terminal it needs --yes, with it it goes on.
+                String[] back = {"v1", "--project", migrate.toString(), "-f", app.composeFile.toString(), "--pull", "never",
+                        "--blue-port", String.valueOf(app.bluePort), "--green-port", String.valueOf(app.greenPort)};
+                r = Commands.rollback(app, back);
+                assertEquals(2, r.code(), r.toString());
+                assertTrue(r.err().contains("the database schema is not rolled back: release v2 ran migrations (before_switch tasks) after release v1 last served"), r.toString());
+                assertTrue(r.err().contains("pass --yes"), r.toString());
+                assertEquals("v3", app.front().get("/version.txt"), "refused: nothing changed");
+                r = Commands.rollback(app, Commands.concat(back, "--yes"));
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.err().contains("the database schema is not rolled back"), r.toString());
+                assertFalse(r.out().contains("[migrate]"), "a rollback runs no tasks: " + r);
+                assertEquals("v1", app.front().get("/version.txt"));
             } finally {
                 TestHost.removeApp(app.name);
                 removeVolume(app);
