@@ -10,10 +10,12 @@ import lib.cli.UnlockCommand;
 import lib.cli.MaintenanceCommand;
 import lib.cli.FrontCommand;
 import lib.cli.TrafficCommand;
+import lib.cli.TaskCommand;
 import lib.cli.DryRun;
 import lib.release.IfChanged;
 import lib.docker.HostAddress;
 import lib.engine.Plan;
+import lib.engine.TaskPlan;
 import lib.engine.RunSettings;
 import lib.model.Strategy;
 import lib.base.Style;
@@ -40,6 +42,10 @@ import lib.options.HostOptions;
 import lib.options.ProjectOptions;
 import lib.options.ReleaseOptions;
 import lib.options.RetireOptions;
+import lib.options.TaskOptions;
+import lib.model.ReleaseTasks;
+import lib.project.ProjectFile;
+import lib.project.TasksReader;
 import lib.release.ReleaseInfo;
 
 import picocli.CommandLine.Command;
@@ -57,7 +63,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, ConfigCommand.class, AccessoryCommand.class, MaintenanceCommand.class, FrontCommand.class, TrafficCommand.class},
+        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, ConfigCommand.class, AccessoryCommand.class, MaintenanceCommand.class, FrontCommand.class, TrafficCommand.class, TaskCommand.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",
@@ -122,6 +128,7 @@ public class deploy implements Callable<Integer> {
     @Mixin RetireOptions retire;
 
     @Mixin AccessoryOptions accessories;
+    @Mixin TaskOptions tasks;
 
     @Spec CommandSpec spec;
 
@@ -147,7 +154,14 @@ public class deploy implements Callable<Integer> {
                     + " run them outside the fleet (external) and reach them by address, or deploy to one host");
         }
         RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
+        ReleaseTasks releaseTasks = tasks.resolve(project.file().map(ProjectFile::tasks).orElse(null));
+        TasksReader.checkAgainst(releaseTasks, composed.get(Colour.BLUE).services().keySet(), composed.get(Colour.BLUE).file(),
+                project.file().map(f -> f.file().toString()).orElse("--singleton"));
+        int taskHost = taskHost(releaseTasks, hosts);
         Function<Deployment, Plan> plan = d -> {
+            // A fleet runs the tasks once, on one host; every host keeps its singletons to one colour.
+            if (hosts.size() == 1 || runsTasks(d.host(), hosts.get(taskHost))) d.withTasks(releaseTasks);
+            else d.withTasks(releaseTasks.singletonsOnly());
             Colour next = d.state().target();
             d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar))
                     .withAccessories(model.split(next).accessories());
@@ -155,7 +169,7 @@ public class deploy implements Callable<Integer> {
         };
         if (options.dryRun) return DryRun.print(hosts, app, settings, plan, out, err);
         IfChanged ifChanged = options.ifChanged ? IfChanged.ask(options.image, options.release) : null;
-        if (hosts.size() > 1) return deployFleet(hosts, app, settings, plan, ifChanged,
+        if (hosts.size() > 1) return deployFleet(hosts, taskHost, app, settings, plan, ifChanged,
                 ReleaseInfo.releaseLabel(options.release, composed.get(Colour.BLUE), releaseVar), out, err);
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
              DockerHost docker = hosts.get(0).connect(err);
@@ -173,10 +187,11 @@ public class deploy implements Callable<Integer> {
     }
 
     /** Several hosts, all or nothing: each host runs the same steps; the fleet switches only if every host passed its gate. */
-    private int deployFleet(List<HostAddress> hosts, String app, RunSettings settings, Function<Deployment, Plan> plan, IfChanged ifChanged, String release,
+    private int deployFleet(List<HostAddress> hosts, int taskHost, String app, RunSettings settings, Function<Deployment, Plan> plan, IfChanged ifChanged, String release,
                             PrintWriter out, PrintWriter err) {
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
              Fleet fleet = new Fleet(hosts, app, "deploy", up.waitLock(), cancel, out, err)) {
+            taskHostName[0] = fleet.hosts().get(taskHost).describe();
             if (ifChanged != null && fleet.hosts().stream().allMatch(h -> ifChanged.runs(h.client(), HostReader.read(h.client(), app)))) {
                 out.println(ifChanged.upToDate(app, " on all " + fleet.size() + " hosts"));
                 return ExitCode.OK;
@@ -187,7 +202,24 @@ public class deploy implements Callable<Integer> {
         }
     }
 
+    /** The fleet host the tasks run on: the one named by tasks.host, else the first. Set once the fleet connected. */
+    private final String[] taskHostName = {null};
+
+    /** Whether this fleet member is the tasks' host: as the fleet connected it, else (--dry-run) by its address. */
+    private boolean runsTasks(DockerHost member, HostAddress taskHost) {
+        if (taskHostName[0] != null) return member.describe().equals(taskHostName[0]);
+        return member.describe().startsWith(DockerHost.redacted(DockerHost.parseUrl(taskHost.url())));
+    }
+
+    private int taskHost(ReleaseTasks t, List<HostAddress> hosts) {
+        if (t.host() == null || hosts.size() == 1) return 0;
+        for (int i = 0; i < hosts.size(); i++) if (t.host().equals(hosts.get(i).url())) return i;
+        throw new lib.base.DeployError(ExitCode.CONFIG, project.file().map(f -> f.file().toString()).orElse("deploy.yml") + ": tasks.host: \""
+                + Text.printable(t.host()) + "\" is not one of the environment's hosts: " + String.join(", ", hosts.stream().map(HostAddress::url).toList()));
+    }
+
     static final String RECOVER = "put back what an interrupted deploy set aside";
+    static final String SETTLE = "singletons: stop any outside the live colour, start the live colour's";
 
     /** The shell step "find the live colour, pull and up the other, sleep 10, down the old", made safe. */
     static Plan steps(Deployment d, Strategy strategy) {
@@ -196,6 +228,7 @@ public class deploy implements Callable<Integer> {
         return new Plan()
                 .beforeIf(d.needsRecovery(), RECOVER, d::recover)
                 .beforeIf(d.needsRecord(), d.recordStepTitle(), d::ensureRecord)
+                .beforeIf(d.singletonsUnsettled(), SETTLE, d::settleSingletons)
                 .beforeIf(d.hasHook("pre-deploy"), "pre-deploy hook", () -> d.preHook("pre-deploy"))
                 .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
                 .before("pull images", d::pull)
@@ -204,7 +237,9 @@ public class deploy implements Callable<Integer> {
                 .before("make room in " + next, d::clearTarget)
                 .beforeIf(strategy == Strategy.RECREATE && live.isPresent(), "stop " + live.map(Colour::toString).orElse("")
                         + " first (--strategy recreate: the site is down until " + next + " is healthy)", d::stopLive)
+                .then(TaskPlan.beforeStart(d))
                 .before("start " + next, d::start)
+                .then(TaskPlan.beforeSwitch(d))
                 .before("health gate", d::gate)
                 .then(fromSwitch(d));
     }
@@ -215,6 +250,8 @@ public class deploy implements Callable<Integer> {
         Optional<Colour> live = d.live();
         return new Plan()
                 .theSwitch(d.managedFront() ? "switch the front to " + next : "record " + next + " as live", d::switchTraffic)
+                .afterIf(d.hasSingletons(), "singletons: " + live.map(c -> "stop " + c + "'s, then ").orElse("") + "start " + next + "'s", d::handOverSingletons)
+                .then(TaskPlan.afterSwitch(d))
                 .afterIf(d.managedFront() && live.isPresent(), "drain " + live.map(Colour::toString).orElse(""), d::drain)
                 .after(live.map(c -> "retire " + c + " (release " + d.previous() + "): " + d.retiring()).orElse("finish"), d::retireOld)
                 .after("record the result", d::recordSuccess);

@@ -97,6 +97,8 @@ public class rollback implements Callable<Integer> {
     @Mixin RetireOptions retire;
 
     @Mixin AccessoryOptions accessories;
+    @picocli.CommandLine.Option(names = "--yes", description = "Go on without asking when the rollback crosses a release that ran migrations (the schema is not rolled back); needed without a terminal.")
+    boolean yes;
 
     public static void main(String... args) {
         Cancellation.exit(Cli.commandLine(new rollback()).execute(args));
@@ -115,8 +117,9 @@ public class rollback implements Callable<Integer> {
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
              DockerHost docker = hosts.get(0).connect(err);
              DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), up.waitLock(), out, cancel)) {
-            Deployment d = new Deployment(docker, app, settings, cancel, out, err);
+            Deployment d = new Deployment(docker, app, settings, cancel, out, err).withTasks(singletons());
             String wanted = wanted(d, new ReleaseHistory(docker.client(), app));
+            if (!alreadyLive(d, wanted)) confirmSchema(new ReleaseHistory(docker.client(), app), wanted, err);
             if (alreadyLive(d, wanted)) {
                 if (d.needsRecovery()) d.recover();
                 out.println("release " + Text.printable(wanted) + " is already live on " + d.live().get() + "; nothing to do");
@@ -124,6 +127,26 @@ public class rollback implements Callable<Integer> {
             }
             return d.run(steps(d, wanted, app, out));
         }
+    }
+
+    /** deploy.yml's singletons: a rollback runs no tasks, but hands the singletons over as a deploy does. */
+    private lib.model.ReleaseTasks singletons() {
+        return project.file().map(lib.project.ProjectFile::tasks).orElse(lib.model.ReleaseTasks.none()).singletonsOnly();
+    }
+
+    /** A rollback across a release that ran migrations: warn; ask on a terminal, else require --yes. */
+    private void confirmSchema(ReleaseHistory history, String wanted, PrintWriter err) {
+        var warning = lib.project.SchemaWarning.forRollback(history.read(err), wanted);
+        if (warning.isEmpty()) return;
+        err.println(Style.warning() + warning.get());
+        err.flush();
+        if (yes) return;
+        java.io.Console console = System.console();
+        if (console == null) {
+            throw new DeployError(ExitCode.USAGE, warning.get() + "; pass --yes to roll back anyway");
+        }
+        String answer = console.readLine("roll back to %s anyway? [y/N] ", Text.printable(wanted));
+        if (answer == null || !answer.trim().toLowerCase().matches("y|yes")) throw new DeployError(ExitCode.USAGE, "rollback cancelled; nothing was changed");
     }
 
     /** The release to return to: the one named (resolved against what the host knows), or the one before the live one. */
@@ -154,6 +177,7 @@ public class rollback implements Callable<Integer> {
             return new Plan()
                     .beforeIf(d.needsRecovery(), deploy.RECOVER, d::recover)
                     .beforeIf(d.needsRecord(), d.recordStepTitle(), d::ensureRecord)
+                    .beforeIf(d.singletonsUnsettled(), deploy.SETTLE, d::settleSingletons)
                     .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
                     .before("start " + back, d::startStandby)
                     .before("health gate", d::gate)
@@ -183,8 +207,12 @@ public class rollback implements Callable<Integer> {
              Fleet fleet = new Fleet(hosts, app, "rollback", up.waitLock(), cancel, out, err)) {
             String[] wanted = {release};
             fleet.runAll(settings, app, cancel, d -> {
+                d.withTasks(singletons());
                 synchronized (wanted) {
-                    if (wanted[0] == null || release != null) wanted[0] = wanted(d, new ReleaseHistory(d.host().client(), app));
+                    if (wanted[0] == null || release != null) {
+                        wanted[0] = wanted(d, new ReleaseHistory(d.host().client(), app));
+                        if (!alreadyLive(d, wanted[0])) confirmSchema(new ReleaseHistory(d.host().client(), app), wanted[0], err);
+                    }
                 }
                 return alreadyLive(d, wanted[0]) ? new Plan().beforeIf(d.needsRecovery(), deploy.RECOVER, d::recover) : steps(d, wanted[0], app, out);
             });

@@ -52,6 +52,8 @@ public class StatusCommand implements Callable<Integer> {
                     out.println("accessories (once for both colours): " + String.join("; ", accessories.stream()
                             .map(a -> a.service() + " " + a.condition()).toList()) + " (deploy.java accessory status --app " + target.app() + ")");
                 }
+                project.file().map(f -> f.tasks().singletons()).filter(x -> !x.isEmpty())
+                        .ifPresent(x -> SingletonStatus.lines(state, x).forEach(out::println));
             } catch (DeployError unreachable) {
                 if (hosts.size() == 1) throw unreachable;
                 out.println("host " + h.url() + ": " + unreachable.getMessage());

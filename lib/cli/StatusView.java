@@ -90,7 +90,8 @@ public final class StatusView {
                     Text.printable(e.release()), Text.printable(e.colour()), e.previousRelease() == null ? "-" : Text.printable(e.previousRelease()),
                     Text.printable(e.result()), e.durationMillis() / 1000.0, Text.printable(e.by()),
                     (e.reason() == null ? "" : "  (" + Text.printable(Text.oneLine(e.reason())) + ")")
-                            + (e.notes() == null ? "" : "  note: " + Text.printable(Text.oneLine(e.notes()))));
+                            + (e.notes() == null ? "" : "  note: " + Text.printable(Text.oneLine(e.notes())))
+                            + (e.tasks() == null ? "" : "  " + Text.printable(Text.oneLine(e.tasks()))));
             if (e.traffic() != null) out.println("    " + Text.printable(e.traffic().describe()));
         }
         out.flush();

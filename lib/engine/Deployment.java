@@ -95,6 +95,8 @@ public final class Deployment {
     private long switchStarted;
     private AccessLog.Report traffic;
     private CompletableFuture<Void> asideTeardown = CompletableFuture.completedFuture(null);
+    private TaskSteps tasks;
+    private Singletons singletons;
 
     /**
      * Reads the host once (under the lock the caller holds, or for --dry-run without it): read-only, so a plan can be
@@ -129,6 +131,41 @@ public final class Deployment {
         this.record = s.record().orElse(LiveRecord.empty());
         this.front = chooseFront();
         this.keepOld = settings.keepOldFor(front);
+        withTasks(lib.model.ReleaseTasks.none());
+    }
+
+    /** deploy.yml's tasks and singletons for this run (none by default; a fleet host that does not run the tasks gets only the singletons). */
+    public Deployment withTasks(lib.model.ReleaseTasks releaseTasks) {
+        this.tasks = new TaskSteps(host, app, releaseTasks, cancel, out, err);
+        this.singletons = new Singletons(releaseTasks.singletons(), colours, out);
+        return this;
+    }
+
+    public lib.model.ReleaseTasks tasks() {
+        return tasks.tasks();
+    }
+
+    /** A release task, from the new colour's service (see {@link TaskSteps}). */
+    public void runTask(lib.model.TaskSpec task) {
+        tasks.run(task, compose, next.project(app), ourLabels, release);
+    }
+
+    public boolean hasSingletons() {
+        return singletons.any();
+    }
+
+    /** Whether a crash (or an older version) left singletons running outside the live colour, or the live colour's down. */
+    public boolean singletonsUnsettled() {
+        return singletons.unsettled(state, live);
+    }
+
+    public void settleSingletons() {
+        singletons.settle(colours.read(), live);
+    }
+
+    /** Just past the switch: the old colour's singletons stop, then the new colour's start. */
+    public void handOverSingletons() {
+        singletons.handOver(live.map(c -> state.of(c)), target);
     }
 
     public DockerHost host() {
@@ -315,7 +352,7 @@ public final class Deployment {
         Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
         boolean interruptedSwitch = state.frontPoints().isPresent() && !state.frontPoints().equals(recorded);
         // A rollback to a warm standby behind a front that serves the live colour: both are on the network already.
-        boolean warmRollback = compose == null && target != null && target.allRunning() && state.frontPoints().equals(live);
+        boolean warmRollback = compose == null && target != null && singletons.without(target).allRunning() && state.frontPoints().equals(live);
         Runnable check = () -> {
             live.ifPresent(c -> managed.join(state.of(c)));
             managed.ensure(liveTarget);
@@ -437,7 +474,8 @@ public final class Deployment {
 
     public void start() {
         gate = colours.gate(settings.gateTimeout(), cancel);
-        created = colours.newColour(next, compose, ourLabels);
+        created = colours.newColour(next, compose, ourLabels, singletons.services().stream().filter(compose.services()::containsKey)
+                .collect(java.util.stream.Collectors.toSet()));
         steps.onUndo("remove " + next + "'s new containers", created::remove);
         created.up(gate, cancel);
         // Joined now, while the app gets ready, so the switch itself is only the front's reload.
@@ -450,21 +488,25 @@ public final class Deployment {
     /** Rollback's fast path: the standby colour's own containers, started again (no pull, nothing created). */
     public void startStandby() {
         gate = colours.gate(settings.gateTimeout(), cancel);
-        if (target.allRunning()) {
+        ColourState web = singletons.without(target); // its singletons start only at the switch
+        if (web.allRunning()) {
             out.println("  " + next + " is still running (warm standby): checking it once");
             return;
         }
-        steps.onUndo("stop " + next + " again", () -> colours.stop(colours.read().of(next)));
-        colours.startAgain(target);
+        steps.onUndo("stop " + next + " again", () -> colours.stop(singletons.without(colours.read().of(next))));
+        colours.startAgain(web);
         awaitFront();
     }
 
     public void gate() {
+        // A migration between the start and the gate may take minutes: the gate's deadline starts after it.
+        if (!tasks.tasks().at(lib.model.TaskSpec.When.BEFORE_SWITCH).isEmpty()) gate = colours.gate(settings.gateTimeout(), cancel);
         ColourState fresh = colours.reread(next, created != null ? created.ids() : ids(target.containers()));
         target = fresh;
+        ColourState gated = singletons.without(fresh); // singletons are not started yet: they start at the switch
         Probes.Settings p = settings.probe();
-        if (fresh.allRunning() && created == null) p = p.withSuccesses(1); // a warm standby: once
-        colours.await(gate, fresh, p);
+        if (gated.allRunning() && created == null) p = p.withSuccesses(1); // a warm standby: once
+        colours.await(gate, gated, p);
     }
 
     /**
@@ -611,6 +653,7 @@ public final class Deployment {
         String serving = live.map(c -> c + " still serves release " + Text.printable(previous)).orElse("no colour was live before, so nothing serves");
         String undone = failed.undoProblems().isEmpty() ? (failed.changedAnything() ? "what it changed was undone; " : "nothing was changed: ")
                 : "could not undo everything (" + String.join("; ", failed.undoProblems()) + "); run the deploy again once the host answers; ";
+        if (tasks.databaseNote() != null) undone = undone.replace("nothing was changed: ", "the new colour was undone; ") + tasks.databaseNote() + "; ";
         return new DeployError(reason.exitCode(), what + "; " + undone + serving, reason);
     }
 
@@ -646,8 +689,10 @@ public final class Deployment {
     private void history(String result, String reason, String notes) {
         if (next == null) return;
         try {
+            String ran = tasks.summary();
+            if (ran != null && !"ok".equals(result) && tasks.databaseNote() != null) ran += "; " + tasks.databaseNote();
             new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
-                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic));
+                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic, ran));
         } catch (RuntimeException e) {
             err.println(Style.warning() + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
         }

@@ -54,12 +54,26 @@ public final class ReleaseHistory {
      * keeping even on success (for example "web ignored SIGTERM and was killed after 10s"). Either may be null.
      * traffic: what the managed front's access log counted from the switch to the end of the drain; null behind the
      * passive front, for a run that did not reach its switch, and in lines older versions wrote.
+     * tasks: how the release tasks ended ("tasks: migrate ok in 2.1s; ran before_switch tasks"), null when none ran.
      */
     public record Entry(String at, String action, String release, String colour, String previousRelease,
-                        String result, long durationMillis, String by, String reason, String notes, AccessLog.Report traffic) {
+                        String result, long durationMillis, String by, String reason, String notes, AccessLog.Report traffic,
+                        String tasks) {
+        /** The mark rollback.java looks for: this deploy ran tasks that may have changed the database's schema. */
+        public static final String MIGRATED = "ran before_switch tasks";
+
+        public Entry(String at, String action, String release, String colour, String previousRelease,
+                     String result, long durationMillis, String by, String reason, String notes, String tasks) {
+            this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, notes, null, tasks);
+        }
+
         public Entry(String at, String action, String release, String colour, String previousRelease,
                      String result, long durationMillis, String by, String reason, String notes) {
-            this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, notes, null);
+            this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, notes, null, null);
+        }
+
+        public boolean migrated() {
+            return tasks != null && tasks.contains(MIGRATED);
         }
 
         public Entry(String at, String action, String release, String colour, String previousRelease,
@@ -118,7 +132,8 @@ public final class ReleaseHistory {
             if (!n.path(required).isTextual()) throw new IllegalArgumentException("no \"" + required + "\"");
         }
         return new Entry(field(n, "at"), field(n, "action"), field(n, "release"), field(n, "colour"), field(n, "previousRelease"),
-                field(n, "result"), n.path("durationMillis").asLong(0), field(n, "by"), field(n, "reason"), field(n, "notes"), traffic(n));
+                field(n, "result"), n.path("durationMillis").asLong(0), field(n, "by"), field(n, "reason"), field(n, "notes"), traffic(n),
+                field(n, "tasks"));
     }
 
     /** The traffic report if the line has a readable one; a damaged one is dropped, the entry stays. */

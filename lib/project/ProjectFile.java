@@ -72,7 +72,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     }
 
     static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks",
-            "accessories", "colours");
+            "accessories", "colours", "tasks", "singletons");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
     static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout", "max_body", "read_timeout",
             "send_timeout", "trusted_proxies", "tls", "publish_ports");
@@ -91,6 +91,12 @@ public record ProjectFile(Path file, String app, String compose, String image, S
         Path abs = file.toAbsolutePath().normalize();
         if (!Files.exists(abs)) throw DeployError.config(abs + ": project file not found; pass --project FILE or create deploy.yml");
         return new Reader(abs).read(ComposeLoader.readYaml(abs));
+    }
+
+    /** tasks: and singletons: (see {@link TasksReader}); read again from the file, which load() already checked. */
+    public lib.model.ReleaseTasks tasks() {
+        Map<?, ?> top = ComposeLoader.readYaml(file) instanceof Map<?, ?> m ? m : Map.of();
+        return TasksReader.read(file, top.get("tasks"), top.get("singletons"));
     }
 
     /** --env NAME, or the environment whose branch is BRANCH. */
@@ -132,6 +138,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                 throw bad("image", "\"" + image + "\" is not an image repository; write REGISTRY/REPO, e.g. 127.0.0.1:5000/shop-app");
             }
             String release = string(top, "release", "");
+            TasksReader.read(file, top.get("tasks"), top.get("singletons")); // checked on load with the rest; read by tasks()
             return new ProjectFile(file, app, string(top, "compose", ""), image, release == null ? null : checked(release, "release", Values::release),
                     health(map(top.get("health"), "health")), front(map(top.get("front"), "front")),
                     environments(map(top.get("environments"), "environments")), notify(map(top.get("notify"), "notify")),

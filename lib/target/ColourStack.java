@@ -49,6 +49,7 @@ public final class ColourStack {
     private final List<String> createdContainers = new CopyOnWriteArrayList<>();
     private final List<String> createdNetworks = new CopyOnWriteArrayList<>();
     private final Map<String, String> containerIdByService = new LinkedHashMap<>();
+    private java.util.Set<String> createdOnly = java.util.Set.of();
 
     public ColourStack(DockerClient docker, ComposeProject compose, String project, Map<String, String> ourLabels, PrintWriter out) {
         this.docker = docker;
@@ -56,6 +57,12 @@ public final class ColourStack {
         this.project = project;
         this.ourLabels = ourLabels;
         this.out = out;
+    }
+
+    /** Singletons: created with the colour, started only at the switch, once the old colour's have stopped. */
+    public ColourStack leavingCreated(java.util.Set<String> services) {
+        this.createdOnly = java.util.Set.copyOf(services);
+        return this;
     }
 
     public List<String> containerIds() {
@@ -68,10 +75,15 @@ public final class ColourStack {
         for (Service s : compose.startOrder()) {
             cancel.check();
             s.dependsOn().forEach((dep, condition) -> {
-                if (condition.equals("service_healthy")) gate.awaitHealthy(containerIdByService.get(dep));
+                if (condition.equals("service_healthy") && !createdOnly.contains(dep)) gate.awaitHealthy(containerIdByService.get(dep));
                 if (condition.equals(ComposeProject.COMPLETED)) gate.awaitCompleted(containerIdByService.get(dep), dep);
             });
             String id = create(s);
+            if (createdOnly.contains(s.name())) {
+                out.println("  created " + ContainerSpec.containerName(project, s.name()) + " (a singleton: it starts at the switch)");
+                out.flush();
+                continue;
+            }
             try {
                 docker.startContainerCmd(id).exec();
             } catch (com.github.dockerjava.api.exception.DockerException e) {
@@ -96,7 +108,8 @@ public final class ColourStack {
         }
     }
 
-    private void ensureNetworksAndVolumes() {
+    /** The colour's networks and volumes, without its containers: what a task run before the colour starts needs. */
+    void ensureNetworksAndVolumes() {
         boolean needsDefault = compose.services().values().stream()
                 .anyMatch(s -> s.networkMode() == null && (s.networks().isEmpty() || s.networks().containsKey("default")));
         if (needsDefault) ensureNetwork("default", new Resource("default", project + "_default", false));

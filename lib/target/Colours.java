@@ -40,6 +40,15 @@ public interface Colours {
     /** A colour to bring up from a Compose project; nothing changes until its up(). */
     NewColour newColour(Colour colour, ComposeProject compose, Map<String, String> labels);
 
+    /**
+     * The same, with singleton services created but not started: they start at the switch, once the old colour's
+     * have stopped ({@link #startAgain} on just those). An engine that cannot do this refuses singletons.
+     */
+    default NewColour newColour(Colour colour, ComposeProject compose, Map<String, String> labels, Set<String> createdOnly) {
+        if (!createdOnly.isEmpty()) throw lib.base.DeployError.config("singletons are not supported on this engine");
+        return newColour(colour, compose, labels);
+    }
+
     /** Starts a colour's existing members again (rollback's fast path, the undo of a stop). */
     void startAgain(ColourState colour);
 

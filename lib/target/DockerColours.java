@@ -67,7 +67,12 @@ public final class DockerColours implements Colours {
 
     @Override
     public NewColour newColour(Colour colour, ComposeProject compose, Map<String, String> labels) {
-        ColourStack stack = new ColourStack(docker, compose, colour.project(app), labels, out);
+        return newColour(colour, compose, labels, Set.of());
+    }
+
+    @Override
+    public NewColour newColour(Colour colour, ComposeProject compose, Map<String, String> labels, Set<String> createdOnly) {
+        ColourStack stack = new ColourStack(docker, compose, colour.project(app), labels, out).leavingCreated(createdOnly);
         return new NewColour() {
             @Override
             public void up(HealthGate gate, Cancellation cancel) {
