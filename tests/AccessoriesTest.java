@@ -257,6 +257,32 @@ class AccessoriesTest {
         assertTrue(lines.contains("  NanoCpus: 500000000"), lines.toString());
     }
 
+    /** PrestaShop's file links its database under another name (links: [mysql:some-mysql]); as an accessory it answers to both. */
+    @Test
+    void aLinkToAnAccessoryBecomesItsAliasAndLeavesTheColour() throws Exception {
+        ComposeProject p = load("""
+            services:
+              app:
+                image: shop-app:1
+                links: ["mysql:some-mysql", "cache"]
+                depends_on: [mysql]
+              cache:
+                image: shop-cache:1
+              mysql:
+                image: mysql:8
+                volumes: ["db:/var/lib/mysql:z"]
+            volumes:
+              db: {driver: local, driver_opts: {type: none, o: bind, device: /srv/db}}
+            """);
+        Split s = split(p, List.of("mysql"), List.of());
+        var app = s.colours().services().get("app");
+        assertEquals(Map.of("cache", "cache"), app.links(), "the link to the accessory is made by the accessories' network");
+        assertEquals(List.of("cache", "app"), s.colours().startOrder().stream().map(ComposeProject.Service::name).toList());
+        var mysql = s.accessory("mysql").orElseThrow();
+        assertTrue(mysql.spec().network().aliases().containsAll(List.of("mysql", "some-mysql")), mysql.spec().network().aliases().toString());
+        assertTrue(mysql.spec().hostConfig().getBinds()[0].toString().contains("shop_db"), "the app's volume, not the colour's");
+    }
+
     // ---- on the command line -----------------------------------------------------------------------------------
 
     static TestApp.Result config(Path file, String... more) {

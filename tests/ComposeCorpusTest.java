@@ -75,6 +75,30 @@ class ComposeCorpusTest {
         if (!wrong.isEmpty()) fail(String.join("\n", wrong));
     }
 
+    /**
+     * As a user checks a file before the first deploy: `deploy.java config` with the file's deploy.yml (its databases
+     * listed as accessories) behind the managed front, never connecting to Docker. A file that loads is a model (exit
+     * 0) there too; none reaches an internal error.
+     */
+    @Test
+    void everyFileGoesThroughConfigBehindTheManagedFrontWithItsDatabasesAsAccessories() throws Exception {
+        List<String> wrong = new ArrayList<>();
+        int checked = 0;
+        for (var e : expected().entrySet()) {
+            Path project = CORPUS.resolve(e.getKey()).getParent().resolve("deploy.yml");
+            if (!Files.exists(project)) continue;
+            checked++;
+            var r = TestApp.run("config", "--project", project.toString(), "--front", "managed", "--host", "tcp://127.0.0.1:1");
+            if (r.code() == ExitCode.INTERNAL) wrong.add(e.getKey() + ": internal error: " + r);
+            else if (e.getValue().equals(List.of("loads")) && r.code() != 0) wrong.add(e.getKey() + ": config exit " + r.code() + ": " + r.err());
+            else if (r.code() == 0 && !r.out().contains("accessories") && Files.readString(project).contains("accessories:")) {
+                wrong.add(e.getKey() + ": config names no accessories: " + r.out());
+            }
+        }
+        assertTrue(checked >= 15, "files with a deploy.yml: " + checked);
+        if (!wrong.isEmpty()) fail(String.join("\n", wrong));
+    }
+
     @Test
     void everyFileNamesItsOriginAndLicence() throws Exception {
         for (String file : expected().keySet()) {

@@ -102,8 +102,19 @@ public final class AccessorySplit {
         if (accessories.isEmpty()) return new Split(p, List.of());
 
         List<Accessory> out = new ArrayList<>();
+        // links: [mysql:some-mysql] from a colour: the accessory answers to some-mysql too (PrestaShop's file does this)
+        Map<String, List<String>> linkAliases = new LinkedHashMap<>();
+        for (Service s : p.services().values()) {
+            if (accessories.contains(s.name())) continue;
+            s.links().forEach((target, alias) -> {
+                if (accessories.contains(target) && alias != null && !alias.equals(target)) {
+                    List<String> as = linkAliases.computeIfAbsent(target, k -> new ArrayList<>());
+                    if (!as.contains(alias)) as.add(alias);
+                }
+            });
+        }
         for (Service s : p.startOrder()) {
-            if (accessories.contains(s.name())) out.add(accessory(p, s, app, colourProject));
+            if (accessories.contains(s.name())) out.add(accessory(p, s, app, colourProject, linkAliases.getOrDefault(s.name(), List.of())));
         }
         return new Split(colourPart(p, app, colourProject, accessories), List.copyOf(out));
     }
@@ -122,10 +133,20 @@ public final class AccessorySplit {
             if (mode != null && (mode.startsWith("service:") || mode.startsWith("container:"))) {
                 problems.add("service " + s.name() + ": network_mode \"" + mode + "\" is not supported for an accessory (it runs once, on the app's accessory network); remove it");
             }
+            for (String target : s.links().keySet()) {
+                if (!accessories.contains(target)) problems.add("service " + s.name() + ": an accessory cannot link to " + target
+                        + ", which is deployed per colour; list " + target + " as an accessory too, or drop the link");
+            }
             if (!s.volumesFrom().isEmpty()) {
                 problems.add("service " + s.name() + ": volumes_from is not supported for an accessory; mount the named volume itself");
             }
             return;
+        }
+        for (String m : java.util.Arrays.asList(s.run().ipc(), s.run().pid())) {
+            if (m != null && m.startsWith("service:") && accessories.contains(m.substring(8))) {
+                problems.add("service " + s.name() + ": ipc/pid \"" + m + "\" would share a namespace with the accessory " + m.substring(8)
+                        + ", which runs once, outside the colours; remove it or deploy " + m.substring(8) + " per colour");
+            }
         }
         if (sharedService != null && accessories.contains(sharedService)) {
             problems.add("service " + s.name() + ": network_mode \"" + mode + "\" would put a colour in the accessory " + sharedService
@@ -161,8 +182,11 @@ public final class AccessorySplit {
             }
             s.volumes().stream().filter(m -> m.kind() == MountKind.NAMED).forEach(m -> usedVolumes.add(m.source()));
             List<Mount> mounts = s.volumes().stream().map(m -> m.kind() == MountKind.NAMED && shared.containsKey(m.source())
-                    ? new Mount(m.kind(), shared.get(m.source()), m.target(), m.readOnly()) : m).toList();
-            services.put(s.name(), with(s, mounts, deps, nets));
+                    ? new Mount(m.kind(), shared.get(m.source()), m.target(), m.readOnly(), m.selinux(), m.noCopy(), m.options()) : m).toList();
+            // A link to an accessory is made by the accessories' network: the accessory answers there to its name.
+            Map<String, String> links = new LinkedHashMap<>(s.links());
+            links.keySet().removeAll(accessories);
+            services.put(s.name(), with(s, mounts, deps, nets, links));
         }
         Map<String, Resource> volumes = new LinkedHashMap<>();
         p.volumes().forEach((k, r) -> {
@@ -182,7 +206,7 @@ public final class AccessorySplit {
         return r != null && r.name().equals(networkName);
     }
 
-    private static Accessory accessory(ComposeProject p, Service s, String app, String colourProject) {
+    private static Accessory accessory(ComposeProject p, Service s, String app, String colourProject, List<String> linkAliases) {
         Map<String, Resource> volumes = new LinkedHashMap<>();
         Map<String, String> created = new LinkedHashMap<>();
         List<Mount> mounts = new ArrayList<>();
@@ -194,12 +218,14 @@ public final class AccessorySplit {
             }
             // Named after the app, not the colour, unless the file names it itself (name:) or it is external.
             String name = !r.external() && r.name().equals(colourProject + "_" + r.key()) ? volume(app, r.key()) : r.name();
-            Resource renamed = new Resource(r.key(), name, r.external());
+            // the file's driver, options and labels stay: a database volume on an NFS or local-persist driver keeps it
+            Resource renamed = new Resource(r.key(), name, r.external(), r.driver(), r.driverOpts(), r.labels(), r.internal(),
+                    r.enableIpv6(), r.attachable(), r.ipamDriver());
             volumes.put(r.key(), renamed);
             if (!r.external()) created.put(r.key(), name);
-            mounts.add(new Mount(m.kind(), name, m.target(), m.readOnly()));
+            mounts.add(new Mount(m.kind(), name, m.target(), m.readOnly(), m.selinux(), m.noCopy(), m.options()));
         }
-        List<String> aliases = new ArrayList<>();
+        List<String> aliases = new ArrayList<>(linkAliases);
         Map<String, List<String>> nets = new LinkedHashMap<>();
         Map<String, Resource> networks = new LinkedHashMap<>();
         networks.put(NETWORK_KEY, new Resource(NETWORK_KEY, network(app), true));
@@ -213,7 +239,7 @@ public final class AccessorySplit {
                 nets.put(key, as);
             }
         });
-        Service shared = with(s, mounts, s.dependsOn(), s.networkMode() != null ? Map.of() : nets);
+        Service shared = with(s, mounts, s.dependsOn(), s.networkMode() != null ? Map.of() : nets, s.links());
         ComposeProject project = new ComposeProject(p.file(), Map.of(s.name(), shared), volumes, networks);
         Map<String, String> ours = new LinkedHashMap<>();
         ours.put(Labels.APP, app);
@@ -233,11 +259,12 @@ public final class AccessorySplit {
     // Copies of the loader's records with a few fields changed. Kept here rather than as methods of the records, so the
     // loader's files stay as they are: a field added to them shows up as a compile error in these two constructors.
 
-    static Service with(Service s, List<Mount> volumes, Map<String, String> dependsOn, Map<String, List<String>> networks) {
+    static Service with(Service s, List<Mount> volumes, Map<String, String> dependsOn, Map<String, List<String>> networks,
+                        Map<String, String> links) {
         return new Service(s.name(), s.image(), s.environment(), s.command(), s.entrypoint(), s.ports(), volumes, s.volumesFrom(),
                 dependsOn, s.networkMode(), networks, s.labels(), s.healthcheck(), s.restart(), s.stopSignal(), s.stopGraceSeconds(),
                 s.user(), s.workingDir(), s.extraHosts(), s.init(), s.containerName(), s.hostname(), s.domainname(), s.expose(),
-                s.links(), s.profiles(), s.pullPolicy(), s.run());
+                links, s.profiles(), s.pullPolicy(), s.run());
     }
 
     static ContainerSpec renamed(ContainerSpec c, String name, Map<String, String> labels) {
