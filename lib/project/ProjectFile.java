@@ -30,10 +30,12 @@ import java.util.TreeSet;
  * @param accessories services of the Compose file that run once per app, outside the colours (databases, caches...);
  *                    an environment's own accessories: list replaces it there
  * @param colours     services deployed blue/green although they look stateful (overrides the guess)
+ * @param tasks       tasks: and singletons: (see {@link TasksReader}), read once with the rest of the file
  */
 public record ProjectFile(Path file, String app, String compose, String image, String release, Map<String, String> health,
                           Map<String, String> front, Map<String, Environment> environments, Map<String, Secret> notifications,
-                          Map<String, List<List<String>>> hooks, List<String> hookEnv, List<String> accessories, List<String> colours) {
+                          Map<String, List<List<String>>> hooks, List<String> hookEnv, List<String> accessories, List<String> colours,
+                          lib.model.ReleaseTasks tasks) {
 
     /** tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. */
     /** accessories and colours null: not set for the environment, so the file's top-level lists hold. */
@@ -93,12 +95,6 @@ public record ProjectFile(Path file, String app, String compose, String image, S
         return new Reader(abs).read(ComposeLoader.readYaml(abs));
     }
 
-    /** tasks: and singletons: (see {@link TasksReader}); read again from the file, which load() already checked. */
-    public lib.model.ReleaseTasks tasks() {
-        Map<?, ?> top = ComposeLoader.readYaml(file) instanceof Map<?, ?> m ? m : Map.of();
-        return TasksReader.read(file, top.get("tasks"), top.get("singletons"));
-    }
-
     /** --env NAME, or the environment whose branch is BRANCH. */
     public Environment environment(String name, String branch) {
         if (name != null) {
@@ -138,12 +134,12 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                 throw bad("image", "\"" + image + "\" is not an image repository; write REGISTRY/REPO, e.g. 127.0.0.1:5000/shop-app");
             }
             String release = string(top, "release", "");
-            TasksReader.read(file, top.get("tasks"), top.get("singletons")); // checked on load with the rest; read by tasks()
+            lib.model.ReleaseTasks tasks = TasksReader.read(file, top.get("tasks"), top.get("singletons"));
             return new ProjectFile(file, app, string(top, "compose", ""), image, release == null ? null : checked(release, "release", Values::release),
                     health(map(top.get("health"), "health")), front(map(top.get("front"), "front")),
                     environments(map(top.get("environments"), "environments")), notify(map(top.get("notify"), "notify")),
                     hooks(map(top.get("hooks"), "hooks")), variables(map(top.get("hooks"), "hooks").get("env"), "hooks.env"),
-                    services(top.get("accessories"), "accessories"), services(top.get("colours"), "colours"));
+                    services(top.get("accessories"), "accessories"), services(top.get("colours"), "colours"), tasks);
         }
 
         /** accessories: and colours:, lists of Compose service names (checked against the Compose file when it is loaded). */
