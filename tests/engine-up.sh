@@ -11,6 +11,7 @@ command -v nginx >/dev/null || need+=(nginx)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v git >/dev/null || need+=(git)
+command -v curl >/dev/null || need+=(curl)
 # FrontEdgeTest makes its TLS certificates with the openssl CLI
 command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
@@ -48,3 +49,6 @@ if ! bed_up; then
   fi
 fi
 if bed_up; then echo "engine-up: test-bed hosts 10.210.0.11-13 answer (TLS and ssh)"; fi
+
+# The Swarm the Swarm tests deploy to (hosts 4-6 and a registry on 10.210.0.1:5000): tests/swarm-up.sh.
+if [ "$(id -u)" = 0 ] && [ -f "$testbed" ]; then BGDEPLOY_TESTBED="$testbed" bash "$(dirname "${BASH_SOURCE[0]}")/swarm-up.sh"; fi
