@@ -31,6 +31,7 @@ import lib.docker.Parallel;
 import lib.front.ManagedFront;
 import lib.health.HealthGate;
 import lib.health.Probes;
+import lib.health.SmokeChecks;
 import lib.project.Notifier;
 import lib.host.ReleaseHistory;
 import lib.release.ReleaseInfo;
@@ -507,6 +508,22 @@ public final class Deployment {
         Probes.Settings p = settings.probe();
         if (gated.allRunning() && created == null) p = p.withSuccesses(1); // a warm standby: once
         colours.await(gate, gated, p);
+    }
+
+    public boolean hasChecks() {
+        return !settings.checks().isEmpty();
+    }
+
+    /** The smoke checks in words, for the plan: GET / expecting 200 and "<title>Shop"; GET /login expecting 2xx. */
+    public String checksDescribed() {
+        return String.join("; ", settings.checks().stream().map(lib.model.SmokeCheck::describe).toList());
+    }
+
+    /** After the gate, before the switch: the new colour must answer deploy.yml's health.checks as they expect. */
+    public void smokeChecks() {
+        String failed = SmokeChecks.against(settings.probe(), settings.checks(), singletons.without(target), host, out).firstFailure();
+        if (failed != null) throw new DeployError(ExitCode.DEPLOY_FAILED, failed);
+        out.println("  " + (settings.checks().size() == 1 ? "the check" : "all " + settings.checks().size() + " checks") + " passed");
     }
 
     /**
