@@ -1,0 +1,213 @@
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * deploy.yml's health.checks on the real engine: a release whose / answers 200 without the expected text passes the
+ * health gate but not its smoke check, and is undone under load with the old release serving throughout. The checks
+ * run where the probe does: in the container behind the port (nc from its shell), in a sibling when it has no tool
+ * (the FROM-scratch nginx), with wget when that is all there is.
+ */
+class SmokeCheckTest {
+    static final String IMAGE = "sctest-app";
+
+    /**
+     * busybox httpd on port 80 serving /www (a volume, so an nginx beside it can serve the same files), with CGI:
+     * /cgi-bin/redirect answers 302 to a page that does not exist (a check that followed it would see 404), and
+     * /cgi-bin/host echoes the Host header it got as JSON.
+     */
+    @BeforeAll
+    static void images() throws Exception {
+        TestHost.images();
+        image("good", "<!doctype html><title>Shop</title><h1>Welcome</h1>", false);
+        image("bad", "<!doctype html>\n<p>Something went wrong.</p>", false);
+        image("wget", "<!doctype html><title>Shop</title>", true);
+    }
+
+    @AfterAll
+    static void removeImages() {
+        for (String t : new String[]{"good", "bad", "wget"}) {
+            try {
+                TestHost.docker().removeImageCmd(IMAGE + ":" + t).withForce(true).exec();
+            } catch (RuntimeException gone) {
+                // removed already
+            }
+        }
+    }
+
+    static void image(String tag, String index, boolean wgetOnly) throws Exception {
+        Path ctx = Files.createTempDirectory("sctest-image");
+        try {
+            Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"));
+            Files.createDirectories(ctx.resolve("www/cgi-bin"));
+            Files.writeString(ctx.resolve("www/index.html"), index);
+            Files.writeString(ctx.resolve("www/version.txt"), tag + "\n");
+            Files.writeString(ctx.resolve("www/health.txt"), "ok\n");
+            Files.writeString(ctx.resolve("www/cgi-bin/redirect"), "#!/bin/sh\nprintf 'Status: 302 Found\\r\\nLocation: /nowhere\\r\\nContent-Type: text/plain\\r\\n\\r\\nmoved\\n'\n");
+            Files.writeString(ctx.resolve("www/cgi-bin/host"), "#!/bin/sh\nprintf 'Content-Type: application/json; charset=utf-8\\r\\n\\r\\n{\"host\":\"%s\"}\\n' \"$HTTP_HOST\"\n");
+            // wgetOnly: no shell (so no nc through it) and no curl, busybox's wget alone.
+            Files.writeString(ctx.resolve("Dockerfile"), wgetOnly ? """
+                    FROM scratch
+                    COPY busybox /bin/busybox
+                    RUN ["/bin/busybox", "ln", "-s", "/bin/busybox", "/bin/wget"]
+                    COPY www /www
+                    CMD ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"]
+                    """ : """
+                    FROM scratch
+                    COPY busybox /bin/busybox
+                    RUN ["/bin/busybox", "--install", "-s", "/bin"]
+                    COPY www /www
+                    RUN ["/bin/chmod", "755", "/www/cgi-bin/redirect", "/www/cgi-bin/host"]
+                    VOLUME /www
+                    CMD ["/bin/sh", "-c", "httpd -f -p 80 -h /www & trap 'kill $!; exit 0' TERM; wait"]
+                    """);
+            TestHost.docker().buildImageCmd(ctx.toFile()).withTags(java.util.Set.of(IMAGE + ":" + tag)).withPull(false)
+                    .exec(new com.github.dockerjava.api.command.BuildImageResultCallback()).awaitImageId(2, java.util.concurrent.TimeUnit.MINUTES);
+        } finally {
+            ExampleImages.deleteTree(ctx);
+        }
+    }
+
+    /** The app alone, publishing its port: the checks run in its own container. */
+    static final String ALONE = """
+            services:
+              app:
+                image: sctest-app:${DEPLOY_RELEASE}
+                ports:
+                  - "127.0.0.1:${DEPLOY_PORT}:80"
+            """;
+
+    /** The app behind the example's nginx (no shell, no tools): the checks run in the app, against the nginx. */
+    static final String BEHIND_NGINX = """
+            services:
+              app:
+                image: sctest-app:${DEPLOY_RELEASE}
+              web:
+                image: shop-web:1
+                depends_on: [app]
+                volumes_from: ["app:ro"]
+                ports:
+                  - "127.0.0.1:${DEPLOY_PORT}:80"
+                stop_signal: SIGQUIT
+            """;
+
+    static Path project(TestApp app, String compose, String checks) throws Exception {
+        Files.writeString(app.composeFile, compose);
+        Path file = app.dir.resolve("deploy.yml");
+        Files.writeString(file, "health:\n  checks:\n" + checks.stripIndent().indent(4));
+        return file;
+    }
+
+    static String[] with(Path project, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--project", project.toString(), "--probe", "/health.txt"));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void aReleaseWithoutTheExpectedTextIsUndoneUnderLoadAndTheOldOneServes() throws Exception {
+        try (TestApp app = new TestApp("scshop")) {
+            Path project = project(app, BEHIND_NGINX, """
+                    - path: /
+                      status: 200
+                      contains: "<title>Shop"
+                    """);
+            int port = TestHost.freePort();
+            var plan = app.deploy("good", with(project, concat(FrontTest.managed(app, port), "--dry-run")));
+            assertEquals(0, plan.code(), plan.toString());
+            assertTrue(plan.out().contains("smoke checks: GET / expecting 200 and \"<title>Shop\""), "the plan shows the checks: " + plan.out());
+
+            var r = app.deploy("good", with(project, FrontTest.managed(app, port)));
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("smoke checks run in " + app.name + "-blue-app-1 on the Docker host, with nc (" + app.name + "-blue-web-1 has neither"),
+                    "the nginx has no tool: its sibling runs the checks: " + r.out());
+            assertTrue(r.out().contains("the check passed"), r.out());
+            try (var load = new TestApp.Load(port, "/version.txt", 3_000, 90_000)) {
+                Thread.sleep(300);
+                r = app.deploy("bad", with(project, FrontTest.managed(app, port)));
+                Thread.sleep(300);
+                load.close();
+                assertEquals(1, r.code(), r.toString());
+                assertTrue(r.err().contains("smoke check GET / expecting 200 and \"<title>Shop\" failed: it answered 200 without \"<title>Shop\" in its body"
+                        + " (body: \"<!doctype html> <p>Something went wrong.</p>\")"), "the message quotes the check and the answer: " + r.err());
+                assertEquals(List.of(), load.failures());
+                assertTrue(load.answers.size() > 10, "the load ran: " + load.answers.size());
+                assertEquals(List.of("good"), load.answers.stream().distinct().toList(), "only the old release answered");
+            }
+            assertEquals("good", FrontTest.get(port, "/version.txt"));
+            assertTrue(TestHost.docker().listContainersCmd().withShowAll(true).withNameFilter(List.of(app.name + "-green-")).exec().isEmpty(),
+                    "the rejected colour is removed");
+        }
+    }
+
+    @Test
+    void statusesHeadersAndTheHostHeaderAreCheckedWithoutFollowingRedirects() throws Exception {
+        try (TestApp app = new TestApp("scchk")) {
+            Path project = project(app, ALONE, """
+                    - path: /cgi-bin/redirect
+                      status: [200, 302]
+                    - path: /cgi-bin/host
+                      host: shop.example.com
+                      header: {content-type: application/json}
+                      contains: '{"host":"shop.example.com"}'
+                      timeout: 5s
+                    """);
+            var r = app.deploy("good", with(project, "--front", "passive"));
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("smoke checks run in " + app.name + "-blue-app-1 on the Docker host, with nc"), r.out());
+            assertTrue(r.out().contains("all 2 checks passed"), r.out());
+
+            project(app, ALONE, """
+                    - path: /cgi-bin/host
+                      header: {Content-Type: text/html}
+                    """);
+            r = app.deploy("good", with(project, "--front", "passive"));
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains("smoke check GET /cgi-bin/host expecting 2xx and Content-Type: text/html failed: it answered 200 with Content-Type: application/json; charset=utf-8"), r.err());
+
+            project(app, ALONE, """
+                    - path: /cgi-bin/redirect
+                    """);
+            r = app.deploy("good", with(project, "--front", "passive"));
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains("smoke check GET /cgi-bin/redirect expecting 2xx failed: it answered 302 (body: \"moved\")"), "not followed: " + r.err());
+            assertEquals("good", FrontTest.get(app.bluePort, "/version.txt"), "blue still serves");
+        }
+    }
+
+    @Test
+    void anImageWithWgetAloneIsCheckedWithWget() throws Exception {
+        try (TestApp app = new TestApp("scwget")) {
+            Path project = project(app, ALONE, """
+                    - path: /
+                      contains: "<title>Shop"
+                      header: {X-Missing: here}
+                    """);
+            var r = app.deploy("wget", with(project, "--front", "passive"));
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.out().contains("with wget"), r.out());
+            assertTrue(r.err().contains("failed: it answered 200 without a X-Missing header"), r.err());
+
+            project(app, ALONE, """
+                    - path: /
+                      contains: "<title>Shop"
+                    """);
+            r = app.deploy("wget", with(project, "--front", "passive"));
+            assertEquals(0, r.code(), r.toString());
+        }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(new String[0]);
+    }
+}
