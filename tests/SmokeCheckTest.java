@@ -20,7 +20,8 @@ class SmokeCheckTest {
     static final String IMAGE = "sctest-app";
 
     /**
-     * busybox httpd on port 80 serving /www (a volume, so an nginx beside it can serve the same files), with CGI:
+     * busybox httpd on port 80 serving /www (a volume, so an nginx beside it can serve the same files), and on 9000
+     * where the example's nginx proxies /cgi-bin/, with CGI:
      * /cgi-bin/redirect answers 302 to a page that does not exist (a check that followed it would see 404), and
      * /cgi-bin/host echoes the Host header it got as JSON.
      */
@@ -67,7 +68,7 @@ class SmokeCheckTest {
                     COPY www /www
                     RUN ["/bin/chmod", "755", "/www/cgi-bin/redirect", "/www/cgi-bin/host"]
                     VOLUME /www
-                    CMD ["/bin/sh", "-c", "httpd -f -p 80 -h /www & trap 'kill $!; exit 0' TERM; wait"]
+                    CMD ["/bin/sh", "-c", "httpd -p 9000 -h /www; httpd -f -p 80 -h /www & trap 'kill $!; exit 0' TERM; wait"]
                     """);
             TestHost.docker().buildImageCmd(ctx.toFile()).withTags(java.util.Set.of(IMAGE + ":" + tag)).withPull(false)
                     .exec(new com.github.dockerjava.api.command.BuildImageResultCallback()).awaitImageId(2, java.util.concurrent.TimeUnit.MINUTES);
@@ -119,17 +120,20 @@ class SmokeCheckTest {
                     - path: /
                       status: 200
                       contains: "<title>Shop"
+                    - path: /cgi-bin/host
+                      header: {Content-Type: application/json}
                     """);
             int port = TestHost.freePort();
             var plan = app.deploy("good", with(project, concat(FrontTest.managed(app, port), "--dry-run")));
             assertEquals(0, plan.code(), plan.toString());
-            assertTrue(plan.out().contains("smoke checks: GET / expecting 200 and \"<title>Shop\""), "the plan shows the checks: " + plan.out());
+            assertTrue(plan.out().contains("smoke checks: GET / expecting 200 and \"<title>Shop\"; GET /cgi-bin/host expecting 2xx and Content-Type: application/json"),
+                    "the plan shows the checks: " + plan.out());
 
             var r = app.deploy("good", with(project, FrontTest.managed(app, port)));
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("smoke checks run in " + app.name + "-blue-app-1 on the Docker host, with nc (" + app.name + "-blue-web-1 has neither"),
                     "the nginx has no tool: its sibling runs the checks: " + r.out());
-            assertTrue(r.out().contains("the check passed"), r.out());
+            assertTrue(r.out().contains("all 2 checks passed"), "a page nginx proxies is answered too (the request's end is not the client giving up): " + r.out());
             try (var load = new TestApp.Load(port, "/version.txt", 3_000, 90_000)) {
                 Thread.sleep(300);
                 r = app.deploy("bad", with(project, FrontTest.managed(app, port)));
@@ -180,6 +184,22 @@ class SmokeCheckTest {
             assertEquals(1, r.code(), r.toString());
             assertTrue(r.err().contains("smoke check GET /cgi-bin/redirect expecting 2xx failed: it answered 302 (body: \"moved\")"), "not followed: " + r.err());
             assertEquals("good", FrontTest.get(app.bluePort, "/version.txt"), "blue still serves");
+
+            // A rollback target must pass the checks too: blue's release, stopped behind the passive front, does not.
+            project(app, ALONE, """
+                    - path: /cgi-bin/redirect
+                      status: 302
+                    """);
+            r = app.deploy("bad", with(project, "--front", "passive"));
+            assertEquals(0, r.code(), r.toString());
+            project(app, ALONE, """
+                    - path: /
+                      contains: Something went wrong
+                    """);
+            r = BadInputTest.run(new rollback(), "--app", app.name, "--project", project.toString(), "--probe", "/health.txt", "--pull", "never");
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.err().contains("smoke check GET / expecting 2xx and \"Something went wrong\" failed: it answered 200 without"), r.err());
+            assertEquals("bad", FrontTest.get(app.greenPort, "/version.txt"), "the rollback was undone: green still serves");
         }
     }
 

@@ -52,12 +52,28 @@ public final class SmokeChecks {
     private static final String USER_AGENT = "bgdeploy-check";
 
     /**
-     * $1 address, $2 port, $3 path, $4 Host header, $5 seconds nc may wait for the connection and each read. Values
-     * come as arguments, never spliced into the script; the path and host were checked on load (no spaces or CR/LF).
+     * $1 address, $2 port, $3 path, $4 Host header, $5 seconds the answer may take. Values come as arguments, never
+     * spliced into the script; the path and host were checked on load (no spaces or CR/LF). The request goes through
+     * a fifo held open until nc ends: nc closing its side at the end of the request would read as the client giving
+     * up to an nginx that proxies the page, which then drops the answer (499). busybox nc's -w bounds only the
+     * connect, so a watchdog ends an answer that never ends. An image with nowhere to make the fifo counts as one
+     * without nc (exit 127), and the next tool is tried.
      */
     static final String NC_SCRIPT = """
             command -v nc >/dev/null 2>&1 || exit 127
-            printf 'GET %s HTTP/1.0\\r\\nHost: %s\\r\\nUser-Agent: bgdeploy-check\\r\\nAccept: */*\\r\\nConnection: close\\r\\n\\r\\n' "$3" "$4" | nc -w "$5" "$1" "$2"
+            f=
+            for d in "${TMPDIR:-/tmp}" /tmp /dev/shm; do
+              if mkfifo "$d/bgdeploy-check.$$" 2>/dev/null; then f="$d/bgdeploy-check.$$"; break; fi
+            done
+            [ -n "$f" ] || exit 127
+            nc -w "$5" "$1" "$2" <"$f" & n=$!
+            exec 3>"$f"
+            rm -f "$f"
+            (sleep "$5"; kill "$n") >/dev/null 2>&1 & w=$!
+            printf 'GET %s HTTP/1.0\\r\\nHost: %s\\r\\nUser-Agent: bgdeploy-check\\r\\nAccept: */*\\r\\nConnection: close\\r\\n\\r\\n' "$3" "$4" >&3
+            wait "$n"; c=$?
+            kill "$w" 2>/dev/null
+            exit "$c"
             """;
 
     enum Tool { CURL, NC, WGET }
@@ -103,6 +119,7 @@ public final class SmokeChecks {
         if (!probe.fromHost()) {
             String host = t.hostPort() != 0 ? t.host() : Probes.networkAddress(docker.client(), t.container().id());
             local = new InetSocketAddress(host, t.hostPort() != 0 ? t.hostPort() : t.containerPort());
+            out.println("  smoke checks run from this machine, against " + host + ":" + local.getPort());
         }
         return new SmokeChecks(checks, docker.client(), t, local, out);
     }
