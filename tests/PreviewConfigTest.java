@@ -29,7 +29,8 @@ class PreviewConfigTest {
     void theMainPortsPickTheUpstreamByTheCookieAndThePreviewPortHasItsOwnServer() {
         String c = NginxConfig.mainConfig();
         assertTrue(c.contains("include " + NginxConfig.PREVIEW + ";"), c);
-        assertTrue(c.contains("map \"$cookie_bgdeploy_preview:$bgdeploy_preview_open\" $bgdeploy_pick { \"1:1\" bgdeploy_preview; default bgdeploy_live; }"), c);
+        assertTrue(c.contains("map $http_cookie $bgdeploy_preview_cookie { \"~(^|;)\\s*bgdeploy-preview=1\\s*(;|$)\" 1; default 0; }"), c);
+        assertTrue(c.contains("map \"$bgdeploy_preview_cookie:$bgdeploy_preview_open\" $bgdeploy_pick { \"1:1\" bgdeploy_preview; default bgdeploy_live; }"), c);
         String main = server(c, "80");
         assertTrue(main.contains("proxy_pass http://$bgdeploy_pick;"), main);
         assertFalse(main.contains("bgdeploy_preview_open = 0"), "the main port answers without a preview too: " + main);

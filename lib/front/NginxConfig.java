@@ -162,8 +162,11 @@ public final class NginxConfig {
      * rewrites that small file and never this one.
      */
     String previewRouting() {
+        // nginx's $cookie_NAME finds no cookie whose name holds a dash (it does not map _ to -, as $http_ does), so
+        // the Cookie header itself is matched: the cookie as a whole name=value pair, among others or alone.
         return "include " + PREVIEW + ";\n"
-                + "map \"$cookie_" + PREVIEW_COOKIE.replace('-', '_') + ":$bgdeploy_preview_open\" $bgdeploy_pick { \"1:1\" bgdeploy_preview; default bgdeploy_live; }\n";
+                + "map $http_cookie $bgdeploy_preview_cookie { \"~(^|;)\\s*" + PREVIEW_COOKIE + "=1\\s*(;|$)\" 1; default 0; }\n"
+                + "map \"$bgdeploy_preview_cookie:$bgdeploy_preview_open\" $bgdeploy_pick { \"1:1\" bgdeploy_preview; default bgdeploy_live; }\n";
     }
 
     /**
