@@ -339,7 +339,10 @@ public class deploy implements Callable<Integer> {
                 if (hosts.size() > 1) {
                     try (Fleet fleet = new Fleet(hosts, app, action(), up.waitLock(), cancel, out, err)) {
                         Style.step(out, action() + " the preview of " + app + " on " + fleet.size() + " hosts of " + project.environmentName() + ", all or none");
-                        fleet.runAll(settings, app, cancel, d -> plan(d.withTasks(singletons).toPreview(action())));
+                        // An abort also ends a preview that opened on only some hosts (a fleet whose preview failed half way).
+                        boolean anyOpen = fleet.hosts().stream().anyMatch(h -> lib.host.RecordStore.read(h.client(), app).record().flatMap(r -> r.openPreview()).isPresent());
+                        fleet.runAll(settings, app, cancel, d -> action().equals("abort") && anyOpen && d.openPreview().isEmpty() ? new Plan()
+                                : plan(d.withTasks(singletons).toPreview(action())));
                         return ExitCode.OK;
                     }
                 }

@@ -37,6 +37,38 @@ class PreviewTest {
         }
     }
 
+    /** deploy.java in-process, each output line stamped with the ms since the command started: the promote's timeline. */
+    static TestApp.Result timed(String... args) {
+        long started = System.nanoTime();
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        Writer stamping = new Writer() {
+            private boolean lineStart = true;
+
+            @Override
+            public void write(char[] buf, int off, int len) {
+                for (int i = off; i < off + len; i++) {
+                    if (lineStart) out.write(String.format("%5d ms  ", (System.nanoTime() - started) / 1_000_000));
+                    out.write(buf[i]);
+                    lineStart = buf[i] == '\n';
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        var cl = lib.cli.Cli.commandLine(new deploy());
+        cl.setOut(new PrintWriter(stamping, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new TestApp.Result(code, out.toString(), err.toString());
+    }
+
     static List<String> answers(int port, boolean cookie, int n) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) out.add(get(port, "/version.txt", cookie));
@@ -103,13 +135,13 @@ class PreviewTest {
                 assertEquals("v2", get(previewPort, "/version.txt", false), "the preview is still open");
 
                 long promoteStarted = System.nanoTime();
-                r = TestApp.run("promote", "--app", app.name, "--probe", "/health.txt");
+                r = timed("promote", "--app", app.name, "--probe", "/health.txt");
                 long promoteMillis = (System.nanoTime() - promoteStarted) / 1_000_000;
                 assertEquals(0, r.code(), r.toString());
                 assertTrue(r.out().contains("switch the front to green") && r.out().contains("promoted " + app.name + " release v2: green is live"), r.out());
                 Thread.sleep(500);
                 long allNew = millisUntilAllNew(load, promoteStarted, "v2");
-                System.out.println("promote: every new request answered by v2 " + allNew + " ms after the command started (command took " + promoteMillis + " ms)");
+                System.out.println("promote: every new request answered by v2 " + allNew + " ms after the command started (command took " + promoteMillis + " ms)\n" + r.out());
                 assertTrue(allNew < 5_000, "promote took " + allNew + " ms to move every request: " + r.out());
                 assertEquals(List.of(), load.failures());
                 assertEquals("ERR 404: " + NginxConfig.NO_PREVIEW, get(previewPort, "/version.txt", false), "the preview closed with the promote");
