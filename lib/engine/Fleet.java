@@ -196,7 +196,9 @@ public final class Fleet implements AutoCloseable {
             DeployError e = second.get(i);
             Deployment d = runs.get(i);
             results.put(members.get(i).name(), e != null ? "failed at the switch: " + e.getMessage()
-                    : d.next() == null ? "already live: release " + Text.printable(releaseOf(d)) : "live: release " + Text.printable(d.release()) + " on " + d.next());
+                    : d.next() == null ? "already live: release " + Text.printable(releaseOf(d))
+                    : (settings.action().equals("preview") ? "previewed: release " : settings.action().equals("abort") ? "preview removed: release " : "live: release ")
+                    + Text.printable(d.release()) + " on " + d.next());
             if (e != null) mixed.add(members.get(i).name() + ": " + e.getMessage());
         }
         if (!mixed.isEmpty()) {
