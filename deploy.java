@@ -50,6 +50,7 @@ import lib.release.ReleaseInfo;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -63,7 +64,8 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 @Command(name = "deploy.java", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, version = "bgdeploy 0.1.0",
-        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, ConfigCommand.class, AccessoryCommand.class, MaintenanceCommand.class, FrontCommand.class, TrafficCommand.class, TaskCommand.class},
+        subcommands = {StatusCommand.class, HistoryCommand.class, UnlockCommand.class, ConfigCommand.class, AccessoryCommand.class, MaintenanceCommand.class, FrontCommand.class, TrafficCommand.class, TaskCommand.class,
+                deploy.Promote.class, deploy.Abort.class},
         description = {
                 "Blue-green deploy of a Docker Compose app with no downtime.",
                 "",
@@ -100,6 +102,8 @@ import java.util.function.Function;
                 "  deploy.java --app shop -f compose/docker-compose.{colour}.yml",
                 "  deploy.java --app shop -f compose.yml --probe /health --health-timeout 2m",
                 "  deploy.java --app shop --dry-run",
+                "  deploy.java --app shop --front managed --preview   # then promote or abort",
+                "  deploy.java promote --app shop",
                 "  deploy.java status --app shop",
                 "  deploy.java history --app shop",
                 "  deploy.java config --app shop --accessory mysql   # the resolved model, no Docker",
@@ -131,6 +135,14 @@ public class deploy implements Callable<Integer> {
     @Mixin AccessoryOptions accessories;
     @Mixin TaskOptions tasks;
 
+    @Option(names = "--preview", description = "Stop at the switch: the new colour passed its gate and is reached only through the managed front's "
+            + "preview port (front.preview_port, default --front-port + 1) and, on the main port, with the cookie bgdeploy-preview=1; the live "
+            + "colour keeps all other traffic and the lock is released. Then deploy.java promote --app APP switches to it, or deploy.java abort --app APP removes it.")
+    boolean preview;
+
+    @Option(names = "--replace-preview", description = "A preview is open: remove it (as deploy.java abort does), then deploy. Without it a deploy while a preview is open fails with exit 6.")
+    boolean replacePreview;
+
     @Spec CommandSpec spec;
 
     public static void main(String... args) {
@@ -142,6 +154,9 @@ public class deploy implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         var parsed = spec.commandLine().getParseResult();
+        if (preview && options.strategy == Strategy.RECREATE) {
+            throw new DeployError(ExitCode.USAGE, "--preview needs both colours running side by side; --strategy recreate stops the live one first: drop one of them");
+        }
         ComposeModel model = ComposeModel.load(parsed, target, health, front, project, up, options, accessories);
         String app = model.app();
         String releaseVar = model.releaseVar();
@@ -154,19 +169,28 @@ public class deploy implements Callable<Integer> {
                     + " but environment " + project.environmentName() + " has " + hosts.size() + " hosts, where each would get its own;"
                     + " run them outside the fleet (external) and reach them by address, or deploy to one host");
         }
-        RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
+        RunSettings settings = project.settings(preview ? "preview" : "deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
         ReleaseTasks releaseTasks = tasks.resolve(project.file().map(ProjectFile::tasks).orElse(null));
         TasksReader.checkAgainst(releaseTasks, composed.get(Colour.BLUE).services().keySet(), composed.get(Colour.BLUE).file(),
                 project.file().map(f -> f.file().toString()).orElse("--singleton"));
         int taskHost = taskHost(releaseTasks, hosts);
+        if (preview && !releaseTasks.at(lib.model.TaskSpec.When.AFTER_SWITCH).isEmpty()) {
+            throw DeployError.config("--preview stops before the switch, and promote runs no release tasks: the after_switch tasks ("
+                    + releaseTasks.at(lib.model.TaskSpec.When.AFTER_SWITCH).size() + ") would never run; deploy without --preview");
+        }
         Function<Deployment, Plan> plan = d -> {
+            if (!replacePreview || options.dryRun) d.refuseOpenPreview("remove it and deploy");
+            if (preview && !d.managedFront()) {
+                throw DeployError.config("--preview needs the managed front (--front managed): the passive front balances both colours' ports,"
+                        + " so there is no single place to route the preview through while the live colour keeps the traffic");
+            }
             // A fleet runs the tasks once, on one host; every host keeps its singletons to one colour.
             if (hosts.size() == 1 || runsTasks(d.host(), hosts.get(taskHost))) d.withTasks(releaseTasks);
             else d.withTasks(releaseTasks.singletonsOnly());
             Colour next = d.state().target();
             d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar))
                     .withAccessories(model.split(next).accessories());
-            return steps(d, options.strategy);
+            return preview ? previewSteps(d, options.strategy) : steps(d, options.strategy);
         };
         if (options.dryRun) return DryRun.print(hosts, app, settings, plan, out, err);
         IfChanged ifChanged = options.ifChanged ? IfChanged.ask(options.image, options.release) : null;
@@ -176,6 +200,11 @@ public class deploy implements Callable<Integer> {
              DockerHost docker = hosts.get(0).connect(err);
              DeployLock lock = DeployLock.acquire(docker.client(), app, "deploy to " + docker.describe(), up.waitLock(), out, cancel)) {
             Deployment d = new Deployment(docker, app, settings, cancel, out, err);
+            if (replacePreview && d.openPreview().isPresent()) {
+                Style.step(out, "--replace-preview: remove the open preview of " + app);
+                new Deployment(docker, app, settings.withAction("abort"), cancel, out, err).toPreview("replace").abortPreviewStep();
+                d = new Deployment(docker, app, settings, cancel, out, err);
+            }
             Plan steps = plan.apply(d);
             if (ifChanged != null && ifChanged.runs(docker.client(), d.state())) {
                 if (d.needsRecovery()) d.recover();
@@ -196,6 +225,10 @@ public class deploy implements Callable<Integer> {
             if (ifChanged != null && fleet.hosts().stream().allMatch(h -> ifChanged.runs(h.client(), HostReader.read(h.client(), app)))) {
                 out.println(ifChanged.upToDate(app, " on all " + fleet.size() + " hosts"));
                 return ExitCode.OK;
+            }
+            if (replacePreview && fleet.hosts().stream().anyMatch(h -> HostReader.read(h.client(), app).record().flatMap(r -> r.openPreview()).isPresent())) {
+                Style.step(out, "--replace-preview: remove the open preview of " + app + " on every host");
+                fleet.runAll(settings.withAction("abort"), app, cancel, d -> abortSteps(d.toPreview("replace")));
             }
             Style.step(out, "deploy " + app + " release " + release + " to " + fleet.size() + " hosts of " + project.environmentName() + ", all or none");
             fleet.runAll(settings, app, cancel, plan);
@@ -224,6 +257,41 @@ public class deploy implements Callable<Integer> {
 
     /** The shell step "find the live colour, pull and up the other, sleep 10, down the old", made safe. */
     static Plan steps(Deployment d, Strategy strategy) {
+        return upToSwitch(d, strategy).then(fromSwitch(d));
+    }
+
+    /** --preview: everything a deploy does before its switch, then the preview instead of the switch; nothing waits after it. */
+    static Plan previewSteps(Deployment d, Strategy strategy) {
+        Colour next = d.next();
+        return upToSwitch(d, strategy)
+                .theSwitch("open the preview: " + next + " on the front's preview port and for the " + lib.front.NginxConfig.PREVIEW_COOKIE
+                        + " cookie" + d.live().map(c -> "; " + c + " keeps all other traffic").orElse(""), d::openPreviewStep)
+                .after("record the preview", d::recordPreview);
+    }
+
+    /** promote: the previewed colour checked once (warm, about a second), then from the switch on as a deploy. */
+    static Plan promoteSteps(Deployment d) {
+        Colour c = d.openPreview().get().colour();
+        d.toStandby(c);
+        return new Plan()
+                .beforeIf(d.needsRecovery(), RECOVER, d::recover)
+                .beforeIf(d.singletonsUnsettled(), SETTLE, d::settleSingletons)
+                .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
+                .before("check " + c + " (the preview) once", d::startStandby)
+                .before("health gate", d::gate)
+                .beforeIf(d.hasChecks(), "smoke checks: " + d.checksDescribed(), d::smokeChecks)
+                .then(fromSwitch(d));
+    }
+
+    /** abort: the preview's routing, then its containers, then the record; the live colour is not touched. */
+    static Plan abortSteps(Deployment d) {
+        return new Plan()
+                .beforeIf(d.needsRecovery(), RECOVER, d::recover)
+                .theSwitch("remove the preview of " + d.next() + " (release " + Text.printable(d.release()) + ")", d::abortPreviewStep);
+    }
+
+    /** Everything a deploy does before its switch: what --preview runs too. */
+    static Plan upToSwitch(Deployment d, Strategy strategy) {
         Colour next = d.next();
         Optional<Colour> live = d.live();
         return new Plan()
@@ -242,8 +310,103 @@ public class deploy implements Callable<Integer> {
                 .before("start " + next, d::start)
                 .then(TaskPlan.beforeSwitch(d))
                 .before("health gate", d::gate)
-                .beforeIf(d.hasChecks(), "smoke checks: " + d.checksDescribed(), d::smokeChecks)
-                .then(fromSwitch(d));
+                .beforeIf(d.hasChecks(), "smoke checks: " + d.checksDescribed(), d::smokeChecks);
+    }
+
+    /** promote and abort: the open preview of an app, on one host or on every host of an environment (all or none). */
+    abstract static class PreviewCommand implements Callable<Integer> {
+        @Mixin HostOptions target;
+        @Mixin HealthOptions health;
+        @Mixin FrontOptions front;
+        @Mixin ProjectOptions project;
+        @Mixin ReleaseOptions up;
+        @Mixin RetireOptions retire;
+        @Spec CommandSpec spec;
+
+        abstract String action();
+
+        abstract Plan plan(Deployment d);
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            var parsed = spec.commandLine().getParseResult();
+            project.applyDefaults(parsed, target, health, front, up, null);
+            String app = target.app();
+            RunSettings settings = project.settings(action(), parsed, health, up, front, retire.keepOld, false, out, err);
+            List<HostAddress> hosts = project.hosts(target, parsed.hasMatchedOption("--host"));
+            // Like a rollback: no release tasks, but the singletons move with the live colour.
+            ReleaseTasks singletons = project.file().map(ProjectFile::tasks).orElse(ReleaseTasks.none()).singletonsOnly();
+            try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60))) {
+                if (hosts.size() > 1) {
+                    try (Fleet fleet = new Fleet(hosts, app, action(), up.waitLock(), cancel, out, err)) {
+                        Style.step(out, action() + " the preview of " + app + " on " + fleet.size() + " hosts of " + project.environmentName() + ", all or none");
+                        // An abort also ends a preview that opened on only some hosts (a fleet whose preview failed half way).
+                        boolean anyOpen = fleet.hosts().stream().anyMatch(h -> lib.host.RecordStore.read(h.client(), app).record().flatMap(r -> r.openPreview()).isPresent());
+                        fleet.runAll(settings, app, cancel, d -> action().equals("abort") && anyOpen && d.openPreview().isEmpty() ? new Plan()
+                                : plan(d.withTasks(singletons).toPreview(action())));
+                        return ExitCode.OK;
+                    }
+                }
+                try (DockerHost docker = hosts.get(0).connect(err);
+                     DeployLock lock = DeployLock.acquire(docker.client(), app, action() + " on " + docker.describe(), up.waitLock(), out, cancel)) {
+                    Deployment d = new Deployment(docker, app, settings, cancel, out, err).withTasks(singletons).toPreview(action());
+                    Style.step(out, action() + " the preview of " + app + ": release " + Text.printable(d.release()) + " on " + d.next()
+                            + d.live().map(c -> "; " + c + " serves release " + Text.printable(d.previous())).orElse(""));
+                    return d.run(plan(d));
+                }
+            }
+        }
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = {"Switch to the open preview (deploy.java --preview), then drain and retire as a deploy does.",
+                    "Takes the lock, checks the previewed colour once (it is warm: about a second, as a",
+                    "rollback to a warm standby), switches the managed front to it, closes the preview's",
+                    "cookie and port, drains and retires the old colour and records the result. A failed",
+                    "check switches nothing: the live colour keeps serving, the preview stays open.",
+                    "A deploy.yml environment with several hosts promotes them all, or none.",
+                    "",
+                    "Examples:",
+                    "  deploy.java promote --app shop",
+                    "  deploy.java promote --env production",
+                    "",
+                    "Options:"},
+            footer = ExitCode.HELP_FOOTER)
+    static class Promote extends PreviewCommand {
+        @Override
+        String action() {
+            return "promote";
+        }
+
+        @Override
+        Plan plan(Deployment d) {
+            return promoteSteps(d);
+        }
+    }
+
+    @Command(name = "abort", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = {"Remove the open preview (deploy.java --preview); the live colour is not touched.",
+                    "Takes the lock, stops routing the preview's cookie and port (the port then answers",
+                    "404 \"no preview\"), removes the previewed colour's containers and records it.",
+                    "A deploy.yml environment with several hosts aborts on all of them.",
+                    "",
+                    "Examples:",
+                    "  deploy.java abort --app shop",
+                    "",
+                    "Options:"},
+            footer = ExitCode.HELP_FOOTER)
+    static class Abort extends PreviewCommand {
+        @Override
+        String action() {
+            return "abort";
+        }
+
+        @Override
+        Plan plan(Deployment d) {
+            return abortSteps(d);
+        }
     }
 
     /** From the switch on, a deploy and a rollback are the same: switch, drain, retire, record. */
@@ -252,6 +415,7 @@ public class deploy implements Callable<Integer> {
         Optional<Colour> live = d.live();
         return new Plan()
                 .theSwitch(d.managedFront() ? "switch the front to " + next : "record " + next + " as live", d::switchTraffic)
+                .afterIf(d.promotesPreview(), "close the preview: the cookie and the preview port stop routing to " + next, d::closePreviewRouting)
                 .afterIf(d.hasSingletons(), "singletons: " + live.map(c -> "stop " + c + "'s, then ").orElse("") + "start " + next + "'s", d::handOverSingletons)
                 .then(TaskPlan.afterSwitch(d))
                 .afterIf(d.managedFront() && live.isPresent(), "drain " + live.map(Colour::toString).orElse(""), d::drain)

@@ -118,6 +118,7 @@ public class rollback implements Callable<Integer> {
              DockerHost docker = hosts.get(0).connect(err);
              DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), up.waitLock(), out, cancel)) {
             Deployment d = new Deployment(docker, app, settings, cancel, out, err).withTasks(singletons());
+            d.refuseOpenPreview(null);
             String wanted = wanted(d, new ReleaseHistory(docker.client(), app));
             if (!alreadyLive(d, wanted)) confirmSchema(new ReleaseHistory(docker.client(), app), wanted, err);
             if (alreadyLive(d, wanted)) {
@@ -209,6 +210,7 @@ public class rollback implements Callable<Integer> {
             String[] wanted = {release};
             fleet.runAll(settings, app, cancel, d -> {
                 d.withTasks(singletons());
+                d.refuseOpenPreview(null);
                 synchronized (wanted) {
                     if (wanted[0] == null || release != null) {
                         wanted[0] = wanted(d, new ReleaseHistory(d.host().client(), app));

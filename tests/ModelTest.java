@@ -144,6 +144,6 @@ class ModelTest {
         assertEquals(NginxConfig.NOWHERE, NginxConfig.currentTarget("# nothing here\n"));
         String main = NginxConfig.mainConfig();
         assertTrue(main.contains("include " + NginxConfig.UPSTREAM + ";"), main);
-        assertTrue(main.contains("proxy_pass http://bgdeploy_live;"), main);
+        assertTrue(main.contains("proxy_pass http://$bgdeploy_pick;"), main);
     }
 }

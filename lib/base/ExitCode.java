@@ -17,6 +17,8 @@ public final class ExitCode {
      * context, TLS without its certificates, an ssh:// host ssh cannot reach).
      */
     public static final int DOCKER = 5;
+    /** A preview is open (deploy.java --preview): promote it or abort it first, or pass --replace-preview. */
+    public static final int PREVIEW_OPEN = 6;
     /** A bug: please report it with the --verbose output. */
     public static final int INTERNAL = 70;
     /** Interrupted (Ctrl-C / SIGTERM); the old colour still serves and the lock is released. */
@@ -32,6 +34,8 @@ public final class ExitCode {
             + "  5    Docker host or registry unreachable or refused: plaintext tcp%n"
             + "       needs --insecure; a missing context, TLS without certificates%n"
             + "       or an unknown scheme is an error, never a fall-back%n"
+            + "  6    a preview is open: deploy.java promote or abort it first%n"
+            + "       (or --replace-preview); nothing was changed%n"
             + "  70   internal error (a bug: rerun with --verbose and report it)%n"
             + "  130  interrupted; the old colour still serves and the lock is released";
 

@@ -27,7 +27,8 @@ public final class StatusView {
         for (Colour c : Colour.values()) {
             ColourState s = state.of(c);
             boolean isLive = live.map(c::equals).orElse(false);
-            String role = isLive ? "LIVE" : s.anyRunning() && !state.mayServe(s) ? "UNGATED" : "";
+            boolean previewed = state.record().flatMap(r -> r.openPreview()).map(p -> p.colour() == c).orElse(false);
+            String role = isLive ? "LIVE" : previewed ? "PREVIEW" : s.anyRunning() && !state.mayServe(s) ? "UNGATED" : "";
             out.printf("  %-5s %-7s %-9s", c, role, s.condition());
             if (!s.empty()) {
                 Instant since = isLive ? state.record().filter(r -> r.live() == c).map(r -> r.since()).orElse(s.since()) : s.since();
@@ -58,6 +59,12 @@ public final class StatusView {
             }
             state.record().filter(r -> r.front().managed()).ifPresent(r -> edge(out, r.front().edge()));
         }
+        state.record().flatMap(r -> r.openPreview()).ifPresent(p -> {
+            out.println("  preview: " + p.colour() + " release " + Text.printable(p.release())
+                    + (p.since() == null ? "" : " since " + p.since() + " (" + DeployLock.human(Duration.between(p.since(), Instant.now())) + " ago)")
+                    + (p.by() == null ? "" : " by " + Text.printable(p.by())) + "; the live colour keeps all other traffic");
+            lib.engine.Deployment.previewLines(ManagedFront.previewAddress(docker.client(), state.app()), state.app()).forEach(l -> out.println("    " + l));
+        });
         out.println("  lock: " + DeployLock.describeForStatus(state.app(), lock, Instant.now()));
         out.flush();
         return frontOk && live.map(c -> state.of(c).allRunning() && !state.of(c).unhealthy()).orElse(false);

@@ -273,7 +273,8 @@ public final class Deployment {
      * whose message says what failed and what serves now.
      */
     public int run(Plan list) {
-        notifier().send(event("start", 0, null));
+        // promote and abort act on what a --preview already announced
+        if (!settings.action().equals("promote") && !settings.action().equals("abort")) notifier().send(event("start", 0, null));
         try {
             steps.run(list);
         } catch (Steps.Failed failed) {
@@ -348,6 +349,7 @@ public final class Deployment {
         if (!front.managed()) return;
         managed = new ManagedFront(docker, app, front, out);
         frontSwitch = new FrontSwitch(managed, out);
+        if (promotesPreview() && !target.empty()) managed.keepingPreview(managed.targetOf(target));
         String liveTarget = live.map(c -> managed.targetOf(state.of(c))).orElse(null);
         previousUpstream = liveTarget;
         Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
@@ -641,13 +643,105 @@ public final class Deployment {
         history("ok", null, notes.isEmpty() ? null : String.join("; ", notes));
         boolean rollback = settings.action().equals("rollback");
         if (traffic != null) out.println("  " + traffic.describe());
-        out.println(Style.success(rollback ? "rolled back" : "deployed") + " " + app + " release " + Text.printable(release) + ": "
+        out.println(Style.success(rollback ? "rolled back" : settings.action().equals("promote") ? "promoted" : "deployed") + " " + app + " release " + Text.printable(release) + ": "
                 + next + " is live" + (cancel.cancelled() ? " (interrupted after the switch; the rest is left to the daemon and the next deploy)" : ""));
         out.flush();
         notifier().send(event(rollback ? "rollback" : "success", System.currentTimeMillis() - started, null, traffic));
         String postFailure = settings.hooks().run(rollback ? "post-rollback" : "post-deploy", hookEnv());
         if (postFailure != null) err.println(Style.warning() + postFailure + " (the " + settings.action() + " itself succeeded)");
         notifier().flush();
+    }
+
+    // ---- preview, promote, abort ---------------------------------------------------------------------------------
+
+    /** The preview the host records as open, if any: its colour passed its gate and waits for promote or abort. */
+    public Optional<LiveRecord.Preview> openPreview() {
+        return record.openPreview();
+    }
+
+    /** The open preview as this run's subject (abort): its colour and release; none open is an error saying so. */
+    public Deployment toPreview(String command) {
+        LiveRecord.Preview p = record.openPreview().orElseThrow(() -> DeployError.config("no preview of " + app + " is open on " + host.describe()
+                + ", so there is nothing to " + command + " (deploy.java --preview opens one; deploy.java status --app " + app + " shows what serves)"));
+        next = p.colour();
+        release = p.release();
+        return this;
+    }
+
+    /** Whether this run switches to the open preview's colour (a promote). */
+    public boolean promotesPreview() {
+        return compose == null && next != null && record.openPreview().map(p -> p.colour() == next).orElse(false);
+    }
+
+    /**
+     * A deploy or rollback while a preview is open would replace or switch to a colour someone is testing: refused,
+     * naming the commands that end the preview first.
+     */
+    public void refuseOpenPreview(String what) {
+        record.openPreview().ifPresent(p -> {
+            throw new DeployError(ExitCode.PREVIEW_OPEN, "a preview of " + app + " is open (release " + Text.printable(p.release()) + " on " + p.colour()
+                    + (p.by() == null ? "" : ", by " + Text.printable(p.by())) + "): run deploy.java promote --app " + app + " or deploy.java abort --app " + app
+                    + (what == null ? "" : ", or pass --replace-preview to " + what));
+        });
+    }
+
+    /**
+     * --preview's commit point: the record says the new colour passed its gate and is previewed (written first, so a
+     * crash after it leaves a preview that promote and abort understand), then the front routes the preview port and
+     * the cookie to it. The live colour's upstream is not touched.
+     */
+    public void openPreviewStep() {
+        awaitFront();
+        LiveRecord before = record;
+        record = record.withGated(next, release).withPreview(new LiveRecord.Preview(next, release, Instant.now(), Operator.name()));
+        steps.onUndo("take the preview out of the host's record", () -> RecordStore.write(docker, app, before));
+        RecordStore.write(docker, app, record);
+        steps.onUndo("close the preview on the front", () -> managed.setPreview(null));
+        managed.setPreview(managed.targetOf(target));
+    }
+
+    /** After the preview opened: the release the colour held before is two releases old now (as after a switch); history; how to go on. */
+    public void recordPreview() {
+        awaitTeardown();
+        colours.remove(aside);
+        history("ok", null, notes.isEmpty() ? null : String.join("; ", notes));
+        out.println(Style.success("preview open:") + " " + app + " release " + Text.printable(release) + " on " + next
+                + live.map(c -> "; " + c + " (release " + Text.printable(previous) + ") keeps all other traffic").orElse("; nothing else serves"));
+        for (String line : previewLines(ManagedFront.previewAddress(docker, app), app)) out.println("  " + line);
+        out.flush();
+    }
+
+    /** How a tester reaches the preview and how it ends: for --preview's last lines and status. */
+    public static List<String> previewLines(Optional<String> previewAddress, String app) {
+        return List.of(previewAddress.map(a -> "on the front's preview port: http://" + a + "/, or ").orElse("")
+                        + "on the main port with the cookie " + NginxConfig.PREVIEW_COOKIE + "=1",
+                "then: deploy.java promote --app " + app + " (switch to it), or deploy.java abort --app " + app + " (remove it)");
+    }
+
+    /** Past a promote's switch: the cookie and the preview port stop routing to the colour that is live now. */
+    public void closePreviewRouting() {
+        if (managed != null) managed.setPreview(null);
+    }
+
+    /**
+     * abort: the preview's routing goes first (nothing may route to containers about to go), then its containers,
+     * then the record. Each is safe to repeat, so an abort cut short is finished by the next.
+     */
+    public void abortPreviewStep() {
+        LiveRecord.Preview p = record.openPreview().orElseThrow(() -> DeployError.config("no preview of " + app + " is open; nothing to abort"));
+        if (ManagedFront.state(docker, app, true).running()) {
+            new ManagedFront(docker, app, front, out).setPreview(null);
+            out.println("  the cookie and the preview port no longer reach " + p.colour());
+        }
+        ColourState previewed = colours.read().of(p.colour());
+        colours.remove(ids(previewed.containers()));
+        out.println("  removed " + p.colour() + "'s " + previewed.containers().size() + " containers (release " + Text.printable(p.release()) + ")");
+        record = record.withPreview(null);
+        RecordStore.write(docker, app, record);
+        history("ok", null);
+        out.println(Style.success("aborted") + " the preview of " + app + " release " + Text.printable(p.release())
+                + live.map(c -> "; " + c + " still serves release " + Text.printable(previous)).orElse(""));
+        out.flush();
     }
 
     // ---- failure -------------------------------------------------------------------------------------------------

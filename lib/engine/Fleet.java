@@ -86,6 +86,8 @@ public final class Fleet implements AutoCloseable {
     public Map<String, String> runAll(RunSettings settings, String app, Cancellation cancel, Function<Deployment, Plan> planFor) {
         long started = System.currentTimeMillis();
         boolean rollback = settings.action().equals("rollback");
+        // promote and abort act on what a --preview already announced and hooked: no start, no pre-deploy hook of their own.
+        boolean announces = !rollback && !settings.action().equals("promote") && !settings.action().equals("abort");
         Notifier notifier = settings.notifier();
         String[] release = {null};
         boolean[] begun = {false};
@@ -94,7 +96,7 @@ public final class Fleet implements AutoCloseable {
                 release[0] = commonRelease();
                 if (nothingToDo()) return;
                 begun[0] = true;
-                if (!rollback) {
+                if (announces) {
                     notifier.send(event("start", app, settings.environment(), release[0], 0, Map.of()));
                     String hookFailure = settings.hooks().run("pre-deploy", hookEnv());
                     if (hookFailure != null) throw DeployError.failed(hookFailure + "; no host was touched");
@@ -105,9 +107,11 @@ public final class Fleet implements AutoCloseable {
                 out.println("release " + release[0] + " is already live on all " + size() + " hosts; nothing to do");
                 return results;
             }
-            out.println(Style.success(rollback ? "rolled back" : "deployed") + " " + app + (rollback ? " to" : "") + " release " + release[0]
-                    + (rollback ? " on all " : " to all ") + size() + " hosts");
+            out.println(Style.success(done(settings.action())) + " " + app + (rollback ? " to" : "") + " release " + release[0]
+                    + (rollback || !settings.action().equals("deploy") ? " on all " : " to all ") + size() + " hosts");
             out.flush();
+            // A preview (or its abort) switched nothing: the success and the post-deploy hook are the promote's.
+            if (settings.action().equals("preview") || settings.action().equals("abort")) return results;
             notifier.send(event(rollback ? "rollback" : "success", app, settings.environment(), release[0], System.currentTimeMillis() - started, results));
             String post = settings.hooks().run(rollback ? "post-rollback" : "post-deploy", hookEnv());
             if (post != null) err.println(Style.warning() + post + " (the " + settings.action() + " itself succeeded)");
@@ -121,6 +125,17 @@ public final class Fleet implements AutoCloseable {
         } finally {
             notifier.flush();
         }
+    }
+
+    /** The fleet's result line's first words, per action. */
+    static String done(String action) {
+        return switch (action) {
+            case "rollback" -> "rolled back";
+            case "preview" -> "preview open:";
+            case "promote" -> "promoted";
+            case "abort" -> "aborted the preview of";
+            default -> "deployed";
+        };
     }
 
     /** The release the fleet moves to: every host's plan names the same one (a host already on it, its live one). */
@@ -152,6 +167,9 @@ public final class Fleet implements AutoCloseable {
      */
     private Map<String, String> run(RunSettings settings, String app, Cancellation cancel,
                                    Function<Deployment, Plan> planFor, Runnable beforeAnyChange) {
+        // A fleet may run twice under its locks (--replace-preview: the abort, then the deploy), each on a fresh read.
+        runs.clear();
+        plans.clear();
         runs.addAll(parallel(members.stream().<Callable<Deployment>>map(m ->
                 () -> new Deployment(m.host(), app, settings.forFleetMember(m.out(), m.err()), cancel, m.out(), m.err())).toList()));
         for (Deployment d : runs) plans.add(planFor.apply(d));
@@ -178,7 +196,9 @@ public final class Fleet implements AutoCloseable {
             DeployError e = second.get(i);
             Deployment d = runs.get(i);
             results.put(members.get(i).name(), e != null ? "failed at the switch: " + e.getMessage()
-                    : d.next() == null ? "already live: release " + Text.printable(releaseOf(d)) : "live: release " + Text.printable(d.release()) + " on " + d.next());
+                    : d.next() == null ? "already live: release " + Text.printable(releaseOf(d))
+                    : (settings.action().equals("preview") ? "previewed: release " : settings.action().equals("abort") ? "preview removed: release " : "live: release ")
+                    + Text.printable(d.release()) + " on " + d.next());
             if (e != null) mixed.add(members.get(i).name() + ": " + e.getMessage());
         }
         if (!mixed.isEmpty()) {

@@ -27,6 +27,11 @@ public record RunSettings(String action, Duration gateTimeout, Probes.Settings p
                           FrontSettings front, boolean frontGiven, java.util.Set<String> frontPlace, KeepOld keepOld, boolean keepOldGiven,
                           Notifier notifier, Hooks hooks, String environment, java.util.List<lib.model.SmokeCheck> checks) {
 
+    /** The same settings for another action (--replace-preview's abort before its deploy). */
+    public RunSettings withAction(String a) {
+        return new RunSettings(a, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven, notifier, hooks, environment);
+    }
+
     /** One host of a fleet: the fleet notifies and runs hooks once for all hosts. */
     public RunSettings forFleetMember(PrintWriter out, PrintWriter err) {
         return new RunSettings(action, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven,
@@ -82,7 +87,8 @@ public record RunSettings(String action, Duration gateTimeout, Probes.Settings p
                 front.service() != null ? front.service() : recorded.service(),
                 front.targetPort() != null ? front.targetPort() : recorded.targetPort(),
                 recorded.drain() != null ? recorded.drain() : front.drain(),
-                frontPlace.contains("publish_ports") ? front.publishPorts() : recorded.publishPorts());
+                frontPlace.contains("publish_ports") ? front.publishPorts() : recorded.publishPorts())
+                .withPreviewPort(frontPlace.contains("preview_port") ? front.previewPort() : recorded.previewPort());
     }
 
     /** What becomes of the old colour: as asked, except that a warm standby needs the managed front to keep traffic off it. */

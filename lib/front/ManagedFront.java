@@ -49,6 +49,8 @@ public final class ManagedFront {
     private final PrintWriter out;
     private volatile boolean createdFront;
     private volatile boolean createdNetwork;
+    /** The open preview's address the front should route to (null: none), for {@link #ensure}'s comparison. */
+    private volatile String previewTarget;
 
     public ManagedFront(DockerClient docker, String app, FrontSettings options, PrintWriter out) {
         this.docker = docker;
@@ -116,6 +118,41 @@ public final class ManagedFront {
                 : "--front-service \"" + options.service() + "\" has no container in " + colour.colour());
     }
 
+    /** The preview {@link #ensure} keeps (a promote's), instead of closing any it finds: by default none is open. */
+    public ManagedFront keepingPreview(String target) {
+        this.previewTarget = target;
+        return this;
+    }
+
+    /**
+     * Opens (a colour's address) or closes (null) the preview: the small preview file and a reload, validated; the
+     * live colour's traffic is not touched. The colour must be on the front's network already ({@link #join}).
+     */
+    public void setPreview(String target) {
+        String id = id();
+        previewTarget = target;
+        write(id, Map.of(NginxConfig.PREVIEW, NginxConfig.previewConfig(target)));
+        validateAndReload(id);
+    }
+
+    /** Where the front routes the preview now, read from its file: empty when none is open (or no front). */
+    public static Optional<String> previewOf(DockerClient docker, String app) {
+        ManagedFront f = new ManagedFront(docker, app, FrontSettings.managedDefaults(), new PrintWriter(java.io.Writer.nullWriter()));
+        return f.inspect().flatMap(c -> f.read(c.getId(), NginxConfig.PREVIEW)).flatMap(NginxConfig::previewTarget);
+    }
+
+    /**
+     * The host address the front publishes its preview port on ("127.0.0.1:8001"), or empty: a front created before
+     * previews existed publishes none (the cookie on the main port still reaches the preview).
+     */
+    public static Optional<String> previewAddress(DockerClient docker, String app) {
+        ManagedFront f = new ManagedFront(docker, app, FrontSettings.managedDefaults(), new PrintWriter(java.io.Writer.nullWriter()));
+        return f.inspect().map(c -> c.getHostConfig() == null || c.getHostConfig().getPortBindings() == null ? null
+                        : c.getHostConfig().getPortBindings().getBindings().get(ExposedPort.tcp(NginxConfig.PREVIEW_PORT)))
+                .filter(b -> b.length > 0)
+                .map(b -> (b[0].getHostIp() == null || b[0].getHostIp().isEmpty() ? "0.0.0.0" : b[0].getHostIp()) + ":" + b[0].getHostPortSpec());
+    }
+
     /** Creates the network and the front if missing; repairs a front whose configuration was changed by hand. */
     public void ensure(String liveTarget) {
         ensureNetwork();
@@ -137,7 +174,11 @@ public final class ManagedFront {
         String main = new NginxConfig(options).main();
         boolean tlsChanged = tlsFilesDiffer(files);
         boolean settingsChanged = !main.equals(files.getOrDefault(NginxConfig.CONF, ""));
-        if (settingsChanged || !expected.equals(files.getOrDefault(NginxConfig.UPSTREAM, "")) || tlsChanged) {
+        String preview = NginxConfig.previewConfig(previewTarget);
+        // A preview file naming a colour that is no preview any more (a run that died closing it) would make nginx
+        // refuse every later reload once that colour is gone.
+        boolean previewChanged = !preview.equals(files.getOrDefault(NginxConfig.PREVIEW, ""));
+        if (settingsChanged || !expected.equals(files.getOrDefault(NginxConfig.UPSTREAM, "")) || tlsChanged || previewChanged) {
             if (!expected.equals(files.getOrDefault(NginxConfig.UPSTREAM, ""))) {
                 out.println(Style.warning() + "the managed front's configuration differs from what the live colour needs "
                         + "(changed by hand, an interrupted switch, or written by an older bgdeploy); restoring it");
@@ -147,6 +188,7 @@ public final class ManagedFront {
             Map<String, String> write = new LinkedHashMap<>(edgeFiles(files));
             write.put(NginxConfig.CONF, main);
             write.put(NginxConfig.UPSTREAM, expected);
+            write.put(NginxConfig.PREVIEW, preview);
             if (tlsChanged) copyTls(id);
             write(id, write);
             if (read(id, AccessLog.FILE).isEmpty()) ensureLogDir(id, Map.of("access.log", new byte[0])); // a front of an older bgdeploy logged nothing
@@ -165,7 +207,10 @@ public final class ManagedFront {
         refuseAnotherPlace(c);
         if (!Boolean.TRUE.equals(c.getState().getRunning())) throw DeployError.failed("the managed front " + containerName(app) + " is not running; start it with a deploy");
         String id = c.getId();
-        Map<String, String> write = new LinkedHashMap<>(edgeFiles(readAll(id)));
+        Map<String, String> present = readAll(id);
+        Map<String, String> write = new LinkedHashMap<>(edgeFiles(present));
+        // A front of a bgdeploy before previews has no preview file, which the main file now includes.
+        if (!present.containsKey(NginxConfig.PREVIEW)) write.put(NginxConfig.PREVIEW, NginxConfig.previewConfig(null));
         write.putAll(extraFiles);
         write.put(NginxConfig.CONF, new NginxConfig(options).main());
         if (copyTls && options.edge().tls().on()) copyTls(id);
@@ -322,19 +367,34 @@ public final class ManagedFront {
     }
 
     private void create(String liveTarget) {
+        create(liveTarget, true);
+    }
+
+    /**
+     * The preview port is published from the front's creation on, whether or not a preview is ever opened: a
+     * container's published ports are fixed when it is created, and adding one later would mean recreating a front
+     * that serves (its port free for a moment, requests refused). Without a preview it answers a one-line 404.
+     * When that port is taken on the host, the front is created without it rather than not at all.
+     */
+    private void create(String liveTarget, boolean withPreviewPort) {
         ExposedPort http = ExposedPort.tcp(NginxConfig.HTTP_PORT);
         ExposedPort https = ExposedPort.tcp(NginxConfig.TLS_PORT);
+        ExposedPort preview = ExposedPort.tcp(NginxConfig.PREVIEW_PORT);
         Ports ports = new Ports();
         ports.bind(http, Ports.Binding.bindIpAndPort(options.bind(), options.port()));
         boolean tls = options.edge().tls().on();
         if (tls) ports.bind(https, Ports.Binding.bindIpAndPort(options.bind(), options.edge().tls().port()));
+        if (withPreviewPort) ports.bind(preview, Ports.Binding.bindIpAndPort(options.bind(), options.previewPort()));
+        List<ExposedPort> exposed = new java.util.ArrayList<>(List.of(http));
+        if (tls) exposed.add(https);
+        if (withPreviewPort) exposed.add(preview);
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(Labels.APP, app);
         labels.put(Labels.ROLE, "front");
         String id;
         try {
             id = docker.createContainerCmd(options.image()).withName(containerName(app)).withLabels(labels)
-                    .withCmd("nginx", "-g", "daemon off;").withStopSignal("SIGQUIT").withExposedPorts(tls ? new ExposedPort[]{http, https} : new ExposedPort[]{http})
+                    .withCmd("nginx", "-g", "daemon off;").withStopSignal("SIGQUIT").withExposedPorts(exposed.toArray(new ExposedPort[0]))
                     .withHostConfig(HostConfig.newHostConfig().withPortBindings(ports).withNetworkMode(network(app))
                             .withRestartPolicy(RestartPolicy.unlessStoppedRestart()))
                     .exec().getId();
@@ -344,6 +404,7 @@ public final class ManagedFront {
         Map<String, String> files = new LinkedHashMap<>(edgeFiles(Map.of()));
         files.put(NginxConfig.CONF, new NginxConfig(options).main());
         files.put(NginxConfig.UPSTREAM, NginxConfig.upstreamConfig(liveTarget == null ? NginxConfig.NOWHERE : liveTarget));
+        files.put(NginxConfig.PREVIEW, NginxConfig.previewConfig(null));
         if (tls) {
             if (options.edge().tls().cert() == null) {
                 docker.removeContainerCmd(id).withForce(true).exec();
@@ -359,6 +420,13 @@ public final class ManagedFront {
             docker.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
             docker.removeContainerCmd(id).withForce(true).exec();
+            if (withPreviewPort && String.valueOf(e.getMessage()).contains(":" + options.previewPort())) {
+                out.println(Style.note() + "the front's preview port " + options.bind() + ":" + options.previewPort() + " could not be bound ("
+                        + Text.oneLine(e.getMessage()) + "); creating the front without it (a preview is then reached by its cookie only;"
+                        + " front.preview_port names another port)");
+                create(liveTarget, false);
+                return;
+            }
             throw DeployError.failed("the managed front could not start (" + Text.oneLine(e.getMessage()) + "); is port " + options.port() + " free?");
         }
         for (int i = 0; i < 50 && workers(id).isEmpty(); i++) {

@@ -16,6 +16,10 @@ public final class NginxConfig {
     public static final String CONF = "/etc/nginx/nginx.conf";
     static final String UPSTREAM_DIR = "/etc/nginx/bgdeploy";
     public static final String UPSTREAM = UPSTREAM_DIR + "/upstream.conf";
+    /** The open preview's upstream, or none: written by --preview, promote and abort, never by the switch. */
+    public static final String PREVIEW = UPSTREAM_DIR + "/preview.conf";
+    /** The cookie that sends a request on the main port to the open preview (a tester on the real host name). */
+    public static final String PREVIEW_COOKIE = "bgdeploy-preview";
     /** What the front serves when no colour is live: nothing answers there, so nginx says 502. */
     public static final String NOWHERE = "127.0.0.1:9";
     public static final String TLS_DIR = UPSTREAM_DIR + "/tls";
@@ -33,6 +37,9 @@ public final class NginxConfig {
     /** The container ports the front listens on; the host ports are bound to them. */
     public static final int HTTP_PORT = 80;
     public static final int TLS_PORT = 443;
+    public static final int PREVIEW_PORT = 81;
+    /** What the preview port answers while no preview is open: one line, 404. */
+    public static final String NO_PREVIEW = "no preview is open on this front (deploy.java --preview opens one)";
 
     private final FrontSettings front;
     private final EdgeSettings edge;
@@ -56,7 +63,7 @@ public final class NginxConfig {
                 + "events { worker_connections 4096; }\n"
                 + "http {\n"
                 + indent(logs() + connections() + bodies() + upgrades() + clientIdentity() + maintenanceMaps()
-                + "include " + UPSTREAM + ";\n" + httpServer() + tlsServer())
+                + "include " + UPSTREAM + ";\n" + previewRouting() + httpServer() + tlsServer() + previewServer())
                 + "}\n";
     }
 
@@ -149,6 +156,34 @@ public final class NginxConfig {
         return s.toString();
     }
 
+    /**
+     * Which upstream a request on the main ports goes to: the live colour, or the open preview for a request that
+     * carries the preview cookie. The preview's own file says whether one is open, so opening and closing a preview
+     * rewrites that small file and never this one.
+     */
+    String previewRouting() {
+        // nginx's $cookie_NAME finds no cookie whose name holds a dash (it does not map _ to -, as $http_ does), so
+        // the Cookie header itself is matched: the cookie as a whole name=value pair, among others or alone.
+        return "include " + PREVIEW + ";\n"
+                + "map $http_cookie $bgdeploy_preview_cookie { \"~(^|;)\\s*" + PREVIEW_COOKIE + "=1\\s*(;|$)\" 1; default 0; }\n"
+                + "map \"$bgdeploy_preview_cookie:$bgdeploy_preview_open\" $bgdeploy_pick { \"1:1\" bgdeploy_preview; default bgdeploy_live; }\n";
+    }
+
+    /**
+     * The preview port: the open preview for everyone, plain HTTP (TLS is the main port's: there the cookie reaches
+     * the preview on the real host name), or a one-line 404 while none is open. The front publishes it from its
+     * creation on, so opening a preview never recreates a front that serves.
+     */
+    String previewServer() {
+        return "server {\n    listen " + PREVIEW_PORT + ";\n"
+                + "    error_page 404 @bgdeploy_no_preview;\n"
+                + "    location @bgdeploy_no_preview {\n"
+                + "        default_type text/plain;\n"
+                + "        return 404 \"" + NO_PREVIEW + "\\n\";\n"
+                + "    }\n"
+                + indent(serverBody(front.previewPort(), "bgdeploy_preview", "if ($bgdeploy_preview_open = 0) { return 404; }\n")) + "}\n";
+    }
+
     String httpServer() {
         EdgeSettings.Tls tls = edge.tls();
         if (tls.on() && tls.redirect()) {
@@ -177,16 +212,21 @@ public final class NginxConfig {
 
     /** What both servers do: the error pages, the proxy to the live colour, the unbuffered variant for streams. */
     String serverBody(int publicPort) {
-        // Every error_page at this level: one in a location would hide all of the server's there.
-        return "error_page 418 = @bgdeploy_stream;\n" + tooLarge() + maintenancePage()
-                + "location / {\n" + indent(maintenanceGate()
-                + "if ($bgdeploy_stream) { return 418; }\n"
-                + proxy(publicPort)) + "}\n"
-                + "location @bgdeploy_stream {\n" + indent("proxy_buffering off;\n" + proxy(publicPort)) + "}\n";
+        return serverBody(publicPort, "$bgdeploy_pick", "");
     }
 
-    String proxy(int publicPort) {
-        return "proxy_pass http://bgdeploy_live;\n"
+    /** The same for an upstream (a name, or a variable naming one) behind one more gate. */
+    String serverBody(int publicPort, String upstream, String gate) {
+        // Every error_page at this level: one in a location would hide all of the server's there.
+        return "error_page 418 = @bgdeploy_stream;\n" + tooLarge() + maintenancePage()
+                + "location / {\n" + indent(maintenanceGate() + gate
+                + "if ($bgdeploy_stream) { return 418; }\n"
+                + proxy(publicPort, upstream)) + "}\n"
+                + "location @bgdeploy_stream {\n" + indent("proxy_buffering off;\n" + proxy(publicPort, upstream)) + "}\n";
+    }
+
+    String proxy(int publicPort, String upstream) {
+        return "proxy_pass http://" + upstream + ";\n"
                 + "proxy_http_version 1.1;\n"
                 + "proxy_set_header Upgrade $http_upgrade;\n"
                 + "proxy_set_header Connection $bgdeploy_connection;\n"
@@ -246,6 +286,22 @@ public final class NginxConfig {
     public static String upstreamConfig(String target) {
         return "# Managed by bgdeploy: the live colour.\nupstream bgdeploy_live {\n    server " + target + ";\n    keepalive 16;\n}\n"
                 + "map $pid $bgdeploy_upstream { default \"" + target + "\"; }\n";
+    }
+
+    /**
+     * The preview file: the previewed colour's address, or none (null). Without a preview its upstream names
+     * {@link #NOWHERE}, which nothing routes to, as nginx needs every upstream the main file names to exist.
+     */
+    public static String previewConfig(String target) {
+        return "# Managed by bgdeploy: the open preview (deploy.java --preview), or none.\nupstream bgdeploy_preview {\n    server "
+                + (target == null ? NOWHERE : target) + ";\n    keepalive 4;\n}\n"
+                + "map $pid $bgdeploy_preview_open { default " + (target == null ? 0 : 1) + "; }\n";
+    }
+
+    /** The address a preview file routes to, or empty when it says no preview is open. */
+    public static java.util.Optional<String> previewTarget(String previewConf) {
+        if (!previewConf.contains("$bgdeploy_preview_open { default 1; }")) return java.util.Optional.empty();
+        return java.util.Optional.of(currentTarget(previewConf)).filter(t -> !t.equals(NOWHERE));
     }
 
     /** The address an upstream file sends traffic to; {@link #NOWHERE} when it names none. */

@@ -11,9 +11,11 @@ import java.time.Duration;
  *                     false: the front reaches them over its network); the passive front always publishes them, as it
  *                     balances those ports
  * @param edge         the managed front's edge settings: bodies, timeouts, trusted proxies, TLS, maintenance
+ * @param previewPort  the managed front's second public port, bound like the first, where an open preview
+ *                     (deploy.java --preview) answers; 0 when given as nothing: the front's port + 1
  */
 public record FrontSettings(boolean managed, int port, String bind, String image, String service, Integer targetPort, Duration drain,
-                            boolean publishPorts, EdgeSettings edge) {
+                            boolean publishPorts, EdgeSettings edge, int previewPort) {
     public enum Kind { PASSIVE, MANAGED }
 
     public static final int DEFAULT_PORT = 8000;
@@ -23,6 +25,13 @@ public record FrontSettings(boolean managed, int port, String bind, String image
 
     public FrontSettings {
         if (edge == null) edge = EdgeSettings.defaults();
+        if (previewPort <= 0 && port > 0) previewPort = port < 65535 ? port + 1 : port - 1;
+    }
+
+    /** With the default preview port (the front's port + 1). */
+    public FrontSettings(boolean managed, int port, String bind, String image, String service, Integer targetPort, Duration drain,
+                         boolean publishPorts, EdgeSettings edge) {
+        this(managed, port, bind, image, service, targetPort, drain, publishPorts, edge, 0);
     }
 
     /** Each front's default for publishPorts (the managed one publishes nothing, the passive one everything), default edge. */
@@ -46,6 +55,10 @@ public record FrontSettings(boolean managed, int port, String bind, String image
     }
 
     public FrontSettings withEdge(EdgeSettings e) {
-        return new FrontSettings(managed, port, bind, image, service, targetPort, drain, publishPorts, e);
+        return new FrontSettings(managed, port, bind, image, service, targetPort, drain, publishPorts, e, previewPort);
+    }
+
+    public FrontSettings withPreviewPort(int p) {
+        return new FrontSettings(managed, port, bind, image, service, targetPort, drain, publishPorts, edge, p);
     }
 }

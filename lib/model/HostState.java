@@ -94,7 +94,9 @@ public record HostState(String app, ColourState blue, ColourState green, Optiona
         Optional<Colour> live = live();
         if (live.isPresent()) {
             ColourState other = of(live.get().other());
-            String rest = other.anyRunning() ? (mayServe(other) ? "; " + other.colour() + " runs as a standby and will be replaced"
+            Optional<LiveRecord.Preview> preview = record.flatMap(LiveRecord::openPreview).filter(p -> p.colour() == other.colour());
+            String rest = preview.isPresent() ? "; " + other.colour() + " is previewed (release " + lib.base.Text.printable(preview.get().release())
+                    + "): promote or abort it" : other.anyRunning() ? (mayServe(other) ? "; " + other.colour() + " runs as a standby and will be replaced"
                     : "; " + other.colour() + " runs but never passed its health gate (an interrupted deploy) and will be replaced") : "";
             return live.get() + " is live (" + of(live.get()).condition() + ")" + rest;
         }

@@ -19,7 +19,26 @@ import java.util.Optional;
  * {@code lib.host.RecordStore} in the labels of a marker container.
  */
 public record LiveRecord(Colour live, String release, Instant since, String by, FrontSettings front,
-                         Map<Colour, String> gated) {
+                         Map<Colour, String> gated, Preview preview) {
+
+    /**
+     * A preview open on the host (deploy.java --preview): the colour that passed its gate and its checks beside the
+     * live one, reached only through the managed front's preview port and cookie until promote or abort.
+     */
+    public record Preview(Colour colour, String release, Instant since, String by) {}
+
+    /** A record with no preview open. */
+    public LiveRecord(Colour live, String release, Instant since, String by, FrontSettings front, Map<Colour, String> gated) {
+        this(live, release, since, by, front, gated, null);
+    }
+
+    public Optional<Preview> openPreview() {
+        return Optional.ofNullable(preview);
+    }
+
+    public LiveRecord withPreview(Preview p) {
+        return new LiveRecord(live, release, since, by, front, gated, p);
+    }
 
     static final String P = Labels.NS + "live.";
     /** What marks the record's container as ours beside the record itself. */
@@ -38,15 +57,16 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
         Map<Colour, String> g = new EnumMap<>(Colour.class);
         g.putAll(gated);
         g.put(c, rel);
-        return new LiveRecord(live, release, since, by, front, g);
+        return new LiveRecord(live, release, since, by, front, g, preview);
     }
 
     public LiveRecord withLive(Colour c, String rel, String who, FrontSettings f) {
-        return new LiveRecord(c, rel, Instant.now(), who, f, gated);
+        // A colour going live ends any preview: it was of this colour (promote), or routes to nothing any more.
+        return new LiveRecord(c, rel, Instant.now(), who, f, gated, null);
     }
 
     public LiveRecord withFront(FrontSettings f) {
-        return new LiveRecord(live, release, since, by, f, gated);
+        return new LiveRecord(live, release, since, by, f, gated, preview);
     }
 
     public static LiveRecord empty() {
@@ -71,9 +91,16 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
             if (front.targetPort() != null) l.put(P + "front.target-port", String.valueOf(front.targetPort()));
             if (front.drain() != null) l.put(P + "front.drain", front.drain().toString());
             l.put(P + "front.publish-ports", String.valueOf(front.publishPorts()));
+            l.put(P + "front.preview-port", String.valueOf(front.previewPort()));
             edgeLabels(front.edge(), l);
         }
         gated.forEach((c, rel) -> l.put(P + "gated." + c.id(), rel));
+        if (preview != null) {
+            l.put(P + "preview.colour", preview.colour().id());
+            if (preview.release() != null) l.put(P + "preview.release", preview.release());
+            if (preview.since() != null) l.put(P + "preview.since", preview.since().toString());
+            if (preview.by() != null) l.put(P + "preview.by", preview.by());
+        }
         return l;
     }
 
@@ -115,9 +142,27 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
                 l.get(P + "front.service"), l.containsKey(P + "front.target-port") ? intOr(l.get(P + "front.target-port"), 80) : null,
                 duration(l.get(P + "front.drain")),
                 // A record written before the setting existed: its colours were published, and keep being so until asked.
-                !"false".equals(l.get(P + "front.publish-ports")), edge(l))
+                !"false".equals(l.get(P + "front.publish-ports")), edge(l), port(l.get(P + "front.preview-port")))
                 : FrontSettings.passive();
-        return new LiveRecord(colour(l.get(P + "colour")), l.get(P + "release"), instant(l.get(P + "since")), l.get(P + "by"), front, gated);
+        Colour live = colour(l.get(P + "colour"));
+        return new LiveRecord(live, l.get(P + "release"), instant(l.get(P + "since")), l.get(P + "by"), front, gated, preview(l, live, gated));
+    }
+
+    /**
+     * The open preview, if the labels hold one that can be true: of a colour we know, other than the live one, that
+     * passed its gate with the release it names. Anything else reads as no preview (and the colour is judged as any).
+     */
+    private static Preview preview(Map<String, String> l, Colour live, Map<Colour, String> gated) {
+        Colour c = colour(l.get(P + "preview.colour"));
+        if (c == null || c == live || !gated.containsKey(c)) return null;
+        String release = l.get(P + "preview.release");
+        if (release != null && !release.equals(gated.get(c))) return null;
+        return new Preview(c, release, instant(l.get(P + "preview.since")), l.get(P + "preview.by"));
+    }
+
+    private static int port(String s) {
+        int p = intOr(s, 0);
+        return p < 1 || p > 65535 ? 0 : p;
     }
 
     /** The edge settings as labels: paths, fingerprint and expiry of the certificate, never anything of the key. */

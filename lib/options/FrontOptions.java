@@ -29,6 +29,11 @@ public final class FrontOptions {
             description = "Managed front: public port, 1-65535 (default: ${DEFAULT-VALUE}).")
     public int port = 8000;
 
+    @Option(names = "--front-preview-port", paramLabel = "PORT", converter = Converters.Port.class,
+            description = "Managed front: the second public port, bound like --front-bind, where an open preview (--preview) answers "
+                    + "and, without one, a one-line 404 (default: --front-port + 1).")
+    public Integer previewPort;
+
     @Option(names = "--front-bind", paramLabel = "IP", defaultValue = "127.0.0.1",
             description = "Managed front: address the public port binds to (default: ${DEFAULT-VALUE}; 0.0.0.0 for all).")
     public String bind = "127.0.0.1";
@@ -98,6 +103,7 @@ public final class FrontOptions {
                 {"--front-trusted-proxy", "trusted_proxies"}, {"--front-tls-cert", "tls"}, {"--front-tls-port", "tls.port"}, {"--front-tls-redirect", "tls.redirect"}};
         for (String[] e : edge) if (parsed.hasMatchedOption(e[0]) || fromFile.contains(e[1])) given.add(e[1]);
         if (parsed.hasMatchedOption("--front-publish-ports") || fromFile.contains("publish_ports")) given.add("publish_ports");
+        if (parsed.hasMatchedOption("--front-preview-port") || fromFile.contains("preview_port")) given.add("preview_port");
         return given;
     }
 
@@ -138,7 +144,8 @@ public final class FrontOptions {
 
     /** What the engine takes: the front as these options (and deploy.yml) chose it. */
     public FrontSettings settings() {
-        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout, publishPorts, edge());
+        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout, publishPorts, edge(),
+                previewPort == null ? 0 : previewPort);
     }
 
     /**
@@ -171,6 +178,10 @@ public final class FrontOptions {
             fromFile.add("port");
             portFrom = file + ": front.port";
             portExit = ExitCode.CONFIG;
+        }
+        if (!parsed.hasMatchedOption("--front-preview-port") && front.containsKey("preview_port")) {
+            previewPort = Values.fromFile(file, "front.preview_port", front.get("preview_port"), Values::port);
+            fromFile.add("preview_port");
         }
         if (!parsed.hasMatchedOption("--front-bind") && front.containsKey("bind")) {
             bind = front.get("bind");

@@ -79,7 +79,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             "accessories", "colours", "tasks", "singletons");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes", "checks");
     static final Set<String> CHECK = Set.of("path", "status", "contains", "header", "host", "timeout");
-    static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout", "max_body", "read_timeout",
+    static final Set<String> FRONT = Set.of("kind", "port", "preview_port", "bind", "image", "service", "target_port", "drain_timeout", "max_body", "read_timeout",
             "send_timeout", "trusted_proxies", "tls", "publish_ports");
     static final Set<String> FRONT_TLS = Set.of("cert", "key", "port", "redirect");
     static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch", "accessories", "colours");
@@ -226,6 +226,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                 out.put("kind", kind);
             }
             if (m.containsKey("port")) out.put("port", String.valueOf(port(m.get("port"), "front.port")));
+            if (m.containsKey("preview_port")) out.put("preview_port", String.valueOf(port(m.get("preview_port"), "front.preview_port")));
             String bind = string(m, "bind", "front.");
             if (bind != null) {
                 if (!bind.matches("(\\d{1,3}\\.){3}\\d{1,3}|[0-9a-fA-F:]*:[0-9a-fA-F:]*")) {
