@@ -29,7 +29,7 @@ public record RunSettings(String action, Duration gateTimeout, Probes.Settings p
 
     /** The same settings for another action (--replace-preview's abort before its deploy). */
     public RunSettings withAction(String a) {
-        return new RunSettings(a, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven, notifier, hooks, environment);
+        return new RunSettings(a, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven, notifier, hooks, environment, checks);
     }
 
     /** One host of a fleet: the fleet notifies and runs hooks once for all hosts. */
