@@ -2,6 +2,7 @@ package lib.project;
 
 import lib.base.Values;
 import lib.model.FrontSettings;
+import lib.model.WatchSettings;
 import lib.base.ShellWords;
 import lib.base.Home;
 import lib.base.DeployError;
@@ -10,6 +11,7 @@ import lib.docker.DockerHost;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,11 +33,12 @@ import java.util.TreeSet;
  *                    an environment's own accessories: list replaces it there
  * @param colours     services deployed blue/green although they look stateful (overrides the guess)
  * @param tasks       tasks: and singletons: (see {@link TasksReader}), read once with the rest of the file
+ * @param watch       watch: the window after the switch ({@link WatchSettings#OFF} when absent); --watch overrides its length
  */
 public record ProjectFile(Path file, String app, String compose, String image, String release, Map<String, String> health,
                           Map<String, String> front, Map<String, Environment> environments, Map<String, Secret> notifications,
                           Map<String, List<List<String>>> hooks, List<String> hookEnv, List<String> accessories, List<String> colours,
-                          lib.model.ReleaseTasks tasks) {
+                          lib.model.ReleaseTasks tasks, WatchSettings watch) {
 
     /** tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. */
     /** accessories and colours null: not set for the environment, so the file's top-level lists hold. */
@@ -74,7 +77,8 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     }
 
     static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks",
-            "accessories", "colours", "tasks", "singletons");
+            "accessories", "colours", "tasks", "singletons", "watch");
+    static final Set<String> WATCH = Set.of("for", "max_error_rate", "min_requests", "failures");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
     static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout", "max_body", "read_timeout",
             "send_timeout", "trusted_proxies", "tls", "publish_ports");
@@ -139,7 +143,22 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                     health(map(top.get("health"), "health")), front(map(top.get("front"), "front")),
                     environments(map(top.get("environments"), "environments")), notify(map(top.get("notify"), "notify")),
                     hooks(map(top.get("hooks"), "hooks")), variables(map(top.get("hooks"), "hooks").get("env"), "hooks.env"),
-                    services(top.get("accessories"), "accessories"), services(top.get("colours"), "colours"), tasks);
+                    services(top.get("accessories"), "accessories"), services(top.get("colours"), "colours"), tasks, watch(top.get("watch")));
+        }
+
+        /** watch: 2m, or watch: {for: 2m, max_error_rate: 5%, min_requests: 20, failures: 3}. */
+        WatchSettings watch(Object raw) {
+            if (raw == null || Boolean.FALSE.equals(raw)) return WatchSettings.OFF; // YAML reads a bare off as false
+            if (!(raw instanceof Map)) return WatchSettings.OFF.withLength(checked(raw, "watch", ProjectFile::watchLength));
+            Map<String, Object> m = map(raw, "watch");
+            keys(m, WATCH, "watch.");
+            if (!m.containsKey("for")) throw bad("watch", "needs for: (how long to watch, e.g. for: 2m)");
+            Duration length = checked(m.get("for"), "watch.for", ProjectFile::watchLength);
+            double rate = m.containsKey("max_error_rate") ? checked(m.get("max_error_rate"), "watch.max_error_rate", WatchSettings::percentage)
+                    : WatchSettings.DEFAULT_MAX_ERROR_RATE;
+            int min = m.containsKey("min_requests") ? count(m.get("min_requests"), "watch.min_requests") : WatchSettings.DEFAULT_MIN_REQUESTS;
+            int failures = m.containsKey("failures") ? count(m.get("failures"), "watch.failures") : WatchSettings.DEFAULT_FAILURES;
+            return new WatchSettings(length, rate, min, failures);
         }
 
         /** accessories: and colours:, lists of Compose service names (checked against the Compose file when it is loaded). */
@@ -404,6 +423,11 @@ public record ProjectFile(Path file, String app, String compose, String image, S
         DeployError bad(String at, String message) {
             return DeployError.config(file + ": " + at + ": " + message);
         }
+    }
+
+    /** A watch window's length: off (or 0) for none, else a duration of at most a day. */
+    static Duration watchLength(String s) {
+        return s.trim().equals("off") || s.trim().equals("0") ? Duration.ZERO : Values.positiveTimeout(s);
     }
 
     private static String expandHome(String p) {
