@@ -715,6 +715,9 @@ public final class Deployment {
             out.flush();
             colours.holdRestarts(failed);
             colours.retire(failed, false, false);
+            // The release before last, set aside for this deploy, goes as a finished deploy removes it: its colour holds the failed one.
+            awaitTeardown();
+            colours.remove(aside);
         } catch (RuntimeException e) {
             err.println(Style.warning() + "after switching back: " + Failures.classify(e, Cancellation.none()).getMessage()
                     + " (" + old + " serves; the next deploy replaces " + next + ")");
