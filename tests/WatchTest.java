@@ -236,6 +236,31 @@ class WatchTest {
     }
 
     @Test
+    void ctrlCDuringTheWindowKeepsTheNewReleaseLiveAndExits0() throws Exception {
+        images();
+        try (TestApp app = new TestApp("wt-ctrlc")) {
+            int port = 18304;
+            assertEquals(0, app.deploy("wok1", args(app, port)).code());
+            Path log = app.dir.resolve("deploy.log");
+            Process p = EngineTest.deployProcess(app, log, "wok3", args(app, port, "--watch", "60s"));
+            assertTrue(Commands.waitForLine(log, "==> watch green for 1m", 90_000), Files.readString(log));
+            Thread.sleep(2_000);
+            long signalled = System.currentTimeMillis();
+            new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exited after SIGINT");
+            String out = Files.readString(log);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(System.currentTimeMillis() - signalled < 15_000, "the window did not run on: " + out);
+            assertTrue(out.contains("the watch window was cut short (interrupted after "), out);
+            assertTrue(out.contains("green stays live"), out);
+            ReleaseHistory.Entry e = last(app);
+            assertEquals("ok", e.result());
+            assertEquals("cut short", e.watch().outcome());
+            assertEquals("wok3", FrontTest.get(port, "/cgi-bin/flaky"));
+        }
+    }
+
+    @Test
     void watchIsRefusedBehindThePassiveFrontAndOnAFleet() throws Exception {
         try (TestApp app = new TestApp("wt-refused")) {
             var r = app.deploy("v1", "--front", "passive", "--watch", "30s");
