@@ -44,6 +44,7 @@ import lib.options.ReleaseOptions;
 import lib.options.RetireOptions;
 import lib.options.TaskOptions;
 import lib.model.ReleaseTasks;
+import lib.model.WatchSettings;
 import lib.project.ProjectFile;
 import lib.project.TasksReader;
 import lib.release.ReleaseInfo;
@@ -88,6 +89,8 @@ import java.util.function.Function;
                 "     the host records the new colour as live",
                 "  7. drain and retire the old colour (--keep-old: a warm standby",
                 "     behind the managed front, stopped behind the passive one);",
+                "     with --watch 2m, first watch the new one for 2m and switch",
+                "     back to the old at once if it fails (exit 1);",
                 "     record the result in the release history on the host",
                 "If anything fails before the switch (or Ctrl-C, SIGTERM), everything",
                 "the deploy changed is undone: the previous colour keeps serving, the",
@@ -104,6 +107,7 @@ import java.util.function.Function;
                 "  deploy.java --app shop --dry-run",
                 "  deploy.java --app shop --front managed --preview   # then promote or abort",
                 "  deploy.java promote --app shop",
+                "  deploy.java --app shop --watch 2m   # switch back if the new release fails",
                 "  deploy.java status --app shop",
                 "  deploy.java history --app shop",
                 "  deploy.java config --app shop --accessory mysql   # the resolved model, no Docker",
@@ -169,7 +173,12 @@ public class deploy implements Callable<Integer> {
                     + " but environment " + project.environmentName() + " has " + hosts.size() + " hosts, where each would get its own;"
                     + " run them outside the fleet (external) and reach them by address, or deploy to one host");
         }
-        RunSettings settings = project.settings(preview ? "preview" : "deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
+        RunSettings settings = project.settings(preview ? "preview" : "deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err)
+                .withWatch(preview ? WatchSettings.OFF : watch()); // a preview has no switch to watch after: promote switches
+        if (hosts.size() > 1 && settings.watch().on()) {
+            throw DeployError.config("--watch (deploy.yml watch:) watches one front, and environment " + project.environmentName() + " has "
+                    + hosts.size() + " hosts, each with its own front; deploy the fleet without it (--watch off) or watch one host (--host)");
+        }
         ReleaseTasks releaseTasks = tasks.resolve(project.file().map(ProjectFile::tasks).orElse(null));
         TasksReader.checkAgainst(releaseTasks, composed.get(Colour.BLUE).services().keySet(), composed.get(Colour.BLUE).file(),
                 project.file().map(f -> f.file().toString()).orElse("--singleton"));
@@ -234,6 +243,12 @@ public class deploy implements Callable<Integer> {
             fleet.runAll(settings, app, cancel, plan);
             return ExitCode.OK;
         }
+    }
+
+    /** deploy.yml's watch: with --watch's duration over it. */
+    private WatchSettings watch() {
+        WatchSettings fromFile = project.file().map(ProjectFile::watch).orElse(WatchSettings.OFF);
+        return options.watch == null ? fromFile : fromFile.withLength(options.watch);
     }
 
     /** The fleet host the tasks run on: the one named by tasks.host, else the first. Set once the fleet connected. */
@@ -419,6 +434,7 @@ public class deploy implements Callable<Integer> {
                 .afterIf(d.hasSingletons(), "singletons: " + live.map(c -> "stop " + c + "'s, then ").orElse("") + "start " + next + "'s", d::handOverSingletons)
                 .then(TaskPlan.afterSwitch(d))
                 .afterIf(d.managedFront() && live.isPresent(), "drain " + live.map(Colour::toString).orElse(""), d::drain)
+                .afterIf(d.watches(), d.watchTitle(), d::watch)
                 .after(live.map(c -> "retire " + c + " (release " + d.previous() + "): " + d.retiring()).orElse("finish"), d::retireOld)
                 .after("record the result", d::recordSuccess);
     }

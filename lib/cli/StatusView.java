@@ -100,6 +100,7 @@ public final class StatusView {
                             + (e.notes() == null ? "" : "  note: " + Text.printable(Text.oneLine(e.notes())))
                             + (e.tasks() == null ? "" : "  " + Text.printable(Text.oneLine(e.tasks()))));
             if (e.traffic() != null) out.println("    " + Text.printable(e.traffic().describe()));
+            if (e.watch() != null) out.println("    " + Text.printable(e.watch().describe()));
         }
         out.flush();
     }

@@ -98,6 +98,8 @@ public final class Deployment {
     private CompletableFuture<Void> asideTeardown = CompletableFuture.completedFuture(null);
     private TaskSteps tasks;
     private Singletons singletons;
+    /** What the watch window after the switch measured; null without one. */
+    private lib.front.WatchWindow.Report watched;
 
     /**
      * Reads the host once (under the lock the caller holds, or for --dry-run without it): read-only, so a plan can be
@@ -132,6 +134,13 @@ public final class Deployment {
         this.record = s.record().orElse(LiveRecord.empty());
         this.front = chooseFront();
         this.keepOld = settings.keepOldFor(front);
+        if (settings.watch().on() && !front.managed()) {
+            throw DeployError.config("--watch needs the managed front (--front managed): behind the passive front the colours publish"
+                    + " their own ports, so no single place sees the traffic to count its errors, and nothing can switch it back in a second");
+        }
+        if (settings.watch().on() && live.isEmpty()) {
+            out.println(Style.note() + "nothing served " + app + " before, so there is no old colour to switch back to: no watch window");
+        }
         withTasks(lib.model.ReleaseTasks.none());
     }
 
@@ -580,6 +589,164 @@ public final class Deployment {
         }
     }
 
+    /** Whether the plan has a watch window: asked for, behind the managed front, with an old colour to switch back to. */
+    public boolean watches() {
+        return settings.watch().on() && front.managed() && live.isPresent();
+    }
+
+    public String watchTitle() {
+        return "watch " + next + " for " + settings.watch().describe() + "; " + live.map(Colour::toString).orElse("") + " stays running meanwhile";
+    }
+
+    /**
+     * The watch window: every second, the access log's new lines and one probe of the new colour, judged by
+     * {@link lib.front.WatchWindow}. Tripped, it switches the front back to the old colour (still running: its
+     * retirement waits for the window) and ends the run with exit 1. A Ctrl-C ends the window early and the new
+     * release stays live.
+     */
+    public void watch() {
+        lib.model.WatchSettings w = settings.watch();
+        long offset = clockOffset();
+        Colour old = live.get();
+        var addresses = managed.addresses(List.of(state.of(old), target));
+        lib.front.WatchWindow window = new lib.front.WatchWindow(w, addresses, old.id(), next.id(), switchStarted + offset);
+        // From a little before the log's end: the lines of the switch and the drain count too.
+        lib.front.LogTail log = lib.front.LogTail.fromEnd(managed, 1L << 20);
+        lib.health.LiveCheck check = lib.health.LiveCheck.probe(Probes.fromContainers(settings.probe().withSuccesses(1), singletons.without(target), docker, host, out));
+        java.util.concurrent.ExecutorService prober = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bgdeploy-watch-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        long start = System.currentTimeMillis();
+        long end = start + w.length().toMillis();
+        long nextNote = start + 10_000;
+        java.util.concurrent.Future<String> probing = null;
+        String logTrouble = null;
+        lib.front.WatchWindow.Verdict v = window.verdict(start + offset);
+        try {
+            while (true) {
+                long tick = System.currentTimeMillis();
+                try {
+                    window.add(AccessLog.parse(log.next()));
+                    logTrouble = null;
+                } catch (RuntimeException e) {
+                    // one unreadable second is no verdict; the probe still runs, and the next read gets the lines
+                    if (logTrouble == null) err.println(Style.warning() + "the watch could not read the front's access log: " + Failures.classify(e, Cancellation.none()).getMessage());
+                    logTrouble = e.getMessage();
+                }
+                if (probing != null && probing.isDone()) {
+                    window.probe(probeAnswer(probing));
+                    probing = null;
+                }
+                if (probing == null) probing = prober.submit(check::firstFailure);
+                long now = System.currentTimeMillis();
+                v = window.verdict(now + offset);
+                if (v.switchBack()) {
+                    switchBack(window, v, now, offset);
+                    return; // switchBack ends the run
+                }
+                if (now >= end) break;
+                if (cancel.cancelled()) {
+                    watched = window.report(now + offset, "cut short", v);
+                    out.println("  the watch window was cut short (interrupted after " + seconds(now - start) + "): " + next
+                            + " stays live; " + watched.describe());
+                    return;
+                }
+                if (now >= nextNote) {
+                    nextNote += 10_000;
+                    out.println("  " + seconds(now - start) + ": " + v.errors() + " errors of " + v.requests() + " requests to " + next
+                            + " in the last " + lib.base.Durations.describe(lib.model.WatchSettings.SLIDE) + (v.probeFailuresInARow() == 0 ? ", probe ok"
+                            : ", " + v.probeFailuresInARow() + " failed probes in a row"));
+                    out.flush();
+                }
+                long wake = Math.min(end, tick + 1000);
+                while (System.currentTimeMillis() < wake && !cancel.cancelled()) sleepQuietly(Math.min(100, wake - System.currentTimeMillis()));
+            }
+        } finally {
+            prober.shutdownNow();
+            check.close();
+        }
+        watched = window.report(System.currentTimeMillis() + offset, "passed", v);
+        out.println("  " + watched.describe());
+    }
+
+    private static String probeAnswer(java.util.concurrent.Future<String> done) {
+        try {
+            return done.get();
+        } catch (ExecutionException e) {
+            return "the probe failed: " + Failures.classify(e.getCause(), Cancellation.none()).getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static String seconds(long ms) {
+        return String.format(java.util.Locale.ROOT, "%.0fs", ms / 1000.0);
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(Math.max(1, ms));
+        } catch (InterruptedException e) {
+            // past the switch a signal only sets the flag the loop reads
+        }
+    }
+
+    /** The front's clock minus ours, as measured at the deploy's start; 0 if that failed. */
+    private long clockOffset() {
+        try {
+            return logPrepared.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException rotationFailed) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    /**
+     * The window tripped: the front goes back to the old colour at once (it never stopped), the record names it live
+     * again and no longer offers the new release as a standby, then the history, the notification, and the failed
+     * colour stopped (its containers kept for their logs). Ends the run with exit 1.
+     */
+    private void switchBack(lib.front.WatchWindow window, lib.front.WatchWindow.Verdict v, long decidedAt, long offset) {
+        Colour old = live.get();
+        ColourState oldState = state.of(old);
+        out.println("  " + v.why() + ": switching back to " + old);
+        out.flush();
+        Set<String> workers = frontSwitch.switchTo(managed.targetOf(oldState), managed.targetOf(target));
+        long took = System.currentTimeMillis() - decidedAt;
+        record = record.withoutGated(next).withLive(old, previous, Operator.name(), front);
+        RecordStore.write(docker, app, record);
+        watched = window.report(decidedAt + offset, "switched back", v);
+        String why = v.why() + "; switched back to " + old + " (release " + Text.printable(previous) + ") " + took + " ms after deciding";
+        out.println("  " + watched.describe());
+        history("failed-after-switch", why);
+        notifier().send(new Notifier.Event("failed-after-switch", app, settings.environment(), next.id(), release, previous,
+                Operator.name(), System.currentTimeMillis() - started, why, traffic, watched));
+        try {
+            if (singletons.any()) singletons.handOver(Optional.of(target), colours.reread(old, ids(oldState.containers())));
+            frontSwitch.drain(workers, Cancellation.none());
+            ColourState failed = colours.reread(next, ids(target.containers()));
+            out.println("  stopping " + next + " (release " + Text.printable(release) + "); its containers stay for their logs");
+            out.flush();
+            colours.holdRestarts(failed);
+            colours.retire(failed, false, false);
+            // The release before last, set aside for this deploy, goes as a finished deploy removes it: its colour holds the failed one.
+            awaitTeardown();
+            colours.remove(aside);
+        } catch (RuntimeException e) {
+            err.println(Style.warning() + "after switching back: " + Failures.classify(e, Cancellation.none()).getMessage()
+                    + " (" + old + " serves; the next deploy replaces " + next + ")");
+        }
+        notifier().flush();
+        throw new Steps.EndRun(ExitCode.DEPLOY_FAILED, settings.action() + " failed after the switch: " + v.why() + "; " + old
+                + " serves release " + Text.printable(previous) + " again (switched back " + took + " ms after the window tripped); "
+                + next + " is stopped, its containers kept for their logs");
+    }
+
     /** After the switch: the old colour per --keep-old, then the set-aside containers (now two releases back). */
     public void retireOld() {
         retireNote();
@@ -803,7 +970,7 @@ public final class Deployment {
             String ran = tasks.summary();
             if (ran != null && !"ok".equals(result) && tasks.databaseNote() != null) ran += "; " + tasks.databaseNote();
             new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
-                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic, ran));
+                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic, ran, watched));
         } catch (RuntimeException e) {
             err.println(Style.warning() + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
         }
@@ -819,7 +986,7 @@ public final class Deployment {
 
     private Notifier.Event event(String kind, long millis, String reason, AccessLog.Report traffic) {
         return new Notifier.Event(kind, app, settings.environment(), next == null ? null : next.id(), release, previous,
-                Operator.name(), millis, reason, traffic);
+                Operator.name(), millis, reason, traffic, watched);
     }
 
     /** What hooks get: the release details, never a secret. */

@@ -61,6 +61,16 @@ public final class Steps {
         }
     }
 
+    /**
+     * Thrown by a step after the switch that ends the run on purpose (the watch window switched back): the steps
+     * after it do not run, and the run ends with its exit code and message.
+     */
+    public static final class EndRun extends DeployError {
+        public EndRun(int exitCode, String message) {
+            super(exitCode, message);
+        }
+    }
+
     private record Undo(String what, Action action) {}
 
     private final Cancellation cancel;
@@ -167,6 +177,8 @@ public final class Steps {
     private void runAfterSwitch(Step s) {
         try {
             s.action().run();
+        } catch (EndRun end) {
+            throw end;
         } catch (RuntimeException e) {
             String w = s.title() + ": " + Failures.classify(e, Cancellation.none()).getMessage();
             err.println(Style.warning() + w + " (the new release serves; the next deploy finishes this)");

@@ -592,6 +592,61 @@ public final class ManagedFront {
         return text.toString();
     }
 
+    /** The access log's size in bytes, from the header of a copy (its content is not read); 0 when there is none. */
+    long logSize() {
+        try (InputStream in = docker.copyArchiveFromContainerCmd(id(), AccessLog.FILE).exec(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            var e = tar.getNextEntry();
+            return e == null ? 0 : e.getSize();
+        } catch (NotFoundException none) {
+            return 0;
+        } catch (java.io.IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "cannot read the managed front's access log: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The access log from byte offset on, by `tail -c +N` in the front: only the new bytes cross the API. null when the
+     * front's image has no tail (a FROM-scratch nginx) or it failed; the caller then copies the file.
+     */
+    byte[] logFrom(long offset) {
+        String id = id();
+        String execId = docker.execCreateCmd(id).withCmd("tail", "-c", "+" + (offset + 1), AccessLog.FILE)
+                .withAttachStdout(true).withAttachStderr(true).exec().getId();
+        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+        boolean finished = false;
+        var callback = docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
+            @Override
+            public void onNext(Frame f) {
+                if (f.getStreamType() == com.github.dockerjava.api.model.StreamType.STDOUT) stdout.writeBytes(f.getPayload());
+            }
+        });
+        try {
+            finished = callback.awaitCompletion(EXEC_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!finished) closeQuietly(callback);
+        }
+        if (!finished) return null;
+        Long code = docker.inspectExecCmd(execId).exec().getExitCodeLong();
+        return code != null && code == 0 ? stdout.toByteArray() : null;
+    }
+
+    /** The same by a copy of the whole file (the bytes before offset are skipped here, but still cross the API). */
+    byte[] logCopyFrom(long offset) {
+        try (InputStream in = docker.copyArchiveFromContainerCmd(id(), AccessLog.FILE).exec(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            var e = tar.getNextEntry();
+            if (e == null) return new byte[0];
+            if (e.getSize() <= offset) return new byte[0];
+            tar.skipNBytes(offset);
+            return tar.readAllBytes();
+        } catch (NotFoundException none) {
+            return new byte[0];
+        } catch (java.io.IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "cannot read the managed front's access log: " + e.getMessage());
+        }
+    }
+
     /** Each colour's containers' addresses on the front's network, to their colour: what $upstream_addr names. */
     public Map<String, String> addresses(List<ColourState> colours) {
         Map<String, String> out = new LinkedHashMap<>();

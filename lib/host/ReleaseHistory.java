@@ -6,6 +6,7 @@ import lib.base.Labels;
 import lib.docker.MarkerImage;
 import lib.docker.Tar;
 import lib.front.AccessLog;
+import lib.front.WatchWindow;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -55,12 +56,22 @@ public final class ReleaseHistory {
      * traffic: what the managed front's access log counted from the switch to the end of the drain; null behind the
      * passive front, for a run that did not reach its switch, and in lines older versions wrote.
      * tasks: how the release tasks ended ("tasks: migrate ok in 2.1s; ran before_switch tasks"), null when none ran.
+     * watch: what the watch window after the switch measured (--watch), null without one; with result
+     * failed-after-switch, the window switched back to the previous release.
      */
     public record Entry(String at, String action, String release, String colour, String previousRelease,
                         String result, long durationMillis, String by, String reason, String notes, AccessLog.Report traffic,
-                        String tasks) {
+                        String tasks, WatchWindow.Report watch) {
         /** The mark rollback.java looks for: this deploy ran tasks that may have changed the database's schema. */
         public static final String MIGRATED = "ran before_switch tasks";
+        /** The result of a deploy whose watch window switched back to the release before it. */
+        public static final String FAILED_AFTER_SWITCH = "failed-after-switch";
+
+        public Entry(String at, String action, String release, String colour, String previousRelease,
+                     String result, long durationMillis, String by, String reason, String notes, AccessLog.Report traffic,
+                     String tasks) {
+            this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, notes, traffic, tasks, null);
+        }
 
         public Entry(String at, String action, String release, String colour, String previousRelease,
                      String result, long durationMillis, String by, String reason, String notes, String tasks) {
@@ -133,7 +144,7 @@ public final class ReleaseHistory {
         }
         return new Entry(field(n, "at"), field(n, "action"), field(n, "release"), field(n, "colour"), field(n, "previousRelease"),
                 field(n, "result"), n.path("durationMillis").asLong(0), field(n, "by"), field(n, "reason"), field(n, "notes"), traffic(n),
-                field(n, "tasks"));
+                field(n, "tasks"), watch(n));
     }
 
     /** The traffic report if the line has a readable one; a damaged one is dropped, the entry stays. */
@@ -143,6 +154,17 @@ public final class ReleaseHistory {
         try {
             // A newer version may count more: its extra fields are ignored here.
             return JSON.readerFor(AccessLog.Report.class).without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(t);
+        } catch (IOException | IllegalArgumentException unreadable) {
+            return null;
+        }
+    }
+
+    /** The watch window's counts if the line has readable ones; a damaged object is dropped, the entry stays. */
+    private static WatchWindow.Report watch(JsonNode n) {
+        JsonNode w = n.get("watch");
+        if (w == null || !w.isObject()) return null;
+        try {
+            return JSON.readerFor(WatchWindow.Report.class).without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(w);
         } catch (IOException | IllegalArgumentException unreadable) {
             return null;
         }

@@ -60,6 +60,14 @@ public record LiveRecord(Colour live, String release, Instant since, String by, 
         return new LiveRecord(live, release, since, by, front, g, preview);
     }
 
+    /** The colour's release may no longer serve (it was switched away from for failing): rollback and status do not offer it. */
+    public LiveRecord withoutGated(Colour c) {
+        Map<Colour, String> g = new EnumMap<>(Colour.class);
+        g.putAll(gated);
+        g.remove(c);
+        return new LiveRecord(live, release, since, by, front, g);
+    }
+
     public LiveRecord withLive(Colour c, String rel, String who, FrontSettings f) {
         // A colour going live ends any preview: it was of this colour (promote), or routes to nothing any more.
         return new LiveRecord(c, rel, Instant.now(), who, f, gated, null);

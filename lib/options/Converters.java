@@ -36,6 +36,13 @@ public final class Converters {
         }
     }
 
+    /** --watch: a duration, or off (0) to turn off a window deploy.yml asks for. */
+    public static final class Watch implements ITypeConverter<Duration> {
+        public Duration convert(String s) {
+            return Converters.convert(v -> v.trim().equals("off") || v.trim().equals("0") ? Duration.ZERO : Values.positiveTimeout(v), s);
+        }
+    }
+
     public static final class Port implements ITypeConverter<Integer> {
         public Integer convert(String s) {
             return Converters.convert(Values::port, s);

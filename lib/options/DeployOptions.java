@@ -25,6 +25,13 @@ public final class DeployOptions {
     @Option(names = "--if-changed", description = "For cron: deploy only when the registry's digest of --image:--release (default tag: latest) differs from what the live colour runs; otherwise print one line and exit 0.")
     public boolean ifChanged;
 
+    @Option(names = "--watch", paramLabel = "DURATION", converter = Converters.Watch.class,
+            description = "After the switch, keep the old colour running for DURATION (e.g. 2m) and watch the new one: the front's access log"
+                    + " and the probe, every second. Over watch.max_error_rate (5%) of 5xx and upstream errors among at least watch.min_requests (20)"
+                    + " requests in 10 s, or watch.failures (3) failed probes in a row, it switches back to the old colour at once and exits 1."
+                    + " Needs the managed front. Default: deploy.yml's watch:, else off; off turns it off.")
+    public java.time.Duration watch;
+
     @Option(names = "--remove-old", description = "Remove the old colour after the switch (the same as --keep-old removed): frees its disk and memory, and a rollback must deploy again.")
     public boolean removeOld;
 

@@ -3,6 +3,7 @@ package lib.project;
 import lib.base.Style;
 import lib.base.Text;
 import lib.front.AccessLog;
+import lib.front.WatchWindow;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -25,9 +26,17 @@ import java.util.concurrent.TimeUnit;
  * logged as a warning and never fails or blocks the deploy. Webhook URLs are secrets: they are never printed.
  */
 public final class Notifier {
-    /** traffic: the managed front's count from the switch to the end of the drain, on success; otherwise null. */
+    /**
+     * traffic: the managed front's count from the switch to the end of the drain, on success; otherwise null. watch:
+     * what the watch window measured (--watch), on success and for kind failed-after-switch; otherwise null.
+     */
     public record Event(String kind, String app, String environment, String colour, String release, String previousRelease,
-                        String by, long durationMillis, String reason, AccessLog.Report traffic) {
+                        String by, long durationMillis, String reason, AccessLog.Report traffic, WatchWindow.Report watch) {
+        public Event(String kind, String app, String environment, String colour, String release, String previousRelease,
+                     String by, long durationMillis, String reason, AccessLog.Report traffic) {
+            this(kind, app, environment, colour, release, previousRelease, by, durationMillis, reason, traffic, null);
+        }
+
         public Event(String kind, String app, String environment, String colour, String release, String previousRelease,
                      String by, long durationMillis, String reason) {
             this(kind, app, environment, colour, release, previousRelease, by, durationMillis, reason, null);
@@ -87,6 +96,7 @@ public final class Notifier {
             m.put("durationMillis", e.durationMillis());
             m.put("reason", e.reason());
             if (e.traffic() != null) m.put("traffic", e.traffic());
+            if (e.watch() != null) m.put("watch", e.watch());
             m.put("text", text(e));
             return json.writeValueAsString(m);
         } catch (Exception ex) {
@@ -99,11 +109,13 @@ public final class Notifier {
         String took = String.format(java.util.Locale.ROOT, "%.1f s", e.durationMillis() / 1000.0);
         // The releases may come from the host's labels (a rollback's, the previous one), which this run did not check.
         String release = Text.printable(e.release());
-        String traffic = e.traffic() == null ? "" : "; " + e.traffic().describe();
+        String traffic = (e.traffic() == null ? "" : "; " + e.traffic().describe()) + (e.watch() == null ? "" : "; " + e.watch().describe());
         return switch (e.kind()) {
             case "start" -> e.by() + " is deploying " + where + " release " + release + " to " + e.colour();
             case "success" -> where + ": release " + release + " is live on " + e.colour() + " (" + took + ", by " + e.by() + ")" + traffic;
             case "rollback" -> where + ": rolled back to release " + release + " on " + e.colour() + " (" + took + ", by " + e.by() + ")" + traffic;
+            case "failed-after-switch" -> where + ": release " + release + " on " + e.colour() + " FAILED AFTER THE SWITCH (by " + e.by() + "): "
+                    + e.reason() + "; release " + Text.printable(e.previousRelease()) + " serves again" + traffic;
             default -> where + ": deploy of release " + release + " FAILED after " + took + " (by " + e.by() + "): " + e.reason()
                     + (e.previousRelease() == null ? "" : "; release " + Text.printable(e.previousRelease()) + " still serves");
         };

@@ -2,6 +2,7 @@ package lib.project;
 
 import lib.base.Values;
 import lib.model.FrontSettings;
+import lib.model.WatchSettings;
 import lib.base.ShellWords;
 import lib.base.Home;
 import lib.base.DeployError;
@@ -11,6 +12,7 @@ import lib.docker.DockerHost;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,11 +35,12 @@ import java.util.TreeSet;
  * @param colours     services deployed blue/green although they look stateful (overrides the guess)
  * @param tasks       tasks: and singletons: (see {@link TasksReader}), read once with the rest of the file
  * @param checks      health.checks: the smoke checks a colour must pass before it gets traffic, already checked
+ * @param watch       watch: the window after the switch ({@link WatchSettings#OFF} when absent); --watch overrides its length
  */
 public record ProjectFile(Path file, String app, String compose, String image, String release, Map<String, String> health,
                           Map<String, String> front, Map<String, Environment> environments, Map<String, Secret> notifications,
                           Map<String, List<List<String>>> hooks, List<String> hookEnv, List<String> accessories, List<String> colours,
-                          lib.model.ReleaseTasks tasks, List<SmokeCheck> checks) {
+                          lib.model.ReleaseTasks tasks, List<SmokeCheck> checks, WatchSettings watch) {
 
     /** tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. */
     /** accessories and colours null: not set for the environment, so the file's top-level lists hold. */
@@ -76,7 +79,8 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     }
 
     static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks",
-            "accessories", "colours", "tasks", "singletons");
+            "accessories", "colours", "tasks", "singletons", "watch");
+    static final Set<String> WATCH = Set.of("for", "max_error_rate", "min_requests", "failures");
     static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes", "checks");
     static final Set<String> CHECK = Set.of("path", "status", "contains", "header", "host", "timeout");
     static final Set<String> FRONT = Set.of("kind", "port", "preview_port", "bind", "image", "service", "target_port", "drain_timeout", "max_body", "read_timeout",
@@ -143,7 +147,7 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                     environments(map(top.get("environments"), "environments")), notify(map(top.get("notify"), "notify")),
                     hooks(map(top.get("hooks"), "hooks")), variables(map(top.get("hooks"), "hooks").get("env"), "hooks.env"),
                     services(top.get("accessories"), "accessories"), services(top.get("colours"), "colours"), tasks,
-                    checks(map(top.get("health"), "health").get("checks")));
+                    checks(map(top.get("health"), "health").get("checks")), watch(top.get("watch")));
         }
 
         /** health.checks: a list of GETs with what their answers must be (see {@link SmokeCheck}). */
@@ -189,6 +193,21 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                 out.add(new SmokeCheck(path, statuses, contains, headers, host, timeout));
             }
             return List.copyOf(out);
+        }
+
+        /** watch: 2m, or watch: {for: 2m, max_error_rate: 5%, min_requests: 20, failures: 3}. */
+        WatchSettings watch(Object raw) {
+            if (raw == null || Boolean.FALSE.equals(raw)) return WatchSettings.OFF; // YAML reads a bare off as false
+            if (!(raw instanceof Map)) return WatchSettings.OFF.withLength(checked(raw, "watch", ProjectFile::watchLength));
+            Map<String, Object> m = map(raw, "watch");
+            keys(m, WATCH, "watch.");
+            if (!m.containsKey("for")) throw bad("watch", "needs for: (how long to watch, e.g. for: 2m)");
+            Duration length = checked(m.get("for"), "watch.for", ProjectFile::watchLength);
+            double rate = m.containsKey("max_error_rate") ? checked(m.get("max_error_rate"), "watch.max_error_rate", WatchSettings::percentage)
+                    : WatchSettings.DEFAULT_MAX_ERROR_RATE;
+            int min = m.containsKey("min_requests") ? count(m.get("min_requests"), "watch.min_requests") : WatchSettings.DEFAULT_MIN_REQUESTS;
+            int failures = m.containsKey("failures") ? count(m.get("failures"), "watch.failures") : WatchSettings.DEFAULT_FAILURES;
+            return new WatchSettings(length, rate, min, failures);
         }
 
         /** accessories: and colours:, lists of Compose service names (checked against the Compose file when it is loaded). */
@@ -462,6 +481,11 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             throw new IllegalArgumentException("\"" + lib.base.Text.printable(s) + "\" is not an HTTP status; write 100-599, e.g. 200, or a list, e.g. [200, 302]");
         }
         return Integer.parseInt(s.trim());
+    }
+
+    /** A watch window's length: off (or 0) for none, else a duration of at most a day. */
+    static Duration watchLength(String s) {
+        return s.trim().equals("off") || s.trim().equals("0") ? Duration.ZERO : Values.positiveTimeout(s);
     }
 
     private static String expandHome(String p) {

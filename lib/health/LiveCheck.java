@@ -1,0 +1,28 @@
+package lib.health;
+
+/**
+ * What the watch window asks of the new colour every second after the switch: null while it answers as it should,
+ * else the first thing that failed. The health probe is one ({@link #probe}); smoke checks fit the same shape.
+ */
+public interface LiveCheck extends AutoCloseable {
+    String firstFailure();
+
+    @Override
+    default void close() {}
+
+    /** The gate's probe asked once more each time (built with one success needed); null: nothing to probe. */
+    static LiveCheck probe(HealthGate.Probe p) {
+        if (p == null) return () -> null;
+        return new LiveCheck() {
+            @Override
+            public String firstFailure() {
+                return p.check();
+            }
+
+            @Override
+            public void close() {
+                p.close();
+            }
+        };
+    }
+}
