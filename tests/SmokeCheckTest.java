@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * deploy.yml's health.checks on the real engine: a release whose / answers 200 without the expected text passes the
  * health gate but not its smoke check, and is undone under load with the old release serving throughout. The checks
- * run where the probe does: in the container behind the port (nc from its shell), in a sibling when it has no tool
- * (the FROM-scratch nginx), with wget when that is all there is.
+ * run where the probe does: in the container behind the port (curl where it has it, else nc from its shell), in a
+ * sibling when it has no tool (the FROM-scratch nginx), with wget when that is all there is.
  */
 class SmokeCheckTest {
     static final String IMAGE = "sctest-app";
@@ -28,14 +28,15 @@ class SmokeCheckTest {
     @BeforeAll
     static void images() throws Exception {
         TestHost.images();
-        image("good", "<!doctype html><title>Shop</title><h1>Welcome</h1>", false);
-        image("bad", "<!doctype html>\n<p>Something went wrong.</p>", false);
-        image("wget", "<!doctype html><title>Shop</title>", true);
+        image("good", "<!doctype html><title>Shop</title><h1>Welcome</h1>", Tools.BUSYBOX);
+        image("bad", "<!doctype html>\n<p>Something went wrong.</p>", Tools.BUSYBOX);
+        image("wget", "<!doctype html><title>Shop</title>", Tools.WGET_ONLY);
+        if (Files.isExecutable(Path.of("/usr/bin/curl"))) image("curl", "<!doctype html><title>Shop</title>", Tools.CURL_TOO);
     }
 
     @AfterAll
     static void removeImages() {
-        for (String t : new String[]{"good", "bad", "wget"}) {
+        for (String t : new String[]{"good", "bad", "wget", "curl"}) {
             try {
                 TestHost.docker().removeImageCmd(IMAGE + ":" + t).withForce(true).exec();
             } catch (RuntimeException gone) {
@@ -44,7 +45,10 @@ class SmokeCheckTest {
         }
     }
 
-    static void image(String tag, String index, boolean wgetOnly) throws Exception {
+    /** What the image holds: busybox's applets, busybox's wget alone (no shell), or the applets and this machine's curl. */
+    enum Tools { BUSYBOX, WGET_ONLY, CURL_TOO }
+
+    static void image(String tag, String index, Tools tools) throws Exception {
         Path ctx = Files.createTempDirectory("sctest-image");
         try {
             Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"));
@@ -54,8 +58,13 @@ class SmokeCheckTest {
             Files.writeString(ctx.resolve("www/health.txt"), "ok\n");
             Files.writeString(ctx.resolve("www/cgi-bin/redirect"), "#!/bin/sh\nprintf 'Status: 302 Found\\r\\nLocation: /nowhere\\r\\nContent-Type: text/plain\\r\\n\\r\\nmoved\\n'\n");
             Files.writeString(ctx.resolve("www/cgi-bin/host"), "#!/bin/sh\nprintf 'Content-Type: application/json; charset=utf-8\\r\\n\\r\\n{\"host\":\"%s\"}\\n' \"$HTTP_HOST\"\n");
-            // wgetOnly: no shell (so no nc through it) and no curl, busybox's wget alone.
-            Files.writeString(ctx.resolve("Dockerfile"), wgetOnly ? """
+            if (tools == Tools.CURL_TOO) {
+                // curl and the libraries ldd names, as the example's nginx is assembled
+                Path root = Files.createDirectories(ctx.resolve("root"));
+                for (String f : ExampleImages.libraries(Path.of("/usr/bin/curl"))) copyInto(root, Path.of(f));
+                copyInto(root, Path.of("/usr/bin/curl"));
+            }
+            Files.writeString(ctx.resolve("Dockerfile"), tools == Tools.WGET_ONLY ? """
                     FROM scratch
                     COPY busybox /bin/busybox
                     RUN ["/bin/busybox", "ln", "-s", "/bin/busybox", "/bin/wget"]
@@ -65,16 +74,23 @@ class SmokeCheckTest {
                     FROM scratch
                     COPY busybox /bin/busybox
                     RUN ["/bin/busybox", "--install", "-s", "/bin"]
+                    %s
                     COPY www /www
                     RUN ["/bin/chmod", "755", "/www/cgi-bin/redirect", "/www/cgi-bin/host"]
                     VOLUME /www
                     CMD ["/bin/sh", "-c", "httpd -p 9000 -h /www; httpd -f -p 80 -h /www & trap 'kill $!; exit 0' TERM; wait"]
-                    """);
+                    """.formatted(tools == Tools.CURL_TOO ? "COPY root/ /" : ""));
             TestHost.docker().buildImageCmd(ctx.toFile()).withTags(java.util.Set.of(IMAGE + ":" + tag)).withPull(false)
                     .exec(new com.github.dockerjava.api.command.BuildImageResultCallback()).awaitImageId(2, java.util.concurrent.TimeUnit.MINUTES);
         } finally {
             ExampleImages.deleteTree(ctx);
         }
+    }
+
+    static void copyInto(Path root, Path file) throws java.io.IOException {
+        Path target = root.resolve(file.toString().substring(1));
+        Files.createDirectories(target.getParent());
+        Files.copy(file, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** The app alone, publishing its port: the checks run in its own container. */
@@ -222,6 +238,25 @@ class SmokeCheckTest {
                     """);
             r = app.deploy("wget", with(project, "--front", "passive"));
             assertEquals(0, r.code(), r.toString());
+        }
+    }
+
+    @Test
+    void anImageWithCurlIsCheckedWithCurl() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "this machine has no curl to put in an image");
+        try (TestApp app = new TestApp("sccurl")) {
+            Path project = project(app, ALONE, """
+                    - path: /cgi-bin/redirect
+                      status: 302
+                      header: {Location: /nowhere}
+                    - path: /cgi-bin/host
+                      host: shop.example.com
+                      contains: '{"host":"shop.example.com"}'
+                    """);
+            var r = app.deploy("curl", with(project, "--front", "passive"));
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("smoke checks run in " + app.name + "-blue-app-1 on the Docker host, with curl"), r.out());
+            assertTrue(r.out().contains("all 2 checks passed"), r.out());
         }
     }
 

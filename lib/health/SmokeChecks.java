@@ -118,6 +118,7 @@ public final class SmokeChecks {
         InetSocketAddress local = null;
         if (!probe.fromHost()) {
             String host = t.hostPort() != 0 ? t.host() : Probes.networkAddress(docker.client(), t.container().id());
+            if (host == null) throw DeployError.config(t.container().name() + " has no network address for the smoke checks to reach from this machine; run them with --probe-from host");
             local = new InetSocketAddress(host, t.hostPort() != 0 ? t.hostPort() : t.containerPort());
             out.println("  smoke checks run from this machine, against " + host + ":" + local.getPort());
         }
