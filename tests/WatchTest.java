@@ -140,6 +140,7 @@ class WatchTest {
                 assertTrue(load.answersSince(System.nanoTime() - 900_000_000L).stream().allMatch("wok2"::equals), "the old release answers again");
             }
             assertEquals(ExitCode.DEPLOY_FAILED, r.code(), r.toString());
+            System.out.println(r.err().lines().filter(l -> l.startsWith("error:")).findFirst().orElse(""));
             String said = r.err() + r.out();
             assertTrue(said.contains("failed after the switch: blue answered "), said);
             assertTrue(said.contains("green serves release wok2 again"), said);
