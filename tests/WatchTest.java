@@ -65,12 +65,29 @@ class WatchTest {
         flaky("wok2", 0);
         flaky("wok3", 0);
         flaky("wbad", 5);
+        tailFront();
         built = true;
     }
 
+    /** The tests' front image (nginx alone, FROM scratch) with busybox's tail: the watch reads the log by `tail -c +N` in it. */
+    static final String TAIL_FRONT = "bgtest-front-tail:1";
+
+    static void tailFront() throws Exception {
+        Path ctx = Files.createTempDirectory("watch-front");
+        try {
+            Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"));
+            Files.writeString(ctx.resolve("Dockerfile"), "FROM " + TestHost.WEB + "\nCOPY busybox /bin/busybox\n"
+                    + "RUN [\"/bin/busybox\", \"ln\", \"-s\", \"/bin/busybox\", \"/bin/tail\"]\n");
+            TestHost.docker().buildImageCmd(ctx.toFile()).withTags(Set.of(TAIL_FRONT)).withPull(false)
+                    .exec(new BuildImageResultCallback()).awaitImageId(2, TimeUnit.MINUTES);
+        } finally {
+            ExampleImages.deleteTree(ctx);
+        }
+    }
+
     static String[] args(TestApp app, int port, String... extra) {
-        List<String> a = new ArrayList<>(List.of(FrontTest.managed(app, port)));
-        a.addAll(List.of("--probe", "/health.txt"));
+        List<String> a = new ArrayList<>(List.of("--front", "managed", "--front-port", String.valueOf(port), "--probe", "/health.txt"));
+        if (!List.of(extra).contains("--front-image")) a.addAll(List.of("--front-image", TestHost.WEB));
         a.addAll(List.of(extra));
         return a.toArray(new String[0]);
     }
@@ -145,6 +162,7 @@ class WatchTest {
             assertTrue(said.contains("failed after the switch: blue answered "), said);
             assertTrue(said.contains("green serves release wok2 again"), said);
             assertTrue(said.contains("blue is stopped, its containers kept for their logs"), said);
+            assertTrue(r.out().contains("the front's image has no tail: its access log is read by a copy of the whole file each second"), r.out());
             // wok1 on blue, wok2 on green: wbad goes to blue, and the window switches back to green
             assertTrue(t.crossedAt() > 0, "the load saw the threshold crossed: " + t);
             System.out.println("watch: threshold crossed to every request answered by the old release: " + t.switchBackMillis() + " ms");
@@ -206,13 +224,13 @@ class WatchTest {
         images();
         try (TestApp app = new TestApp("wt-healthy")) {
             int port = 18303;
-            assertEquals(0, app.deploy("wok1", args(app, port)).code());
+            assertEquals(0, app.deploy("wok1", args(app, port, "--front-image", TAIL_FRONT)).code());
             TestApp.Result r;
             long started;
             try (var load = new TestApp.Load(port, "/cgi-bin/flaky", 2_000, 60_000)) {
                 Thread.sleep(300);
                 started = System.currentTimeMillis();
-                r = app.deploy("wok3", args(app, port, "--watch", "8s"));
+                r = app.deploy("wok3", args(app, port, "--front-image", TAIL_FRONT, "--watch", "8s"));
                 load.close();
                 assertEquals(List.of(), load.failures());
             }
@@ -222,6 +240,7 @@ class WatchTest {
             assertTrue(r.out().contains("==> watch green for 8s"), r.out());
             assertTrue(r.out().contains("watch of green for "), r.out());
             assertTrue(r.out().contains("blue keeps running, unrouted, as a warm standby"), r.out());
+            assertFalse(r.out().contains("its access log is read by a copy"), "the front has tail: only the new lines are read: " + r.out());
             ReleaseHistory.Entry e = last(app);
             assertEquals("ok", e.result());
             assertNotNull(e.watch(), "the window's counts are in the history");

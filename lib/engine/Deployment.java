@@ -609,7 +609,11 @@ public final class Deployment {
             while (true) {
                 long tick = System.currentTimeMillis();
                 try {
+                    boolean byCopy = log.byCopy();
                     window.add(AccessLog.parse(log.next()));
+                    if (!byCopy && log.byCopy()) {
+                        out.println("  the front's image has no tail: its access log is read by a copy of the whole file each second");
+                    }
                     logTrouble = null;
                 } catch (RuntimeException e) {
                     // one unreadable second is no verdict; the probe still runs, and the next read gets the lines
