@@ -81,7 +81,8 @@ import java.util.function.Function;
                 "  4. create and start the idle colour in depends_on order",
                 "  5. health gate, one deadline: containers running, HEALTHCHECKs",
                 "     healthy, the HTTP probe (run on the Docker host) answering 2xx",
-                "     --probe-successes times in a row",
+                "     --probe-successes times in a row; then deploy.yml's health.checks",
+                "     (smoke checks: status, headers, a text in the body)",
                 "  6. the switch: --front managed reloads the front to the new colour;",
                 "     the host records the new colour as live",
                 "  7. drain and retire the old colour (--keep-old: a warm standby",
@@ -256,6 +257,7 @@ public class deploy implements Callable<Integer> {
                 .before("start " + next, d::start)
                 .then(TaskPlan.beforeSwitch(d))
                 .before("health gate", d::gate)
+                .beforeIf(d.hasChecks(), "smoke checks: " + d.checksDescribed(), d::smokeChecks)
                 .then(fromSwitch(d));
     }
 

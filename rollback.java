@@ -181,6 +181,7 @@ public class rollback implements Callable<Integer> {
                     .beforeIf(d.managedFront(), "check the managed front", d::ensureFront)
                     .before("start " + back, d::startStandby)
                     .before("health gate", d::gate)
+                    .beforeIf(d.hasChecks(), "smoke checks: " + d.checksDescribed(), d::smokeChecks)
                     .then(deploy.fromSwitch(d));
         }
         if (up.file == null) {

@@ -104,7 +104,7 @@ class FrontPortsTest {
     }
 
     static RunSettings settings(FrontSettings front, Set<String> given) {
-        return new RunSettings("deploy", Duration.ofSeconds(60), null, null, front, false, given, KeepOld.RUNNING, false, null, null, null);
+        return new RunSettings("deploy", Duration.ofSeconds(60), null, null, front, false, given, KeepOld.RUNNING, false, null, null, null, java.util.List.of());
     }
 
     @Test

@@ -89,7 +89,7 @@ class ModelTest {
     }
 
     static RunSettings settings(FrontSettings front, boolean frontGiven, KeepOld keep, boolean keepGiven) {
-        return new RunSettings("deploy", Duration.ofSeconds(60), null, null, front, frontGiven, java.util.Set.of(), keep, keepGiven, null, null, null);
+        return new RunSettings("deploy", Duration.ofSeconds(60), null, null, front, frontGiven, java.util.Set.of(), keep, keepGiven, null, null, null, java.util.List.of());
     }
 
     @Test

@@ -30,11 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WatchTest {
     static final String FLAKY = """
             #!/bin/sh
-            # The release, or from /fail-after seconds after its first request (0: never) a 500 on about half the requests.
+            # The release, or from /fail-after seconds after its first request (0: never) a 500 on 1 in /fail-one-in requests.
             now=$(date +%s)
             [ -f /tmp/first ] || echo "$now" > /tmp/first
             after=$(cat /fail-after)
-            if [ "$after" != 0 ] && [ $((now - $(cat /tmp/first))) -ge "$after" ] && [ $((RANDOM % 2)) = 0 ]; then
+            if [ "$after" != 0 ] && [ $((now - $(cat /tmp/first))) -ge "$after" ] && [ $((RANDOM % $(cat /fail-one-in))) = 0 ]; then
               printf 'Status: 500 Internal Server Error\\r\\nContent-Type: text/plain\\r\\n\\r\\nfailing\\n'
               exit 0
             fi
@@ -44,13 +44,13 @@ class WatchTest {
 
     private static boolean built;
 
-    /** bgtest-app:RELEASE with /cgi-bin/flaky failing from failAfter seconds (0: never). */
-    static synchronized void flaky(String release, int failAfter) throws Exception {
+    /** bgtest-app:RELEASE with /cgi-bin/flaky failing 1 in oneIn requests from failAfter seconds (0: never). */
+    static synchronized void flaky(String release, int failAfter, int oneIn) throws Exception {
         Path ctx = Files.createTempDirectory("watch-image");
         try {
             Files.writeString(ctx.resolve("flaky"), FLAKY);
             Files.writeString(ctx.resolve("Dockerfile"), "FROM bgtest-app:v1\nENV VERSION=" + release + "\nCOPY flaky /www-image/cgi-bin/flaky\n"
-                    + "RUN [\"/bin/sh\", \"-c\", \"chmod 755 /www-image/cgi-bin/flaky && mkdir -p /tmp && echo " + failAfter + " > /fail-after\"]\n");
+                    + "RUN [\"/bin/sh\", \"-c\", \"chmod 755 /www-image/cgi-bin/flaky && mkdir -p /tmp && echo " + failAfter + " > /fail-after && echo " + oneIn + " > /fail-one-in\"]\n");
             TestHost.docker().buildImageCmd(ctx.toFile()).withTags(Set.of("bgtest-app:" + release)).withPull(false)
                     .exec(new BuildImageResultCallback()).awaitImageId(2, TimeUnit.MINUTES);
         } finally {
@@ -61,10 +61,11 @@ class WatchTest {
     static synchronized void images() throws Exception {
         TestHost.images();
         if (built) return;
-        flaky("wok1", 0);
-        flaky("wok2", 0);
-        flaky("wok3", 0);
-        flaky("wbad", 5);
+        flaky("wok1", 0, 1);
+        flaky("wok2", 0, 1);
+        flaky("wok3", 0, 1);
+        flaky("wbad", 5, 2);
+        flaky("wdown", 5, 1);
         tailFront();
         built = true;
     }
@@ -197,6 +198,29 @@ class WatchTest {
             assertEquals(0, back.code(), back.toString());
             assertTrue(back.out().contains("to release wok1"), back.out());
             assertEquals("wok1", FrontTest.get(port, "/cgi-bin/flaky"));
+        }
+    }
+
+    @Test
+    void smokeChecksFailingInARowSwitchBackWithoutTraffic() throws Exception {
+        images();
+        try (TestApp app = new TestApp("wt-checks")) {
+            int port = 18305;
+            assertEquals(0, app.deploy("wok1", args(app, port)).code());
+            Path project = app.dir.resolve("deploy.yml");
+            Files.writeString(project, "app: " + app.name + "\nhealth:\n  checks:\n    - path: /cgi-bin/flaky\n      status: 200\n"
+                    + "watch: {for: 60s, failures: 3}\n");
+            long started = System.currentTimeMillis();
+            var r = app.deploy("wdown", args(app, port, "--project", project.toString()));
+            long took = System.currentTimeMillis() - started;
+            assertEquals(ExitCode.DEPLOY_FAILED, r.code(), r.toString());
+            assertTrue(r.err().contains("failed after the switch: the probe failed 3 times in a row (smoke check GET /cgi-bin/flaky"), r.toString());
+            assertTrue(took < 50_000, "the checks tripped it, not the window's end: " + took + " ms");
+            assertEquals("wok1", FrontTest.get(port, "/cgi-bin/flaky"));
+            ReleaseHistory.Entry e = last(app);
+            assertEquals("failed-after-switch", e.result());
+            assertTrue(e.watch().probeFailures() >= 3, e.watch().toString());
+            assertEquals(0, e.watch().lastRequests(), "no load: the error rate had nothing to judge: " + e.watch());
         }
     }
 

@@ -22,8 +22,9 @@ import java.util.concurrent.Callable;
                 "As docker compose config, resolved the way a deploy creates the containers: which",
                 "services are colours (blue/green) and which accessories (once per app), and per",
                 "container the image, environment (secret-looking values masked), mounts, networks",
-                "and aliases, ports, limits and healthcheck. Takes the options a deploy takes and",
-                "makes the same checks: exit 0, or 3 with one line per problem."},
+                "and aliases, ports, limits and healthcheck; then deploy.yml's smoke checks. Takes",
+                "the options a deploy takes and makes the same checks: exit 0, or 3 with one line",
+                "per problem."},
         footer = ExitCode.HELP_FOOTER)
 public class ConfigCommand implements Callable<Integer> {
     @Mixin HostOptions target;
@@ -39,6 +40,12 @@ public class ConfigCommand implements Callable<Integer> {
     public Integer call() {
         ComposeModel model = ComposeModel.load(spec.commandLine().getParseResult(), target, health, front, project, up, options, accessories);
         spec.commandLine().getOut().print(ConfigText.render(model.app(), model.splits()));
+        var checks = project.file().map(lib.project.ProjectFile::checks).orElse(java.util.List.of());
+        if (!checks.isEmpty()) {
+            spec.commandLine().getOut().println();
+            spec.commandLine().getOut().println("smoke checks (health.checks), after the health gate, before the switch:");
+            checks.forEach(c -> spec.commandLine().getOut().println("  " + c.describe()));
+        }
         spec.commandLine().getOut().flush();
         return ExitCode.OK;
     }

@@ -31,6 +31,7 @@ import lib.docker.Parallel;
 import lib.front.ManagedFront;
 import lib.health.HealthGate;
 import lib.health.Probes;
+import lib.health.SmokeChecks;
 import lib.project.Notifier;
 import lib.host.ReleaseHistory;
 import lib.release.ReleaseInfo;
@@ -518,6 +519,22 @@ public final class Deployment {
         colours.await(gate, gated, p);
     }
 
+    public boolean hasChecks() {
+        return !settings.checks().isEmpty();
+    }
+
+    /** The smoke checks in words, for the plan: GET / expecting 200 and "<title>Shop"; GET /login expecting 2xx. */
+    public String checksDescribed() {
+        return String.join("; ", settings.checks().stream().map(lib.model.SmokeCheck::describe).toList());
+    }
+
+    /** After the gate, before the switch: the new colour must answer deploy.yml's health.checks as they expect. */
+    public void smokeChecks() {
+        String failed = SmokeChecks.against(settings.probe(), settings.checks(), singletons.without(target), host, out).firstFailure();
+        if (failed != null) throw new DeployError(ExitCode.DEPLOY_FAILED, failed);
+        out.println("  " + (settings.checks().size() == 1 ? "the check" : "all " + settings.checks().size() + " checks") + " passed");
+    }
+
     /**
      * The commit point. Managed front: the new upstream, validated and reloaded (the front puts the old one back if
      * that fails). Then the record says the new colour is live; from here on nothing is undone.
@@ -580,7 +597,8 @@ public final class Deployment {
     }
 
     /**
-     * The watch window: every second, the access log's new lines and one probe of the new colour, judged by
+     * The watch window: every second, the access log's new lines and one probe of the new colour (then its smoke
+     * checks), judged by
      * {@link lib.front.WatchWindow}. Tripped, it switches the front back to the old colour (still running: its
      * retirement waits for the window) and ends the run with exit 1. A Ctrl-C ends the window early and the new
      * release stays live.
@@ -593,7 +611,10 @@ public final class Deployment {
         lib.front.WatchWindow window = new lib.front.WatchWindow(w, addresses, old.id(), next.id(), switchStarted + offset);
         // From a little before the log's end: the lines of the switch and the drain count too.
         lib.front.LogTail log = lib.front.LogTail.fromEnd(managed, 1L << 20);
-        lib.health.LiveCheck check = lib.health.LiveCheck.probe(Probes.fromContainers(settings.probe().withSuccesses(1), singletons.without(target), docker, host, out));
+        List<lib.health.LiveCheck> checks = new ArrayList<>();
+        checks.add(lib.health.LiveCheck.probe(Probes.fromContainers(settings.probe().withSuccesses(1), singletons.without(target), docker, host, out)));
+        if (hasChecks()) checks.add(SmokeChecks.against(settings.probe(), settings.checks(), singletons.without(target), host, out)::firstFailure);
+        lib.health.LiveCheck check = lib.health.LiveCheck.all(checks);
         java.util.concurrent.ExecutorService prober = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "bgdeploy-watch-probe");
             t.setDaemon(true);

@@ -22,26 +22,27 @@ import java.time.Duration;
  * @param frontPlace   which of the front's settings the run named (they win over the record's): port, bind, image, publish_ports, and the
  *                     edge's max_body, read_timeout, send_timeout, trusted_proxies, tls (a certificate), tls.port, tls.redirect
  * @param keepOldGiven whether --keep-old or --remove-old chose what becomes of the old colour (else the front decides)
+ * @param checks       deploy.yml's health.checks: what the new colour must answer, after its gate, before the switch
  * @param watch        the watch window after the switch (--watch, deploy.yml watch:); {@link WatchSettings#OFF} by default
  */
 public record RunSettings(String action, Duration gateTimeout, Probes.Settings probe, ImagePuller.Policy pull,
                           FrontSettings front, boolean frontGiven, java.util.Set<String> frontPlace, KeepOld keepOld, boolean keepOldGiven,
-                          Notifier notifier, Hooks hooks, String environment, WatchSettings watch) {
+                          Notifier notifier, Hooks hooks, String environment, java.util.List<lib.model.SmokeCheck> checks, WatchSettings watch) {
 
     public RunSettings(String action, Duration gateTimeout, Probes.Settings probe, ImagePuller.Policy pull,
                        FrontSettings front, boolean frontGiven, java.util.Set<String> frontPlace, KeepOld keepOld, boolean keepOldGiven,
-                       Notifier notifier, Hooks hooks, String environment) {
-        this(action, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven, notifier, hooks, environment, WatchSettings.OFF);
+                       Notifier notifier, Hooks hooks, String environment, java.util.List<lib.model.SmokeCheck> checks) {
+        this(action, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven, notifier, hooks, environment, checks, WatchSettings.OFF);
     }
 
     public RunSettings withWatch(WatchSettings w) {
-        return new RunSettings(action, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven, notifier, hooks, environment, w);
+        return new RunSettings(action, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven, notifier, hooks, environment, checks, w);
     }
 
     /** One host of a fleet: the fleet notifies and runs hooks once for all hosts. */
     public RunSettings forFleetMember(PrintWriter out, PrintWriter err) {
         return new RunSettings(action, gateTimeout, probe, pull, front, frontGiven, frontPlace, keepOld, keepOldGiven,
-                Notifier.none(err), Hooks.none(out), environment, watch);
+                Notifier.none(err), Hooks.none(out), environment, checks, watch);
     }
 
     /**

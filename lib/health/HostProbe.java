@@ -157,7 +157,7 @@ final class HostProbe implements HealthGate.Probe {
     }
 
     /** The probed container's address on a network the sibling is on too; null if they share none. */
-    private static String sharedNetworkIp(InspectContainerResponse probed, Container sibling) {
+    static String sharedNetworkIp(InspectContainerResponse probed, Container sibling) {
         Map<String, ContainerNetwork> theirs = sibling.getNetworkSettings() == null ? Map.of() : sibling.getNetworkSettings().getNetworks();
         for (var e : probed.getNetworkSettings().getNetworks().entrySet()) {
             String ip = e.getValue().getIpAddress();

@@ -29,8 +29,14 @@ public final class Probes {
         }
     }
 
-    public static HealthGate.Probe fromContainers(Settings s, ColourState colour, DockerClient client, DockerHost docker, PrintWriter out) {
-        if (!s.enabled()) return null;
+    /**
+     * The container a probe reaches and on which port: the first (by name) that publishes a TCP port, with where that
+     * port is reached from this machine; else, behind the managed front without host ports, the port the Compose file
+     * would have published (hostPort 0: nothing is bound on the host, the front reaches it over its network).
+     */
+    record Target(ContainerInfo container, String host, int hostPort, int containerPort) {}
+
+    static Target target(Settings s, ColourState colour, DockerClient client, DockerHost docker) {
         for (ContainerInfo c : colour.containers().stream().sorted(Comparator.comparing(ContainerInfo::name)).toList()) {
             if (s.service() != null && !s.service().equals(c.service())) continue;
             Ports ports = client.inspectContainerCmd(c.id()).exec().getHostConfig().getPortBindings();
@@ -39,31 +45,37 @@ public final class Probes {
                 if (e.getValue() == null || !"tcp".equals(e.getKey().getProtocol().toString())) continue;
                 for (Ports.Binding b : e.getValue()) {
                     Optional<Integer> hostPort = Optional.ofNullable(b.getHostPortSpec()).filter(p -> p.matches("\\d+")).map(Integer::parseInt);
-                    if (hostPort.isPresent()) return probe(s, c.id(), hostFor(b.getHostIp(), docker), hostPort.get(), e.getKey().getPort(), docker, out);
+                    if (hostPort.isPresent()) return new Target(c, hostFor(b.getHostIp(), docker), hostPort.get(), e.getKey().getPort());
                 }
             }
         }
-        // Behind the managed front without host ports: the port the Compose file would have published, over the
-        // container's own network address (nothing is bound on the host).
         for (ContainerInfo c : colour.containers().stream().sorted(Comparator.comparing(ContainerInfo::name)).toList()) {
             if (s.service() != null && !s.service().equals(c.service())) continue;
-            Integer port = c.unpublishedPort();
-            if (port == null) continue;
-            if (s.fromHost()) {
-                out.println("  probing GET " + s.path() + " on port " + port + " of " + c.name() + " (no host port: the front reaches it over its network), from the Docker host's side");
-                return new HostProbe(client, c.id(), 0, port, s.path(), Math.max(1, s.successes()), s.timeout(), out);
-            }
-            String ip = networkAddress(client, c.id());
-            if (ip == null) continue;
-            URI url = URI.create("http://" + ip + ":" + port + s.path());
-            out.println("  probing " + url + " from this machine (" + c.name() + "'s address on its network: it publishes no host port)");
-            return new LocalProbe(url, Math.max(1, s.successes()));
+            if (c.unpublishedPort() != null) return new Target(c, null, 0, c.unpublishedPort());
         }
-        return none(out);
+        return null;
+    }
+
+    public static HealthGate.Probe fromContainers(Settings s, ColourState colour, DockerClient client, DockerHost docker, PrintWriter out) {
+        if (!s.enabled()) return null;
+        Target t = target(s, colour, client, docker);
+        if (t == null) return none(out);
+        if (t.hostPort() != 0) return probe(s, t.container().id(), t.host(), t.hostPort(), t.containerPort(), docker, out);
+        ContainerInfo c = t.container();
+        int port = t.containerPort();
+        if (s.fromHost()) {
+            out.println("  probing GET " + s.path() + " on port " + port + " of " + c.name() + " (no host port: the front reaches it over its network), from the Docker host's side");
+            return new HostProbe(client, c.id(), 0, port, s.path(), Math.max(1, s.successes()), s.timeout(), out);
+        }
+        String ip = networkAddress(client, c.id());
+        if (ip == null) return none(out);
+        URI url = URI.create("http://" + ip + ":" + port + s.path());
+        out.println("  probing " + url + " from this machine (" + c.name() + "'s address on its network: it publishes no host port)");
+        return new LocalProbe(url, Math.max(1, s.successes()));
     }
 
     /** The container's address on the managed front's network if it is on it, else on any of its networks. */
-    private static String networkAddress(DockerClient client, String id) {
+    static String networkAddress(DockerClient client, String id) {
         var nets = client.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks();
         if (nets == null) return null;
         String any = null;

@@ -107,7 +107,8 @@ public final class ProjectOptions {
         boolean frontGiven = parsed.hasMatchedOption("--front") || file().map(f -> f.front().containsKey("kind")).orElse(false);
         KeepOld keep = removeOld ? KeepOld.REMOVED : keepOld != null ? keepOld : KeepOld.STOPPED;
         return new RunSettings(action, health.gateTimeout(), health.probe(), up.pull(), front.settings(), frontGiven, front.placeGiven(parsed),
-                keep, removeOld || keepOld != null, notifier(err), hooks(out), environmentName());
+                keep, removeOld || keepOld != null, notifier(err), hooks(out), environmentName(),
+                file().map(ProjectFile::checks).orElse(java.util.List.of()));
     }
 
     public Notifier notifier(PrintWriter err) {

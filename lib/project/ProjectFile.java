@@ -6,6 +6,7 @@ import lib.model.WatchSettings;
 import lib.base.ShellWords;
 import lib.base.Home;
 import lib.base.DeployError;
+import lib.model.SmokeCheck;
 import lib.compose.ComposeLoader;
 import lib.docker.DockerHost;
 
@@ -33,12 +34,13 @@ import java.util.TreeSet;
  *                    an environment's own accessories: list replaces it there
  * @param colours     services deployed blue/green although they look stateful (overrides the guess)
  * @param tasks       tasks: and singletons: (see {@link TasksReader}), read once with the rest of the file
+ * @param checks      health.checks: the smoke checks a colour must pass before it gets traffic, already checked
  * @param watch       watch: the window after the switch ({@link WatchSettings#OFF} when absent); --watch overrides its length
  */
 public record ProjectFile(Path file, String app, String compose, String image, String release, Map<String, String> health,
                           Map<String, String> front, Map<String, Environment> environments, Map<String, Secret> notifications,
                           Map<String, List<List<String>>> hooks, List<String> hookEnv, List<String> accessories, List<String> colours,
-                          lib.model.ReleaseTasks tasks, WatchSettings watch) {
+                          lib.model.ReleaseTasks tasks, List<SmokeCheck> checks, WatchSettings watch) {
 
     /** tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. */
     /** accessories and colours null: not set for the environment, so the file's top-level lists hold. */
@@ -79,7 +81,8 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     static final Set<String> TOP = Set.of("app", "compose", "image", "release", "health", "front", "environments", "notify", "hooks",
             "accessories", "colours", "tasks", "singletons", "watch");
     static final Set<String> WATCH = Set.of("for", "max_error_rate", "min_requests", "failures");
-    static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes");
+    static final Set<String> HEALTH = Set.of("probe", "timeout", "service", "successes", "checks");
+    static final Set<String> CHECK = Set.of("path", "status", "contains", "header", "host", "timeout");
     static final Set<String> FRONT = Set.of("kind", "port", "bind", "image", "service", "target_port", "drain_timeout", "max_body", "read_timeout",
             "send_timeout", "trusted_proxies", "tls", "publish_ports");
     static final Set<String> FRONT_TLS = Set.of("cert", "key", "port", "redirect");
@@ -143,7 +146,53 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                     health(map(top.get("health"), "health")), front(map(top.get("front"), "front")),
                     environments(map(top.get("environments"), "environments")), notify(map(top.get("notify"), "notify")),
                     hooks(map(top.get("hooks"), "hooks")), variables(map(top.get("hooks"), "hooks").get("env"), "hooks.env"),
-                    services(top.get("accessories"), "accessories"), services(top.get("colours"), "colours"), tasks, watch(top.get("watch")));
+                    services(top.get("accessories"), "accessories"), services(top.get("colours"), "colours"), tasks,
+                    checks(map(top.get("health"), "health").get("checks")), watch(top.get("watch")));
+        }
+
+        /** health.checks: a list of GETs with what their answers must be (see {@link SmokeCheck}). */
+        List<SmokeCheck> checks(Object raw) {
+            if (raw == null) return List.of();
+            if (!(raw instanceof List<?> list)) throw bad("health.checks", "must be a list of checks, e.g. [{path: /, contains: \"<title>Shop\"}]");
+            List<SmokeCheck> out = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                String at = "health.checks[" + i + "]";
+                Map<String, Object> m = map(list.get(i), at);
+                keys(m, CHECK, at + ".");
+                String path = string(m, "path", at + ".");
+                if (path == null) throw bad(at, "has no path:; write e.g. path: /");
+                checked(path, at + ".path", Values::probePath);
+                List<Integer> statuses = new ArrayList<>();
+                if (m.containsKey("status")) {
+                    Object st = m.get("status");
+                    List<?> given = st instanceof List<?> l ? l : java.util.Collections.singletonList(st);
+                    if (given.isEmpty()) throw bad(at + ".status", "is an empty list; write a status, e.g. 200, or a list, e.g. [200, 302]");
+                    for (Object o : given) statuses.add(checked(o, at + ".status", ProjectFile::status));
+                }
+                String contains = string(m, "contains", at + ".");
+                Map<String, String> headers = new LinkedHashMap<>();
+                if (m.containsKey("header")) {
+                    Map<String, Object> h = map(m.get("header"), at + ".header");
+                    if (h.isEmpty()) throw bad(at + ".header", "is empty; write e.g. {Content-Type: application/json}");
+                    for (String name : h.keySet()) {
+                        if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                            throw bad(at + ".header", "\"" + lib.base.Text.printable(name) + "\" is not a header name; write e.g. Content-Type");
+                        }
+                        String value = string(h, name, at + ".header.");
+                        if (value == null) throw bad(at + ".header." + name, "has no value; write the text its value must contain");
+                        if (!value.matches("[\\x20-\\x7E]+")) throw bad(at + ".header." + name, "must be printable ASCII on one line");
+                        headers.put(name, value);
+                    }
+                }
+                String host = string(m, "host", at + ".");
+                if (host != null && !host.matches("[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(:\\d{1,5})?")) {
+                    throw bad(at + ".host", "\"" + lib.base.Text.printable(host) + "\" is not a host name; write e.g. shop.example.com (the Host header the check sends)");
+                }
+                java.time.Duration timeout = m.containsKey("timeout")
+                        ? Values.positiveTimeout(duration(m.get("timeout"), at + ".timeout")) : SmokeCheck.DEFAULT_TIMEOUT;
+                out.add(new SmokeCheck(path, statuses, contains, headers, host, timeout));
+            }
+            return List.copyOf(out);
         }
 
         /** watch: 2m, or watch: {for: 2m, max_error_rate: 5%, min_requests: 20, failures: 3}. */
@@ -428,6 +477,14 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     /** A watch window's length: off (or 0) for none, else a duration of at most a day. */
     static Duration watchLength(String s) {
         return s.trim().equals("off") || s.trim().equals("0") ? Duration.ZERO : Values.positiveTimeout(s);
+    }
+
+    /** An HTTP status a check expects: 100-599. */
+    static int status(String s) {
+        if (!s.trim().matches("\\d{1,9}") || Integer.parseInt(s.trim()) < 100 || Integer.parseInt(s.trim()) > 599) {
+            throw new IllegalArgumentException("\"" + lib.base.Text.printable(s) + "\" is not an HTTP status; write 100-599, e.g. 200, or a list, e.g. [200, 302]");
+        }
+        return Integer.parseInt(s.trim());
     }
 
     private static String expandHome(String p) {
