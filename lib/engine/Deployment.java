@@ -612,7 +612,8 @@ public final class Deployment {
         // From a little before the log's end: the lines of the switch and the drain count too.
         lib.front.LogTail log = lib.front.LogTail.fromEnd(managed, 1L << 20);
         List<lib.health.LiveCheck> checks = new ArrayList<>();
-        checks.add(lib.health.LiveCheck.probe(Probes.fromContainers(settings.probe().withSuccesses(1), singletons.without(target), docker, host, out)));
+        var probe = Probes.fromContainers(settings.probe().withSuccesses(1), singletons.without(target), docker, host, out);
+        if (probe != null) checks.add(lib.health.LiveCheck.probe(probe));
         if (hasChecks()) checks.add(SmokeChecks.against(settings.probe(), settings.checks(), singletons.without(target), host, out)::firstFailure);
         lib.health.LiveCheck check = lib.health.LiveCheck.all(checks);
         java.util.concurrent.ExecutorService prober = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -645,7 +646,7 @@ public final class Deployment {
                     window.probe(probeAnswer(probing));
                     probing = null;
                 }
-                if (probing == null) probing = prober.submit(check::firstFailure);
+                if (probing == null && !checks.isEmpty()) probing = prober.submit(check::firstFailure);
                 long now = System.currentTimeMillis();
                 v = window.verdict(now + offset);
                 if (v.switchBack()) {

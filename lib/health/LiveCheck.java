@@ -11,9 +11,8 @@ public interface LiveCheck extends AutoCloseable {
     @Override
     default void close() {}
 
-    /** The gate's probe asked once more each time (built with one success needed); null: nothing to probe. */
+    /** The gate's probe asked once more each time (built with one success needed). */
     static LiveCheck probe(HealthGate.Probe p) {
-        if (p == null) return () -> null;
         return new LiveCheck() {
             @Override
             public String firstFailure() {
