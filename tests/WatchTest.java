@@ -30,11 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WatchTest {
     static final String FLAKY = """
             #!/bin/sh
-            # The release, or from /fail-after seconds after its first request (0: never) a 500 on about half the requests.
+            # The release, or from /fail-after seconds after its first request (0: never) a 500 on 1 in /fail-one-in requests.
             now=$(date +%s)
             [ -f /tmp/first ] || echo "$now" > /tmp/first
             after=$(cat /fail-after)
-            if [ "$after" != 0 ] && [ $((now - $(cat /tmp/first))) -ge "$after" ] && [ $((RANDOM % 2)) = 0 ]; then
+            if [ "$after" != 0 ] && [ $((now - $(cat /tmp/first))) -ge "$after" ] && [ $((RANDOM % $(cat /fail-one-in))) = 0 ]; then
               printf 'Status: 500 Internal Server Error\\r\\nContent-Type: text/plain\\r\\n\\r\\nfailing\\n'
               exit 0
             fi
@@ -44,13 +44,13 @@ class WatchTest {
 
     private static boolean built;
 
-    /** bgtest-app:RELEASE with /cgi-bin/flaky failing from failAfter seconds (0: never). */
-    static synchronized void flaky(String release, int failAfter) throws Exception {
+    /** bgtest-app:RELEASE with /cgi-bin/flaky failing 1 in oneIn requests from failAfter seconds (0: never). */
+    static synchronized void flaky(String release, int failAfter, int oneIn) throws Exception {
         Path ctx = Files.createTempDirectory("watch-image");
         try {
             Files.writeString(ctx.resolve("flaky"), FLAKY);
             Files.writeString(ctx.resolve("Dockerfile"), "FROM bgtest-app:v1\nENV VERSION=" + release + "\nCOPY flaky /www-image/cgi-bin/flaky\n"
-                    + "RUN [\"/bin/sh\", \"-c\", \"chmod 755 /www-image/cgi-bin/flaky && mkdir -p /tmp && echo " + failAfter + " > /fail-after\"]\n");
+                    + "RUN [\"/bin/sh\", \"-c\", \"chmod 755 /www-image/cgi-bin/flaky && mkdir -p /tmp && echo " + failAfter + " > /fail-after && echo " + oneIn + " > /fail-one-in\"]\n");
             TestHost.docker().buildImageCmd(ctx.toFile()).withTags(Set.of("bgtest-app:" + release)).withPull(false)
                     .exec(new BuildImageResultCallback()).awaitImageId(2, TimeUnit.MINUTES);
         } finally {
@@ -61,16 +61,34 @@ class WatchTest {
     static synchronized void images() throws Exception {
         TestHost.images();
         if (built) return;
-        flaky("wok1", 0);
-        flaky("wok2", 0);
-        flaky("wok3", 0);
-        flaky("wbad", 5);
+        flaky("wok1", 0, 1);
+        flaky("wok2", 0, 1);
+        flaky("wok3", 0, 1);
+        flaky("wbad", 5, 2);
+        flaky("wdown", 5, 1);
+        tailFront();
         built = true;
     }
 
+    /** The tests' front image (nginx alone, FROM scratch) with busybox's tail: the watch reads the log by `tail -c +N` in it. */
+    static final String TAIL_FRONT = "bgtest-front-tail:1";
+
+    static void tailFront() throws Exception {
+        Path ctx = Files.createTempDirectory("watch-front");
+        try {
+            Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"));
+            Files.writeString(ctx.resolve("Dockerfile"), "FROM " + TestHost.WEB + "\nCOPY busybox /bin/busybox\n"
+                    + "RUN [\"/bin/busybox\", \"ln\", \"-s\", \"/bin/busybox\", \"/bin/tail\"]\n");
+            TestHost.docker().buildImageCmd(ctx.toFile()).withTags(Set.of(TAIL_FRONT)).withPull(false)
+                    .exec(new BuildImageResultCallback()).awaitImageId(2, TimeUnit.MINUTES);
+        } finally {
+            ExampleImages.deleteTree(ctx);
+        }
+    }
+
     static String[] args(TestApp app, int port, String... extra) {
-        List<String> a = new ArrayList<>(List.of(FrontTest.managed(app, port)));
-        a.addAll(List.of("--probe", "/health.txt"));
+        List<String> a = new ArrayList<>(List.of("--front", "managed", "--front-port", String.valueOf(port), "--probe", "/health.txt"));
+        if (!List.of(extra).contains("--front-image")) a.addAll(List.of("--front-image", TestHost.WEB));
         a.addAll(List.of(extra));
         return a.toArray(new String[0]);
     }
@@ -140,10 +158,12 @@ class WatchTest {
                 assertTrue(load.answersSince(System.nanoTime() - 900_000_000L).stream().allMatch("wok2"::equals), "the old release answers again");
             }
             assertEquals(ExitCode.DEPLOY_FAILED, r.code(), r.toString());
+            System.out.println(r.err().lines().filter(l -> l.startsWith("error:")).findFirst().orElse(""));
             String said = r.err() + r.out();
             assertTrue(said.contains("failed after the switch: blue answered "), said);
             assertTrue(said.contains("green serves release wok2 again"), said);
             assertTrue(said.contains("blue is stopped, its containers kept for their logs"), said);
+            assertTrue(r.out().contains("the front's image has no tail: its access log is read by a copy of the whole file each second"), r.out());
             // wok1 on blue, wok2 on green: wbad goes to blue, and the window switches back to green
             assertTrue(t.crossedAt() > 0, "the load saw the threshold crossed: " + t);
             System.out.println("watch: threshold crossed to every request answered by the old release: " + t.switchBackMillis() + " ms");
@@ -182,6 +202,29 @@ class WatchTest {
     }
 
     @Test
+    void smokeChecksFailingInARowSwitchBackWithoutTraffic() throws Exception {
+        images();
+        try (TestApp app = new TestApp("wt-checks")) {
+            int port = 18305;
+            assertEquals(0, app.deploy("wok1", args(app, port)).code());
+            Path project = app.dir.resolve("deploy.yml");
+            Files.writeString(project, "app: " + app.name + "\nhealth:\n  checks:\n    - path: /cgi-bin/flaky\n      status: 200\n"
+                    + "watch: {for: 60s, failures: 3}\n");
+            long started = System.currentTimeMillis();
+            var r = app.deploy("wdown", args(app, port, "--project", project.toString()));
+            long took = System.currentTimeMillis() - started;
+            assertEquals(ExitCode.DEPLOY_FAILED, r.code(), r.toString());
+            assertTrue(r.err().contains("failed after the switch: the probe failed 3 times in a row (smoke check GET /cgi-bin/flaky"), r.toString());
+            assertTrue(took < 50_000, "the checks tripped it, not the window's end: " + took + " ms");
+            assertEquals("wok1", FrontTest.get(port, "/cgi-bin/flaky"));
+            ReleaseHistory.Entry e = last(app);
+            assertEquals("failed-after-switch", e.result());
+            assertTrue(e.watch().probeFailures() >= 3, e.watch().toString());
+            assertEquals(0, e.watch().lastRequests(), "no load: the error rate had nothing to judge: " + e.watch());
+        }
+    }
+
+    @Test
     void withoutWatchTheFailingReleaseStaysLive() throws Exception {
         images();
         try (TestApp app = new TestApp("wt-nowatch")) {
@@ -205,13 +248,13 @@ class WatchTest {
         images();
         try (TestApp app = new TestApp("wt-healthy")) {
             int port = 18303;
-            assertEquals(0, app.deploy("wok1", args(app, port)).code());
+            assertEquals(0, app.deploy("wok1", args(app, port, "--front-image", TAIL_FRONT)).code());
             TestApp.Result r;
             long started;
             try (var load = new TestApp.Load(port, "/cgi-bin/flaky", 2_000, 60_000)) {
                 Thread.sleep(300);
                 started = System.currentTimeMillis();
-                r = app.deploy("wok3", args(app, port, "--watch", "8s"));
+                r = app.deploy("wok3", args(app, port, "--front-image", TAIL_FRONT, "--watch", "8s"));
                 load.close();
                 assertEquals(List.of(), load.failures());
             }
@@ -221,6 +264,7 @@ class WatchTest {
             assertTrue(r.out().contains("==> watch green for 8s"), r.out());
             assertTrue(r.out().contains("watch of green for "), r.out());
             assertTrue(r.out().contains("blue keeps running, unrouted, as a warm standby"), r.out());
+            assertFalse(r.out().contains("its access log is read by a copy"), "the front has tail: only the new lines are read: " + r.out());
             ReleaseHistory.Entry e = last(app);
             assertEquals("ok", e.result());
             assertNotNull(e.watch(), "the window's counts are in the history");

@@ -599,7 +599,8 @@ public final class Deployment {
     }
 
     /**
-     * The watch window: every second, the access log's new lines and one probe of the new colour, judged by
+     * The watch window: every second, the access log's new lines and one probe of the new colour (then its smoke
+     * checks), judged by
      * {@link lib.front.WatchWindow}. Tripped, it switches the front back to the old colour (still running: its
      * retirement waits for the window) and ends the run with exit 1. A Ctrl-C ends the window early and the new
      * release stays live.
@@ -612,7 +613,11 @@ public final class Deployment {
         lib.front.WatchWindow window = new lib.front.WatchWindow(w, addresses, old.id(), next.id(), switchStarted + offset);
         // From a little before the log's end: the lines of the switch and the drain count too.
         lib.front.LogTail log = lib.front.LogTail.fromEnd(managed, 1L << 20);
-        lib.health.LiveCheck check = lib.health.LiveCheck.probe(Probes.fromContainers(settings.probe().withSuccesses(1), singletons.without(target), docker, host, out));
+        List<lib.health.LiveCheck> checks = new ArrayList<>();
+        var probe = Probes.fromContainers(settings.probe().withSuccesses(1), singletons.without(target), docker, host, out);
+        if (probe != null) checks.add(lib.health.LiveCheck.probe(probe));
+        if (hasChecks()) checks.add(SmokeChecks.against(settings.probe(), settings.checks(), singletons.without(target), host, out)::firstFailure);
+        lib.health.LiveCheck check = lib.health.LiveCheck.all(checks);
         java.util.concurrent.ExecutorService prober = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "bgdeploy-watch-probe");
             t.setDaemon(true);
@@ -628,7 +633,11 @@ public final class Deployment {
             while (true) {
                 long tick = System.currentTimeMillis();
                 try {
+                    boolean byCopy = log.byCopy();
                     window.add(AccessLog.parse(log.next()));
+                    if (!byCopy && log.byCopy()) {
+                        out.println("  the front's image has no tail: its access log is read by a copy of the whole file each second");
+                    }
                     logTrouble = null;
                 } catch (RuntimeException e) {
                     // one unreadable second is no verdict; the probe still runs, and the next read gets the lines
@@ -639,7 +648,7 @@ public final class Deployment {
                     window.probe(probeAnswer(probing));
                     probing = null;
                 }
-                if (probing == null) probing = prober.submit(check::firstFailure);
+                if (probing == null && !checks.isEmpty()) probing = prober.submit(check::firstFailure);
                 long now = System.currentTimeMillis();
                 v = window.verdict(now + offset);
                 if (v.switchBack()) {

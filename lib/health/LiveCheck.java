@@ -2,7 +2,8 @@ package lib.health;
 
 /**
  * What the watch window asks of the new colour every second after the switch: null while it answers as it should,
- * else the first thing that failed. The health probe is one ({@link #probe}); smoke checks fit the same shape.
+ * else the first thing that failed. The health probe is one ({@link #probe}); deploy.yml's smoke checks
+ * ({@link SmokeChecks#firstFailure}) are another, and {@link #all} asks them in turn.
  */
 public interface LiveCheck extends AutoCloseable {
     String firstFailure();
@@ -10,9 +11,8 @@ public interface LiveCheck extends AutoCloseable {
     @Override
     default void close() {}
 
-    /** The gate's probe asked once more each time (built with one success needed); null: nothing to probe. */
+    /** The gate's probe asked once more each time (built with one success needed). */
     static LiveCheck probe(HealthGate.Probe p) {
-        if (p == null) return () -> null;
         return new LiveCheck() {
             @Override
             public String firstFailure() {
@@ -22,6 +22,25 @@ public interface LiveCheck extends AutoCloseable {
             @Override
             public void close() {
                 p.close();
+            }
+        };
+    }
+
+    /** The first failure of several checks, asked in order: the probe, then the smoke checks. */
+    static LiveCheck all(java.util.List<LiveCheck> checks) {
+        return new LiveCheck() {
+            @Override
+            public String firstFailure() {
+                for (LiveCheck c : checks) {
+                    String f = c.firstFailure();
+                    if (f != null) return f;
+                }
+                return null;
+            }
+
+            @Override
+            public void close() {
+                checks.forEach(LiveCheck::close);
             }
         };
     }

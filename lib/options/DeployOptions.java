@@ -26,10 +26,10 @@ public final class DeployOptions {
     public boolean ifChanged;
 
     @Option(names = "--watch", paramLabel = "DURATION", converter = Converters.Watch.class,
-            description = "After the switch, keep the old colour running for DURATION (e.g. 2m) and watch the new one: the front's access log"
-                    + " and the probe, every second. Over watch.max_error_rate (5%) of 5xx and upstream errors among at least watch.min_requests (20)"
-                    + " requests in 10 s, or watch.failures (3) failed probes in a row, it switches back to the old colour at once and exits 1."
-                    + " Needs the managed front. Default: deploy.yml's watch:, else off; off turns it off.")
+            description = "After the switch, keep the old colour running for DURATION (e.g. 2m) and watch the new one every second (the front's"
+                    + " access log, and the probe): over 5%% errors (5xx, upstream errors) among at least 20 of its requests in 10 s, or 3 failed"
+                    + " probes in a row, switch back to the old colour at once and exit 1 (thresholds: deploy.yml watch:). Needs the managed"
+                    + " front. Default: deploy.yml's watch:, else off; off turns it off.")
     public java.time.Duration watch;
 
     @Option(names = "--remove-old", description = "Remove the old colour after the switch (the same as --keep-old removed): frees its disk and memory, and a rollback must deploy again.")
