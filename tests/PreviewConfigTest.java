@@ -149,6 +149,22 @@ class PreviewConfigTest {
     }
 
     @Test
+    void deployYmlNamesThePreviewPortAndABadOneIsRefusedByKey() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("pvyml");
+        try {
+            java.nio.file.Path f = dir.resolve("deploy.yml");
+            java.nio.file.Files.writeString(f, "app: shop\nfront:\n  kind: managed\n  port: 9000\n  preview_port: 9100\n");
+            assertEquals("9100", lib.project.ProjectFile.load(f).front().get("preview_port"));
+            java.nio.file.Files.writeString(f, "app: shop\nfront:\n  preview_port: 70000\n");
+            var e = org.junit.jupiter.api.Assertions.assertThrows(lib.base.DeployError.class, () -> lib.project.ProjectFile.load(f));
+            assertEquals(ExitCode.CONFIG, e.exitCode());
+            assertTrue(e.getMessage().contains("front.preview_port"), e.getMessage());
+        } finally {
+            ExampleImages.deleteTree(dir);
+        }
+    }
+
+    @Test
     void aPreviewWithTheRecreateStrategyIsRefusedBeforeAnythingIsRead() {
         var r = TestApp.run("--app", "pvnothing", "--preview", "--strategy", "recreate");
         assertEquals(ExitCode.USAGE, r.code(), r.toString());
