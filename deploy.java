@@ -287,6 +287,10 @@ public class deploy implements Callable<Integer> {
     /** promote: the previewed colour checked once (warm, about a second), then from the switch on as a deploy. */
     static Plan promoteSteps(Deployment d) {
         Colour c = d.openPreview().get().colour();
+        if (d.state().of(c).empty()) {
+            throw DeployError.failed("the preview's containers (" + c + ") are gone from " + d.host().describe()
+                    + "; nothing to promote: run deploy.java abort --app " + d.state().app() + ", then deploy again");
+        }
         d.toStandby(c);
         return new Plan()
                 .beforeIf(d.needsRecovery(), RECOVER, d::recover)

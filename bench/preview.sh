@@ -9,6 +9,6 @@ export NO_COLOR=1
 test='PreviewTest#previewThenPromoteThenAbortUnderLoad'
 for i in 1 2 3; do
   if [ -n "${CLASSES:-}" ]; then java -cp "$CLASSES:$(cat /tmp/deps.cp)" AllTests "$test"; else tests/run "$test"; fi \
-    | sed -n '/^promote: /,/promoted /p'
+    | sed -n -e '/^promote: /,/promoted /p' -e '/^PASS /p' -e '/^FAIL /p'
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"

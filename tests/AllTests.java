@@ -45,7 +45,7 @@ public class AllTests {
 
     /** Balanced by the time each class took in a full run (EngineTest 270 s; ReleaseTest, BuildTest, FrontTest 100-140 s). */
     static final List<List<Class<?>>> LANES = List.of(
-            List.of(RemoteTest.class, FleetTest.class, DockerHostTest.class, TagTest.class, BlogComposeTest.class, FailureTest.class, FrontEdgeTest.class),
+            List.of(RemoteTest.class, FleetTest.class, PreviewFleetTest.class, DockerHostTest.class, TagTest.class, BlogComposeTest.class, FailureTest.class, FrontEdgeTest.class),
             List.of(EngineTest.class, DeployTest.class, HostStatesTest.class, LockTest.class, ComposeKeysTest.class, TasksE2ETest.class, SmokeCheckTest.class, WatchTest.class),
             List.of(ReleaseTest.class, BuildTest.class, FrontTest.class, ProjectTest.class, AccessoryE2ETest.class, TrafficTest.class, PreviewTest.class));
 

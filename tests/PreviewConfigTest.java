@@ -148,6 +148,43 @@ class PreviewConfigTest {
         assertEquals(ExitCode.USAGE, TestApp.run("promote").code(), "promote needs --app");
     }
 
+    static lib.model.ColourState colour(Colour c, String release) {
+        var labels = java.util.Map.of(Labels.APP, "shop", Labels.COLOUR, c.id(), Labels.RELEASE, release, Labels.DEPLOYED_AT, "2026-12-02T04:00:00Z");
+        Instant t = Instant.parse("2026-12-02T04:00:00Z");
+        return new lib.model.ColourState(c, List.of(new lib.model.ContainerInfo("id-" + c.id(), "shop-" + c.id() + "-web-1", "web", "app:" + release,
+                "sha", "running", null, t, t, null, labels)));
+    }
+
+    /** What the next command reads on a host with a preview open: the previewed colour passed its gate, is not live, and is named as a preview. */
+    @Test
+    void aHostWithAnOpenPreviewKeepsItsLiveColourAndNamesThePreview() {
+        var s = new lib.model.HostState("shop", colour(Colour.BLUE, "v1"), colour(Colour.GREEN, "v2"), java.util.Optional.of(previewing()),
+                java.util.Optional.of(Colour.BLUE), List.of());
+        assertEquals(java.util.Optional.of(Colour.BLUE), s.live());
+        assertTrue(s.mayServe(s.green()), "gated: neither ungated leftovers for status to stop nor for a deploy to remove");
+        assertTrue(s.describe().contains("green is previewed (release v2): promote or abort it"), s.describe());
+        assertFalse(lib.engine.Recovery.of(s).needed(), "nothing for the recovery to put back or remove");
+        var closed = new lib.model.HostState("shop", colour(Colour.BLUE, "v1"), colour(Colour.GREEN, "v2"), java.util.Optional.of(previewing().withPreview(null)),
+                java.util.Optional.of(Colour.BLUE), List.of());
+        assertTrue(closed.describe().contains("green runs as a standby"), closed.describe());
+    }
+
+    @Test
+    void deployYmlNamesThePreviewPortAndABadOneIsRefusedByKey() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("pvyml");
+        try {
+            java.nio.file.Path f = dir.resolve("deploy.yml");
+            java.nio.file.Files.writeString(f, "app: shop\nfront:\n  kind: managed\n  port: 9000\n  preview_port: 9100\n");
+            assertEquals("9100", lib.project.ProjectFile.load(f).front().get("preview_port"));
+            java.nio.file.Files.writeString(f, "app: shop\nfront:\n  preview_port: 70000\n");
+            var e = org.junit.jupiter.api.Assertions.assertThrows(lib.base.DeployError.class, () -> lib.project.ProjectFile.load(f));
+            assertEquals(ExitCode.CONFIG, e.exitCode());
+            assertTrue(e.getMessage().contains("front.preview_port"), e.getMessage());
+        } finally {
+            ExampleImages.deleteTree(dir);
+        }
+    }
+
     @Test
     void aPreviewWithTheRecreateStrategyIsRefusedBeforeAnythingIsRead() {
         var r = TestApp.run("--app", "pvnothing", "--preview", "--strategy", "recreate");

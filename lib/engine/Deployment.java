@@ -874,6 +874,9 @@ public final class Deployment {
         RecordStore.write(docker, app, record);
         steps.onUndo("close the preview on the front", () -> managed.setPreview(null));
         managed.setPreview(managed.targetOf(target));
+        // The front's preview file names this colour, and nginx starts only when every name it holds resolves: after
+        // a host restart the preview must come back with the front, as the live colour does.
+        colours.allowRestarts(target);
     }
 
     /** After the preview opened: the release the colour held before is two releases old now (as after a switch); history; how to go on. */
@@ -905,7 +908,7 @@ public final class Deployment {
      */
     public void abortPreviewStep() {
         LiveRecord.Preview p = record.openPreview().orElseThrow(() -> DeployError.config("no preview of " + app + " is open; nothing to abort"));
-        if (ManagedFront.state(docker, app, true).running()) {
+        if (ManagedFront.state(docker, app, true).exists()) {
             new ManagedFront(docker, app, front, out).setPreview(null);
             out.println("  the cookie and the preview port no longer reach " + p.colour());
         }

@@ -129,10 +129,12 @@ public final class ManagedFront {
      * live colour's traffic is not touched. The colour must be on the front's network already ({@link #join}).
      */
     public void setPreview(String target) {
-        String id = id();
+        InspectContainerResponse c = inspect().orElseThrow(() -> DeployError.failed("the managed front " + containerName(app)
+                + " does not exist; the next deploy creates it"));
         previewTarget = target;
-        write(id, Map.of(NginxConfig.PREVIEW, NginxConfig.previewConfig(target)));
-        validateAndReload(id);
+        write(c.getId(), Map.of(NginxConfig.PREVIEW, NginxConfig.previewConfig(target)));
+        // A stopped front gets the file too: it must not start naming containers that are gone.
+        if (Boolean.TRUE.equals(c.getState().getRunning())) validateAndReload(c.getId());
     }
 
     /** Where the front routes the preview now, read from its file: empty when none is open (or no front). */
