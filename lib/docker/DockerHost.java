@@ -62,6 +62,7 @@ public final class DockerHost implements AutoCloseable {
     private final URI endpoint;
     private final boolean tls;
     private final SshTunnel tunnel; // null unless ssh://
+    private DockerHttpClient raw;
 
     private DockerHost(DockerClient client, DefaultDockerClientConfig config, URI endpoint, boolean tls, SshTunnel tunnel) {
         this.client = client;
@@ -79,6 +80,25 @@ public final class DockerHost implements AutoCloseable {
     public synchronized DockerClient slowClient() {
         if (slowClient == null) slowClient = DockerClientImpl.getInstance(config, httpClient(config, SLOW_RESPONSE_TIMEOUT));
         return slowClient;
+    }
+
+    /**
+     * One GET of the Engine API, its body as bytes: for what docker-java's model leaves out (a Swarm task's addresses
+     * on its networks, a task's log). A status other than 2xx is an error naming the path.
+     */
+    public synchronized byte[] get(String pathAndQuery) {
+        if (raw == null) raw = httpClient(config, RESPONSE_TIMEOUT);
+        var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET).path(pathAndQuery).build();
+        try (DockerHttpClient.Response r = raw.execute(request)) {
+            byte[] body = r.getBody().readAllBytes();
+            if (r.getStatusCode() / 100 != 2) {
+                throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " answered " + r.getStatusCode() + " to GET "
+                        + pathAndQuery.replaceFirst("\\?.*", "") + ": " + Text.summarise(new String(body, java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            return body;
+        } catch (java.io.IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " does not answer (" + rootMessage(e) + ")", e);
+        }
     }
 
     public URI endpoint() {
@@ -327,6 +347,7 @@ public final class DockerHost implements AutoCloseable {
     public void close() {
         try {
             if (slowClient != null) slowClient.close();
+            if (raw != null) raw.close();
             client.close();
         } catch (Exception ignored) {
             // closing a connection pool cannot lose anything the user cares about

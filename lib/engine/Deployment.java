@@ -345,16 +345,16 @@ public final class Deployment {
     /** Managed front: exists, runs, has the live colour on its network and upstream (a passive app moving to managed). */
     public void ensureFront() {
         if (!front.managed()) return;
-        managed = new ManagedFront(docker, app, front, out);
+        managed = colours.front(docker, app, front, out);
         frontSwitch = new FrontSwitch(managed, out);
-        String liveTarget = live.map(c -> managed.targetOf(state.of(c))).orElse(null);
+        String liveTarget = live.map(c -> colours.frontTarget(managed, state.of(c))).orElse(null);
         previousUpstream = liveTarget;
         Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
         boolean interruptedSwitch = state.frontPoints().isPresent() && !state.frontPoints().equals(recorded);
         // A rollback to a warm standby behind a front that serves the live colour: both are on the network already.
         boolean warmRollback = compose == null && target != null && singletons.without(target).allRunning() && state.frontPoints().equals(live);
         Runnable check = () -> {
-            live.ifPresent(c -> managed.join(state.of(c)));
+            live.ifPresent(c -> colours.joinFront(managed, state.of(c)));
             managed.ensure(liveTarget);
         };
         boolean running = managed.running();
@@ -481,7 +481,7 @@ public final class Deployment {
         // Joined now, while the app gets ready, so the switch itself is only the front's reload.
         if (managed != null) {
             awaitFront();
-            managed.join(colours.reread(next, created.ids()));
+            colours.joinFront(managed, colours.reread(next, created.ids()));
         }
     }
 
@@ -519,7 +519,7 @@ public final class Deployment {
             switchStarted = System.currentTimeMillis();
             // Registered first: a switch cut short by a signal between its SIGHUP and its confirmation is taken back too.
             steps.onUndo("switch the front back", () -> frontSwitch.switchTo(previousUpstream == null ? NginxConfig.NOWHERE : previousUpstream));
-            oldWorkers = frontSwitch.switchTo(managed.targetOf(target), previousUpstream);
+            oldWorkers = frontSwitch.switchTo(colours.frontTarget(managed, target), previousUpstream);
         }
         colours.allowRestarts(target);
         // Written after the front's reload, off the switch's path: a crash in between leaves the front naming a colour
