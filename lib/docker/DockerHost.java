@@ -105,6 +105,36 @@ public final class DockerHost implements AutoCloseable {
         return endpoint;
     }
 
+    private DockerHttpClient raw;
+
+    /**
+     * GET of the Engine API as JSON, bounded like every other call, for the fields docker-java's models drop (a Swarm
+     * config's Data and Labels). Null when the object is not there (404). {@code pathAndQuery} is built by the caller
+     * from names it checked, with its query values URL-encoded.
+     */
+    public JsonNode getJson(String pathAndQuery) {
+        DockerHttpClient http;
+        synchronized (this) {
+            if (raw == null) raw = httpClient(config, RESPONSE_TIMEOUT);
+            http = raw;
+        }
+        return Bounded.call(RESPONSE_TIMEOUT, "waiting for GET " + pathAndQuery.replaceFirst("\\?.*", "") + " on " + describe(), () -> {
+            var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET).path(pathAndQuery).build();
+            try (DockerHttpClient.Response r = http.execute(request)) {
+                byte[] body = r.getBody().readAllBytes();
+                if (r.getStatusCode() == 404) return null;
+                if (r.getStatusCode() != 200) {
+                    throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " answered " + r.getStatusCode() + " to GET "
+                            + pathAndQuery.replaceFirst("\\?.*", "") + ": " + Text.summarise(new String(body, StandardCharsets.UTF_8)));
+                }
+                return new ObjectMapper().readTree(body);
+            } catch (IOException e) {
+                throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " did not answer GET " + pathAndQuery.replaceFirst("\\?.*", "")
+                        + " (" + rootMessage(e) + ")", e);
+            }
+        });
+    }
+
     /** Where published ports of this host are reached from here: loopback for a local engine. */
     public String publishedHost() {
         return ("tcp".equals(endpoint.getScheme()) || "ssh".equals(endpoint.getScheme())) && endpoint.getHost() != null ? endpoint.getHost() : "127.0.0.1";

@@ -11,7 +11,8 @@ import lib.front.AccessLog;
 import lib.front.FrontSwitch;
 import lib.model.FrontSettings;
 import lib.model.KeepOld;
-import lib.host.RecordStore;
+import lib.host.AppState;
+import lib.host.HostAppState;
 import lib.model.LiveRecord;
 import lib.base.Style;
 import lib.base.Cancellation;
@@ -60,6 +61,8 @@ public final class Deployment {
     private final DockerHost host;
     private final DockerClient docker;
     private final Colours colours;
+    /** Where the record and the history live: the host itself, or a Swarm's store. */
+    private final AppState store;
     private final String app;
     private final RunSettings settings;
     private final Cancellation cancel;
@@ -111,6 +114,16 @@ public final class Deployment {
      * record, the history and the managed front live.
      */
     public Deployment(DockerHost host, Colours colours, String app, RunSettings settings, Cancellation cancel, PrintWriter out, PrintWriter err) {
+        this(host, colours, new HostAppState(host, app), app, settings, cancel, out, err);
+    }
+
+    /**
+     * The same with the app's record and history kept where {@code store} keeps them (a Swarm's replicated store); the
+     * one store must be the one the colours' read() took the record from, so that a write is checked against that read.
+     */
+    public Deployment(DockerHost host, Colours colours, AppState store, String app, RunSettings settings, Cancellation cancel, PrintWriter out,
+                      PrintWriter err) {
+        this.store = store;
         this.host = host;
         this.docker = host.client();
         this.app = app;
@@ -166,6 +179,11 @@ public final class Deployment {
     /** Just past the switch: the old colour's singletons stop, then the new colour's start. */
     public void handOverSingletons() {
         singletons.handOver(live.map(c -> state.of(c)), target);
+    }
+
+    /** Where this run keeps the record and the history (rollback.java reads the history from it). */
+    public AppState store() {
+        return store;
     }
 
     public DockerHost host() {
@@ -338,8 +356,8 @@ public final class Deployment {
         if (live.isPresent()) r = r.withLive(live.get(), previous, state.of(live.get()).deployedBy(), front);
         record = r;
         // Registered first: a host that had no record has none again if this run fails before its switch.
-        steps.onUndo("remove the record it wrote", () -> RecordStore.remove(docker, app));
-        RecordStore.write(docker, app, record);
+        steps.onUndo("remove the record it wrote", store::removeRecord);
+        store.writeRecord(record);
     }
 
     /** Managed front: exists, runs, has the live colour on its network and upstream (a passive app moving to managed). */
@@ -375,7 +393,7 @@ public final class Deployment {
             out.println("  an interrupted switch left the front's file naming " + state.frontPoints().get() + ": reloading and draining before going on");
             frontSwitch.drain(frontSwitch.reloadAsWritten(), cancel);
             record = record.withGated(state.frontPoints().get(), previous).withLive(state.frontPoints().get(), previous, Operator.name(), front);
-            RecordStore.write(docker, app, record);
+            store.writeRecord(record);
         }
     }
 
@@ -525,7 +543,7 @@ public final class Deployment {
         // Written after the front's reload, off the switch's path: a crash in between leaves the front naming a colour
         // that passed its gate, and the next run finishes that switch (ensureFront).
         record = record.withGated(next, release).withLive(next, release, Operator.name(), front);
-        RecordStore.write(docker, app, record);
+        store.writeRecord(record);
     }
 
     public void drain() {
@@ -691,7 +709,7 @@ public final class Deployment {
         try {
             String ran = tasks.summary();
             if (ran != null && !"ok".equals(result) && tasks.databaseNote() != null) ran += "; " + tasks.databaseNote();
-            new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
+            store.appendHistory(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
                     release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic, ran));
         } catch (RuntimeException e) {
             err.println(Style.warning() + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
