@@ -12,6 +12,7 @@ import lib.cli.FrontCommand;
 import lib.cli.TrafficCommand;
 import lib.cli.TaskCommand;
 import lib.cli.DryRun;
+import lib.cli.SwarmRun;
 import lib.release.IfChanged;
 import lib.docker.HostAddress;
 import lib.engine.Plan;
@@ -141,12 +142,26 @@ public class deploy implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         var parsed = spec.commandLine().getParseResult();
-        ComposeModel model = ComposeModel.load(parsed, target, health, front, project, up, options, accessories);
+        boolean onSwarm = project.environment().map(ProjectFile.Environment::isSwarm).orElse(false);
+        ComposeModel model = ComposeModel.load(parsed, target, health, front, project, up, options, accessories, onSwarm);
         String app = model.app();
         String releaseVar = model.releaseVar();
         Map<Colour, ComposeProject> composed = model.colours();
         // once per deploy, before the plan: where a Compose key means something else under blue-green
         ComposeFiles.notices(composed).forEach(n -> out.println(Style.note() + n));
+        var swarm = project.swarm(target, parsed.hasMatchedOption("--host"));
+        if (swarm.isPresent()) {
+            if (!model.split(Colour.BLUE).accessories().isEmpty()) {
+                throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") are not run on a Swarm yet;"
+                        + " run them outside it and reach them by address");
+            }
+            RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
+            return SwarmRun.run(swarm.get(), app, project.environmentName(), settings, up.waitLock(), options.dryRun, d -> {
+                Colour next = d.state().target();
+                d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar));
+                return steps(d, options.strategy);
+            }, out, err);
+        }
         List<HostAddress> hosts = project.hosts(target, parsed.hasMatchedOption("--host"));
         if (hosts.size() > 1 && !model.split(Colour.BLUE).accessories().isEmpty()) {
             throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") run once per app on one host,"

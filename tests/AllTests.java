@@ -46,7 +46,9 @@ public class AllTests {
     static final List<List<Class<?>>> LANES = List.of(
             List.of(RemoteTest.class, FleetTest.class, DockerHostTest.class, TagTest.class, BlogComposeTest.class, FailureTest.class, FrontEdgeTest.class),
             List.of(EngineTest.class, DeployTest.class, HostStatesTest.class, LockTest.class, ComposeKeysTest.class, TasksE2ETest.class),
-            List.of(ReleaseTest.class, BuildTest.class, FrontTest.class, ProjectTest.class, AccessoryE2ETest.class, TrafficTest.class));
+            List.of(ReleaseTest.class, BuildTest.class, FrontTest.class, ProjectTest.class, AccessoryE2ETest.class, TrafficTest.class),
+            // lane D: the test-bed Swarm (hosts 4-6) only
+            List.of(SwarmTest.class));
 
     /** A lane that runs longer than this is stuck; CI gives the whole run 90 minutes. */
     static final long LANE_MINUTES = 45;

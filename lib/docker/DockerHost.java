@@ -62,7 +62,6 @@ public final class DockerHost implements AutoCloseable {
     private final URI endpoint;
     private final boolean tls;
     private final SshTunnel tunnel; // null unless ssh://
-    private DockerHttpClient raw;
 
     private DockerHost(DockerClient client, DefaultDockerClientConfig config, URI endpoint, boolean tls, SshTunnel tunnel) {
         this.client = client;

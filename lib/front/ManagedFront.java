@@ -319,6 +319,8 @@ public final class ManagedFront {
 
 
     private void ensureNetwork() {
+        // A Swarm's overlay is made by a manager (lib.target.SwarmColours), and a worker lists it only once it runs a task on it.
+        if (overlay) return;
         boolean exists = docker.listNetworksCmd().withNameFilter(network(app)).exec().stream().anyMatch(n -> n.getName().equals(network(app)));
         if (exists) return;
         try {

@@ -11,7 +11,6 @@ import lib.front.ManagedFront;
 import lib.front.NginxConfig;
 import lib.health.HealthGate;
 import lib.health.Probes;
-import lib.host.RecordStore;
 import lib.model.Colour;
 import lib.model.ColourState;
 import lib.model.ContainerInfo;
@@ -53,6 +52,7 @@ public final class SwarmColours implements Colours {
 
     private final DockerHost manager;
     private final DockerClient docker;
+    private final lib.host.AppState store;
     private final String app;
     private final int defaultReplicas;
     private final PrintWriter out;
@@ -65,8 +65,9 @@ public final class SwarmColours implements Colours {
     private Cancellation cancel = Cancellation.none();
 
     /** @param defaultReplicas the environment's replicas: a service without deploy.replicas runs this many tasks */
-    public SwarmColours(DockerHost manager, String app, int defaultReplicas, PrintWriter out) {
+    public SwarmColours(DockerHost manager, lib.host.AppState store, String app, int defaultReplicas, PrintWriter out) {
         this.manager = manager;
+        this.store = store;
         this.docker = manager.client();
         this.app = app;
         this.defaultReplicas = defaultReplicas;
@@ -78,7 +79,7 @@ public final class SwarmColours implements Colours {
     @Override
     public HostState read() {
         List<Service> services = docker.listServicesCmd().withLabelFilter(Map.of(Labels.APP, app)).exec();
-        var record = RecordStore.read(docker, app);
+        var record = store.readRecord();
         List<ContainerInfo> blue = new ArrayList<>();
         List<ContainerInfo> green = new ArrayList<>();
         for (ContainerInfo m : members(services)) {
@@ -415,6 +416,7 @@ public final class SwarmColours implements Colours {
 
     @Override
     public ManagedFront front(DockerClient docker, String app, FrontSettings settings, PrintWriter out) {
+        ensureOverlay(ManagedFront.network(app), Map.of(Labels.APP, app, Labels.ROLE, "front-network"), null);
         ManagedFront f = new ManagedFront(docker, app, settings, out).onOverlay();
         fronts.clear();
         fronts.add(f);

@@ -111,7 +111,7 @@ public record SwarmServiceSpec(String name, String image, Map<String, String> la
         }
         var run = s.run();
         return new SwarmServiceSpec(serviceName(project, s.name()), pinnedImage, labels, new LinkedHashMap<>(labels), env,
-                s.entrypoint().isEmpty() ? null : s.entrypoint(), s.command().isEmpty() ? null : s.command(), s.user(), s.workingDir(),
+                s.entrypoint() == null || s.entrypoint().isEmpty() ? null : s.entrypoint(), s.command() == null || s.command().isEmpty() ? null : s.command(), s.user(), s.workingDir(),
                 networks, replicas, s.swarm().constraints(), s.swarm().maxReplicasPerNode(),
                 run == null ? null : run.nanoCpus(), run == null ? null : run.memory(), s.swarm().reserveNanoCpus(),
                 run == null ? null : run.memoryReservation(), restart(s), s.healthcheck(), s.stopSignal(),
