@@ -75,9 +75,14 @@ class SwarmTest {
     }
 
     String[] args(String release, String... extra) {
+        return argsFor("docker-compose.yml", release, extra);
+    }
+
+    String[] argsFor(String composeFile, String release, String... extra) {
         List<String> a = new ArrayList<>(List.of("--project", dir.resolve("deploy.yml").toString(), "--env", "production",
-                "-f", dir.resolve("docker-compose.yml").toString(), "--release", release, "--front", "managed", "--front-bind", "0.0.0.0",
-                "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt", "--health-timeout", "40s"));
+                "-f", dir.resolve(composeFile).toString(), "--release", release, "--front", "managed", "--front-bind", "0.0.0.0",
+                "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt"));
+        if (!List.of(extra).contains("--health-timeout")) a.addAll(List.of("--health-timeout", "40s"));
         Collections.addAll(a, extra);
         return a.toArray(new String[0]);
     }
@@ -174,5 +179,42 @@ class SwarmTest {
         assertEquals(2, Set.of(nodes.trim().split("\\s+")).size(), "two tasks on two nodes: " + nodes);
         String stack = SwarmBed.output("docker", "-H", sock, "stack", "ps", svc.substring(0, svc.indexOf('_')), "--format", "{{.Name}}");
         assertTrue(stack.contains(svc), "docker stack ps lists the colour: " + stack);
+    }
+
+    String upstream() throws Exception {
+        return SwarmBed.output("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "exec", app + "-front", "cat", lib.front.NginxConfig.UPSTREAM);
+    }
+
+    @Test
+    void aCrashingANeverHealthyAnUnschedulableAndAMissingReleaseEachFailFastUnderLoadWithTheOldColourServing() throws Exception {
+        project(COMPOSE);
+        Files.writeString(dir.resolve("unschedulable.yml"), COMPOSE.replace("max_replicas_per_node: 1", "constraints: [node.labels.se-nowhere==1]"));
+        var r = TestApp.run(args("v1"));
+        assertEquals(0, r.code(), r.toString());
+        String before = upstream();
+        try (Load load = new Load(port)) {
+            record Case(String file, String release, String says, long maxMillis) {}
+            for (Case c : List.of(
+                    new Case("docker-compose.yml", "crash", "non-zero exit", 30_000),
+                    new Case("docker-compose.yml", "unhealthy", "did not pass within 12s", 40_000),
+                    new Case("unschedulable.yml", "v2", "no suitable node", 20_000),
+                    new Case("docker-compose.yml", "v9", "is not in registry " + SwarmBed.REGISTRY, 10_000))) {
+                long t0 = System.currentTimeMillis();
+                var bad = TestApp.run(argsFor(c.file(), c.release(), "--health-timeout", "12s"));
+                long took = System.currentTimeMillis() - t0;
+                System.out.println(c.release() + " from " + c.file() + ": exit " + bad.code() + " in " + took + " ms: " + bad.err().lines().reduce((a, b) -> b).orElse(""));
+                assertEquals(1, bad.code(), bad.toString());
+                assertTrue(bad.err().contains(c.says()), c + ": " + bad);
+                assertTrue(took < c.maxMillis(), c + " took " + took + " ms");
+                assertFalse(bad.out().contains("front now sends"), "never switched: " + bad.out());
+                assertEquals(before, upstream(), "no new address in the upstream after " + c);
+                assertEquals("v1", get(port, "/version.txt"));
+            }
+            load.close();
+            assertEquals(List.of(), load.failures(), "no failed request");
+            assertEquals(Set.of("v1"), Set.copyOf(load.answers), "only v1 answered");
+        }
+        String left = SwarmBed.output("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "service", "ls", "--format", "{{.Name}}", "--filter", "name=" + app);
+        assertEquals(List.of(app + "-blue_app"), left.trim().lines().filter(l -> l.contains("_")).toList(), "only the live colour's service is left: " + left);
     }
 }

@@ -176,7 +176,7 @@ public final class SwarmColours implements Colours {
         var manifest = client.manifest(digest != null ? digest : tag);
         if (manifest.isEmpty()) {
             throw DeployError.failed("image " + image + " is not in registry " + registry + " (no manifest for " + (digest != null ? digest : "tag " + tag)
-                    + "); push it first (docker push " + repo + ":" + tag + "); nothing was changed");
+                    + "); push it first (docker push " + repo + ":" + tag + ")");
         }
         return repo + ":" + tag + "@" + manifest.get().digest();
     }
@@ -242,13 +242,14 @@ public final class SwarmColours implements Colours {
 
     /** An overlay the colours' tasks and the fronts can join (attachable); created is told when this run made it. */
     private void ensureOverlay(String name, Map<String, String> labels, List<String> created) {
-        boolean exists = docker.listNetworksCmd().withNameFilter(name).exec().stream().anyMatch(n -> n.getName().equals(name));
-        if (exists) return;
+        // Created, not listed first and not with the daemon's duplicate check: a removed overlay lingers for a few seconds
+        // on a node that ran its tasks, in its list and in that check, while the cluster no longer knows it. The
+        // cluster's store itself refuses a second network of one name.
         try {
             String id = docker.createNetworkCmd().withName(name).withDriver("overlay").withAttachable(true).withLabels(labels).exec().getId();
             if (created != null) created.add(id);
-        } catch (ConflictException raced) {
-            // made meanwhile
+        } catch (DockerException e) {
+            if (!String.valueOf(e.getMessage()).contains("already exists")) throw e;
         }
     }
 
