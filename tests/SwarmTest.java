@@ -217,4 +217,42 @@ class SwarmTest {
         String left = SwarmBed.output("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "service", "ls", "--format", "{{.Name}}", "--filter", "name=" + app);
         assertEquals(List.of(app + "-blue_app"), left.trim().lines().filter(l -> l.contains("_")).toList(), "only the live colour's service is left: " + left);
     }
+
+    static TestApp.Result rollback(String... args) {
+        var out = new java.io.StringWriter();
+        var err = new java.io.StringWriter();
+        var cl = lib.cli.Cli.commandLine(new rollback());
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new TestApp.Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void rollbackFromTheWarmStandbySwitchesTheFrontBackUnderLoadWithNoFailedRequest() throws Exception {
+        project(COMPOSE);
+        for (String v : new String[]{"v1", "v2"}) {
+            var r = TestApp.run(args(v));
+            assertEquals(0, r.code(), r.toString());
+        }
+        assertEquals("v2", get(port, "/version.txt"));
+        try (Load load = new Load(port)) {
+            Thread.sleep(300);
+            long t0 = System.nanoTime();
+            var r = rollback("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--front", "managed", "--front-bind", "0.0.0.0",
+                    "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt");
+            long took = (System.nanoTime() - t0) / 1_000_000;
+            long back = System.nanoTime();
+            System.out.println(r.out());
+            System.out.println("swarm rollback from the warm standby: " + took + " ms wall");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("holds it (fast path, no pull)"), r.out());
+            assertEquals("v1", get(port, "/version.txt"));
+            Thread.sleep(300);
+            load.close();
+            assertEquals(List.of(), load.failures(), "no failed request");
+            assertTrue(load.since(back).stream().allMatch("v1"::equals), "only v1 after the rollback");
+            assertTrue(took < 15_000, "a rollback to a running standby takes seconds, not a deploy: " + took + " ms");
+        }
+    }
 }

@@ -28,6 +28,7 @@ import java.util.function.Function;
 public final class SwarmRun {
     private SwarmRun() {}
 
+    /** @param planFor the steps for the Deployment read from the Swarm; null when there is nothing to do (it said why) */
     public static int run(SwarmSettings swarm, String app, String environment, RunSettings settings, Duration waitLock, boolean dryRun,
                           Function<Deployment, Plan> planFor, PrintWriter out, PrintWriter err) {
         if (swarm.fronts().size() > 1) {
@@ -45,6 +46,7 @@ public final class SwarmRun {
             if (dryRun) {
                 Deployment d = new Deployment(front, colours, store, app, settings, Cancellation.none(), out, err);
                 Plan plan = planFor.apply(d);
+                if (plan == null) return ExitCode.OK;
                 requireManagedFront(d);
                 out.println("plan for " + app + " on " + where + " (dry run, nothing changes):");
                 out.println("  now: " + d.state().describe());
@@ -56,6 +58,7 @@ public final class SwarmRun {
             try (AppState.Lock lock = store.lock(settings.action() + " on " + where, waitLock, out, cancel)) {
                 Deployment d = new Deployment(front, colours, store, app, settings, cancel, out, err);
                 Plan plan = planFor.apply(d);
+                if (plan == null) return ExitCode.OK;
                 requireManagedFront(d);
                 Style.step(out, settings.action() + " " + app + " release " + Text.printable(d.release()) + " to " + d.next() + " on " + where + "; " + d.state().describe());
                 return d.run(plan);
