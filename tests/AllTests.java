@@ -40,7 +40,7 @@ import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.r
 public class AllTests {
     static final List<Class<?>> UNIT = List.of(LayersTest.class, StepsTest.class, ModelTest.class, UnitTest.class, CliTest.class,
             BadInputTest.class, ComposeLoaderTest.class, ProjectFileTest.class, RollbackTest.class, ContainerSpecTest.class,
-            BadComposeInputTest.class, HistoryTest.class, ComposeCorpusTest.class, AccessoriesTest.class, NginxConfigTest.class, AccessLogTest.class, FrontPortsTest.class, TasksTest.class);
+            BadComposeInputTest.class, HistoryTest.class, ComposeCorpusTest.class, AccessoriesTest.class, NginxConfigTest.class, AccessLogTest.class, FrontPortsTest.class, TasksTest.class, SwarmSpecTest.class);
 
     /** Balanced by the time each class took in a full run (EngineTest 270 s; ReleaseTest, BuildTest, FrontTest 100-140 s). */
     static final List<List<Class<?>>> LANES = List.of(

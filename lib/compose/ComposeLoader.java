@@ -639,11 +639,11 @@ public final class ComposeLoader {
     /** deploy: as a Swarm reads it: replicas, placement, the CPU reservation, restart_policy (limits are in {@link Run}). */
     private ComposeProject.Swarm swarmDeploy(Map<String, Object> d, String where) {
         Integer replicas = d.get("replicas") == null ? null : intValue(d.get("replicas"), where, "deploy.replicas");
-        if (replicas != null && replicas < 1) throw err(where, "deploy.replicas must be at least 1 (replicas: " + replicas + ")");
+        if (swarm && replicas != null && replicas < 1) problem(where, "deploy.replicas must be at least 1 (replicas: " + replicas + ")");
         Map<String, Object> placement = map(d.get("placement"), where + ": deploy.placement");
         List<String> constraints = stringList(placement.get("constraints"), where, "deploy.placement.constraints");
         for (String c : constraints) {
-            if (!c.matches("\\s*[A-Za-z0-9_.\\-]+\\s*(==|!=)\\s*\\S.*")) throw err(where, "deploy.placement.constraints entry \"" + Text.printable(c) + "\" is not KEY==VALUE or KEY!=VALUE (e.g. node.role==worker)");
+            if (swarm && !c.matches("\\s*[A-Za-z0-9_.\\-]+\\s*(==|!=)\\s*\\S.*")) problem(where, "deploy.placement.constraints entry \"" + Text.printable(c) + "\" is not KEY==VALUE or KEY!=VALUE (e.g. node.role==worker)");
         }
         Integer maxPerNode = placement.get("max_replicas_per_node") == null ? null : intValue(placement.get("max_replicas_per_node"), where, "deploy.placement.max_replicas_per_node");
         Map<String, Object> res = map(d.get("resources"), where + ": deploy.resources");

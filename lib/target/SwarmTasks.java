@@ -19,29 +19,29 @@ import java.util.Map;
  * A Swarm's tasks and nodes as the manager reports them, read through the Engine API directly: docker-java's task
  * model leaves out a task's addresses on its networks, which is what the fronts send traffic to.
  */
-final class SwarmTasks {
+public final class SwarmTasks {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * One task. state is Swarm's (new, pending, assigned, accepted, preparing, starting, running, complete, failed,
      * rejected, shutdown, orphaned); err is the scheduler's or the runtime's reason; addresses by network name.
      */
-    record Task(String id, String serviceId, int slot, String nodeId, String desired, String state, String message, String err,
+    public record Task(String id, String serviceId, int slot, String nodeId, String desired, String state, String message, String err,
                 Instant since, Map<String, String> addresses, String containerId) {
-        boolean wanted() {
+        public boolean wanted() {
             return "running".equals(desired);
         }
 
-        boolean running() {
+        public boolean running() {
             return "running".equals(state);
         }
 
-        boolean failed() {
+        public boolean failed() {
             return "failed".equals(state) || "rejected".equals(state);
         }
 
         /** What Swarm says about it, in its words: "failed: task: non-zero exit (1)", "pending: no suitable node (...)". */
-        String said() {
+        public String said() {
             String why = err != null && !err.isBlank() ? err : message;
             return state + (why == null || why.isBlank() ? "" : ": " + why);
         }
@@ -57,7 +57,7 @@ final class SwarmTasks {
         return parse(manager.get("/tasks?filters=" + encode(filter)));
     }
 
-    static List<Task> parse(byte[] json) {
+    public static List<Task> parse(byte[] json) {
         List<Task> out = new ArrayList<>();
         try {
             for (JsonNode t : JSON.readTree(json)) {
@@ -106,7 +106,7 @@ final class SwarmTasks {
     }
 
     /** The Engine's log stream without a TTY: frames of an 8-byte header (stream, 0, 0, 0, size) and the payload. */
-    static String demultiplex(byte[] raw) {
+    public static String demultiplex(byte[] raw) {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         int i = 0;
         while (i + 8 <= raw.length && raw[i] <= 2 && raw[i + 1] == 0 && raw[i + 2] == 0 && raw[i + 3] == 0) {
