@@ -155,6 +155,11 @@ public class deploy implements Callable<Integer> {
                 throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") are not run on a Swarm yet;"
                         + " run them outside it and reach them by address");
             }
+            ReleaseTasks swarmTasks = tasks.resolve(project.file().map(ProjectFile::tasks).orElse(null));
+            if (!swarmTasks.tasks().isEmpty() || !swarmTasks.singletons().isEmpty()) {
+                throw DeployError.config("release tasks and singletons are not run on a Swarm yet; remove tasks: and singletons: from environment "
+                        + project.environmentName() + "'s deploy, or run them outside it");
+            }
             RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
             return SwarmRun.run(swarm.get(), app, project.environmentName(), settings, up.waitLock(), options.dryRun, d -> {
                 Colour next = d.state().target();

@@ -148,6 +148,11 @@ class SwarmTest {
     @Test
     void v1ThenV2UnderLoadLosesNoRequestAndEveryTaskRunsDnsrrOnTheOverlay() throws Exception {
         project(COMPOSE);
+        var plan = TestApp.run(args("v1", "--dry-run"));
+        assertEquals(0, plan.code(), plan.toString());
+        assertTrue(plan.out().contains("(dry run, nothing changes)") && plan.out().contains("health gate") && plan.out().contains("switch the front to blue"), plan.out());
+        assertEquals("", SwarmBed.output("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "service", "ls", "-q", "--filter", "name=" + app + "-blue").trim(),
+                "a dry run creates nothing");
         var r = TestApp.run(args("v1"));
         assertEquals(0, r.code(), r.toString());
         assertEquals("v1", get(port, "/version.txt"));
@@ -168,6 +173,10 @@ class SwarmTest {
             System.out.println(r.out());
             System.out.println("swarm deploy v2: " + (switched - t0) / 1_000_000 + " ms wall, " + load.answers.size() + " GETs, 0 failed");
         }
+        var status = TestApp.run("status", "--project", dir.resolve("deploy.yml").toString(), "--env", "production");
+        assertEquals(0, status.code(), status.toString());
+        assertTrue(status.out().contains("green (live): release v2") && status.out().contains(app + "-green_app: 2/2 running")
+                && status.out().contains("blue: release v1") && status.out().contains("front: sends to green's running tasks"), status.out());
         // Two tasks per colour on two different nodes, each dnsrr with no published port, labelled as a stack.
         String sock = TestBed.socket(SwarmBed.MANAGER);
         String svc = app + "-green_app";

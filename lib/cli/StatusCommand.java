@@ -37,6 +37,10 @@ public class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        boolean hostGiven = spec.commandLine().getParseResult().hasMatchedOption("--host");
+        project.applyTo(target, hostGiven);
+        var swarm = project.swarm(target, hostGiven);
+        if (swarm.isPresent()) return SwarmRun.status(swarm.get(), target.app(), project.environmentName(), out, spec.commandLine().getErr());
         List<HostAddress> hosts = hosts(spec, target, project);
         boolean ok = true;
         Map<String, String> liveRelease = new java.util.TreeMap<>();

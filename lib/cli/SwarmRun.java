@@ -66,6 +66,23 @@ public final class SwarmRun {
         }
     }
 
+    /** status for a Swarm environment: the live colour, each colour's services and tasks, the lock, the front. Exit 0 when a colour serves. */
+    public static int status(SwarmSettings swarm, String app, String environment, PrintWriter out, PrintWriter err) {
+        try (SwarmManagers managers = SwarmManagers.connect(swarm.managers(), err);
+             DockerHost frontNode = swarm.fronts().isEmpty() ? null : swarm.fronts().get(0).connect(err)) {
+            DockerHost manager = managers.host();
+            DockerHost front = frontNode == null ? manager : frontNode;
+            SwarmState store = new SwarmState(manager, app, environment);
+            SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out);
+            var state = colours.read();
+            out.println(app + " on the Swarm of " + manager.describe() + ": " + state.describe());
+            colours.describe(state, lib.front.ManagedFront.upstreamOf(front.client(), app)).forEach(out::println);
+            out.println("lock: " + store.describeLock(java.time.Instant.now()));
+            out.flush();
+            return state.live().isPresent() ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
+        }
+    }
+
     /** Swarm colours publish no port: only the managed front reaches them. */
     private static void requireManagedFront(Deployment d) {
         if (!d.managedFront()) {

@@ -568,7 +568,7 @@ public final class Deployment {
             List<ColourState> both = new ArrayList<>();
             live.ifPresent(c -> both.add(state.of(c)));
             both.add(target);
-            var addresses = managed.addresses(both);
+            var addresses = colours.frontAddresses(managed, both);
             var lines = AccessLog.parse(managed.accessLog(AccessLog.DEPLOY_TAIL_BYTES, false));
             traffic = AccessLog.report(lines, switchStarted + offset, end + offset, addresses, live.map(Colour::id).orElse(null), next.id());
         } catch (InterruptedException e) {

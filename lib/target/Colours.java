@@ -104,6 +104,11 @@ public interface Colours {
         front.join(colour);
     }
 
+    /** Each colour's addresses as the front's access log names them (its $upstream_addr), to their colour's id. */
+    default Map<String, String> frontAddresses(lib.front.ManagedFront front, List<ColourState> colours) {
+        return front.addresses(colours);
+    }
+
     /** A colour being brought up: remove() takes back exactly what up() created, even when up() failed half way. */
     interface NewColour {
         /** Creates and starts every member in dependency order, waiting for service_healthy dependencies. */

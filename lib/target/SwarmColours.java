@@ -128,6 +128,40 @@ public final class SwarmColours implements Colours {
         return mode == null || mode.getReplicated() == null ? 1 : (int) mode.getReplicated().getReplicas();
     }
 
+    /**
+     * For status: per colour, each service with its tasks (slot, node, Swarm's state, address on the front's overlay),
+     * and whether the front's upstream lists exactly the live colour's running tasks.
+     */
+    public List<String> describe(HostState state, Optional<String> frontTarget) {
+        List<String> lines = new ArrayList<>();
+        Map<String, SwarmTasks.Node> nodes = SwarmTasks.nodes(manager);
+        String net = ManagedFront.network(app);
+        Optional<Colour> live = state.live();
+        for (Colour c : Colour.values()) {
+            ColourState cs = state.of(c);
+            if (cs.empty()) continue;
+            lines.add(c + (live.equals(Optional.of(c)) ? " (live)" : "") + ": release " + Text.printable(cs.release()) + " (stack " + c.project(app) + ")");
+            List<SwarmTasks.Task> tasks = SwarmTasks.of(manager, cs.containers().stream().map(ContainerInfo::id).toList());
+            for (ContainerInfo s : cs.containers()) {
+                List<SwarmTasks.Task> mine = tasks.stream().filter(t -> t.serviceId().equals(s.id()) && t.wanted()).toList();
+                lines.add("  " + s.name() + ": " + mine.stream().filter(SwarmTasks.Task::running).count() + "/" + s.labels().getOrDefault(Labels.REPLICAS, "?")
+                        + " running" + (mine.isEmpty() ? " (scaled to 0)" : ""));
+                for (SwarmTasks.Task t : mine) {
+                    SwarmTasks.Node n = t.nodeId() == null ? null : nodes.get(t.nodeId());
+                    lines.add("    task " + t.slot() + " on " + (n == null ? "no node yet" : n.hostname() + (n.ready() ? "" : " (node not ready)")) + ": " + t.said()
+                            + (t.addresses().containsKey(net) ? ", " + t.addresses().get(net) : ""));
+                }
+            }
+        }
+        if (live.isPresent() && frontTarget.isPresent()) {
+            String expected = frontTarget(null, state.of(live.get()));
+            lines.add(expected.equals(frontTarget.get()) ? "front: sends to " + live.get() + "'s running tasks (" + frontTarget.get() + ")"
+                    : "FRONT OUT OF DATE: its upstream lists " + frontTarget.get() + ", " + live.get() + "'s running tasks are " + expected
+                    + "; the next deploy rewrites it");
+        }
+        return lines;
+    }
+
     // ---- images -----------------------------------------------------------------------------------------------
 
     /**
@@ -435,6 +469,20 @@ public final class SwarmColours implements Colours {
         if (addresses.isEmpty()) return NginxConfig.NOWHERE;
         int port = port(routed);
         return NginxConfig.targetOf(addresses.stream().map(a -> a + ":" + port).toList());
+    }
+
+    /** Every task's address on the front's overlay, to its colour: what the access log's $upstream_addr names. */
+    @Override
+    public Map<String, String> frontAddresses(ManagedFront front, List<ColourState> colours) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String net = ManagedFront.network(app);
+        for (ColourState c : colours) {
+            for (SwarmTasks.Task t : SwarmTasks.of(manager, c.containers().stream().map(ContainerInfo::id).toList())) {
+                String a = t.addresses().get(net);
+                if (a != null) out.put(a, c.colour().id());
+            }
+        }
+        return out;
     }
 
     /** Every task joins the front's overlay when it is created: nothing to connect. */
