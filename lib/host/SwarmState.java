@@ -66,9 +66,9 @@ public final class SwarmState implements AppState {
      * history command. A few hundred small configs cost the cluster little; a rollback target is always recent.
      */
     public static final int KEEP = 200;
-    static final int SERVICE_NAME_MAX = 63;
-    static final int CONFIG_NAME_MAX = 64;
-    static final String HISTORY_ROLE = "history";
+    public static final int SERVICE_NAME_MAX = 63;
+    public static final int CONFIG_NAME_MAX = 64;
+    public static final String HISTORY_ROLE = "history";
     static final String HISTORY_AT = Labels.NS + "history.at";
     private static final DateTimeFormatter SORTABLE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -110,13 +110,13 @@ public final class SwarmState implements AppState {
     }
 
     /** Sortable by time to the millisecond as `docker config ls` lists them, unique by the random part. */
-    static String historyName(String app, Instant at, String random) {
+    public static String historyName(String app, Instant at, String random) {
         String suffix = "-" + SORTABLE.format(at) + "-" + random;
         return fit(app + "-bgdeploy-history", CONFIG_NAME_MAX - suffix.length()) + suffix;
     }
 
     /** The name as it is when it fits, else its start and 8 hex digits of its hash: still one name per app. */
-    static String fit(String name, int max) {
+    public static String fit(String name, int max) {
         if (name.length() <= max) return name;
         String head = name.substring(0, max - 9).replaceAll("[-_.]+$", "");
         return head + "-" + Digest.sha256Hex(name.getBytes(StandardCharsets.UTF_8)).substring(0, 8);
@@ -211,7 +211,7 @@ public final class SwarmState implements AppState {
      */
     @Override
     public synchronized void writeRecord(LiveRecord record) {
-        Map<String, String> labels = recordLabels(record, app);
+        Map<String, String> labels = new LinkedHashMap<>(record.toLabels(app));
         Service current = inspectRecord();
         Long stored = current == null ? null : version(current);
         Optional<String> lost = conflict(recordRead, recordVersion, stored);
@@ -257,7 +257,7 @@ public final class SwarmState implements AppState {
      * @param readAt     the version it saw then, null when there was no record
      * @param storedAt   the version stored now, null when there is none
      */
-    static Optional<String> conflict(boolean read, Long readAt, Long storedAt) {
+    public static Optional<String> conflict(boolean read, Long readAt, Long storedAt) {
         if (!read || Objects.equals(readAt, storedAt)) return Optional.empty();
         if (readAt == null) return Optional.of("another writer created it since this run read it");
         if (storedAt == null) return Optional.of("someone removed it since this run read it");
@@ -265,7 +265,7 @@ public final class SwarmState implements AppState {
     }
 
     /** Swarm's word for an update made against an older version than the stored one. */
-    static boolean outOfSequence(String message) {
+    public static boolean outOfSequence(String message) {
         return message != null && message.contains("update out of sequence");
     }
 
@@ -280,12 +280,8 @@ public final class SwarmState implements AppState {
                 + "; another deploy ran while this one held the lock (was it broken with unlock --force?); run again to deploy on top of it");
     }
 
-    static Map<String, String> recordLabels(LiveRecord record, String app) {
-        return new LinkedHashMap<>(record.toLabels(app));
-    }
-
     /** A service that never runs a task: replicated with 0 replicas, of the marker image no node needs to have. */
-    static ServiceSpec recordSpec(String app, Map<String, String> labels) {
+    public static ServiceSpec recordSpec(String app, Map<String, String> labels) {
         return new ServiceSpec().withName(recordName(app)).withLabels(labels)
                 .withMode(new ServiceModeConfig().withReplicated(new ServiceReplicatedModeOptions().withReplicas(0)))
                 .withTaskTemplate(new TaskSpec().withContainerSpec(new ContainerSpec().withImage(MarkerImage.REF)
@@ -325,7 +321,7 @@ public final class SwarmState implements AppState {
         return entries(historyConfigs(), warn);
     }
 
-    static Map<String, String> historyLabels(String app, Instant at) {
+    public static Map<String, String> historyLabels(String app, Instant at) {
         Map<String, String> l = new LinkedHashMap<>();
         l.put(Labels.APP, app);
         l.put(Labels.ROLE, HISTORY_ROLE);
@@ -347,18 +343,18 @@ public final class SwarmState implements AppState {
      * a time: the entries come from machines whose clocks disagree. Configs of another app (a label filter is exact,
      * but the list is taken as it comes) are left out.
      */
-    static List<Stored> ordered(List<Stored> configs, String app) {
+    public static List<Stored> ordered(List<Stored> configs, String app) {
         return configs.stream().filter(c -> app.equals(c.labels().get(Labels.APP)) && HISTORY_ROLE.equals(c.labels().get(Labels.ROLE)))
                 .sorted(Comparator.comparingLong(Stored::index).thenComparing(Stored::name)).toList();
     }
 
     /** The oldest entries beyond the newest {@code keep}: what an append removes. */
-    static List<Stored> beyondKeep(List<Stored> ordered, int keep) {
+    public static List<Stored> beyondKeep(List<Stored> ordered, int keep) {
         return ordered.subList(0, Math.max(0, ordered.size() - keep));
     }
 
     /** Each config's entry; one that cannot be read is skipped with a warning naming it, the rest stay readable. */
-    static List<ReleaseHistory.Entry> entries(List<Stored> ordered, PrintWriter warn) {
+    public static List<ReleaseHistory.Entry> entries(List<Stored> ordered, PrintWriter warn) {
         List<ReleaseHistory.Entry> out = new ArrayList<>();
         for (Stored c : ordered) {
             try {
@@ -374,8 +370,8 @@ public final class SwarmState implements AppState {
     }
 
     /** A config as the Engine API lists it: docker-java's model drops its labels and data, so they are read here. */
-    record Stored(String id, String name, long index, Map<String, String> labels, String data) {
-        static Stored of(JsonNode c) {
+    public record Stored(String id, String name, long index, Map<String, String> labels, String data) {
+        public static Stored of(JsonNode c) {
             Map<String, String> labels = new LinkedHashMap<>();
             c.path("Spec").path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
             String data;
