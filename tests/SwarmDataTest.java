@@ -137,6 +137,17 @@ class SwarmDataTest {
         assertEquals("its Swarm state is pending, not active", SwarmManagers.notAManager(LocalNodeState.PENDING, false));
     }
 
+    @Test
+    void aManagerIsLostWhenItDoesNotAnswerNotWhenItAnswersNo() {
+        assertTrue(SwarmState.lost(new lib.base.DeployError(lib.base.ExitCode.DOCKER, "the Docker daemon did not answer within 25s")));
+        assertTrue(SwarmState.lost(new RuntimeException(new java.net.SocketException("Connection reset"))));
+        assertTrue(SwarmState.lost(new com.github.dockerjava.api.exception.DockerException("The swarm does not have a leader", 503)));
+        assertFalse(SwarmState.lost(new lib.base.DeployError(lib.base.ExitCode.LOCKED, "app shop is locked by ...")));
+        assertFalse(SwarmState.lost(new com.github.dockerjava.api.exception.ConflictException("config shop-bgdeploy-lock already exists")));
+        assertFalse(SwarmState.lost(new com.github.dockerjava.api.exception.InternalServerErrorException("update out of sequence")));
+        assertFalse(SwarmState.lost(new IllegalStateException("a bug")));
+    }
+
     static String config(String id, String name, long index, String app, String role, String data) {
         String b64 = Base64.getEncoder().encodeToString(data.getBytes(StandardCharsets.UTF_8));
         return "{\"ID\":\"" + id + "\",\"Version\":{\"Index\":" + index + "},\"CreatedAt\":\"2026-12-02T04:47:55.40436754Z\",\"Spec\":{\"Name\":\"" + name

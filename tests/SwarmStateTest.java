@@ -300,6 +300,101 @@ class SwarmStateTest {
     }
 
     @Test
+    void theManagerLostMidRunHandsTheStateToTheNextOneAndTheLockIsStillReleased() throws Exception {
+        String app = "ssfailover";
+        Path sock = Path.of("/tmp/ssproxy-" + ProcessHandle.current().pid() + ".sock");
+        StringWriter notes = new StringWriter();
+        try (SocketProxy proxy = new SocketProxy(sock, Path.of("/run/bgh4/docker.sock"));
+             var managers = SwarmManagers.connect(List.of(new HostAddress("unix://" + sock, "the test", null, null, false), address(MANAGER)),
+                     new PrintWriter(notes, true))) {
+            assertEquals("unix://" + sock, managers.address().url(), "the first in the list answers");
+            var state = new SwarmState(managers, app, "prod", new PrintWriter(notes, true));
+            AppState.Lock lock = state.lock("deploy through the first manager", Duration.ZERO, QUIET, Cancellation.none());
+            state.readRecord();
+            state.writeRecord(record(Colour.BLUE, "v1"));
+            proxy.close(); // the manager answering is gone: every connection cut, nothing listens
+
+            state.writeRecord(record(Colour.GREEN, "v2"));
+            assertEquals(MANAGER, managers.address().url());
+            assertTrue(notes.toString().contains("note: the Swarm manager unix://" + sock + " stopped answering while reading the live record ("), notes.toString());
+            assertEquals("v2", new SwarmState(tls, app).readRecord().record().orElseThrow().release(), "written once, through the next manager");
+            state.appendHistory(new ReleaseHistory.Entry(Instant.now().toString(), "deploy", "v2", "green", "v1", "ok", 100, "ci", null));
+            assertEquals(1, new SwarmState(socket, app).readHistory(QUIET).size());
+            assertEquals("deploy through the first manager", new SwarmState(socket, app).lockHolder().orElseThrow().purpose(), "the cluster's lock, still ours");
+            lock.close();
+            assertEquals(Optional.empty(), new SwarmState(socket, app).lockHolder(), "released through the next manager");
+
+            // With the last one lost too, exit 5 within the bounds.
+            DeployError none = assertThrows(DeployError.class, () -> managers.failover(managers.host()));
+            assertEquals(ExitCode.DOCKER, none.exitCode());
+            assertTrue(none.getMessage().startsWith("no Swarm manager answers (Docker host unix://" + sock + " does not answer ("), none.getMessage());
+        } finally {
+            clean(app);
+        }
+    }
+
+    /** A stand-in for a manager's endpoint that can be lost: forwards a unix socket to the manager's, until closed. */
+    static final class SocketProxy implements AutoCloseable {
+        private final java.nio.channels.ServerSocketChannel server;
+        private final List<java.nio.channels.SocketChannel> open = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final Path path;
+
+        SocketProxy(Path path, Path target) throws Exception {
+            this.path = path;
+            Files.deleteIfExists(path);
+            server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+            server.bind(java.net.UnixDomainSocketAddress.of(path));
+            Thread accept = new Thread(() -> {
+                while (server.isOpen()) {
+                    try {
+                        var client = server.accept();
+                        var upstream = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(target));
+                        open.add(client);
+                        open.add(upstream);
+                        pump(client, upstream);
+                        pump(upstream, client);
+                    } catch (Exception closed) {
+                        return;
+                    }
+                }
+            }, "ssproxy-accept");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        private static void pump(java.nio.channels.SocketChannel from, java.nio.channels.SocketChannel to) {
+            Thread t = new Thread(() -> {
+                var buf = java.nio.ByteBuffer.allocate(64 * 1024);
+                try {
+                    while (from.read(buf) >= 0) {
+                        buf.flip();
+                        while (buf.hasRemaining()) to.write(buf);
+                        buf.clear();
+                    }
+                } catch (Exception closed) {
+                    // the proxy was closed, or one side hung up
+                }
+                try {
+                    to.close();
+                } catch (Exception ignored) {
+                    // closing
+                }
+            }, "ssproxy-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+            synchronized (open) {
+                for (var c : open) c.close();
+            }
+            Files.deleteIfExists(path);
+        }
+    }
+
+    @Test
     void statusHistoryAndUnlockOfASwarmEnvironmentGoThroughAManager() throws Exception {
         String app = "sscli";
         Path dir = Files.createTempDirectory("sscli");

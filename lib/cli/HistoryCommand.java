@@ -33,7 +33,7 @@ public class HistoryCommand implements Callable<Integer> {
         var swarm = StatusCommand.swarm(spec, target, project);
         if (swarm.isPresent()) {
             try (var managers = SwarmManagers.connect(swarm.get().managers(), spec.commandLine().getErr())) {
-                var store = new SwarmState(managers.host(), target.app(), project.environmentName());
+                var store = new SwarmState(managers, target.app(), project.environmentName(), spec.commandLine().getErr());
                 StatusView.history(spec.commandLine().getOut(), store.readHistory(spec.commandLine().getErr()));
             }
             return ExitCode.OK;

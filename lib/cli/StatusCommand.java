@@ -43,7 +43,7 @@ public class StatusCommand implements Callable<Integer> {
         var swarm = swarm(spec, target, project);
         if (swarm.isPresent()) {
             try (var managers = SwarmManagers.connect(swarm.get().managers(), spec.commandLine().getErr())) {
-                var store = new SwarmState(managers.host(), target.app(), project.environmentName());
+                var store = new SwarmState(managers, target.app(), project.environmentName(), spec.commandLine().getErr());
                 boolean ok = StatusView.swarm(out, target.app(), store, store.readRecord());
                 // The colours' services and each front against the record are the Swarm engine's to read and print here.
                 return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;

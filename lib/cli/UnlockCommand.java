@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
             var swarm = StatusCommand.swarm(spec, target, project);
             if (swarm.isPresent()) {
                 try (var managers = SwarmManagers.connect(swarm.get().managers(), spec.commandLine().getErr())) {
-                    return unlock(new SwarmState(managers.host(), target.app(), project.environmentName()));
+                    return unlock(new SwarmState(managers, target.app(), project.environmentName(), spec.commandLine().getErr()));
                 }
             }
             try (DockerHost docker = target.connect(spec.commandLine().getErr())) {

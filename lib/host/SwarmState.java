@@ -7,6 +7,7 @@ import lib.base.Labels;
 import lib.base.Text;
 import lib.docker.Digest;
 import lib.docker.DockerHost;
+import lib.docker.SwarmManagers;
 import lib.docker.MarkerImage;
 import lib.model.LiveRecord;
 
@@ -74,29 +75,86 @@ public final class SwarmState implements AppState {
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final DockerHost manager;
-    private final DockerClient docker;
+    /** Null for a state bound to one manager; else the managers to go on with when the one answering is lost. */
+    private final SwarmManagers managers;
+    private final DockerHost fixed;
     private final String app;
     private final String environment;
+    private final PrintWriter notes;
     /** The record service's version this state last read or wrote; null before the first read. */
     private Long recordVersion;
     private boolean recordRead;
 
     /** environment: the deploy.yml environment, for the unlock command this state advises; null when unknown. */
     public SwarmState(DockerHost manager, String app, String environment) {
-        this.manager = manager;
-        this.docker = manager.client();
+        this.managers = null;
+        this.fixed = manager;
         this.app = app;
         this.environment = environment;
+        this.notes = new PrintWriter(java.io.Writer.nullWriter());
     }
 
     public SwarmState(DockerHost manager, String app) {
         this(manager, app, null);
     }
 
+    /**
+     * The same through whichever of the managers answers: when the one answering is lost mid-run (it stops answering
+     * within the Docker call bound), the call is made once more through the next that answers, with a note on
+     * {@code notes}; none left is exit 5. Each call is safe to repeat: a write whose answer was lost is recognised as
+     * this state's own when it is found stored.
+     */
+    public SwarmState(SwarmManagers managers, String app, String environment, PrintWriter notes) {
+        this.managers = managers;
+        this.fixed = null;
+        this.app = app;
+        this.environment = environment;
+        this.notes = notes;
+    }
+
     @Override
     public String describe() {
-        return "Swarm (manager " + manager.describe() + ")";
+        return "Swarm (manager " + manager().describe() + ")";
+    }
+
+    private DockerHost manager() {
+        return managers == null ? fixed : managers.host();
+    }
+
+    /** One call to the Swarm, repeated once through the next manager when the one answering is lost. */
+    private <T> T call(String what, java.util.function.Function<DockerHost, T> op) {
+        DockerHost m = manager();
+        try {
+            return op.apply(m);
+        } catch (RuntimeException e) {
+            if (managers == null || !lost(e)) throw e;
+            notes.println("note: the Swarm manager " + m.describe() + " stopped answering while " + what + " (" + DockerHost.rootMessage(e)
+                    + "); going on through the next manager");
+            notes.flush();
+            return op.apply(managers.failover(m));
+        }
+    }
+
+    private void run(String what, java.util.function.Consumer<DockerClient> op) {
+        call(what, m -> {
+            op.accept(m.client());
+            return null;
+        });
+    }
+
+    /**
+     * The manager is gone, as opposed to having answered no: no answer within the bound (or an earlier call ran out of
+     * it), or the connection itself failed. A refusal by the daemon (an HTTP status) is its answer, never a reason to
+     * ask another manager.
+     */
+    public static boolean lost(Throwable e) {
+        if (e instanceof DeployError d) return d.exitCode() == ExitCode.DOCKER;
+        // 503: the node lost its managers' quorum or was demoted; another manager may still answer for the cluster.
+        if (e instanceof DockerException d) return d.getHttpStatus() == 503;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.io.IOException) return true;
+        }
+        return false;
     }
 
     // ---- names
@@ -133,17 +191,22 @@ public final class SwarmState implements AppState {
     private final DeployLock.Slot slot = new DeployLock.Slot() {
         @Override
         public Optional<String> create(Map<String, String> labels) {
-            try {
-                return Optional.of(docker.createConfigCmd().withName(lockName(app)).withLabels(labels)
-                        .withData(("deploy lock of app " + app + "; its labels say who holds it\n").getBytes(StandardCharsets.UTF_8)).exec().getId());
-            } catch (ConflictException held) {
-                return Optional.empty();
-            }
+            return call("taking the deploy lock", m -> {
+                try {
+                    return Optional.of(m.client().createConfigCmd().withName(lockName(app)).withLabels(labels)
+                            .withData(("deploy lock of app " + app + "; its labels say who holds it\n").getBytes(StandardCharsets.UTF_8)).exec().getId());
+                } catch (ConflictException held) {
+                    // Ours when its labels are ours to the nanosecond: a create whose answer the lost manager never sent.
+                    JsonNode c = m.getJson(configPath(lockName(app)));
+                    Stored s = c == null ? null : Stored.of(c);
+                    return s != null && s.labels().equals(labels) ? Optional.of(s.id()) : Optional.<String>empty();
+                }
+            });
         }
 
         @Override
         public Optional<DeployLock.Holder> holder() {
-            JsonNode c = manager.getJson("/configs/" + URLEncoder.encode(lockName(app), StandardCharsets.UTF_8));
+            JsonNode c = call("reading the deploy lock", m -> m.getJson(configPath(lockName(app))));
             if (c == null) return Optional.empty();
             Stored s = Stored.of(c);
             return Optional.of(DeployLock.holderOf(s.labels(), s.id()));
@@ -151,12 +214,14 @@ public final class SwarmState implements AppState {
 
         @Override
         public boolean remove(String id) {
-            try {
-                docker.removeConfigCmd(id).exec();
-                return true;
-            } catch (NotFoundException gone) {
-                return false;
-            }
+            return call("releasing the deploy lock", m -> {
+                try {
+                    m.client().removeConfigCmd(id).exec();
+                    return true;
+                } catch (NotFoundException gone) {
+                    return false;
+                }
+            });
         }
 
         @Override
@@ -169,6 +234,10 @@ public final class SwarmState implements AppState {
             return SwarmState.this.unlockCommand();
         }
     };
+
+    private static String configPath(String name) {
+        return "/configs/" + URLEncoder.encode(name, StandardCharsets.UTF_8);
+    }
 
     @Override
     public Lock lock(String purpose, Duration wait, PrintWriter out, Cancellation cancel) {
@@ -198,7 +267,7 @@ public final class SwarmState implements AppState {
         recordRead = true;
         recordVersion = s == null ? null : version(s);
         if (s == null) return RecordStore.Read.none();
-        Map<String, String> labels = s.getSpec() == null || s.getSpec().getLabels() == null ? Map.of() : s.getSpec().getLabels();
+        Map<String, String> labels = labels(s);
         String problem = LiveRecord.problem(labels, app);
         if (problem != null) return new RecordStore.Read(Optional.empty(), Optional.of("service " + recordName(app) + " is damaged (" + problem + ")"));
         return new RecordStore.Read(Optional.of(LiveRecord.fromLabels(labels)), Optional.empty());
@@ -207,43 +276,53 @@ public final class SwarmState implements AppState {
     /**
      * Writes against the version this state last read or wrote. Without an earlier read it writes against the version
      * it finds (still one atomic step: a writer in between makes it fail). Another writer's record is never overwritten:
-     * the write fails with exit 4 naming who wrote it.
+     * the write fails with exit 4 naming what the record now says.
      */
     @Override
     public synchronized void writeRecord(LiveRecord record) {
         Map<String, String> labels = new LinkedHashMap<>(record.toLabels(app));
         Service current = inspectRecord();
+        if (current != null && labels.equals(labels(current))) {
+            // Already stored, to the nanosecond of its since: this state's own write, whose answer a lost manager never sent.
+            settle(labels);
+            return;
+        }
         Long stored = current == null ? null : version(current);
         Optional<String> lost = conflict(recordRead, recordVersion, stored);
         if (lost.isPresent()) throw lostTo(lost.get(), current);
-        if (current == null) {
-            try {
-                docker.createServiceCmd(recordSpec(app, labels)).exec();
-            } catch (ConflictException raced) {
-                throw lostTo("another writer created it first", inspectRecord());
+        try {
+            if (current == null) {
+                run("creating the live record", d -> d.createServiceCmd(recordSpec(app, labels)).exec());
+            } else {
+                run("writing the live record", d -> d.updateServiceCmd(current.getId(), recordSpec(app, labels)).withVersion(stored).exec());
             }
-        } else {
-            try {
-                docker.updateServiceCmd(current.getId(), recordSpec(app, labels)).withVersion(stored).exec();
-            } catch (DockerException e) {
-                if (!outOfSequence(e.getMessage())) throw e;
-                throw lostTo("another writer replaced it first", inspectRecord());
-            }
+        } catch (ConflictException raced) {
+            Service now = inspectRecord();
+            if (now == null || !labels.equals(labels(now))) throw lostTo("another writer created it first", now);
+        } catch (DockerException e) {
+            if (!outOfSequence(e.getMessage())) throw e;
+            Service now = inspectRecord();
+            if (now == null || !labels.equals(labels(now))) throw lostTo("another writer replaced it first", now);
         }
-        // Read back: a writer right after ours would otherwise be overwritten by our next write against its version.
+        settle(labels);
+    }
+
+    /** Reads back what was written: a writer right after ours would otherwise be overwritten by our next write against its version. */
+    private void settle(Map<String, String> written) {
         Service after = inspectRecord();
-        boolean ours = after != null && labels.equals(after.getSpec().getLabels());
         recordRead = true;
-        recordVersion = ours ? version(after) : Long.valueOf(-1); // -1: never a stored version, so the next write fails
+        recordVersion = after != null && written.equals(labels(after)) ? version(after) : Long.valueOf(-1); // -1: never stored, so the next write fails
     }
 
     @Override
     public synchronized void removeRecord() {
-        try {
-            docker.removeServiceCmd(recordName(app)).exec();
-        } catch (NotFoundException gone) {
-            // no record: nothing to remove
-        }
+        run("removing the live record", d -> {
+            try {
+                d.removeServiceCmd(recordName(app)).exec();
+            } catch (NotFoundException gone) {
+                // no record: nothing to remove
+            }
+        });
         recordRead = true;
         recordVersion = null;
     }
@@ -289,11 +368,17 @@ public final class SwarmState implements AppState {
     }
 
     private Service inspectRecord() {
-        try {
-            return docker.inspectServiceCmd(recordName(app)).exec();
-        } catch (NotFoundException none) {
-            return null;
-        }
+        return call("reading the live record", m -> {
+            try {
+                return m.client().inspectServiceCmd(recordName(app)).exec();
+            } catch (NotFoundException none) {
+                return null;
+            }
+        });
+    }
+
+    private static Map<String, String> labels(Service s) {
+        return s.getSpec() == null || s.getSpec().getLabels() == null ? Map.of() : s.getSpec().getLabels();
     }
 
     private static Long version(Service s) {
@@ -305,14 +390,23 @@ public final class SwarmState implements AppState {
     @Override
     public void appendHistory(ReleaseHistory.Entry entry) {
         Instant now = Instant.now();
-        docker.createConfigCmd().withName(historyName(app, now, random(6))).withLabels(historyLabels(app, now))
-                .withData(ReleaseHistory.encode(entry).getBytes(StandardCharsets.UTF_8)).exec();
-        for (Stored old : beyondKeep(historyConfigs(), KEEP)) {
+        String name = historyName(app, now, random(6));
+        byte[] data = ReleaseHistory.encode(entry).getBytes(StandardCharsets.UTF_8);
+        run("adding to the release history", d -> {
             try {
-                docker.removeConfigCmd(old.id()).exec();
-            } catch (NotFoundException gone) {
-                // pruned by another run
+                d.createConfigCmd().withName(name).withLabels(historyLabels(app, now)).withData(data).exec();
+            } catch (ConflictException alreadyThere) {
+                // the name is random: only this append made it, through a manager lost before it answered
             }
+        });
+        for (Stored old : beyondKeep(historyConfigs(), KEEP)) {
+            run("pruning the release history", d -> {
+                try {
+                    d.removeConfigCmd(old.id()).exec();
+                } catch (NotFoundException gone) {
+                    // pruned by another run
+                }
+            });
         }
     }
 
@@ -332,7 +426,7 @@ public final class SwarmState implements AppState {
     /** The app's history configs, in the order Swarm stored them (oldest first). */
     private List<Stored> historyConfigs() {
         String filters = "{\"label\":[\"" + Labels.APP + "=" + app + "\",\"" + Labels.ROLE + "=" + HISTORY_ROLE + "\"]}";
-        JsonNode list = manager.getJson("/configs?filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8));
+        JsonNode list = call("reading the release history", m -> m.getJson("/configs?filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8)));
         List<Stored> out = new ArrayList<>();
         if (list != null) list.forEach(c -> out.add(Stored.of(c)));
         return ordered(out, app);
