@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -333,11 +334,70 @@ class SwarmStateTest {
         }
     }
 
-    /** A stand-in for a manager's endpoint that can be lost: forwards a unix socket to the manager's, until closed. */
+    @Test
+    void aWriteThatLandedButWhoseAnswerWasLostWithTheManagerIsRecognisedAsOursNotAsAConflict() throws Exception {
+        String app = "sslostanswer";
+        int n = 0;
+        try {
+            for (String request : List.of("/configs/create", "/update", "/configs/create")) {
+                Path sock = Path.of("/tmp/ssproxy-" + ProcessHandle.current().pid() + "-" + n++ + ".sock");
+                StringWriter notes = new StringWriter();
+                try (SocketProxy proxy = new SocketProxy(sock, Path.of("/run/bgh4/docker.sock"));
+                     var managers = SwarmManagers.connect(List.of(new HostAddress("unix://" + sock, "the test", null, null, false), address(MANAGER)), QUIET)) {
+                    var state = new SwarmState(managers, app, "prod", new PrintWriter(notes, true));
+                    switch (n) {
+                        case 1 -> {
+                            // The lock's create lands; the manager is lost before it answers: the lock is ours, not "held by" us.
+                            proxy.loseTheAnswerTo(request);
+                            try (var lock = state.lock("deploy whose answer was lost", Duration.ZERO, QUIET, Cancellation.none())) {
+                                assertEquals("deploy whose answer was lost", new SwarmState(socket, app).lockHolder().orElseThrow().purpose());
+                            }
+                            assertEquals(Optional.empty(), new SwarmState(socket, app).lockHolder());
+                        }
+                        case 2 -> {
+                            state.readRecord();
+                            state.writeRecord(record(Colour.BLUE, "v1"));
+                            proxy.loseTheAnswerTo(request);
+                            state.writeRecord(record(Colour.GREEN, "v2")); // landed, answer lost, repeated: out of sequence, yet ours
+                            assertEquals("v2", new SwarmState(socket, app).readRecord().record().orElseThrow().release());
+                            state.writeRecord(record(Colour.BLUE, "v3")); // and its version follows: the next write goes ahead
+                            assertEquals("v3", new SwarmState(socket, app).readRecord().record().orElseThrow().release());
+                        }
+                        default -> {
+                            proxy.loseTheAnswerTo(request);
+                            state.appendHistory(new ReleaseHistory.Entry(Instant.now().toString(), "deploy", "v3", "blue", "v2", "ok", 100, "ci", null));
+                            assertEquals(1, new SwarmState(socket, app).readHistory(QUIET).size(), "written once");
+                        }
+                    }
+                    assertTrue(proxy.lostAnAnswer(), "the test lost an answer to " + request);
+                    assertTrue(notes.toString().contains("stopped answering while"), notes.toString());
+                    assertEquals(MANAGER, managers.address().url());
+                }
+            }
+        } finally {
+            clean(app);
+        }
+    }
+
+    /**
+     * A stand-in for a manager's endpoint that can be lost: forwards a unix socket to the manager's, until closed, or
+     * until it sees the answer to a request it was told to lose: then the request has reached the manager, and the
+     * proxy closes every connection before a byte of the answer gets through.
+     */
     static final class SocketProxy implements AutoCloseable {
         private final java.nio.channels.ServerSocketChannel server;
         private final List<java.nio.channels.SocketChannel> open = java.util.Collections.synchronizedList(new ArrayList<>());
         private final Path path;
+        private volatile String lose;
+        private volatile boolean lost;
+
+        void loseTheAnswerTo(String requestPathPart) {
+            lose = requestPathPart;
+        }
+
+        boolean lostAnAnswer() {
+            return lost;
+        }
 
         SocketProxy(Path path, Path target) throws Exception {
             this.path = path;
@@ -351,8 +411,9 @@ class SwarmStateTest {
                         var upstream = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(target));
                         open.add(client);
                         open.add(upstream);
-                        pump(client, upstream);
-                        pump(upstream, client);
+                        var dropAnswer = new java.util.concurrent.atomic.AtomicBoolean();
+                        pump(client, upstream, dropAnswer, true);
+                        pump(upstream, client, dropAnswer, false);
                     } catch (Exception closed) {
                         return;
                     }
@@ -362,12 +423,24 @@ class SwarmStateTest {
             accept.start();
         }
 
-        private static void pump(java.nio.channels.SocketChannel from, java.nio.channels.SocketChannel to) {
+        private void pump(java.nio.channels.SocketChannel from, java.nio.channels.SocketChannel to, java.util.concurrent.atomic.AtomicBoolean dropAnswer,
+                          boolean requests) {
             Thread t = new Thread(() -> {
                 var buf = java.nio.ByteBuffer.allocate(64 * 1024);
                 try {
                     while (from.read(buf) >= 0) {
                         buf.flip();
+                        String marker = lose;
+                        if (requests && marker != null && new String(buf.array(), 0, buf.limit(), StandardCharsets.ISO_8859_1).lines().findFirst()
+                                .filter(l -> l.startsWith("POST ") && l.contains(marker)).isPresent()) {
+                            lose = null;
+                            dropAnswer.set(true);
+                        }
+                        if (!requests && dropAnswer.get()) {
+                            lost = true;
+                            close();
+                            return;
+                        }
                         while (buf.hasRemaining()) to.write(buf);
                         buf.clear();
                     }

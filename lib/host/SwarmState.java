@@ -84,6 +84,8 @@ public final class SwarmState implements AppState {
     /** The record service's version this state last read or wrote; null before the first read. */
     private Long recordVersion;
     private boolean recordRead;
+    /** Calls repeated through another manager: a conflict after one may be our own first try, whose answer was lost. */
+    private final java.util.concurrent.atomic.AtomicInteger failovers = new java.util.concurrent.atomic.AtomicInteger();
 
     /** environment: the deploy.yml environment, for the unlock command this state advises; null when unknown. */
     public SwarmState(DockerHost manager, String app, String environment) {
@@ -114,7 +116,8 @@ public final class SwarmState implements AppState {
 
     @Override
     public String describe() {
-        return "Swarm (manager " + manager().describe() + ")";
+        DockerHost m = manager();
+        return m == null ? "Swarm (no manager answering)" : "Swarm (manager " + m.describe() + ")";
     }
 
     private DockerHost manager() {
@@ -131,7 +134,9 @@ public final class SwarmState implements AppState {
             notes.println("note: the Swarm manager " + m.describe() + " stopped answering while " + what + " (" + DockerHost.rootMessage(e)
                     + "); going on through the next manager");
             notes.flush();
-            return op.apply(managers.failover(m));
+            DockerHost next = managers.failover(m);
+            failovers.incrementAndGet();
+            return op.apply(next);
         }
     }
 
@@ -191,12 +196,15 @@ public final class SwarmState implements AppState {
     private final DeployLock.Slot slot = new DeployLock.Slot() {
         @Override
         public Optional<String> create(Map<String, String> labels) {
+            int failoversBefore = failovers.get();
             return call("taking the deploy lock", m -> {
                 try {
                     return Optional.of(m.client().createConfigCmd().withName(lockName(app)).withLabels(labels)
                             .withData(("deploy lock of app " + app + "; its labels say who holds it\n").getBytes(StandardCharsets.UTF_8)).exec().getId());
                 } catch (ConflictException held) {
-                    // Ours when its labels are ours to the nanosecond: a create whose answer the lost manager never sent.
+                    // Ours when, on the try repeated through the next manager, its labels are ours to the nanosecond: a
+                    // create whose answer the lost manager never sent.
+                    if (failovers.get() == failoversBefore) return Optional.<String>empty();
                     JsonNode c = m.getJson(configPath(lockName(app)));
                     Stored s = c == null ? null : Stored.of(c);
                     return s != null && s.labels().equals(labels) ? Optional.of(s.id()) : Optional.<String>empty();
@@ -226,7 +234,7 @@ public final class SwarmState implements AppState {
 
         @Override
         public String where() {
-            return "the Swarm (docker config ls on a manager)";
+            return "the Swarm (docker config ls --filter name=" + lockName(app) + " on a manager)";
         }
 
         @Override
@@ -282,11 +290,7 @@ public final class SwarmState implements AppState {
     public synchronized void writeRecord(LiveRecord record) {
         Map<String, String> labels = new LinkedHashMap<>(record.toLabels(app));
         Service current = inspectRecord();
-        if (current != null && labels.equals(labels(current))) {
-            // Already stored, to the nanosecond of its since: this state's own write, whose answer a lost manager never sent.
-            settle(labels);
-            return;
-        }
+        int failoversBefore = failovers.get();
         Long stored = current == null ? null : version(current);
         Optional<String> lost = conflict(recordRead, recordVersion, stored);
         if (lost.isPresent()) throw lostTo(lost.get(), current);
@@ -297,14 +301,22 @@ public final class SwarmState implements AppState {
                 run("writing the live record", d -> d.updateServiceCmd(current.getId(), recordSpec(app, labels)).withVersion(stored).exec());
             }
         } catch (ConflictException raced) {
-            Service now = inspectRecord();
-            if (now == null || !labels.equals(labels(now))) throw lostTo("another writer created it first", now);
+            if (!ownLostAnswer(failoversBefore, labels)) throw lostTo("another writer created it first", inspectRecord());
         } catch (DockerException e) {
             if (!outOfSequence(e.getMessage())) throw e;
-            Service now = inspectRecord();
-            if (now == null || !labels.equals(labels(now))) throw lostTo("another writer replaced it first", now);
+            if (!ownLostAnswer(failoversBefore, labels)) throw lostTo("another writer replaced it first", inspectRecord());
         }
         settle(labels);
+    }
+
+    /**
+     * A conflict on the try repeated through the next manager, with exactly our labels stored: the first try's write
+     * landed and its answer was lost with the manager. Only then: identical labels from another writer still lose.
+     */
+    private boolean ownLostAnswer(int failoversBefore, Map<String, String> labels) {
+        if (failovers.get() == failoversBefore) return false;
+        Service now = inspectRecord();
+        return now != null && labels.equals(labels(now));
     }
 
     /** Reads back what was written: a writer right after ours would otherwise be overwritten by our next write against its version. */
