@@ -40,15 +40,16 @@ import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.r
 public class AllTests {
     static final List<Class<?>> UNIT = List.of(LayersTest.class, StepsTest.class, ModelTest.class, UnitTest.class, CliTest.class,
             BadInputTest.class, ComposeLoaderTest.class, ProjectFileTest.class, RollbackTest.class, ContainerSpecTest.class,
-            BadComposeInputTest.class, HistoryTest.class, ComposeCorpusTest.class, AccessoriesTest.class, NginxConfigTest.class, AccessLogTest.class, FrontPortsTest.class, TasksTest.class, SwarmSpecTest.class);
+            BadComposeInputTest.class, HistoryTest.class, ComposeCorpusTest.class, AccessoriesTest.class, NginxConfigTest.class, AccessLogTest.class, FrontPortsTest.class, TasksTest.class,
+            SwarmDataTest.class, SwarmSpecTest.class);
 
     /** Balanced by the time each class took in a full run (EngineTest 270 s; ReleaseTest, BuildTest, FrontTest 100-140 s). */
     static final List<List<Class<?>>> LANES = List.of(
             List.of(RemoteTest.class, FleetTest.class, DockerHostTest.class, TagTest.class, BlogComposeTest.class, FailureTest.class, FrontEdgeTest.class),
             List.of(EngineTest.class, DeployTest.class, HostStatesTest.class, LockTest.class, ComposeKeysTest.class, TasksE2ETest.class),
             List.of(ReleaseTest.class, BuildTest.class, FrontTest.class, ProjectTest.class, AccessoryE2ETest.class, TrafficTest.class),
-            // lane D: the test-bed Swarm (hosts 4-6) only
-            List.of(SwarmTest.class));
+            // Lane D: everything touching the test-bed Swarm (hosts 4-6, manager bgh4).
+            List.of(SwarmStateTest.class, SwarmTest.class));
 
     /** A lane that runs longer than this is stuck; CI gives the whole run 90 minutes. */
     static final long LANE_MINUTES = 45;

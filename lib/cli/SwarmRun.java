@@ -40,7 +40,7 @@ public final class SwarmRun {
              DockerHost frontNode = swarm.fronts().isEmpty() ? null : swarm.fronts().get(0).connect(err)) {
             DockerHost manager = managers.host();
             DockerHost front = frontNode == null ? manager : frontNode;
-            SwarmState store = new SwarmState(manager, app, environment);
+            SwarmState store = new SwarmState(managers, app, environment, err);
             SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out);
             String where = "the Swarm of " + manager.describe() + " (front on " + front.describe() + ")";
             if (dryRun) {
@@ -66,20 +66,19 @@ public final class SwarmRun {
         }
     }
 
-    /** status for a Swarm environment: the live colour, each colour's services and tasks, the lock, the front. Exit 0 when a colour serves. */
-    public static int status(SwarmSettings swarm, String app, String environment, PrintWriter out, PrintWriter err) {
-        try (SwarmManagers managers = SwarmManagers.connect(swarm.managers(), err);
-             DockerHost frontNode = swarm.fronts().isEmpty() ? null : swarm.fronts().get(0).connect(err)) {
-            DockerHost manager = managers.host();
+    /**
+     * status's part the engine reads: each colour's services and tasks, and whether the front's upstream lists the live
+     * colour's running tasks. True when the live colour runs every replica and the front matches.
+     */
+    public static boolean colours(SwarmSettings swarm, DockerHost manager, AppState store, String app, PrintWriter out, PrintWriter err) {
+        try (DockerHost frontNode = swarm.fronts().isEmpty() ? null : swarm.fronts().get(0).connect(err)) {
             DockerHost front = frontNode == null ? manager : frontNode;
-            SwarmState store = new SwarmState(manager, app, environment);
             SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out);
             var state = colours.read();
-            out.println(app + " on the Swarm of " + manager.describe() + ": " + state.describe());
-            colours.describe(state, lib.front.ManagedFront.upstreamOf(front.client(), app)).forEach(out::println);
-            out.println("lock: " + store.describeLock(java.time.Instant.now()));
+            java.util.List<String> lines = colours.describe(state, lib.front.ManagedFront.upstreamOf(front.client(), app));
+            lines.forEach(out::println);
             out.flush();
-            return state.live().isPresent() ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
+            return state.live().map(c -> state.of(c).allRunning()).orElse(false) && lines.stream().noneMatch(l -> l.startsWith("FRONT OUT OF DATE"));
         }
     }
 

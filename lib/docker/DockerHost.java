@@ -62,6 +62,7 @@ public final class DockerHost implements AutoCloseable {
     private final URI endpoint;
     private final boolean tls;
     private final SshTunnel tunnel; // null unless ssh://
+    private DockerHttpClient raw;
 
     private DockerHost(DockerClient client, DefaultDockerClientConfig config, URI endpoint, boolean tls, SshTunnel tunnel) {
         this.client = client;
@@ -85,53 +86,55 @@ public final class DockerHost implements AutoCloseable {
      * One GET of the Engine API, its body as bytes: for what docker-java's model leaves out (a Swarm task's addresses
      * on its networks, a task's log). A status other than 2xx is an error naming the path.
      */
-    public synchronized byte[] get(String pathAndQuery) {
-        if (raw == null) raw = httpClient(config, RESPONSE_TIMEOUT);
-        var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET).path(pathAndQuery).build();
-        try (DockerHttpClient.Response r = raw.execute(request)) {
-            byte[] body = r.getBody().readAllBytes();
-            if (r.getStatusCode() / 100 != 2) {
-                throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " answered " + r.getStatusCode() + " to GET "
-                        + pathAndQuery.replaceFirst("\\?.*", "") + ": " + Text.summarise(new String(body, java.nio.charset.StandardCharsets.UTF_8)));
-            }
-            return body;
-        } catch (java.io.IOException e) {
-            throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " does not answer (" + rootMessage(e) + ")", e);
+    public byte[] get(String pathAndQuery) {
+        Raw r = rawGet(pathAndQuery);
+        if (r.status() / 100 != 2) throw r.error();
+        return r.body();
+    }
+
+    /**
+     * The same as JSON, and null when the object is not there (404): for a Swarm config's Data and Labels, which
+     * docker-java's model drops. {@code pathAndQuery} is built by the caller from names it checked, its query values
+     * URL-encoded.
+     */
+    public JsonNode getJson(String pathAndQuery) {
+        Raw r = rawGet(pathAndQuery);
+        if (r.status() == 404) return null;
+        if (r.status() / 100 != 2) throw r.error();
+        try {
+            return new ObjectMapper().readTree(r.body());
+        } catch (IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " answered GET " + r.path() + " with what is not JSON (" + rootMessage(e) + ")", e);
         }
     }
 
-    public URI endpoint() {
-        return endpoint;
+    private record Raw(String path, int status, byte[] body, String host) {
+        DeployError error() {
+            return new DeployError(ExitCode.DOCKER, "Docker host " + host + " answered " + status + " to GET " + path + ": "
+                    + Text.summarise(new String(body, StandardCharsets.UTF_8)));
+        }
     }
 
-    private DockerHttpClient raw;
-
-    /**
-     * GET of the Engine API as JSON, bounded like every other call, for the fields docker-java's models drop (a Swarm
-     * config's Data and Labels). Null when the object is not there (404). {@code pathAndQuery} is built by the caller
-     * from names it checked, with its query values URL-encoded.
-     */
-    public JsonNode getJson(String pathAndQuery) {
+    /** Bounded like every call of the client: docker-java's transport bounds no read on a unix socket or over ssh. */
+    private Raw rawGet(String pathAndQuery) {
         DockerHttpClient http;
         synchronized (this) {
             if (raw == null) raw = httpClient(config, RESPONSE_TIMEOUT);
             http = raw;
         }
-        return Bounded.call(RESPONSE_TIMEOUT, "waiting for GET " + pathAndQuery.replaceFirst("\\?.*", "") + " on " + describe(), () -> {
+        String path = pathAndQuery.replaceFirst("\\?.*", "");
+        return Bounded.call(RESPONSE_TIMEOUT, "waiting for GET " + path + " on " + describe(), () -> {
             var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET).path(pathAndQuery).build();
             try (DockerHttpClient.Response r = http.execute(request)) {
-                byte[] body = r.getBody().readAllBytes();
-                if (r.getStatusCode() == 404) return null;
-                if (r.getStatusCode() != 200) {
-                    throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " answered " + r.getStatusCode() + " to GET "
-                            + pathAndQuery.replaceFirst("\\?.*", "") + ": " + Text.summarise(new String(body, StandardCharsets.UTF_8)));
-                }
-                return new ObjectMapper().readTree(body);
+                return new Raw(path, r.getStatusCode(), r.getBody().readAllBytes(), describe());
             } catch (IOException e) {
-                throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " did not answer GET " + pathAndQuery.replaceFirst("\\?.*", "")
-                        + " (" + rootMessage(e) + ")", e);
+                throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " does not answer (" + rootMessage(e) + ")", e);
             }
         });
+    }
+
+    public URI endpoint() {
+        return endpoint;
     }
 
     /** Where published ports of this host are reached from here: loopback for a local engine. */

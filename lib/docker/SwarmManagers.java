@@ -38,12 +38,12 @@ public final class SwarmManagers implements AutoCloseable {
     }
 
     /** The manager answering for the cluster. */
-    public DockerHost host() {
+    public synchronized DockerHost host() {
         return host;
     }
 
     /** Which entry of managers: answers (for messages and tests): its address as deploy.yml gave it. */
-    public HostAddress address() {
+    public synchronized HostAddress address() {
         return managers.get(current);
     }
 
@@ -51,8 +51,16 @@ public final class SwarmManagers implements AutoCloseable {
      * The manager answering stopped (mid-run): the others are tried, those after it in the list first, then those
      * before; it is not tried again. Exit 5 when none answers.
      */
-    public DockerHost failover() {
-        DockerHost lost = host;
+    public synchronized DockerHost failover() {
+        return failover(host);
+    }
+
+    /**
+     * The same when {@code lost} stopped answering; a caller that saw an older manager fail (another thread moved on
+     * already) gets the one answering now.
+     */
+    public synchronized DockerHost failover(DockerHost lost) {
+        if (host != null && host != lost) return host;
         int from = current;
         host = null;
         if (lost != null) lost.close();
@@ -127,7 +135,7 @@ public final class SwarmManagers implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (host != null) host.close();
         host = null;
     }

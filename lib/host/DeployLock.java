@@ -130,7 +130,7 @@ public final class DeployLock implements AppState.Lock {
 
         @Override
         public String where() {
-            return "the Docker host";
+            return "the Docker host (docker ps -a --filter name=" + name(app) + ")";
         }
     }
 
@@ -228,7 +228,7 @@ public final class DeployLock implements AppState.Lock {
             Optional<String> dead = holder.flatMap(Holder::deadBecause);
             if (holder.isEmpty() || dead.isPresent()) {
                 if (++quickRetries > QUICK_RETRIES) {
-                    throw new DeployError(ExitCode.DOCKER, "cannot take the deploy lock " + name(app)
+                    throw new DeployError(ExitCode.DOCKER, "cannot take the deploy lock of app " + app
                             + ": it keeps reappearing after being released; check " + slot.where());
                 }
                 // A vanished holder released between our create and inspect; a dead one we break ourselves.

@@ -154,7 +154,7 @@ public final class ReleaseHistory {
     }
 
     /** One entry as one line of JSON, as the file holds it (and a Swarm config's data): {@link #entry} reads it back. */
-    static String encode(Entry e) {
+    public static String encode(Entry e) {
         try {
             return JSON.writeValueAsString(e);
         } catch (JsonProcessingException ex) {
