@@ -68,7 +68,7 @@ public final class SwarmRun {
 
     /**
      * status's part the engine reads: each colour's services and tasks, and whether the front's upstream lists the live
-     * colour's running tasks. True when the live colour runs every replica and the front matches.
+     * colour's running tasks. False when the live colour's services run no task or the front's upstream is out of date.
      */
     public static boolean colours(SwarmSettings swarm, DockerHost manager, AppState store, String app, PrintWriter out, PrintWriter err) {
         try (DockerHost frontNode = swarm.fronts().isEmpty() ? null : swarm.fronts().get(0).connect(err)) {
@@ -78,7 +78,9 @@ public final class SwarmRun {
             java.util.List<String> lines = colours.describe(state, lib.front.ManagedFront.upstreamOf(front.client(), app));
             lines.forEach(out::println);
             out.flush();
-            return state.live().map(c -> state.of(c).allRunning()).orElse(false) && lines.stream().noneMatch(l -> l.startsWith("FRONT OUT OF DATE"));
+            // The record's verdict is the store's (StatusView.swarm); this adds what only the cluster shows.
+            boolean degraded = state.live().map(c -> !state.of(c).empty() && !state.of(c).allRunning()).orElse(false);
+            return !degraded && lines.stream().noneMatch(l -> l.startsWith("FRONT OUT OF DATE"));
         }
     }
 
