@@ -17,7 +17,10 @@ cleanup() { # $1 = app
   d4 service ls -q --filter "name=$1" | xargs -r docker -H unix:///run/bgh4/docker.sock service rm >/dev/null
   d4 config ls -q --filter "name=$1" | xargs -r docker -H unix:///run/bgh4/docker.sock config rm >/dev/null
   d4 ps -aq --filter "name=$1" | xargs -r docker -H unix:///run/bgh4/docker.sock rm -f >/dev/null
-  sleep 5; d4 network ls -q --filter "name=$1" | xargs -r docker -H unix:///run/bgh4/docker.sock network rm >/dev/null 2>&1 || true
+  for _ in $(seq 30); do # a removed service's tasks leave its overlay within seconds
+    [ -z "$(d4 network ls -q --filter "name=$1")" ] && break
+    d4 network ls -q --filter "name=$1" | xargs -r docker -H unix:///run/bgh4/docker.sock network rm >/dev/null 2>&1 || sleep 1
+  done
 }
 printf 'services:\n  app:\n    image: 10.210.0.1:5000/se-app:${DEPLOY_RELEASE}\n    ports: ["9000"]\n' > "$work/docker-compose.yml"
 

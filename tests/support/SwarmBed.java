@@ -67,8 +67,8 @@ final class SwarmBed {
         }
         String containers = output("docker", "-H", sock, "ps", "-aq", "--filter", "name=" + app);
         for (String id : containers.split("\\s+")) if (!id.isBlank()) run("docker", "-H", sock, "rm", "-f", id);
-        // a removed service's tasks leave its overlay within seconds
-        for (int i = 0; i < 40; i++) {
+        // a removed service's tasks leave its overlay within seconds (up to half a minute on the busy test bed)
+        for (int i = 0; i < 120; i++) {
             String nets = output("docker", "-H", sock, "network", "ls", "-q", "--filter", "name=" + app);
             if (nets.isBlank()) return;
             for (String id : nets.split("\\s+")) if (!id.isBlank()) output("docker", "-H", sock, "network", "rm", id);
