@@ -12,6 +12,7 @@ import lib.cli.FrontCommand;
 import lib.cli.TrafficCommand;
 import lib.cli.TaskCommand;
 import lib.cli.DryRun;
+import lib.cli.SwarmRun;
 import lib.release.IfChanged;
 import lib.docker.HostAddress;
 import lib.engine.Plan;
@@ -96,7 +97,8 @@ import java.util.function.Function;
                 "the deploy changed is undone: the previous colour keeps serving, the",
                 "reason and the failing container's last log lines are printed, and",
                 "the exit code is 1 (130 when interrupted). A deploy.yml environment",
-                "with several hosts moves them all, or none.",
+                "with several hosts moves them all, or none; one with engine: swarm",
+                "runs the colours as Swarm services behind the managed front.",
                 "",
                 "Compose files: one per colour (-f docker-compose.{colour}.yml), or one",
                 "file publishing \"127.0.0.1:$${DEPLOY_PORT}:80\" (blue 8080, green 8081).",
@@ -161,12 +163,37 @@ public class deploy implements Callable<Integer> {
         if (preview && options.strategy == Strategy.RECREATE) {
             throw new DeployError(ExitCode.USAGE, "--preview needs both colours running side by side; --strategy recreate stops the live one first: drop one of them");
         }
-        ComposeModel model = ComposeModel.load(parsed, target, health, front, project, up, options, accessories);
+        boolean onSwarm = project.environment().map(ProjectFile.Environment::isSwarm).orElse(false);
+        ComposeModel model = ComposeModel.load(parsed, target, health, front, project, up, options, accessories, onSwarm);
         String app = model.app();
         String releaseVar = model.releaseVar();
         Map<Colour, ComposeProject> composed = model.colours();
         // once per deploy, before the plan: where a Compose key means something else under blue-green
         ComposeFiles.notices(composed).forEach(n -> out.println(Style.note() + n));
+        var swarm = project.swarm(target, parsed.hasMatchedOption("--host"));
+        if (swarm.isPresent()) {
+            if (!model.split(Colour.BLUE).accessories().isEmpty()) {
+                throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") are not run on a Swarm yet;"
+                        + " run them outside it and reach them by address");
+            }
+            ReleaseTasks swarmTasks = tasks.resolve(project.file().map(ProjectFile::tasks).orElse(null));
+            if (!swarmTasks.tasks().isEmpty() || !swarmTasks.singletons().isEmpty()) {
+                throw DeployError.config("release tasks and singletons are not run on a Swarm yet; remove tasks: and singletons: from environment "
+                        + project.environmentName() + "'s deploy, or run them outside it");
+            }
+            RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
+            // Each of these reads or runs containers on one host; on a Swarm they would silently do something else.
+            if (preview || replacePreview) throw DeployError.config("--preview is not run on a Swarm yet: deploy environment " + project.environmentName() + " without it");
+            if (watch().on()) throw DeployError.config("--watch (deploy.yml watch:) is not run on a Swarm yet: deploy environment "
+                    + project.environmentName() + " with --watch off");
+            if (!settings.checks().isEmpty()) throw DeployError.config("health.checks are not run on a Swarm yet (the gate probes every task with --probe):"
+                    + " remove them from " + project.file().map(f -> f.file().toString()).orElse("deploy.yml") + " for environment " + project.environmentName());
+            return SwarmRun.run(swarm.get(), app, project.environmentName(), settings, up.waitLock(), options.dryRun, d -> {
+                Colour next = d.state().target();
+                d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar));
+                return steps(d, options.strategy);
+            }, out, err);
+        }
         List<HostAddress> hosts = project.hosts(target, parsed.hasMatchedOption("--host"));
         if (hosts.size() > 1 && !model.split(Colour.BLUE).accessories().isEmpty()) {
             throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") run once per app on one host,"

@@ -112,6 +112,21 @@ public class rollback implements Callable<Integer> {
         project.applyDefaults(parsed, target, health, front, up, null);
         String app = target.app();
         RunSettings settings = project.settings("rollback", parsed, health, up, front, retire.keepOld, false, out, err);
+        var swarm = project.swarm(target, parsed.hasMatchedOption("--host"));
+        if (swarm.isPresent()) {
+            if (!settings.checks().isEmpty()) throw DeployError.config("health.checks are not run on a Swarm yet (the gate probes every task with --probe):"
+                    + " remove them from " + project.file().map(f -> f.file().toString()).orElse("deploy.yml") + " for environment " + project.environmentName());
+            return lib.cli.SwarmRun.run(swarm.get(), app, project.environmentName(), settings, up.waitLock(), false, d -> {
+                d.withTasks(singletons());
+                String wanted = wanted(d, d.store());
+                if (alreadyLive(d, wanted)) {
+                    out.println("release " + Text.printable(wanted) + " is already live on " + d.live().get() + "; nothing to do");
+                    return null;
+                }
+                confirmSchema(d.store(), wanted, err);
+                return steps(d, wanted, app, out);
+            }, out, err);
+        }
         List<HostAddress> hosts = project.hosts(target, parsed.hasMatchedOption("--host"));
         if (hosts.size() > 1) return rollbackFleet(hosts, app, settings, out, err);
         try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
@@ -119,8 +134,8 @@ public class rollback implements Callable<Integer> {
              DeployLock lock = DeployLock.acquire(docker.client(), app, "rollback on " + docker.describe(), up.waitLock(), out, cancel)) {
             Deployment d = new Deployment(docker, app, settings, cancel, out, err).withTasks(singletons());
             d.refuseOpenPreview(null);
-            String wanted = wanted(d, new ReleaseHistory(docker.client(), app));
-            if (!alreadyLive(d, wanted)) confirmSchema(new ReleaseHistory(docker.client(), app), wanted, err);
+            String wanted = wanted(d, d.store());
+            if (!alreadyLive(d, wanted)) confirmSchema(d.store(), wanted, err);
             if (alreadyLive(d, wanted)) {
                 if (d.needsRecovery()) d.recover();
                 out.println("release " + Text.printable(wanted) + " is already live on " + d.live().get() + "; nothing to do");
@@ -136,8 +151,8 @@ public class rollback implements Callable<Integer> {
     }
 
     /** A rollback across a release that ran migrations: warn; ask on a terminal, else require --yes. */
-    private void confirmSchema(ReleaseHistory history, String wanted, PrintWriter err) {
-        var warning = lib.project.SchemaWarning.forRollback(history.read(err), wanted);
+    private void confirmSchema(lib.host.AppState store, String wanted, PrintWriter err) {
+        var warning = lib.project.SchemaWarning.forRollback(store.readHistory(err), wanted);
         if (warning.isEmpty()) return;
         err.println(Style.warning() + warning.get());
         err.flush();
@@ -151,7 +166,7 @@ public class rollback implements Callable<Integer> {
     }
 
     /** The release to return to: the one named (resolved against what the host knows), or the one before the live one. */
-    private String wanted(Deployment d, ReleaseHistory history) {
+    private String wanted(Deployment d, lib.host.AppState history) {
         HostState state = d.state();
         String current = d.live().map(c -> state.of(c).release()).orElse(null);
         return release != null ? resolve(release, state, history) : previousRelease(state, d.live(), current, history);
@@ -213,8 +228,8 @@ public class rollback implements Callable<Integer> {
                 d.refuseOpenPreview(null);
                 synchronized (wanted) {
                     if (wanted[0] == null || release != null) {
-                        wanted[0] = wanted(d, new ReleaseHistory(d.host().client(), app));
-                        if (!alreadyLive(d, wanted[0])) confirmSchema(new ReleaseHistory(d.host().client(), app), wanted[0], err);
+                        wanted[0] = wanted(d, d.store());
+                        if (!alreadyLive(d, wanted[0])) confirmSchema(d.store(), wanted[0], err);
                     }
                 }
                 return alreadyLive(d, wanted[0]) ? new Plan().beforeIf(d.needsRecovery(), deploy.RECOVER, d::recover) : steps(d, wanted[0], app, out);
@@ -227,10 +242,10 @@ public class rollback implements Callable<Integer> {
      * A release named on the command line: in full, or by a prefix of 7+ characters that matches exactly one
      * release the host knows (a colour's, or one in the history), as git does with commits.
      */
-    static String resolve(String given, HostState state, ReleaseHistory history) {
+    static String resolve(String given, HostState state, lib.host.AppState history) {
         java.util.Set<String> known = new java.util.TreeSet<>();
         for (Colour c : Colour.values()) if (!state.of(c).empty() && state.of(c).release() != null) known.add(state.of(c).release());
-        history.read(new PrintWriter(java.io.Writer.nullWriter())).forEach(e -> known.add(e.release()));
+        history.readHistory(new PrintWriter(java.io.Writer.nullWriter())).forEach(e -> known.add(e.release()));
         return resolve(given, known);
     }
 
@@ -247,7 +262,7 @@ public class rollback implements Callable<Integer> {
         return given; // a release the host never ran: the slow path deploys it from the Compose file
     }
 
-    private String previousRelease(HostState state, Optional<Colour> live, String current, ReleaseHistory history) {
+    private String previousRelease(HostState state, Optional<Colour> live, String current, lib.host.AppState history) {
         Optional<Colour> idle = live.map(Colour::other).or(() -> Optional.of(state.target().other()));
         ColourState standby = state.of(idle.get());
         if (!standby.empty() && state.mayServe(standby) && !sameRelease(standby.release(), current)) return standby.release();

@@ -218,4 +218,92 @@ class ProjectFileTest {
         Files.writeString(f, "app: " + "a".repeat(54) + "\n");
         assertTrue(assertThrows(DeployError.class, () -> ProjectFile.load(f)).getMessage().contains("at most 53"));
     }
+
+    @Test
+    void aSwarmEnvironmentNamesItsManagersFrontsAndReplicas() throws Exception {
+        assumeTrue(System.getenv("DOCKER_HOST") == null || System.getenv("DOCKER_HOST").isBlank(), "DOCKER_HOST would choose the manager");
+        var f = load("""
+                app: shop
+                environments:
+                  staging: {host: "unix:///var/run/docker.sock"}
+                  production:
+                    branch: production
+                    engine: swarm
+                    managers:
+                      - host: ssh://deploy@mgr1.example.com
+                      - host: tcp://mgr2.example.com:2376
+                        tls_verify: true
+                        cert_path: /etc/mgr2
+                    fronts:
+                      - ssh://deploy@web1.example.com
+                      - host: ssh://deploy@web2.example.com
+                    replicas: 4
+                """);
+        var e = f.environment("production", null);
+        assertTrue(e.isSwarm());
+        assertEquals("swarm", e.engine());
+        assertNull(e.host());
+        assertEquals(List.of(), e.hosts());
+        assertEquals(List.of(new ProjectFile.HostRef("ssh://deploy@mgr1.example.com", null, null), new ProjectFile.HostRef("tcp://mgr2.example.com:2376", true, "/etc/mgr2")),
+                e.managers());
+        assertEquals(List.of("ssh://deploy@web1.example.com", "ssh://deploy@web2.example.com"), e.fronts().stream().map(ProjectFile.HostRef::host).toList());
+        assertEquals(4, e.replicas());
+        var staging = f.environment("staging", null);
+        assertEquals("docker", staging.engine());
+        assertTrue(!staging.isSwarm() && staging.managers().isEmpty() && staging.fronts().isEmpty());
+
+        var options = new ProjectOptions();
+        options.project = dir.resolve("deploy.yml");
+        options.env = "production";
+        var target = new HostOptions();
+        options.applyTo(target, false);
+        assertNull(target.host, "a Swarm environment has no host of its own");
+        var swarm = options.swarm(target, false).orElseThrow();
+        assertEquals(List.of("ssh://deploy@mgr1.example.com", "tcp://mgr2.example.com:2376"), swarm.managers().stream().map(lib.docker.HostAddress::url).toList());
+        assertEquals(dir.resolve("deploy.yml") + ": environments.production.managers[1]", swarm.managers().get(1).source());
+        assertEquals(true, swarm.managers().get(1).tlsVerify());
+        assertEquals(2, swarm.fronts().size());
+        assertEquals(4, swarm.replicas());
+        DeployError noSwarmPath = assertThrows(DeployError.class, () -> options.hosts(target, false));
+        assertTrue(noSwarmPath.getMessage().contains("environments.production runs on Docker Swarm (engine: swarm), which this command does not support"), noSwarmPath.getMessage());
+        target.host = "tcp://10.0.0.9:2376";
+        assertEquals(List.of("tcp://10.0.0.9:2376"), options.swarm(target, true).orElseThrow().managers().stream().map(lib.docker.HostAddress::url).toList(),
+                "--host names the one manager to use");
+        assertEquals(1, load("environments: {p: {engine: swarm, managers: [\"unix:///x\"], fronts: [\"unix:///y\"]}}").environment("p", null).replicas(),
+                "replicas default to 1");
+        options.env = "staging";
+        assertTrue(options.swarm(new HostOptions(), false).isEmpty());
+    }
+
+    @Test
+    void aSwarmEnvironmentIsCheckedOnLoadWithTheKeyPath() {
+        String f = dir.resolve("deploy.yml") + ": ";
+        String ok = "managers: [\"tcp://m1:2376\"], fronts: [\"ssh://w1\"]";
+        String[][] cases = {
+                {"{p: {engine: kubernetes}}", "environments.p.engine: \"kubernetes\" is not an engine; write docker"},
+                {"{p: {engine: swarm, host: \"tcp://m1:2376\", " + ok + "}}", "environments.p.host: does not apply with engine: swarm; list the managers under managers:"},
+                {"{p: {engine: swarm, hosts: [\"tcp://m1:2376\"], " + ok + "}}", "environments.p.hosts: does not apply with engine: swarm"},
+                {"{p: {engine: swarm, tls_verify: true, " + ok + "}}", "environments.p.tls_verify: does not apply with engine: swarm"},
+                {"{p: {engine: swarm, fronts: [\"ssh://w1\"]}}", "environments.p: has engine: swarm but no managers:"},
+                {"{p: {engine: swarm, managers: [\"tcp://m1:2376\"]}}", "environments.p: has engine: swarm but no fronts:"},
+                {"{p: {engine: swarm, managers: [], fronts: [\"ssh://w1\"]}}", "environments.p.managers: must be a list of Swarm managers"},
+                {"{p: {engine: swarm, managers: \"tcp://m1:2376\", fronts: [\"ssh://w1\"]}}", "environments.p.managers: must be a list of Swarm managers"},
+                {"{p: {engine: swarm, managers: [\"tcp://m1:2376\", \"tcp://m1:2376\"], fronts: [\"ssh://w1\"]}}", "environments.p.managers: names a host twice"},
+                {"{p: {engine: swarm, managers: [{host: \"ftp://m1\"}], fronts: [\"ssh://w1\"]}}", "environments.p.managers[0].host: \"ftp://m1\" uses ftp://"},
+                {"{p: {engine: swarm, managers: [{tls_verify: true}], fronts: [\"ssh://w1\"]}}", "environments.p.managers[0]: has no host:"},
+                {"{p: {engine: swarm, managers: [{host: \"tcp://m1\", port: 1}], fronts: [\"ssh://w1\"]}}", "unsupported key \"environments.p.managers[0].port\""},
+                {"{p: {engine: swarm, " + ok.replace("ssh://w1", "unix:///") + "}}", "environments.p.fronts[0].host: \"unix:///\" names no socket"},
+                {"{p: {engine: swarm, replicas: 0, " + ok + "}}", "environments.p.replicas: 0 is out of range"},
+                {"{p: {engine: swarm, replicas: many, " + ok + "}}", "environments.p.replicas: \"many\" is not a count"},
+                {"{p: {host: \"tcp://m1:2376\", replicas: 2}}", "environments.p.replicas: is for a Docker Swarm; add engine: swarm"},
+                {"{p: {host: \"tcp://m1:2376\", managers: [\"tcp://m1:2376\"]}}", "environments.p.managers: is for a Docker Swarm"},
+                {"{p: {engine: docker, fronts: [\"ssh://w1\"]}}", "environments.p.fronts: is for a Docker Swarm"},
+        };
+        for (String[] c : cases) {
+            DeployError e = assertThrows(DeployError.class, () -> load("environments: " + c[0]), c[0]);
+            assertEquals(ExitCode.CONFIG, e.exitCode(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(f + c[1]), c[0] + " -> " + e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
+    }
 }

@@ -31,6 +31,12 @@ public final class Labels {
     public static final String LOCK_PID_STARTED = NS + "lock.pid-started";
     public static final String LOCK_PROCESS_SPACE = NS + "lock.process-space";
 
+    /** A Swarm service's replicas while it serves: what a rollback scales a stopped (0) colour back to. */
+    public static final String REPLICAS = NS + "replicas";
+    /** Swarm's stack label: {@code docker stack ps <app>-<colour>} lists a colour's tasks. */
+    public static final String STACK_NAMESPACE = "com.docker.stack.namespace";
+    public static final String STACK_IMAGE = "com.docker.stack.image";
+
     public static final String COMPOSE_PROJECT = "com.docker.compose.project";
     public static final String COMPOSE_SERVICE = "com.docker.compose.service";
     public static final String COMPOSE_NUMBER = "com.docker.compose.container-number";

@@ -33,16 +33,26 @@ public record ComposeModel(String app, String pattern, String releaseVar, Map<Co
 
     public static ComposeModel load(ParseResult parsed, HostOptions target, HealthOptions health, FrontOptions front, ProjectOptions project,
                                     ReleaseOptions up, DeployOptions options, AccessoryOptions accessories) {
+        return load(parsed, target, health, front, project, up, options, accessories, false);
+    }
+
+    /** @param swarm the colours run as Swarm services: the files are read as a Swarm reads them (see ComposeLoader.loadForSwarm) */
+    public static ComposeModel load(ParseResult parsed, HostOptions target, HealthOptions health, FrontOptions front, ProjectOptions project,
+                                    ReleaseOptions up, DeployOptions options, AccessoryOptions accessories, boolean swarm) {
         project.applyDefaults(parsed, target, health, front, up, options);
         String app = target.app();
         String pattern = ComposeFiles.pattern(up.file, Path.of(""));
         String releaseVar = ReleaseInfo.releaseVariable(options.release, ComposeFiles.fileFor(pattern, Colour.BLUE));
-        return of(app, pattern, releaseVar, project.accessories(accessories), front, up);
+        return of(app, pattern, releaseVar, project.accessories(accessories), front, up, swarm);
     }
 
     /** The same for a release already chosen (rollback.java's slow path), with options already merged with deploy.yml. */
     public static ComposeModel of(String app, String pattern, String releaseVar, AccessoryChoice choice, FrontOptions front, ReleaseOptions up) {
-        Map<Colour, ComposeProject> loaded = ComposeFiles.loadEach(pattern, app, up.ports(), releaseVar, System.getenv(), up.profiles());
+        return of(app, pattern, releaseVar, choice, front, up, false);
+    }
+
+    public static ComposeModel of(String app, String pattern, String releaseVar, AccessoryChoice choice, FrontOptions front, ReleaseOptions up, boolean swarm) {
+        Map<Colour, ComposeProject> loaded = ComposeFiles.loadEach(pattern, app, up.ports(), releaseVar, System.getenv(), up.profiles(), swarm);
         Map<Colour, Split> splits = new EnumMap<>(Colour.class);
         Map<Colour, ComposeProject> colours = new EnumMap<>(Colour.class);
         for (Colour c : Colour.values()) {

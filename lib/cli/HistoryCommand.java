@@ -4,6 +4,8 @@ import lib.base.Style;
 import lib.base.ExitCode;
 import lib.docker.DockerHost;
 import lib.docker.HostAddress;
+import lib.docker.SwarmManagers;
+import lib.host.SwarmState;
 import lib.host.ReleaseHistory;
 import lib.options.HostOptions;
 import lib.options.ProjectOptions;
@@ -19,7 +21,7 @@ import java.util.concurrent.Callable;
 @Command(name = "history", mixinStandardHelpOptions = true,
         description = {"Show every deploy and rollback of the app on this host.",
                 "When, what release, which colour, the result, how long it took and who ran it.",
-                "Kept on the Docker host, so every machine sees the same history."},
+                "Kept on the Docker host (on a Swarm, in its replicated store), so every machine sees the same history."},
         footer = ExitCode.HELP_FOOTER)
 public class HistoryCommand implements Callable<Integer> {
     @Mixin HostOptions target;
@@ -28,6 +30,14 @@ public class HistoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        var swarm = StatusCommand.swarm(spec, target, project);
+        if (swarm.isPresent()) {
+            try (var managers = SwarmManagers.connect(swarm.get().managers(), spec.commandLine().getErr())) {
+                var store = new SwarmState(managers, target.app(), project.environmentName(), spec.commandLine().getErr());
+                StatusView.history(spec.commandLine().getOut(), store.readHistory(spec.commandLine().getErr()));
+            }
+            return ExitCode.OK;
+        }
         List<HostAddress> hosts = StatusCommand.hosts(spec, target, project);
         for (HostAddress h : hosts) {
             try (DockerHost docker = h.connect(spec.commandLine().getErr())) {

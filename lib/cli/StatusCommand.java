@@ -5,6 +5,9 @@ import lib.base.ExitCode;
 import lib.base.DeployError;
 import lib.docker.DockerHost;
 import lib.docker.HostAddress;
+import lib.docker.SwarmManagers;
+import lib.docker.SwarmSettings;
+import lib.host.SwarmState;
 import lib.front.ManagedFront;
 import lib.host.DeployLock;
 import lib.host.HostReader;
@@ -37,6 +40,15 @@ public class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        var swarm = swarm(spec, target, project);
+        if (swarm.isPresent()) {
+            try (var managers = SwarmManagers.connect(swarm.get().managers(), spec.commandLine().getErr())) {
+                var store = new SwarmState(managers, target.app(), project.environmentName(), spec.commandLine().getErr());
+                boolean ok = StatusView.swarm(out, target.app(), store, store.readRecord());
+                ok &= SwarmRun.colours(swarm.get(), managers.host(), store, target.app(), out, spec.commandLine().getErr());
+                return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
+            }
+        }
         List<HostAddress> hosts = hosts(spec, target, project);
         boolean ok = true;
         Map<String, String> liveRelease = new java.util.TreeMap<>();
@@ -91,6 +103,13 @@ public class StatusCommand implements Callable<Integer> {
             return state; // a deploy took the lock meanwhile: the colour is its own
         }
         return HostReader.read(docker.client(), state.app());
+    }
+
+    /** The Swarm a subcommand looks at when its deploy.yml environment has engine: swarm; else empty (then use hosts()). */
+    static java.util.Optional<SwarmSettings> swarm(CommandSpec spec, HostOptions target, ProjectOptions project) {
+        boolean hostGiven = spec.commandLine().getParseResult().hasMatchedOption("--host");
+        project.applyTo(target, hostGiven);
+        return project.swarm(target, hostGiven);
     }
 
     /** The hosts a subcommand looks at: every host of a deploy.yml environment, or the one host the options name. */

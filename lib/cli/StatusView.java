@@ -85,9 +85,38 @@ public final class StatusView {
         }
     }
 
+    /**
+     * What a Swarm's store says of an app: the record and the lock, read through one manager. Returns true when the
+     * record can be trusted and names a live colour. The colours' services and the fronts' upstreams are read by the
+     * Swarm engine (lib/target) and printed after this.
+     */
+    public static boolean swarm(PrintWriter out, String app, lib.host.AppState store, lib.host.RecordStore.Read read) {
+        out.print("app " + app + " on " + store.describe() + ": ");
+        var record = read.record();
+        if (read.problem().isPresent()) {
+            out.println("record unusable");
+            out.println("  record: " + read.problem().get() + "; the next deploy rewrites it");
+        } else if (record.isEmpty() || record.get().liveColour().isEmpty()) {
+            out.println("nothing live" + (record.isEmpty() ? " (no record: never deployed here)" : ""));
+        } else {
+            var r = record.get();
+            out.println(r.live() + " live, release " + Text.printable(r.release())
+                    + (r.since() == null ? "" : " since " + r.since() + " (" + DeployLock.human(Duration.between(r.since(), Instant.now())) + " ago)")
+                    + (r.by() == null ? "" : " by " + Text.printable(r.by())));
+        }
+        record.ifPresent(r -> {
+            for (Colour c : Colour.values()) r.gatedRelease(c).ifPresent(g -> out.println("  " + c + " last passed its gate with release " + Text.printable(g)));
+            out.println("  front: " + (r.front().managed() ? "managed, port " + r.front().port() : "passive"));
+            if (r.front().managed()) edge(out, r.front().edge());
+        });
+        out.println("  lock: " + store.describeLock(Instant.now()));
+        out.flush();
+        return read.problem().isEmpty() && record.flatMap(lib.model.LiveRecord::liveColour).isPresent();
+    }
+
     public static void history(PrintWriter out, java.util.List<ReleaseHistory.Entry> entries) {
         if (entries.isEmpty()) {
-            out.println("no deploys recorded on this host yet");
+            out.println("no deploys recorded yet");
             return;
         }
         out.printf("%-24s %-8s %-12s %-6s %-12s %-11s %7s  %s%n", "when", "action", "release", "colour", "previous", "result", "seconds", "by");

@@ -264,7 +264,7 @@ public final class AccessorySplit {
         return new Service(s.name(), s.image(), s.environment(), s.command(), s.entrypoint(), s.ports(), volumes, s.volumesFrom(),
                 dependsOn, s.networkMode(), networks, s.labels(), s.healthcheck(), s.restart(), s.stopSignal(), s.stopGraceSeconds(),
                 s.user(), s.workingDir(), s.extraHosts(), s.init(), s.containerName(), s.hostname(), s.domainname(), s.expose(),
-                links, s.profiles(), s.pullPolicy(), s.run());
+                links, s.profiles(), s.pullPolicy(), s.run(), s.swarm());
     }
 
     static ContainerSpec renamed(ContainerSpec c, String name, Map<String, String> labels) {

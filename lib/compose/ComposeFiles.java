@@ -63,6 +63,12 @@ public final class ComposeFiles {
     /** Both colours' files loaded, not yet checked against each other: the accessories are split off first ({@link AccessorySplit}). */
     public static Map<Colour, ComposeProject> loadEach(String pattern, String app, Map<Colour, Integer> ports,
                                                         String release, Map<String, String> env, Set<String> profiles) {
+        return loadEach(pattern, app, ports, release, env, profiles, false);
+    }
+
+    /** @param swarm read as a Swarm runs the files ({@link ComposeLoader#loadForSwarm}) */
+    public static Map<Colour, ComposeProject> loadEach(String pattern, String app, Map<Colour, Integer> ports,
+                                                        String release, Map<String, String> env, Set<String> profiles, boolean swarm) {
         Map<Colour, ComposeProject> out = new EnumMap<>(Colour.class);
         for (Colour c : Colour.values()) {
             Map<String, String> ours = new HashMap<>();
@@ -70,7 +76,8 @@ public final class ComposeFiles {
             ours.put("DEPLOY_COLOUR", c.id());
             ours.put("DEPLOY_PORT", String.valueOf(ports.get(c)));
             if (release != null) ours.put("DEPLOY_RELEASE", release);
-            out.put(c, ComposeLoader.load(fileFor(pattern, c), c.project(app), env, ours, profiles));
+            out.put(c, swarm ? ComposeLoader.loadForSwarm(fileFor(pattern, c), c.project(app), env, ours, profiles)
+                    : ComposeLoader.load(fileFor(pattern, c), c.project(app), env, ours, profiles));
         }
         return out;
     }

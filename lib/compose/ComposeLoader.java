@@ -86,6 +86,8 @@ public final class ComposeLoader {
     private final Path file;
     private final String project;
     private final Set<String> profiles;
+    /** Loading for a Swarm: replicas above 1 are fine, and keys a Swarm cannot run are refused ({@link #swarmRefusals}). */
+    private boolean swarm;
     /** One line per refusal: all of them are reported at the end, in file order. */
     private final List<String> problems = new ArrayList<>();
     private final Set<String> notices = new LinkedHashSet<>();
@@ -109,13 +111,24 @@ public final class ComposeLoader {
      *                 .env, as in Compose. A service with profiles is left out unless one of them is active.
      */
     public static ComposeProject load(Path file, String project, Map<String, String> env, Map<String, String> ours, Set<String> profiles) {
+        return load(file, project, env, ours, profiles, false);
+    }
+
+    /** The same for a colour that runs as Swarm services: deploy.replicas and placement are honoured, what Swarm cannot run is refused. */
+    public static ComposeProject loadForSwarm(Path file, String project, Map<String, String> env, Map<String, String> ours, Set<String> profiles) {
+        return load(file, project, env, ours, profiles, true);
+    }
+
+    private static ComposeProject load(Path file, String project, Map<String, String> env, Map<String, String> ours, Set<String> profiles, boolean swarm) {
         Path abs = file.toAbsolutePath().normalize();
         Map<String, String> vars = Interpolator.variables(abs.getParent().resolve(".env"), env, ours);
         Set<String> active = new LinkedHashSet<>(profiles);
         if (active.isEmpty() && vars.get("COMPOSE_PROFILES") != null) {
             for (String p : vars.get("COMPOSE_PROFILES").split(",")) if (!p.isBlank()) active.add(p.strip());
         }
-        return new ComposeLoader(abs, project, active).parse(readYaml(abs), new Interpolator(vars, abs.toString()), vars);
+        ComposeLoader loader = new ComposeLoader(abs, project, active);
+        loader.swarm = swarm;
+        return loader.parse(readYaml(abs), new Interpolator(vars, abs.toString()), vars);
     }
 
     /**
@@ -511,6 +524,8 @@ public final class ComposeLoader {
         Run run = base == null ? null : attempt(() -> withDeploy(base, deploy, where), base);
         if (restart == null && deploy.get("restart_policy") instanceof Map<?, ?> rp) restart = attempt(() -> restartPolicy(cast(rp), where), null);
         String pull = attempt(() -> pullPolicy(m.get("pull_policy"), where), null);
+        ComposeProject.Swarm onSwarm = attempt(() -> swarmDeploy(deploy, where), ComposeProject.Swarm.NONE);
+        if (swarm) swarmRefusals(m, where, mounts, onSwarm);
         if (m.containsKey("annotations")) notices.add(file + ": " + where + ": \"annotations\" are not applied (the Docker client this toolkit uses cannot send them)");
 
         Service built = null;
@@ -541,7 +556,7 @@ public final class ComposeLoader {
                     links(m.get("links"), where),
                     stringList(m.get("profiles"), where, "profiles"),
                     pull,
-                    rr), null);
+                    rr, onSwarm), null);
         } else {
             // still read the rest, so that their errors are reported in this run too
             attempt(() -> command(m.get("command"), where, "command"), null);
@@ -621,6 +636,41 @@ public final class ComposeLoader {
         };
     }
 
+    /** deploy: as a Swarm reads it: replicas, placement, the CPU reservation, restart_policy (limits are in {@link Run}). */
+    private ComposeProject.Swarm swarmDeploy(Map<String, Object> d, String where) {
+        Integer replicas = d.get("replicas") == null ? null : intValue(d.get("replicas"), where, "deploy.replicas");
+        if (swarm && replicas != null && replicas < 1) problem(where, "deploy.replicas must be at least 1 (replicas: " + replicas + ")");
+        Map<String, Object> placement = map(d.get("placement"), where + ": deploy.placement");
+        List<String> constraints = stringList(placement.get("constraints"), where, "deploy.placement.constraints");
+        for (String c : constraints) {
+            if (swarm && !c.matches("\\s*[A-Za-z0-9_.\\-]+\\s*(==|!=)\\s*\\S.*")) problem(where, "deploy.placement.constraints entry \"" + Text.printable(c) + "\" is not KEY==VALUE or KEY!=VALUE (e.g. node.role==worker)");
+        }
+        Integer maxPerNode = placement.get("max_replicas_per_node") == null ? null : intValue(placement.get("max_replicas_per_node"), where, "deploy.placement.max_replicas_per_node");
+        Map<String, Object> res = map(d.get("resources"), where + ": deploy.resources");
+        Map<String, Object> reservations = map(res.get("reservations"), where + ": deploy.resources.reservations");
+        Long reserveCpus = cpus(reservations.get("cpus"), where, "deploy.resources.reservations.cpus");
+        Map<String, Object> rp = map(d.get("restart_policy"), where + ": deploy.restart_policy");
+        String condition = rp.get("condition") == null ? null : String.valueOf(rp.get("condition"));
+        if (condition != null && !condition.matches("none|on-failure|any")) throw err(where, "deploy.restart_policy.condition \"" + Text.printable(condition) + "\" is not one of none, on-failure, any");
+        Long delay = rp.get("delay") == null ? null : Durations.parseNanos(rp.get("delay"), file + ": " + where + ": deploy.restart_policy.delay");
+        Integer attempts = rp.get("max_attempts") == null ? null : intValue(rp.get("max_attempts"), where, "deploy.restart_policy.max_attempts");
+        Long window = rp.get("window") == null ? null : Durations.parseNanos(rp.get("window"), file + ": " + where + ": deploy.restart_policy.window");
+        return new ComposeProject.Swarm(replicas, List.copyOf(constraints), maxPerNode, reserveCpus, condition, delay, attempts, window);
+    }
+
+    /**
+     * What a Swarm task cannot do, one error per key: share another container's volumes or network (its tasks land on
+     * any node, each a container of its own), or mount a host path that exists on only some nodes unless a placement
+     * constraint keeps it where that path is.
+     */
+    private void swarmRefusals(Map<String, Object> m, String where, List<Mount> mounts, ComposeProject.Swarm onSwarm) {
+        if (m.containsKey("volumes_from")) problem(where, "key \"volumes_from\" is not supported on Swarm: tasks run on any node; share the files through a named volume or bake them into the image");
+        if (m.containsKey("network_mode")) problem(where, "key \"network_mode\" is not supported on Swarm: every task joins the colour's overlay network; remove it");
+        if (onSwarm.constraints().isEmpty() && mounts.stream().anyMatch(x -> x.kind() == ComposeProject.MountKind.BIND)) {
+            problem(where, "key \"volumes\": a host bind mount is not supported on Swarm without deploy.placement.constraints: the path exists on the nodes you pin it to (e.g. node.hostname==web1), or use a named volume");
+        }
+    }
+
     // --- how the container runs: HostConfig keys --------------------------------------------------
 
     private Run run(Map<String, Object> m, String where) {
@@ -672,7 +722,7 @@ public final class ComposeLoader {
     /** deploy.resources and deploy.replicas, as Compose applies them outside Swarm; the service's own keys win. */
     private Run withDeploy(Run r, Map<String, Object> d, String where) {
         Object replicas = d.get("replicas");
-        if (replicas != null && intValue(replicas, where, "deploy.replicas") > 1) {
+        if (!swarm && replicas != null && intValue(replicas, where, "deploy.replicas") > 1) {
             throw err(where, "deploy.replicas above 1 is not supported: a deploy runs one container per service per colour (replicas: " + replicas + ")");
         }
         Map<String, Object> res = map(d.get("resources"), where + ": deploy.resources");

@@ -23,7 +23,19 @@ public record ComposeProject(Path file, Map<String, Service> services, Map<Strin
                           Map<String, String> labels, Health healthcheck, String restart, String stopSignal,
                           Integer stopGraceSeconds, String user, String workingDir, List<String> extraHosts,
                           Boolean init, String containerName, String hostname, String domainname, List<String> expose,
-                          Map<String, String> links, List<String> profiles, String pullPolicy, Run run) {
+                          Map<String, String> links, List<String> profiles, String pullPolicy, Run run, Swarm swarm) {
+
+        public Service(String name, String image, Map<String, String> environment, List<String> command,
+                       List<String> entrypoint, List<Port> ports, List<Mount> volumes, List<String> volumesFrom,
+                       Map<String, String> dependsOn, String networkMode, Map<String, List<String>> networks,
+                       Map<String, String> labels, Health healthcheck, String restart, String stopSignal,
+                       Integer stopGraceSeconds, String user, String workingDir, List<String> extraHosts,
+                       Boolean init, String containerName, String hostname, String domainname, List<String> expose,
+                       Map<String, String> links, List<String> profiles, String pullPolicy, Run run) {
+            this(name, image, environment, command, entrypoint, ports, volumes, volumesFrom, dependsOn, networkMode, networks, labels,
+                    healthcheck, restart, stopSignal, stopGraceSeconds, user, workingDir, extraHosts, init, containerName, hostname,
+                    domainname, expose, links, profiles, pullPolicy, run, Swarm.NONE);
+        }
 
         public int stopGraceOrDefault() {
             return stopGraceSeconds == null ? 10 : stopGraceSeconds;
@@ -72,6 +84,15 @@ public record ComposeProject(Path file, Map<String, Service> services, Map<Strin
                       String cpuset, Long cpuQuota, Long cpuPeriod, Integer oomScoreAdj, Boolean oomKillDisable,
                       Map<String, String> storageOpt, String usernsMode, String runtime, Boolean tty, Boolean stdinOpen,
                       String platform, String macAddress, String isolation, List<String> deviceCgroupRules, boolean gpus) {}
+
+    /**
+     * The deploy: keys only a Swarm applies (on one host a colour is one container per service): replicas (null: the
+     * environment's default), placement, the CPU reservation and restart_policy's timing. Null: Swarm's default.
+     */
+    public record Swarm(Integer replicas, List<String> constraints, Integer maxReplicasPerNode, Long reserveNanoCpus,
+                        String restartCondition, Long restartDelayNanos, Integer restartMaxAttempts, Long restartWindowNanos) {
+        public static final Swarm NONE = new Swarm(null, List.of(), null, null, null, null, null, null);
+    }
 
     /** test is the Docker form: ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]. Durations in nanoseconds. */
     public record Health(List<String> test, Long intervalNanos, Long timeoutNanos, Integer retries, Long startPeriodNanos, Long startIntervalNanos) {}

@@ -62,6 +62,7 @@ public final class DockerHost implements AutoCloseable {
     private final URI endpoint;
     private final boolean tls;
     private final SshTunnel tunnel; // null unless ssh://
+    private DockerHttpClient raw;
 
     private DockerHost(DockerClient client, DefaultDockerClientConfig config, URI endpoint, boolean tls, SshTunnel tunnel) {
         this.client = client;
@@ -79,6 +80,57 @@ public final class DockerHost implements AutoCloseable {
     public synchronized DockerClient slowClient() {
         if (slowClient == null) slowClient = DockerClientImpl.getInstance(config, httpClient(config, SLOW_RESPONSE_TIMEOUT));
         return slowClient;
+    }
+
+    /**
+     * One GET of the Engine API, its body as bytes: for what docker-java's model leaves out (a Swarm task's addresses
+     * on its networks, a task's log). A status other than 2xx is an error naming the path.
+     */
+    public byte[] get(String pathAndQuery) {
+        Raw r = rawGet(pathAndQuery);
+        if (r.status() / 100 != 2) throw r.error();
+        return r.body();
+    }
+
+    /**
+     * The same as JSON, and null when the object is not there (404): for a Swarm config's Data and Labels, which
+     * docker-java's model drops. {@code pathAndQuery} is built by the caller from names it checked, its query values
+     * URL-encoded.
+     */
+    public JsonNode getJson(String pathAndQuery) {
+        Raw r = rawGet(pathAndQuery);
+        if (r.status() == 404) return null;
+        if (r.status() / 100 != 2) throw r.error();
+        try {
+            return new ObjectMapper().readTree(r.body());
+        } catch (IOException e) {
+            throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " answered GET " + r.path() + " with what is not JSON (" + rootMessage(e) + ")", e);
+        }
+    }
+
+    private record Raw(String path, int status, byte[] body, String host) {
+        DeployError error() {
+            return new DeployError(ExitCode.DOCKER, "Docker host " + host + " answered " + status + " to GET " + path + ": "
+                    + Text.summarise(new String(body, StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** Bounded like every call of the client: docker-java's transport bounds no read on a unix socket or over ssh. */
+    private Raw rawGet(String pathAndQuery) {
+        DockerHttpClient http;
+        synchronized (this) {
+            if (raw == null) raw = httpClient(config, RESPONSE_TIMEOUT);
+            http = raw;
+        }
+        String path = pathAndQuery.replaceFirst("\\?.*", "");
+        return Bounded.call(RESPONSE_TIMEOUT, "waiting for GET " + path + " on " + describe(), () -> {
+            var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET).path(pathAndQuery).build();
+            try (DockerHttpClient.Response r = http.execute(request)) {
+                return new Raw(path, r.getStatusCode(), r.getBody().readAllBytes(), describe());
+            } catch (IOException e) {
+                throw new DeployError(ExitCode.DOCKER, "Docker host " + describe() + " does not answer (" + rootMessage(e) + ")", e);
+            }
+        });
     }
 
     public URI endpoint() {
@@ -327,6 +379,7 @@ public final class DockerHost implements AutoCloseable {
     public void close() {
         try {
             if (slowClient != null) slowClient.close();
+            if (raw != null) raw.close();
             client.close();
         } catch (Exception ignored) {
             // closing a connection pool cannot lose anything the user cares about

@@ -11,7 +11,8 @@ import lib.front.AccessLog;
 import lib.front.FrontSwitch;
 import lib.model.FrontSettings;
 import lib.model.KeepOld;
-import lib.host.RecordStore;
+import lib.host.AppState;
+import lib.host.HostAppState;
 import lib.model.LiveRecord;
 import lib.base.Style;
 import lib.base.Cancellation;
@@ -61,6 +62,8 @@ public final class Deployment {
     private final DockerHost host;
     private final DockerClient docker;
     private final Colours colours;
+    /** Where the record and the history live: the host itself, or a Swarm's store. */
+    private final AppState store;
     private final String app;
     private final RunSettings settings;
     private final Cancellation cancel;
@@ -114,6 +117,16 @@ public final class Deployment {
      * record, the history and the managed front live.
      */
     public Deployment(DockerHost host, Colours colours, String app, RunSettings settings, Cancellation cancel, PrintWriter out, PrintWriter err) {
+        this(host, colours, new HostAppState(host, app), app, settings, cancel, out, err);
+    }
+
+    /**
+     * The same with the app's record and history kept where {@code store} keeps them (a Swarm's replicated store); the
+     * one store must be the one the colours' read() took the record from, so that a write is checked against that read.
+     */
+    public Deployment(DockerHost host, Colours colours, AppState store, String app, RunSettings settings, Cancellation cancel, PrintWriter out,
+                      PrintWriter err) {
+        this.store = store;
         this.host = host;
         this.docker = host.client();
         this.app = app;
@@ -176,6 +189,11 @@ public final class Deployment {
     /** Just past the switch: the old colour's singletons stop, then the new colour's start. */
     public void handOverSingletons() {
         singletons.handOver(live.map(c -> state.of(c)), target);
+    }
+
+    /** Where this run keeps the record and the history (rollback.java reads the history from it). */
+    public AppState store() {
+        return store;
     }
 
     public DockerHost host() {
@@ -349,24 +367,24 @@ public final class Deployment {
         if (live.isPresent()) r = r.withLive(live.get(), previous, state.of(live.get()).deployedBy(), front);
         record = r;
         // Registered first: a host that had no record has none again if this run fails before its switch.
-        steps.onUndo("remove the record it wrote", () -> RecordStore.remove(docker, app));
-        RecordStore.write(docker, app, record);
+        steps.onUndo("remove the record it wrote", store::removeRecord);
+        store.writeRecord(record);
     }
 
     /** Managed front: exists, runs, has the live colour on its network and upstream (a passive app moving to managed). */
     public void ensureFront() {
         if (!front.managed()) return;
-        managed = new ManagedFront(docker, app, front, out);
+        managed = colours.front(docker, app, front, out);
         frontSwitch = new FrontSwitch(managed, out);
-        if (promotesPreview() && !target.empty()) managed.keepingPreview(managed.targetOf(target));
-        String liveTarget = live.map(c -> managed.targetOf(state.of(c))).orElse(null);
+        if (promotesPreview() && !target.empty()) managed.keepingPreview(colours.frontTarget(managed, target));
+        String liveTarget = live.map(c -> colours.frontTarget(managed, state.of(c))).orElse(null);
         previousUpstream = liveTarget;
         Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
         boolean interruptedSwitch = state.frontPoints().isPresent() && !state.frontPoints().equals(recorded);
         // A rollback to a warm standby behind a front that serves the live colour: both are on the network already.
         boolean warmRollback = compose == null && target != null && singletons.without(target).allRunning() && state.frontPoints().equals(live);
         Runnable check = () -> {
-            live.ifPresent(c -> managed.join(state.of(c)));
+            live.ifPresent(c -> colours.joinFront(managed, state.of(c)));
             managed.ensure(liveTarget);
         };
         boolean running = managed.running();
@@ -387,7 +405,7 @@ public final class Deployment {
             out.println("  an interrupted switch left the front's file naming " + state.frontPoints().get() + ": reloading and draining before going on");
             frontSwitch.drain(frontSwitch.reloadAsWritten(), cancel);
             record = record.withGated(state.frontPoints().get(), previous).withLive(state.frontPoints().get(), previous, Operator.name(), front);
-            RecordStore.write(docker, app, record);
+            store.writeRecord(record);
         }
     }
 
@@ -493,7 +511,7 @@ public final class Deployment {
         // Joined now, while the app gets ready, so the switch itself is only the front's reload.
         if (managed != null) {
             awaitFront();
-            managed.join(colours.reread(next, created.ids()));
+            colours.joinFront(managed, colours.reread(next, created.ids()));
         }
     }
 
@@ -547,13 +565,13 @@ public final class Deployment {
             switchStarted = System.currentTimeMillis();
             // Registered first: a switch cut short by a signal between its SIGHUP and its confirmation is taken back too.
             steps.onUndo("switch the front back", () -> frontSwitch.switchTo(previousUpstream == null ? NginxConfig.NOWHERE : previousUpstream));
-            oldWorkers = frontSwitch.switchTo(managed.targetOf(target), previousUpstream);
+            oldWorkers = frontSwitch.switchTo(colours.frontTarget(managed, target), previousUpstream);
         }
         colours.allowRestarts(target);
         // Written after the front's reload, off the switch's path: a crash in between leaves the front naming a colour
         // that passed its gate, and the next run finishes that switch (ensureFront).
         record = record.withGated(next, release).withLive(next, release, Operator.name(), front);
-        RecordStore.write(docker, app, record);
+        store.writeRecord(record);
     }
 
     public void drain() {
@@ -578,7 +596,7 @@ public final class Deployment {
             List<ColourState> both = new ArrayList<>();
             live.ifPresent(c -> both.add(state.of(c)));
             both.add(target);
-            var addresses = managed.addresses(both);
+            var addresses = colours.frontAddresses(managed, both);
             var lines = AccessLog.parse(managed.accessLog(AccessLog.DEPLOY_TAIL_BYTES, false));
             traffic = AccessLog.report(lines, switchStarted + offset, end + offset, addresses, live.map(Colour::id).orElse(null), next.id());
         } catch (InterruptedException e) {
@@ -728,7 +746,7 @@ public final class Deployment {
         Set<String> workers = frontSwitch.switchTo(managed.targetOf(oldState), managed.targetOf(target));
         long took = System.currentTimeMillis() - decidedAt;
         record = record.withoutGated(next).withLive(old, previous, Operator.name(), front);
-        RecordStore.write(docker, app, record);
+        store.writeRecord(record);
         watched = window.report(decidedAt + offset, "switched back", v);
         String why = v.why() + "; switched back to " + old + " (release " + Text.printable(previous) + ") " + took + " ms after deciding";
         out.println("  " + watched.describe());
@@ -870,8 +888,8 @@ public final class Deployment {
         awaitFront();
         LiveRecord before = record;
         record = record.withGated(next, release).withPreview(new LiveRecord.Preview(next, release, Instant.now(), Operator.name()));
-        steps.onUndo("take the preview out of the host's record", () -> RecordStore.write(docker, app, before));
-        RecordStore.write(docker, app, record);
+        steps.onUndo("take the preview out of the host's record", () -> store.writeRecord(before));
+        store.writeRecord(record);
         steps.onUndo("close the preview on the front", () -> managed.setPreview(null));
         managed.setPreview(managed.targetOf(target));
         // The front's preview file names this colour, and nginx starts only when every name it holds resolves: after
@@ -916,7 +934,7 @@ public final class Deployment {
         colours.remove(ids(previewed.containers()));
         out.println("  removed " + p.colour() + "'s " + previewed.containers().size() + " containers (release " + Text.printable(p.release()) + ")");
         record = record.withPreview(null);
-        RecordStore.write(docker, app, record);
+        store.writeRecord(record);
         history("ok", null);
         out.println(Style.success("aborted") + " the preview of " + app + " release " + Text.printable(p.release())
                 + live.map(c -> "; " + c + " still serves release " + Text.printable(previous)).orElse(""));
@@ -981,7 +999,7 @@ public final class Deployment {
         try {
             String ran = tasks.summary();
             if (ran != null && !"ok".equals(result) && tasks.databaseNote() != null) ran += "; " + tasks.databaseNote();
-            new ReleaseHistory(docker, app).append(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
+            store.appendHistory(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
                     release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic, ran, watched));
         } catch (RuntimeException e) {
             err.println(Style.warning() + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());

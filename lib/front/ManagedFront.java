@@ -51,6 +51,8 @@ public final class ManagedFront {
     private volatile boolean createdNetwork;
     /** The open preview's address the front should route to (null: none), for {@link #ensure}'s comparison. */
     private volatile String previewTarget;
+    /** On a Swarm the front's network is an attachable overlay, which the colours' services join on any node. */
+    private boolean overlay;
 
     public ManagedFront(DockerClient docker, String app, FrontSettings options, PrintWriter out) {
         this.docker = docker;
@@ -78,6 +80,12 @@ public final class ManagedFront {
                 // a container still on it (joined by hand), or gone: leaving a network behind loses nothing
             }
         }
+    }
+
+    /** The front of an app whose colours are Swarm services: its network is the app's attachable overlay. */
+    public ManagedFront onOverlay() {
+        this.overlay = true;
+        return this;
     }
 
     public static String containerName(String app) {
@@ -358,10 +366,14 @@ public final class ManagedFront {
 
 
     private void ensureNetwork() {
+        // A Swarm's overlay is made by a manager (lib.target.SwarmColours), and a worker lists it only once it runs a task on it.
+        if (overlay) return;
         boolean exists = docker.listNetworksCmd().withNameFilter(network(app)).exec().stream().anyMatch(n -> n.getName().equals(network(app)));
         if (exists) return;
         try {
-            docker.createNetworkCmd().withName(network(app)).withDriver("bridge").withLabels(Map.of(Labels.APP, app, Labels.ROLE, "front-network")).exec();
+            var create = docker.createNetworkCmd().withName(network(app)).withDriver(overlay ? "overlay" : "bridge").withLabels(Map.of(Labels.APP, app, Labels.ROLE, "front-network"));
+            if (overlay) create.withAttachable(true);
+            create.exec();
             createdNetwork = true;
         } catch (ConflictException raced) {
             // created meanwhile
@@ -671,8 +683,26 @@ public final class ManagedFront {
         return inspect().map(InspectContainerResponse::getId).orElse(null);
     }
 
-    FrontSettings settings() {
+    public FrontSettings settings() {
         return options;
+    }
+
+    /** How long one GET from inside the front may take: an address that does not answer within it is not ready. */
+    static final Duration GET_TIMEOUT = Duration.ofSeconds(1);
+
+    /**
+     * One GET from inside the front, over its network (the path traffic takes): busybox's wget under busybox's timeout
+     * (its own -T crashes). null on a 2xx; otherwise what wget said.
+     */
+    public String get(String url) {
+        Exec e = exec(id(), Duration.ofSeconds(10), "/bin/busybox", "timeout", String.valueOf(GET_TIMEOUT.toSeconds()),
+                "/bin/busybox", "wget", "-q", "-O", "/dev/null", url);
+        if (e.code() == 126 || e.code() == 127 || e.output().contains("no such file") || e.output().contains("executable file not found")) {
+            throw DeployError.config("the front image " + options.image() + " has no /bin/busybox, which the gate runs its GETs from the front with;"
+                    + " use an Alpine-based nginx (--front-image nginx:stable-alpine)");
+        }
+        if (e.code() == 0) return null;
+        return e.output().isEmpty() ? (e.code() == 143 || e.code() == 124 ? "no answer within " + GET_TIMEOUT.toSeconds() + "s" : "wget exit code " + e.code()) : Text.oneLine(e.output());
     }
 
     /** The front by its name, else by its labels: a front renamed by hand still serves, and is still ours. */

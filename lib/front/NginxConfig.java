@@ -284,7 +284,9 @@ public final class NginxConfig {
      * they served (docker top's pids are the host's, nginx's $pid the container's, so pids cannot tell them apart).
      */
     public static String upstreamConfig(String target) {
-        return "# Managed by bgdeploy: the live colour.\nupstream bgdeploy_live {\n    server " + target + ";\n    keepalive 16;\n}\n"
+        StringBuilder servers = new StringBuilder();
+        for (String server : target.split(",")) servers.append("    server ").append(server).append(";\n");
+        return "# Managed by bgdeploy: the live colour.\nupstream bgdeploy_live {\n" + servers + "    keepalive 16;\n}\n"
                 + "map $pid $bgdeploy_upstream { default \"" + target + "\"; }\n";
     }
 
@@ -304,13 +306,19 @@ public final class NginxConfig {
         return java.util.Optional.of(currentTarget(previewConf)).filter(t -> !t.equals(NOWHERE));
     }
 
+    /** A target of several addresses (a Swarm colour's tasks), one server each: {@code 10.0.1.5:80,10.0.1.6:80}. */
+    public static String targetOf(java.util.Collection<String> addresses) {
+        return String.join(",", new java.util.TreeSet<>(addresses));
+    }
+
     /** The address an upstream file sends traffic to; {@link #NOWHERE} when it names none. */
     public static String currentTarget(String upstreamConf) {
+        java.util.List<String> servers = new java.util.ArrayList<>();
         for (String line : upstreamConf.split("\n")) {
             String l = line.trim();
-            if (l.startsWith("server ")) return l.substring(7).replace(";", "").trim();
+            if (l.startsWith("server ")) servers.add(l.substring(7).replace(";", "").trim());
         }
-        return NOWHERE;
+        return servers.isEmpty() ? NOWHERE : String.join(",", servers);
     }
 
     /** How many upgraded connections to {@code target} the log's lines say ended: those the drain's timeout closed. */

@@ -29,7 +29,7 @@ import java.util.Optional;
  * and which process on which machine, so that a lock left by a killed deploy on this machine can be proven dead
  * and broken without anyone running unlock (a cron deploy must not stay stuck behind its own killed run).
  */
-public final class DeployLock implements AutoCloseable {
+public final class DeployLock implements AppState.Lock {
     /**
      * Past this age a refusal adds "if that deploy is dead". Age alone never breaks a lock: a slow deploy is alive,
      * and only the holder's own machine can tell whether its process still runs.
@@ -43,13 +43,95 @@ public final class DeployLock implements AutoCloseable {
     /** Bounds the immediate retries (holder vanished, dead lock broken) so a confused engine cannot spin forever. */
     private static final int QUICK_RETRIES = 20;
 
-    private final DockerClient docker;
-    private final String containerId;
+    private final Slot slot;
+    private final String id;
     private boolean released;
 
-    private DeployLock(DockerClient docker, String containerId) {
-        this.docker = docker;
-        this.containerId = containerId;
+    private DeployLock(Slot slot, String id) {
+        this.slot = slot;
+        this.id = id;
+    }
+
+    /**
+     * Where a lock lives: a never-started container on one Docker host, or a config of a Swarm (lib.host.SwarmState).
+     * Each store creates a name at most once, which is all the lock needs; the rules about holders (who, dead or
+     * alive, when to wait, what to tell the user) are the same for both and live here.
+     */
+    public interface Slot {
+        /** Takes the name with these labels: its id, or empty when the name is taken. */
+        Optional<String> create(Map<String, String> labels);
+
+        /** Who holds the name now, from its labels; empty when it is free. */
+        Optional<Holder> holder();
+
+        /** Removes by id, so a lock someone else took after a break is never removed. False when it was gone already. */
+        boolean remove(String id);
+
+        /** What to check when the lock keeps reappearing after being released: "the Docker host", "the Swarm". */
+        String where();
+
+        /** The command that breaks a lock whose holder this machine cannot prove dead. */
+        default String unlockCommand(String app) {
+            return "deploy.java unlock --app " + app + " --force";
+        }
+    }
+
+    /** The per-host lock: a never-started marker container named {@link #name}. */
+    static final class ContainerSlot implements Slot {
+        private final DockerClient docker;
+        private final String app;
+
+        ContainerSlot(DockerClient docker, String app) {
+            this.docker = docker;
+            this.app = app;
+        }
+
+        @Override
+        public Optional<String> create(Map<String, String> labels) {
+            try {
+                return Optional.of(createContainer(labels));
+            } catch (NotFoundException noMarkerImageYet) {
+                MarkerImage.ensure(docker); // a host's first deploy: load it once, then take the lock; not a call on every run
+            } catch (ConflictException held) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(createContainer(labels));
+            } catch (ConflictException held) {
+                return Optional.empty();
+            }
+        }
+
+        private String createContainer(Map<String, String> labels) {
+            return docker.createContainerCmd(MarkerImage.REF).withName(name(app)).withLabels(labels).withCmd("/lock").exec().getId();
+        }
+
+        @Override
+        public Optional<Holder> holder() {
+            InspectContainerResponse c;
+            try {
+                c = docker.inspectContainerCmd(name(app)).exec();
+            } catch (NotFoundException e) {
+                return Optional.empty();
+            }
+            Map<String, String> l = c.getConfig() == null || c.getConfig().getLabels() == null ? Map.of() : c.getConfig().getLabels();
+            return Optional.of(holderOf(l, c.getId()));
+        }
+
+        @Override
+        public boolean remove(String id) {
+            try {
+                docker.removeContainerCmd(id).withForce(true).exec();
+                return true;
+            } catch (NotFoundException gone) {
+                return false;
+            }
+        }
+
+        @Override
+        public String where() {
+            return "the Docker host (docker ps -a --filter name=" + name(app) + ")";
+        }
     }
 
     /**
@@ -130,51 +212,52 @@ public final class DeployLock implements AutoCloseable {
      * is broken at once, with a notice on {@code out}. Fails with exit 4 when the wait is over.
      */
     public static DeployLock acquire(DockerClient docker, String app, String purpose, Duration wait, PrintWriter out, Cancellation cancel) {
-        String image = MarkerImage.REF;
+        return acquire(new ContainerSlot(docker, app), app, purpose, wait, out, cancel);
+    }
+
+    /** The same on any store of locks (a Swarm's, say): the same waiting, breaking of dead holders and refusals. */
+    public static DeployLock acquire(Slot slot, String app, String purpose, Duration wait, PrintWriter out, Cancellation cancel) {
         Instant deadline = Instant.now().plus(wait);
         boolean announced = false;
         int quickRetries = 0;
         while (true) {
             cancel.check();
-            try {
-                String id = docker.createContainerCmd(image).withName(name(app)).withLabels(ownLabels(app, purpose))
-                        .withCmd("/lock").exec().getId();
-                return new DeployLock(docker, id);
-            } catch (com.github.dockerjava.api.exception.NotFoundException noMarkerImageYet) {
-                MarkerImage.ensure(docker); // a host's first deploy: load it once, then take the lock; not a call on every run
-            } catch (ConflictException held) {
-                Optional<Holder> holder = holder(docker, app);
-                Optional<String> dead = holder.flatMap(Holder::deadBecause);
-                if (holder.isEmpty() || dead.isPresent()) {
-                    if (++quickRetries > QUICK_RETRIES) {
-                        throw new DeployError(ExitCode.DOCKER, "cannot take the deploy lock " + name(app)
-                                + ": it keeps reappearing after being released; check the Docker host");
-                    }
-                    // A vanished holder released between our create and inspect; a dead one we break ourselves.
-                    if (dead.isPresent() && remove(docker, holder.get().containerId())) {
-                        Holder h = holder.get();
-                        out.println("broke the lock of " + Text.printable(h.who()) + " (pid " + h.pid() + ", no longer running: " + dead.get()
-                                + "), taken" + (h.since() == null ? "" : " at " + h.since()) + " for: " + Text.printable(h.purpose()));
-                        out.flush();
-                    }
-                    continue;
+            Optional<String> taken = slot.create(ownLabels(app, purpose));
+            if (taken.isPresent()) return new DeployLock(slot, taken.get());
+            Optional<Holder> holder = slot.holder();
+            Optional<String> dead = holder.flatMap(Holder::deadBecause);
+            if (holder.isEmpty() || dead.isPresent()) {
+                if (++quickRetries > QUICK_RETRIES) {
+                    throw new DeployError(ExitCode.DOCKER, "cannot take the deploy lock of app " + app
+                            + ": it keeps reappearing after being released; check " + slot.where());
                 }
-                Holder h = holder.get();
-                Instant now = Instant.now();
-                if (now.isAfter(deadline)) throw new DeployError(ExitCode.LOCKED, refusal(app, h, now));
-                if (!announced) {
-                    out.println("waiting for the deploy lock, held by " + h.describe(now));
+                // A vanished holder released between our create and inspect; a dead one we break ourselves.
+                if (dead.isPresent() && slot.remove(holder.get().containerId())) {
+                    Holder h = holder.get();
+                    out.println("broke the lock of " + Text.printable(h.who()) + " (pid " + h.pid() + ", no longer running: " + dead.get()
+                            + "), taken" + (h.since() == null ? "" : " at " + h.since()) + " for: " + Text.printable(h.purpose()));
                     out.flush();
-                    announced = true;
                 }
-                cancel.sleep(Duration.ofMillis(500));
+                continue;
             }
+            Holder h = holder.get();
+            Instant now = Instant.now();
+            if (now.isAfter(deadline)) throw new DeployError(ExitCode.LOCKED, refusal(app, h, now, slot.unlockCommand(app)));
+            if (!announced) {
+                out.println("waiting for the deploy lock, held by " + h.describe(now));
+                out.flush();
+                announced = true;
+            }
+            cancel.sleep(Duration.ofMillis(500));
         }
     }
 
     /** The one-line refusal: who holds it, and whether this deploy could ever tell that the holder is dead. */
     static String refusal(String app, Holder h, Instant now) {
-        String unlock = unlockCommand(app);
+        return refusal(app, h, now, unlockCommand(app));
+    }
+
+    static String refusal(String app, Holder h, Instant now, String unlock) {
         String where = h.onThisMachine() ? "; its process still runs on this machine"
                 : "; it was taken on " + h.elsewhere() + ", which this deploy cannot check, so breaking it stays explicit";
         boolean longHeld = h.since() != null && Duration.between(h.since(), now).compareTo(LONG_HELD) > 0;
@@ -186,12 +269,17 @@ public final class DeployLock implements AutoCloseable {
 
     /** The lock line of {@code deploy.java status}: free, held, or held by a dead process that the next deploy breaks. */
     public static String describeForStatus(String app, Optional<Holder> holder, Instant now) {
+        return describeForStatus(holder, now, unlockCommand(app));
+    }
+
+    /** The same, with the unlock command of the lock's store. */
+    public static String describeForStatus(Optional<Holder> holder, Instant now, String unlock) {
         if (holder.isEmpty()) return "free";
         Holder h = holder.get();
         Optional<String> dead = h.deadBecause();
         if (dead.isPresent()) return "held by " + h.describe(now) + " (stale: " + dead.get() + "; the next deploy breaks it)";
         if (h.onThisMachine()) return "held by " + h.describe(now);
-        return "held by " + h.describe(now) + " (taken on " + h.elsewhere() + "; if that deploy is dead: " + unlockCommand(app) + ")";
+        return "held by " + h.describe(now) + " (taken on " + h.elsewhere() + "; if that deploy is dead: " + unlock + ")";
     }
 
     /** A lock that is not provably dead is only broken with --force: unlock cannot tell a slow deploy from a dead one. */
@@ -200,18 +288,11 @@ public final class DeployLock implements AutoCloseable {
     }
 
     public static Optional<Holder> holder(DockerClient docker, String app) {
-        InspectContainerResponse c;
-        try {
-            c = docker.inspectContainerCmd(name(app)).exec();
-        } catch (NotFoundException e) {
-            return Optional.empty();
-        }
-        Map<String, String> l = c.getConfig() == null || c.getConfig().getLabels() == null ? Map.of() : c.getConfig().getLabels();
-        return Optional.of(holderOf(l, c.getId()));
+        return new ContainerSlot(docker, app).holder();
     }
 
     /** Who made a container that carries our lock labels (the lock itself, or a helper made the same way). */
-    static Holder holderOf(Map<String, String> l, String containerId) {
+    public static Holder holderOf(Map<String, String> l, String containerId) {
         String who = l.getOrDefault(Labels.DEPLOYED_BY, "?");
         // Locks taken before the host label existed still name their machine in "user@host".
         String host = l.getOrDefault(Labels.LOCK_HOST, who.contains("@") ? who.substring(who.lastIndexOf('@') + 1) : null);
@@ -226,25 +307,29 @@ public final class DeployLock implements AutoCloseable {
      * and a holder on another machine may be running for all this machine can tell.
      */
     public static Optional<Holder> breakLock(DockerClient docker, String app, boolean force) {
-        Optional<Holder> h = holder(docker, app);
+        return breakLock(new ContainerSlot(docker, app), app, force);
+    }
+
+    public static Optional<Holder> breakLock(Slot slot, String app, boolean force) {
+        Optional<Holder> h = slot.holder();
         if (h.isPresent() && !force && !h.get().stale()) {
             Holder live = h.get();
             String advice = live.onThisMachine() ? "; wait for that deploy or stop it, or to break the lock anyway (the two deploys may then interleave) run: "
                     : "; if that deploy is dead, run: ";
             throw new DeployError(ExitCode.LOCKED, "app " + app + " is locked by " + live.describe(Instant.now()) + "; "
-                    + live.mayStillRun() + advice + unlockCommand(app));
+                    + live.mayStillRun() + advice + slot.unlockCommand(app));
         }
-        return h.isPresent() && remove(docker, h.get().containerId()) ? h : Optional.empty();
+        return h.isPresent() && slot.remove(h.get().containerId()) ? h : Optional.empty();
     }
 
     @Override
     public synchronized void close() {
         if (released) return;
-        remove(docker, containerId); // gone already when someone ran unlock while we held it
+        slot.remove(id); // gone already when someone ran unlock while we held it
         released = true;
     }
 
-    static Map<String, String> ownLabels(String app, String purpose) {
+    public static Map<String, String> ownLabels(String app, String purpose) {
         Map<String, String> labels = new LinkedHashMap<>(MarkerImage.labels());
         labels.put(Labels.ROLE, "lock");
         labels.put(Labels.APP, app);
@@ -257,16 +342,6 @@ public final class DeployLock implements AutoCloseable {
         String space = ourProcessSpace();
         if (space != null) labels.put(Labels.LOCK_PROCESS_SPACE, space);
         return labels;
-    }
-
-    /** Removes by id, so a lock someone else took after a break is never removed. False when it was gone already. */
-    private static boolean remove(DockerClient docker, String id) {
-        try {
-            docker.removeContainerCmd(id).withForce(true).exec();
-            return true;
-        } catch (NotFoundException gone) {
-            return false;
-        }
     }
 
     private static Instant instant(String label) {

@@ -136,7 +136,7 @@ public final class ReleaseHistory {
     }
 
     /** One line; unknown fields are ignored (a newer version may add some), the fields every entry has are required. */
-    private static Entry entry(String line) throws IOException {
+    static Entry entry(String line) throws IOException {
         JsonNode n = JSON.readTree(line);
         if (n == null || !n.isObject()) throw new IllegalArgumentException("not a JSON object");
         for (String required : List.of("at", "action", "result")) {
@@ -175,11 +175,20 @@ public final class ReleaseHistory {
         return v == null || v.isNull() ? null : v.asText();
     }
 
+    /** One entry as one line of JSON, as the file holds it (and a Swarm config's data): {@link #entry} reads it back. */
+    public static String encode(Entry e) {
+        try {
+            return JSON.writeValueAsString(e);
+        } catch (JsonProcessingException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
     /** Adds one line and drops the oldest beyond {@link #KEEP}: read and written through the same container. */
     public void append(Entry e) {
         String id = container();
         try {
-            String text = appended(text(id), JSON.writeValueAsString(e));
+            String text = appended(text(id), encode(e));
             docker.copyArchiveToContainerCmd(id).withRemotePath("/state")
                     .withTarInputStream(new ByteArrayInputStream(Tar.of(Map.of(FILE, text.getBytes(StandardCharsets.UTF_8))))).exec();
         } catch (IOException ex) {
@@ -225,7 +234,12 @@ public final class ReleaseHistory {
      * Lines that cannot be read are skipped with a warning on {@code warn}.
      */
     public Optional<Entry> lastLiveBefore(String currentRelease, PrintWriter warn) {
-        List<Entry> ok = read(warn).stream().filter(x -> "ok".equals(x.result()) && x.release() != null).toList();
+        return lastLiveBefore(read(warn), currentRelease);
+    }
+
+    /** The same over entries read from any store, oldest first. */
+    public static Optional<Entry> lastLiveBefore(List<Entry> entries, String currentRelease) {
+        List<Entry> ok = entries.stream().filter(x -> "ok".equals(x.result()) && x.release() != null).toList();
         for (int i = ok.size() - 1; i >= 0; i--) {
             if (!ok.get(i).release().equals(currentRelease)) return Optional.of(ok.get(i));
         }

@@ -1,6 +1,7 @@
 package lib.options;
 
 import lib.docker.HostAddress;
+import lib.docker.SwarmSettings;
 import lib.engine.RunSettings;
 import lib.model.KeepOld;
 import lib.base.Style;
@@ -61,6 +62,7 @@ public final class ProjectOptions {
         environment().ifPresent(e -> {
             String dockerHost = System.getenv("DOCKER_HOST");
             if (hostGivenOnCommandLine || dockerHost != null && !dockerHost.isBlank()) return;
+            if (e.isSwarm()) return; // reached through its managers: see swarm()
             if (e.host() == null) {
                 throw DeployError.config(loaded.file() + ": environments." + e.name() + " has no host, so it would deploy to whatever"
                         + " this machine reaches by default; set host: (unix:///var/run/docker.sock for this machine), or pass --host or DOCKER_HOST");
@@ -78,11 +80,39 @@ public final class ProjectOptions {
     public java.util.List<HostAddress> hosts(HostOptions base, boolean hostGivenOnCommandLine) {
         String dockerHost = System.getenv("DOCKER_HOST");
         boolean narrowed = hostGivenOnCommandLine || dockerHost != null && !dockerHost.isBlank();
+        // A command that has no Swarm path must not fall back to one Docker host: that would treat a manager as a host.
+        environment().filter(ProjectFile.Environment::isSwarm).ifPresent(e -> {
+            throw DeployError.config(loaded.file() + ": environments." + e.name() + " runs on Docker Swarm (engine: swarm), which this command"
+                    + " does not support; use an environment with host: or hosts:");
+        });
         java.util.List<HostAddress> fleet = narrowed ? java.util.List.of() : environment().filter(e -> e.hosts().size() > 1)
                 .map(e -> e.hosts().stream().map(h -> new HostAddress(h.host(), loaded.file() + ": environments." + e.name() + ".hosts",
                         h.tlsVerify(), h.certPath(), base.insecure)).toList())
                 .orElse(java.util.List.of());
         return fleet.isEmpty() ? java.util.List.of(base.address()) : fleet;
+    }
+
+    /**
+     * The Swarm this run acts on when its environment has {@code engine: swarm}, else empty (call {@link #applyTo}
+     * first). --host or DOCKER_HOST, when set, is the one manager to use instead of the environment's list.
+     */
+    public Optional<SwarmSettings> swarm(HostOptions base, boolean hostGivenOnCommandLine) {
+        return environment().filter(ProjectFile.Environment::isSwarm).map(e -> {
+            String dockerHost = System.getenv("DOCKER_HOST");
+            boolean narrowed = hostGivenOnCommandLine || dockerHost != null && !dockerHost.isBlank();
+            String at = loaded.file() + ": environments." + e.name();
+            java.util.List<HostAddress> managers = narrowed ? java.util.List.of(base.address()) : addresses(e.managers(), at + ".managers", base);
+            return new SwarmSettings(managers, addresses(e.fronts(), at + ".fronts", base), e.replicas());
+        });
+    }
+
+    private static java.util.List<HostAddress> addresses(java.util.List<ProjectFile.HostRef> refs, String source, HostOptions base) {
+        java.util.List<HostAddress> out = new java.util.ArrayList<>();
+        for (int i = 0; i < refs.size(); i++) {
+            ProjectFile.HostRef h = refs.get(i);
+            out.add(new HostAddress(h.host(), source + "[" + i + "]", h.tlsVerify(), h.certPath(), base.insecure));
+        }
+        return java.util.List.copyOf(out);
     }
 
     /**

@@ -42,10 +42,22 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                           Map<String, List<List<String>>> hooks, List<String> hookEnv, List<String> accessories, List<String> colours,
                           lib.model.ReleaseTasks tasks, List<SmokeCheck> checks, WatchSettings watch) {
 
-    /** tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. */
-    /** accessories and colours null: not set for the environment, so the file's top-level lists hold. */
+    /**
+     * tlsVerify null: not set in the file, so DOCKER_TLS_VERIFY decides. accessories and colours null: not set for the
+     * environment, so the file's top-level lists hold. engine: "docker" (host: or hosts:) or "swarm" (managers:,
+     * fronts: and replicas: instead; host and hosts are then empty).
+     */
     public record Environment(String name, String host, Boolean tlsVerify, String certPath, String branch, List<HostRef> hosts,
-                              List<String> accessories, List<String> colours) {
+                              List<String> accessories, List<String> colours, String engine, List<HostRef> managers,
+                              List<HostRef> fronts, int replicas) {
+        public static final String DOCKER = "docker";
+        public static final String SWARM = "swarm";
+
+        public Environment(String name, String host, Boolean tlsVerify, String certPath, String branch, List<HostRef> hosts,
+                           List<String> accessories, List<String> colours) {
+            this(name, host, tlsVerify, certPath, branch, hosts, accessories, colours, DOCKER, List.of(), List.of(), 1);
+        }
+
         public Environment(String name, String host, Boolean tlsVerify, String certPath, String branch, List<HostRef> hosts) {
             this(name, host, tlsVerify, certPath, branch, hosts, null, null);
         }
@@ -54,8 +66,17 @@ public record ProjectFile(Path file, String app, String compose, String image, S
             this(name, host, tlsVerify, certPath, branch, host == null ? List.of() : List.of(new HostRef(host, tlsVerify, certPath)));
         }
 
+        /** A Swarm environment: no host of its own; its managers answer for the cluster. */
+        static Environment swarm(String name, String branch, List<HostRef> managers, List<HostRef> fronts, int replicas) {
+            return new Environment(name, null, null, null, branch, List.of(), null, null, SWARM, managers, fronts, replicas);
+        }
+
+        public boolean isSwarm() {
+            return SWARM.equals(engine);
+        }
+
         Environment withServices(List<String> accessories, List<String> colours) {
-            return new Environment(name, host, tlsVerify, certPath, branch, hosts, accessories, colours);
+            return new Environment(name, host, tlsVerify, certPath, branch, hosts, accessories, colours, engine, managers, fronts, replicas);
         }
     }
 
@@ -86,7 +107,10 @@ public record ProjectFile(Path file, String app, String compose, String image, S
     static final Set<String> FRONT = Set.of("kind", "port", "preview_port", "bind", "image", "service", "target_port", "drain_timeout", "max_body", "read_timeout",
             "send_timeout", "trusted_proxies", "tls", "publish_ports");
     static final Set<String> FRONT_TLS = Set.of("cert", "key", "port", "redirect");
-    static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch", "accessories", "colours");
+    static final Set<String> ENV = Set.of("host", "hosts", "tls_verify", "cert_path", "branch", "accessories", "colours",
+            "engine", "managers", "fronts", "replicas");
+    /** Keys that only mean something with engine: swarm. */
+    static final Set<String> SWARM_ONLY = Set.of("managers", "fronts", "replicas");
     static final Set<String> HOST = Set.of("host", "tls_verify", "cert_path");
     static final Set<String> NOTIFY = Set.of("slack", "webhook");
     static final Set<String> SECRET = Set.of("url_env", "url_file");
@@ -115,6 +139,11 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                             + environments.values().stream().map(e -> e.name() + "=" + e.branch()).toList()));
         }
         return null;
+    }
+
+    static String engine(String s) {
+        if (s.equals(Environment.DOCKER) || s.equals(Environment.SWARM)) return s;
+        throw new IllegalArgumentException("\"" + s + "\" is not an engine; write docker (host: or hosts:, the default) or swarm (managers: and fronts:)");
     }
 
     /**
@@ -313,19 +342,16 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                 String branch = string(e, "branch", at + ".");
                 List<String> accessories = e.containsKey("accessories") ? services(e.get("accessories"), at + ".accessories") : null;
                 List<String> colours = e.containsKey("colours") ? services(e.get("colours"), at + ".colours") : null;
+                String engine = e.containsKey("engine") ? checked(e.get("engine"), at + ".engine", ProjectFile::engine) : Environment.DOCKER;
+                if (engine.equals(Environment.SWARM)) {
+                    out.put(name, swarm(e, at, name, branch).withServices(accessories, colours));
+                    return;
+                }
+                for (String k : new TreeSet<>(SWARM_ONLY)) {
+                    if (e.containsKey(k)) throw bad(at + "." + k, "is for a Docker Swarm; add engine: swarm, or list the Docker hosts under hosts:");
+                }
                 if (e.containsKey("hosts")) {
-                    if (!(e.get("hosts") instanceof List<?> list) || list.isEmpty()) {
-                        throw bad(at + ".hosts", "must be a list of hosts, e.g. - host: ssh://root@web1");
-                    }
-                    List<HostRef> refs = new ArrayList<>();
-                    for (int i = 0; i < list.size(); i++) {
-                        String hat = at + ".hosts[" + i + "]";
-                        Map<String, Object> h = list.get(i) instanceof String str ? Map.of("host", str) : map(list.get(i), hat);
-                        keys(h, HOST, hat + ".");
-                        refs.add(hostRef(h, hat));
-                        if (refs.get(i).host() == null) throw bad(hat, "has no host:; write e.g. host: tcp://web1.example.com:2376");
-                    }
-                    if (refs.stream().map(HostRef::host).distinct().count() < refs.size()) throw bad(at + ".hosts", "names a host twice");
+                    List<HostRef> refs = hostList(e.get("hosts"), at + ".hosts", "must be a list of hosts, e.g. - host: ssh://root@web1");
                     out.put(name, new Environment(name, refs.get(0).host(), refs.get(0).tlsVerify(), refs.get(0).certPath(), branch, List.copyOf(refs))
                             .withServices(accessories, colours));
                     return;
@@ -334,6 +360,42 @@ public record ProjectFile(Path file, String app, String compose, String image, S
                 out.put(name, new Environment(name, one.host(), one.tlsVerify(), one.certPath(), branch).withServices(accessories, colours));
             });
             return out;
+        }
+
+        /**
+         * engine: swarm. The cluster is reached through its managers, so a host of its own would be a second, conflicting
+         * answer to "where does this deploy go".
+         */
+        Environment swarm(Map<String, Object> e, String at, String name, String branch) {
+            for (String k : List.of("host", "hosts", "tls_verify", "cert_path")) {
+                if (e.containsKey(k)) {
+                    throw bad(at + "." + k, "does not apply with engine: swarm; list the managers under managers: (tried in order) and the nodes"
+                            + " whose front takes traffic under fronts:, each - host: URL with its own tls_verify and cert_path");
+                }
+            }
+            if (!e.containsKey("managers")) throw bad(at, "has engine: swarm but no managers:; list them, e.g. managers: [{host: ssh://deploy@mgr1}]");
+            if (!e.containsKey("fronts")) {
+                throw bad(at, "has engine: swarm but no fronts:; list the nodes whose managed front takes traffic, e.g. fronts: [{host: ssh://deploy@web1}]");
+            }
+            List<HostRef> managers = hostList(e.get("managers"), at + ".managers", "must be a list of Swarm managers, e.g. - host: ssh://deploy@mgr1");
+            List<HostRef> fronts = hostList(e.get("fronts"), at + ".fronts", "must be a list of the nodes whose front takes traffic, e.g. - host: ssh://deploy@web1");
+            int replicas = e.containsKey("replicas") ? count(e.get("replicas"), at + ".replicas") : 1;
+            return Environment.swarm(name, branch, managers, fronts, replicas);
+        }
+
+        /** hosts:, managers: and fronts: alike: a non-empty list of - host: URL (or bare URLs), each named once. */
+        List<HostRef> hostList(Object raw, String at, String shape) {
+            if (!(raw instanceof List<?> list) || list.isEmpty()) throw bad(at, shape);
+            List<HostRef> refs = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                String hat = at + "[" + i + "]";
+                Map<String, Object> h = list.get(i) instanceof String str ? Map.of("host", str) : map(list.get(i), hat);
+                keys(h, HOST, hat + ".");
+                refs.add(hostRef(h, hat));
+                if (refs.get(i).host() == null) throw bad(hat, "has no host:; write e.g. host: tcp://web1.example.com:2376");
+            }
+            if (refs.stream().map(HostRef::host).distinct().count() < refs.size()) throw bad(at, "names a host twice");
+            return List.copyOf(refs);
         }
 
         HostRef hostRef(Map<String, Object> e, String at) {

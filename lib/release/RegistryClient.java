@@ -96,10 +96,18 @@ public final class RegistryClient {
     private String authorization;
 
     public RegistryClient(ImageRef image) {
+        this(image, false);
+    }
+
+    /**
+     * @param plainHttp the registry speaks plain HTTP: one the Docker engines are told to trust as an insecure registry
+     *                  (a Swarm's nodes pull from it so); loopback registries always do
+     */
+    public RegistryClient(ImageRef image, boolean plainHttp) {
         this.image = image;
         String host = image.registry().replaceFirst(":\\d+$", "");
         boolean loopback = DockerHost.isLoopback(host);
-        this.base = (loopback ? "http://" : "https://") + image.registry() + "/v2/" + image.repository();
+        this.base = (loopback || plainHttp ? "http://" : "https://") + image.registry() + "/v2/" + image.repository();
         this.authorization = RegistryAuth.basic(image.registry())
                 .map(c -> "Basic " + Base64.getEncoder().encodeToString(c.getBytes(StandardCharsets.UTF_8))).orElse(null);
     }

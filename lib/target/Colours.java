@@ -89,6 +89,26 @@ public interface Colours {
     /** The last lines a member logged: what explains a failure. */
     List<String> lastLog(String memberId, int lines);
 
+    /** The managed front of the app on this target (on a Swarm, its network is the app's attachable overlay). */
+    default lib.front.ManagedFront front(com.github.dockerjava.api.DockerClient docker, String app, lib.model.FrontSettings settings, java.io.PrintWriter out) {
+        return new lib.front.ManagedFront(docker, app, settings, out);
+    }
+
+    /** What the front's upstream names for a colour: on one host its front service's container by name, on a Swarm its tasks' addresses. */
+    default String frontTarget(lib.front.ManagedFront front, ColourState colour) {
+        return front.targetOf(colour);
+    }
+
+    /** Puts a colour where the front reaches it (on one host: its front service's container joins the front's network). */
+    default void joinFront(lib.front.ManagedFront front, ColourState colour) {
+        front.join(colour);
+    }
+
+    /** Each colour's addresses as the front's access log names them (its $upstream_addr), to their colour's id. */
+    default Map<String, String> frontAddresses(lib.front.ManagedFront front, List<ColourState> colours) {
+        return front.addresses(colours);
+    }
+
     /** A colour being brought up: remove() takes back exactly what up() created, even when up() failed half way. */
     interface NewColour {
         /** Creates and starts every member in dependency order, waiting for service_healthy dependencies. */

@@ -1,0 +1,142 @@
+package lib.docker;
+
+import lib.base.DeployError;
+import lib.base.ExitCode;
+import lib.base.Text;
+
+import com.github.dockerjava.api.model.LocalNodeState;
+import com.github.dockerjava.api.model.SwarmInfo;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The managers of a Swarm environment, tried in order: the first that answers and is a manager of an active Swarm
+ * answers for the whole cluster. A node that answers but is a worker (or in no Swarm) is skipped with a note: its API
+ * would refuse every Swarm call, or worse, a standalone engine would take services for containers. With none left the
+ * run ends with exit 5, each manager's failure on the one line, within the Docker call bounds (a dead address costs
+ * the connect timeout and the ping bound, never more).
+ */
+public final class SwarmManagers implements AutoCloseable {
+    private final List<HostAddress> managers;
+    private final PrintWriter err;
+    private int current;
+    private DockerHost host;
+
+    private SwarmManagers(List<HostAddress> managers, PrintWriter err) {
+        this.managers = List.copyOf(managers);
+        this.err = err;
+    }
+
+    /** Connects to the first manager that answers as one, noting on {@code err} each one passed over. */
+    public static SwarmManagers connect(List<HostAddress> managers, PrintWriter err) {
+        if (managers.isEmpty()) throw DeployError.config("a Swarm environment needs at least one manager under managers:");
+        SwarmManagers m = new SwarmManagers(managers, err);
+        m.tryFrom(0, managers.size());
+        return m;
+    }
+
+    /** The manager answering for the cluster. */
+    public synchronized DockerHost host() {
+        return host;
+    }
+
+    /** Which entry of managers: answers (for messages and tests): its address as deploy.yml gave it. */
+    public synchronized HostAddress address() {
+        return managers.get(current);
+    }
+
+    /**
+     * The manager answering stopped (mid-run): the others are tried, those after it in the list first, then those
+     * before; it is not tried again. Exit 5 when none answers.
+     */
+    public synchronized DockerHost failover() {
+        return failover(host);
+    }
+
+    /**
+     * The same when {@code lost} stopped answering; a caller that saw an older manager fail (another thread moved on
+     * already) gets the one answering now.
+     */
+    public synchronized DockerHost failover(DockerHost lost) {
+        if (host != null && host != lost) return host;
+        int from = current;
+        host = null;
+        if (lost != null) lost.close();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 1; i < managers.size(); i++) order.add((from + i) % managers.size());
+        tryOrder(order);
+        return host;
+    }
+
+    private void tryFrom(int start, int count) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = start; i < start + count; i++) order.add(i);
+        tryOrder(order);
+    }
+
+    private void tryOrder(List<Integer> order) {
+        List<String> failures = new ArrayList<>();
+        for (int i : order) {
+            HostAddress a = managers.get(i);
+            String name = a.url() == null ? "(the default Docker host)" : Text.printable(a.url());
+            DockerHost h;
+            try {
+                h = a.connect(err);
+            } catch (DeployError e) {
+                if (e.exitCode() == ExitCode.INTERRUPTED) throw e;
+                // The connect error names the host; its advice about --host and DOCKER_HOST is for a single host.
+                String m = e.getMessage();
+                int advice = m.indexOf(". Is dockerd running?");
+                failures.add(advice > 0 ? m.substring(0, advice) : name + ": " + m);
+                note(name + " does not answer; trying the next manager");
+                continue;
+            }
+            String notManager;
+            try {
+                SwarmInfo swarm = h.client().infoCmd().exec().getSwarm();
+                notManager = notAManager(swarm == null ? null : swarm.getLocalNodeState(), swarm == null ? null : swarm.getControlAvailable());
+            } catch (RuntimeException e) {
+                h.close();
+                if (e instanceof DeployError d && d.exitCode() == ExitCode.INTERRUPTED) throw d;
+                failures.add(name + ": docker info failed (" + DockerHost.rootMessage(e) + ")");
+                note(name + " answers but not to docker info; trying the next manager");
+                continue;
+            }
+            if (notManager != null) {
+                h.close();
+                failures.add(name + ": " + notManager);
+                note("skipping " + name + ": " + notManager);
+                continue;
+            }
+            current = i;
+            host = h;
+            return;
+        }
+        throw new DeployError(ExitCode.DOCKER, "no Swarm manager answers (" + String.join("; ", failures)
+                + "); check managers: in deploy.yml, or that the Swarm has a leader (docker node ls on a manager)");
+    }
+
+    private void note(String line) {
+        err.println("note: " + line);
+        err.flush();
+    }
+
+    /**
+     * Why a node that answered cannot answer for the Swarm (null when it can): docker info's Swarm.LocalNodeState must
+     * be active and Swarm.ControlAvailable true (a manager; a worker has it false).
+     */
+    public static String notAManager(LocalNodeState state, Boolean controlAvailable) {
+        if (state == null || state == LocalNodeState.INACTIVE || state == LocalNodeState.EMPTY) return "it is not part of a Swarm (a standalone Docker engine)";
+        if (state != LocalNodeState.ACTIVE) return "its Swarm state is " + state.getValue() + ", not active";
+        if (!Boolean.TRUE.equals(controlAvailable)) return "it is a Swarm worker, not a manager";
+        return null;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (host != null) host.close();
+        host = null;
+    }
+}

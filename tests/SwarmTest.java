@@ -1,0 +1,267 @@
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Blue-green on the test-bed Swarm (tests/swarm-up.sh): colours as dnsrr services spread over the nodes, the gate
+ * reading every task and probing each over the overlay from the managed front, the front's upstream listing the task
+ * addresses, all under GET load through the front.
+ */
+class SwarmTest {
+    static final String HOST = TestBed.ip(SwarmBed.MANAGER);
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    static final String COMPOSE = """
+            services:
+              app:
+                image: %s:${DEPLOY_RELEASE}
+                ports: ["9000"]
+                deploy:
+                  placement:
+                    max_replicas_per_node: 1
+            """.formatted(SwarmBed.APP_REPO);
+
+    final String app = "se-" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
+    final int port = 18500 + ThreadLocalRandom.current().nextInt(100);
+    Path dir;
+
+    @BeforeAll
+    static void images() throws Exception {
+        SwarmBed.images();
+    }
+
+    @AfterEach
+    void clean() throws Exception {
+        SwarmBed.removeApp(app);
+        if (dir != null) ExampleImages.deleteTree(dir);
+    }
+
+    Path project(String compose) throws Exception {
+        dir = Files.createTempDirectory("swarm-" + app);
+        Files.writeString(dir.resolve("docker-compose.yml"), compose);
+        Files.writeString(dir.resolve("deploy.yml"), """
+                app: %s
+                environments:
+                  production:
+                    engine: swarm
+                    managers:
+                      - host: %s
+                        tls_verify: true
+                        cert_path: %s
+                    fronts:
+                      - host: %s
+                        tls_verify: true
+                        cert_path: %s
+                    replicas: 2
+                """.formatted(app, SwarmBed.managerTls(), TestBed.CERTS, SwarmBed.managerTls(), TestBed.CERTS));
+        return dir;
+    }
+
+    String[] args(String release, String... extra) {
+        return argsFor("docker-compose.yml", release, extra);
+    }
+
+    String[] argsFor(String composeFile, String release, String... extra) {
+        List<String> a = new ArrayList<>(List.of("--project", dir.resolve("deploy.yml").toString(), "--env", "production",
+                "-f", dir.resolve(composeFile).toString(), "--release", release, "--front", "managed", "--front-bind", "0.0.0.0",
+                "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt"));
+        if (!List.of(extra).contains("--health-timeout")) a.addAll(List.of("--health-timeout", "40s"));
+        Collections.addAll(a, extra);
+        return a.toArray(new String[0]);
+    }
+
+    static String get(int port, String path) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
+        } catch (Exception e) {
+            return "ERR " + e.getClass().getSimpleName();
+        }
+    }
+
+    /** GETs through the front in a loop, bounded in count and time. */
+    static final class Load implements AutoCloseable {
+        final List<String> answers = Collections.synchronizedList(new ArrayList<>());
+        final List<Long> at = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread thread;
+
+        Load(int port) {
+            long end = System.currentTimeMillis() + 180_000;
+            thread = new Thread(() -> {
+                for (int i = 0; i < 20_000 && !stop.get() && System.currentTimeMillis() < end; i++) {
+                    long t = System.nanoTime();
+                    String a = get(port, "/version.txt");
+                    synchronized (answers) {
+                        at.add(t);
+                        answers.add(a);
+                    }
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            thread.start();
+        }
+
+        List<String> failures() {
+            synchronized (answers) {
+                return answers.stream().filter(a -> a.startsWith("ERR")).toList();
+            }
+        }
+
+        List<String> since(long nanos) {
+            synchronized (answers) {
+                List<String> out = new ArrayList<>();
+                for (int i = 0; i < answers.size(); i++) if (at.get(i) > nanos) out.add(answers.get(i));
+                return out;
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join(15_000);
+        }
+    }
+
+    @Test
+    void v1ThenV2UnderLoadLosesNoRequestAndEveryTaskRunsDnsrrOnTheOverlay() throws Exception {
+        project(COMPOSE);
+        var plan = TestApp.run(args("v1", "--dry-run"));
+        assertEquals(0, plan.code(), plan.toString());
+        assertTrue(plan.out().contains("(dry run, nothing changes)") && plan.out().contains("health gate") && plan.out().contains("switch the front to blue"), plan.out());
+        assertEquals("", SwarmBed.output("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "service", "ls", "-q", "--filter", "name=" + app + "-blue").trim(),
+                "a dry run creates nothing");
+        var r = TestApp.run(args("v1"));
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("v1", get(port, "/version.txt"));
+        try (Load load = new Load(port)) {
+            Thread.sleep(300);
+            long t0 = System.nanoTime();
+            r = TestApp.run(args("v2"));
+            long switched = System.nanoTime();
+            assertEquals(0, r.code(), r.toString());
+            assertEquals("v2", get(port, "/version.txt"));
+            Thread.sleep(500);
+            load.close();
+            assertEquals(List.of(), load.failures(), "no failed request: " + r);
+            List<String> after = load.since(switched);
+            assertFalse(after.isEmpty());
+            assertTrue(after.stream().allMatch("v2"::equals), "only v2 after the switch: " + after);
+            assertTrue(Set.copyOf(load.answers).containsAll(Set.of("v1", "v2")), "both served during the run: " + Set.copyOf(load.answers));
+            System.out.println(r.out());
+            System.out.println("swarm deploy v2: " + (switched - t0) / 1_000_000 + " ms wall, " + load.answers.size() + " GETs, 0 failed");
+        }
+        var status = TestApp.run("status", "--project", dir.resolve("deploy.yml").toString(), "--env", "production");
+        assertEquals(0, status.code(), status.toString());
+        assertTrue(status.out().contains("green (live): release v2") && status.out().contains(app + "-green_app: 2/2 running")
+                && status.out().contains("blue: release v1") && status.out().contains("front: sends to green's running tasks"), status.out());
+        // Two tasks per colour on two different nodes, each dnsrr with no published port, labelled as a stack.
+        String sock = TestBed.socket(SwarmBed.MANAGER);
+        String svc = app + "-green_app";
+        if (!SwarmBed.output("docker", "-H", sock, "service", "ls", "--format", "{{.Name}}").contains(svc)) svc = app + "-blue_app";
+        String inspect = SwarmBed.output("docker", "-H", sock, "service", "inspect", svc, "--format",
+                "{{.Spec.EndpointSpec.Mode}} {{len .Endpoint.Ports}} {{index .Spec.Labels \"com.docker.stack.namespace\"}} {{.Spec.TaskTemplate.ContainerSpec.Image}}");
+        assertTrue(inspect.startsWith("dnsrr 0 " + svc.substring(0, svc.indexOf('_')) + " " + SwarmBed.APP_REPO + ":v2@sha256:"), inspect);
+        String nodes = SwarmBed.output("docker", "-H", sock, "service", "ps", svc, "--filter", "desired-state=running", "--format", "{{.Node}}");
+        assertEquals(2, Set.of(nodes.trim().split("\\s+")).size(), "two tasks on two nodes: " + nodes);
+        String stack = SwarmBed.output("docker", "-H", sock, "stack", "ps", svc.substring(0, svc.indexOf('_')), "--format", "{{.Name}}");
+        assertTrue(stack.contains(svc), "docker stack ps lists the colour: " + stack);
+    }
+
+    String upstream() throws Exception {
+        return SwarmBed.output("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "exec", app + "-front", "cat", lib.front.NginxConfig.UPSTREAM);
+    }
+
+    @Test
+    void aCrashingANeverHealthyAnUnschedulableAndAMissingReleaseEachFailFastUnderLoadWithTheOldColourServing() throws Exception {
+        project(COMPOSE);
+        Files.writeString(dir.resolve("unschedulable.yml"), COMPOSE.replace("max_replicas_per_node: 1", "constraints: [node.labels.se-nowhere==1]"));
+        var r = TestApp.run(args("v1"));
+        assertEquals(0, r.code(), r.toString());
+        String before = upstream();
+        try (Load load = new Load(port)) {
+            record Case(String file, String release, String says, long maxMillis) {}
+            for (Case c : List.of(
+                    new Case("docker-compose.yml", "crash", "non-zero exit", 30_000),
+                    new Case("docker-compose.yml", "unhealthy", "did not pass within 12s", 40_000),
+                    new Case("unschedulable.yml", "v2", "no suitable node", 20_000),
+                    new Case("docker-compose.yml", "v9", "is not in registry " + SwarmBed.REGISTRY, 10_000))) {
+                long t0 = System.currentTimeMillis();
+                var bad = TestApp.run(argsFor(c.file(), c.release(), "--health-timeout", "12s"));
+                long took = System.currentTimeMillis() - t0;
+                System.out.println(c.release() + " from " + c.file() + ": exit " + bad.code() + " in " + took + " ms: " + bad.err().lines().reduce((a, b) -> b).orElse(""));
+                assertEquals(1, bad.code(), bad.toString());
+                assertTrue(bad.err().contains(c.says()), c + ": " + bad);
+                assertTrue(took < c.maxMillis(), c + " took " + took + " ms");
+                assertFalse(bad.out().contains("front now sends"), "never switched: " + bad.out());
+                assertEquals(before, upstream(), "no new address in the upstream after " + c);
+                assertEquals("v1", get(port, "/version.txt"));
+            }
+            load.close();
+            assertEquals(List.of(), load.failures(), "no failed request");
+            assertEquals(Set.of("v1"), Set.copyOf(load.answers), "only v1 answered");
+        }
+        String left = SwarmBed.output("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "service", "ls", "--format", "{{.Name}}", "--filter", "name=" + app);
+        assertEquals(List.of(app + "-blue_app"), left.trim().lines().filter(l -> l.contains("_")).toList(), "only the live colour's service is left: " + left);
+    }
+
+    static TestApp.Result rollback(String... args) {
+        var out = new java.io.StringWriter();
+        var err = new java.io.StringWriter();
+        var cl = lib.cli.Cli.commandLine(new rollback());
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new TestApp.Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void rollbackFromTheWarmStandbySwitchesTheFrontBackUnderLoadWithNoFailedRequest() throws Exception {
+        project(COMPOSE);
+        for (String v : new String[]{"v1", "v2"}) {
+            var r = TestApp.run(args(v));
+            assertEquals(0, r.code(), r.toString());
+        }
+        assertEquals("v2", get(port, "/version.txt"));
+        try (Load load = new Load(port)) {
+            Thread.sleep(300);
+            long t0 = System.nanoTime();
+            var r = rollback("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--front", "managed", "--front-bind", "0.0.0.0",
+                    "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt");
+            long took = (System.nanoTime() - t0) / 1_000_000;
+            long back = System.nanoTime();
+            System.out.println(r.out());
+            System.out.println("swarm rollback from the warm standby: " + took + " ms wall");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("holds it (fast path, no pull)"), r.out());
+            assertEquals("v1", get(port, "/version.txt"));
+            Thread.sleep(300);
+            load.close();
+            assertEquals(List.of(), load.failures(), "no failed request");
+            assertTrue(load.since(back).stream().allMatch("v1"::equals), "only v1 after the rollback");
+            assertTrue(took < 15_000, "a rollback to a running standby takes seconds, not a deploy: " + took + " ms");
+        }
+    }
+}
