@@ -162,6 +162,9 @@ class PreviewTest {
 
                 // --replace-preview: the open preview goes first, then the deploy goes on.
                 assertEquals(0, app.deploy("v3", front(app, port, previewPort, "--preview")).code());
+                var dry = app.deploy("v1", front(app, port, previewPort, "--replace-preview", "--dry-run"));
+                assertEquals(0, dry.code(), "--dry-run shows the abort it would run, rather than asking for the --replace-preview it has: " + dry);
+                assertTrue(dry.out().contains("--replace-preview: remove the open preview (release v3 on blue)"), dry.out());
                 r = app.deploy("v1", front(app, port, previewPort, "--replace-preview"));
                 assertEquals(0, r.code(), r.toString());
                 assertTrue(r.out().contains("--replace-preview: remove the open preview") && r.out().contains("deployed " + app.name + " release v1"), r.out());
