@@ -215,7 +215,7 @@ public class deploy implements Callable<Integer> {
                     + releaseTasks.at(lib.model.TaskSpec.When.AFTER_SWITCH).size() + ") would never run; deploy without --preview");
         }
         Function<Deployment, Plan> plan = d -> {
-            if (!replacePreview || options.dryRun) d.refuseOpenPreview("remove it and deploy");
+            if (!replacePreview) d.refuseOpenPreview("remove it and deploy");
             if (preview && !d.managedFront()) {
                 throw DeployError.config("--preview needs the managed front (--front managed): the passive front balances both colours' ports,"
                         + " so there is no single place to route the preview through while the live colour keeps the traffic");
@@ -226,7 +226,11 @@ public class deploy implements Callable<Integer> {
             Colour next = d.state().target();
             d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar))
                     .withAccessories(model.split(next).accessories());
-            return preview ? previewSteps(d, options.strategy) : steps(d, options.strategy);
+            Plan run = preview ? previewSteps(d, options.strategy) : steps(d, options.strategy);
+            // the real run aborts the preview before it plans (below); a dry run shows that it would
+            var open = options.dryRun && replacePreview ? d.openPreview() : java.util.Optional.<lib.model.LiveRecord.Preview>empty();
+            return open.map(p -> new Plan().before("--replace-preview: remove the open preview (release " + Text.printable(p.release()) + " on "
+                    + p.colour() + ")", () -> {}).then(run)).orElse(run);
         };
         if (options.dryRun) return DryRun.print(hosts, app, settings, plan, out, err);
         IfChanged ifChanged = options.ifChanged ? IfChanged.ask(options.image, options.release) : null;

@@ -144,6 +144,9 @@ class BadInputTest {
                 {"front:\n  tls:\n    redirect: maybe\n", "front.tls.redirect", "must be true or false"},
                 {"health:\n  probe: /a#b\n", "health.probe", "is not a URL path"},
                 {"health:\n  probe: \"/a b\"\n", "health.probe", "is not a URL path"},
+                {"health:\n  probe: \"/x\\r\\nFORGED\"\n", "health.probe", "\"/x??FORGED\" is not a URL path"},
+                {"health:\n  checks:\n    - path: \"/x\\nFORGED\"\n", "health.checks[0].path", "\"/x?FORGED\" is not a URL path"},
+                {"front:\n  kind: \"magic\\nFORGED\"\n", "front.kind", "\"magic?FORGED\" is not one of"},
                 {"release: \"v1\\nFORGED\"\n", "release", "\"v1?FORGED\" is not a release ID"},
                 {"release: " + "x".repeat(200) + "\n", "release", "a release ID of 200 characters is too long"},
         };
@@ -169,6 +172,8 @@ class BadInputTest {
         Path project = dir.resolve("deploy.yml");
         Files.writeString(project, "app: Shop App\n");
         assertOneLine(run(new deploy(), "--project", project.toString(), "--dry-run"), 3, "not a valid app name");
+        Files.writeString(project, "app: \"shop\\nFORGED\"\n");
+        assertOneLine(run(new deploy(), "--project", project.toString(), "--dry-run"), 3, "\"shop?FORGED\" is not a valid app name");
     }
 
     /** The managed front on a colour's host port would make every deploy to that colour fail "port is already allocated". */
@@ -194,6 +199,14 @@ class BadInputTest {
                 project + ": front.port 9443 is also blue's host port");
 
         common[3] = compose.toString();
+        // Docker would publish one of two ports given the same host port and drop the other without a word
+        assertOneLine(run(new deploy(), Commands.concat(common, "--release", "v1", "--front-port", "18203", "--front-preview-port", "18203")), 2,
+                "--front-preview-port 18203 is the front's own port (--front-port 18203)", "--front-preview-port 18204");
+        assertOneLine(run(new deploy(), Commands.concat(common, "--release", "v1", "--front-port", "18203", "--front-preview-port", "18201")), 2,
+                "--front-preview-port 18201 is also blue's host port (--blue-port 18201)");
+        Files.writeString(project, "front:\n  port: 18203\n  preview_port: 18203\n");
+        assertOneLine(run(new deploy(), Commands.concat(new String[]{"--project", project.toString()}, Commands.concat(common, "--release", "v1"))), 3,
+                project + ": front.preview_port 18203 is the front's own port (" + project + ": front.port 18203)");
         var elsewhere = run(new deploy(), Commands.concat(common, "--release", "v1", "--front-port", "18202", "--front-bind", "127.0.0.2"));
         assertEquals(5, elsewhere.code(), "a front on another address shares no port with a colour on 127.0.0.1; the host is what fails: " + elsewhere);
     }

@@ -235,6 +235,14 @@ class FrontTest {
             assertEquals(0, again.code(), again.toString());
             assertEquals("v2", get(port, "/version.txt"));
             assertEquals(0, TestApp.run("status", "--app", app.name).code());
+
+            // the live colour's containers removed by hand: the front answers 502 to everyone, and status says so
+            for (String c : List.of("web", "app")) TestHost.docker().removeContainerCmd(app.name + "-green-" + c + "-1").withForce(true).exec();
+            var gone = TestApp.run("status", "--app", app.name);
+            assertEquals(1, gone.code(), gone.toString());
+            assertTrue(gone.out().contains("sends traffic to " + app.name + "-green-web-1:80, which is not blue, the live colour: NOTHING SERVES"), gone.out());
+            assertEquals(0, app.deploy("v3").code());
+            assertEquals(0, TestApp.run("status", "--app", app.name).code(), "the next deploy repairs it");
         }
     }
 

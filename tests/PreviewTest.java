@@ -156,12 +156,17 @@ class PreviewTest {
                 assertEquals(0, r.code(), r.toString());
                 assertTrue(r.out().contains("aborted the preview of " + app.name + " release v3; green still serves release v2"), r.out());
                 assertEquals(List.of(), colourNames(app, "blue"), "the preview's containers are gone");
+                assertEquals(java.util.Optional.empty(), lib.host.RecordStore.read(TestHost.docker(), app.name).record().orElseThrow()
+                        .gatedRelease(lib.model.Colour.BLUE), "nor does the record say blue holds a release that passed its gate");
                 assertEquals("ERR 404: " + NginxConfig.NO_PREVIEW, get(previewPort, "/version.txt", false));
                 assertEquals("v2", get(port, "/version.txt", true));
                 assertEquals(ExitCode.CONFIG, TestApp.run("abort", "--app", app.name).code(), "nothing left to abort");
 
                 // --replace-preview: the open preview goes first, then the deploy goes on.
                 assertEquals(0, app.deploy("v3", front(app, port, previewPort, "--preview")).code());
+                var dry = app.deploy("v1", front(app, port, previewPort, "--replace-preview", "--dry-run"));
+                assertEquals(0, dry.code(), "--dry-run shows the abort it would run, rather than asking for the --replace-preview it has: " + dry);
+                assertTrue(dry.out().contains("--replace-preview: remove the open preview (release v3 on blue)"), dry.out());
                 r = app.deploy("v1", front(app, port, previewPort, "--replace-preview"));
                 assertEquals(0, r.code(), r.toString());
                 assertTrue(r.out().contains("--replace-preview: remove the open preview") && r.out().contains("deployed " + app.name + " release v1"), r.out());
@@ -178,6 +183,41 @@ class PreviewTest {
             var history = TestApp.run("history", "--app", app.name);
             assertTrue(history.out().lines().anyMatch(l -> l.contains("preview ") && l.contains("v2")), history.out());
             assertTrue(ManagedFront.previewAddress(TestHost.docker(), app.name).orElse("").endsWith(":" + previewPort));
+        }
+    }
+
+    /**
+     * A promote SIGKILLed right after its switch leaves the front on the preview's colour and the record still naming
+     * the preview: abort must not remove the colour that serves every request; promote finishes the job.
+     */
+    @Test
+    void abortAfterAPromoteKilledAfterItsSwitchKeepsTheServingColourAndPromoteFinishes() throws Exception {
+        try (TestApp app = new TestApp("pvkill")) {
+            int port = TestHost.freePort();
+            int previewPort = TestHost.freePort();
+            assertEquals(0, app.deploy("v1", front(app, port, previewPort)).code());
+            assertEquals(0, app.deploy("v2", front(app, port, previewPort, "--preview")).code());
+            java.nio.file.Path log = app.dir.resolve("promote.log");
+            Process p = new ProcessBuilder("env", "--default-signal=INT", ProcessHandle.current().info().command().orElse("java"), "-cp",
+                    System.getProperty("java.class.path"), "deploy", "promote", "--app", app.name, "--probe", "/health.txt")
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            assertTrue(Commands.waitForLine(log, "  front now sends every new request", 60_000), java.nio.file.Files.readString(log));
+            p.destroyForcibly();
+            p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals("v2", get(port, "/version.txt", false), "the switch happened");
+
+            var abort = TestApp.run("abort", "--app", app.name);
+            assertEquals(ExitCode.DEPLOY_FAILED, abort.code(), abort.toString());
+            assertTrue(abort.err().contains("was promoted by a run that stopped after its switch") && abort.err().contains("deploy.java promote --app " + app.name),
+                    abort.err());
+            assertEquals("v2", get(port, "/version.txt", false), "green still serves: abort removed nothing");
+
+            var promote = TestApp.run("promote", "--app", app.name, "--probe", "/health.txt");
+            assertEquals(0, promote.code(), promote.toString());
+            assertEquals("v2", get(port, "/version.txt", false));
+            var status = TestApp.run("status", "--app", app.name);
+            assertEquals(0, status.code(), status.toString());
+            assertTrue(status.out().contains("green is live") && !status.out().contains("preview:"), status.out());
         }
     }
 

@@ -237,7 +237,7 @@ class WatchWindowTest {
         assertTrue(error("watch: soon\n").contains("watch: \"soon\" is not a duration"), error("watch: soon\n"));
         assertTrue(error("watch: {max_error_rate: 5%}\n").contains("watch: needs for:"));
         assertTrue(error("watch: {for: 2m, max_error_rate: 5}\n").contains("watch.max_error_rate: \"5\" is not a percentage; write e.g. 5% or 0.5%"));
-        assertTrue(error("watch: {for: 2m, max_error_rate: 150%}\n").contains("watch.max_error_rate: \"150%\" is over 100%"));
+        assertTrue(error("watch: {for: 2m, max_error_rate: 150%}\n").contains("watch.max_error_rate: \"150%\" is over 100%; write a share of the requests from 0% to 100%, e.g. 5%"));
         assertTrue(error("watch: {for: 2m, min_requests: 0}\n").contains("watch.min_requests: 0 is out of range; use 1-1000"));
         assertTrue(error("watch: {for: 2m, failures: many}\n").contains("watch.failures: "));
         assertTrue(error("watch: {for: 2m, rate: 5%}\n").contains("unsupported key \"watch.rate\"; supported: failures, for, max_error_rate, min_requests"));

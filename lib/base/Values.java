@@ -75,10 +75,10 @@ public final class Values {
      */
     public static String app(String s) {
         if (!s.matches("[a-z0-9][a-z0-9_-]*")) {
-            throw new IllegalArgumentException("\"" + s + "\" is not a valid app name; use lowercase letters, digits, '-' and '_'");
+            throw new IllegalArgumentException("\"" + Text.printable(s) + "\" is not a valid app name; use lowercase letters, digits, '-' and '_'");
         }
         if (s.length() > MAX_APP) {
-            throw new IllegalArgumentException("\"" + s + "\" is " + s.length() + " characters; an app name is at most " + MAX_APP
+            throw new IllegalArgumentException("\"" + Text.printable(s) + "\" is " + s.length() + " characters; an app name is at most " + MAX_APP
                     + ", so that its container names (<app>-green-<service>-1) fit DNS's " + MAX_DNS_LABEL + "-character label");
         }
         if (s.matches(".*[-_](blue|green)([-_].*)?")) {
@@ -95,7 +95,7 @@ public final class Values {
      */
     public static String probePath(String s) {
         if (s == null || !s.matches("/([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*")) {
-            throw new IllegalArgumentException("\"" + s + "\" is not a URL path; write e.g. /health (starting with '/', no spaces, '#' or"
+            throw new IllegalArgumentException("\"" + Text.printable(s) + "\" is not a URL path; write e.g. /health (starting with '/', no spaces, '#' or"
                     + " control characters; %-encode others, e.g. %20 for a space)");
         }
         return s;
@@ -121,7 +121,7 @@ public final class Values {
         Map<String, E> byName = Arrays.stream(type.getEnumConstants()).collect(Collectors.toMap(Values::spelling, Function.identity()));
         E e = byName.get(s == null ? "" : s.trim());
         if (e == null) {
-            throw new IllegalArgumentException("\"" + s + "\" is not one of " + String.join(", ", byName.keySet().stream().sorted().toList()));
+            throw new IllegalArgumentException("\"" + Text.printable(s) + "\" is not one of " + String.join(", ", byName.keySet().stream().sorted().toList()));
         }
         return e;
     }

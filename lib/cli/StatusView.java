@@ -54,8 +54,13 @@ public final class StatusView {
                         + "; nothing answers on its port");
                 frontOk = false;
             } else {
-                out.println("  managed front " + name + ": running, sends traffic to " + front.target().orElse("nothing (no colour live)"));
-                frontOk = front.target().isPresent();
+                // a target whose containers are gone (removed by hand) answers every request 502, whatever colour is live
+                String host = front.target().map(t -> t.contains(":") ? t.substring(0, t.lastIndexOf(':')) : t).orElse(null);
+                boolean toLive = live.map(c -> state.of(c).containers().stream().anyMatch(ci -> ci.name().equals(host))).orElse(false);
+                out.println("  managed front " + name + ": running, sends traffic to " + front.target().orElse("nothing (no colour live)")
+                        + (host == null || toLive ? "" : ", which is not " + live.map(c -> c + ", the live colour").orElse("a live colour")
+                        + ": NOTHING SERVES (the next deploy points the front at the live colour)"));
+                frontOk = toLive;
             }
             state.record().filter(r -> r.front().managed()).ifPresent(r -> edge(out, r.front().edge()));
         }

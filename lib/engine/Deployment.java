@@ -857,6 +857,13 @@ public final class Deployment {
     public Deployment toPreview(String command) {
         LiveRecord.Preview p = record.openPreview().orElseThrow(() -> DeployError.config("no preview of " + app + " is open on " + host.describe()
                 + ", so there is nothing to " + command + " (deploy.java --preview opens one; deploy.java status --app " + app + " shows what serves)"));
+        // A promote killed after its switch leaves the front on the preview's colour and the record not yet moved:
+        // that colour serves every request, and removing it would take the site down.
+        if (!command.equals("promote") && live.equals(Optional.of(p.colour()))) {
+            throw DeployError.failed("the preview of " + app + " (release " + Text.printable(p.release()) + " on " + p.colour() + ") was promoted by a run"
+                    + " that stopped after its switch: the front sends every request to " + p.colour() + ", so it is not removed; run deploy.java"
+                    + " promote --app " + app + " to finish that promote (then rollback.java --app " + app + " goes back)");
+        }
         next = p.colour();
         release = p.release();
         return this;
@@ -933,7 +940,8 @@ public final class Deployment {
         ColourState previewed = colours.read().of(p.colour());
         colours.remove(ids(previewed.containers()));
         out.println("  removed " + p.colour() + "'s " + previewed.containers().size() + " containers (release " + Text.printable(p.release()) + ")");
-        record = record.withPreview(null);
+        // its containers are gone: a later run of the same release in that colour, killed before its gate, must not read as gated
+        record = record.withPreview(null).withoutGated(p.colour());
         store.writeRecord(record);
         history("ok", null);
         out.println(Style.success("aborted") + " the preview of " + app + " release " + Text.printable(p.release())

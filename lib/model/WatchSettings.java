@@ -42,7 +42,7 @@ public record WatchSettings(Duration length, double maxErrorRate, int minRequest
             throw new IllegalArgumentException("\"" + s + "\" is not a percentage; write e.g. 5% or 0.5%");
         }
         BigDecimal p = new BigDecimal(s.replace("%", "").trim());
-        if (p.compareTo(BigDecimal.valueOf(100)) > 0) throw new IllegalArgumentException("\"" + s + "\" is over 100%");
+        if (p.compareTo(BigDecimal.valueOf(100)) > 0) throw new IllegalArgumentException("\"" + s + "\" is over 100%; write a share of the requests from 0% to 100%, e.g. 5%");
         return p.doubleValue() / 100;
     }
 

@@ -116,20 +116,40 @@ public final class FrontOptions {
     private String portFrom = "--front-port";
     private int portExit = ExitCode.USAGE;
 
+    /** The same for --front-preview-port. */
+    private String previewFrom = "--front-preview-port";
+    private int previewExit = ExitCode.USAGE;
+
     /**
      * A managed front on a colour's host port holds it, so every later start of that colour fails "port is already
      * allocated" without a word about the front; refused before anything is touched.
      */
     public void checkPorts(Map<Colour, ComposeProject> composed, Map<Colour, Integer> deployPorts) {
         if (kind != FrontSettings.Kind.MANAGED) return;
+        int preview = settings(EdgeSettings.defaults()).previewPort();
+        String previewName = previewPort == null ? "the preview port (--front-port + 1, when --front-preview-port is not given)"
+                : previewFrom + " " + preview;
+        int previewExit = previewPort == null ? portExit : this.previewExit;
+        // Docker publishes one of two container ports given the same host port and drops the other without a word.
+        if (preview == port) {
+            throw new DeployError(previewExit, previewName + " is the front's own port (" + portFrom + " " + port + "): give the preview another"
+                    + " port, e.g. --front-preview-port " + (port < 65535 ? port + 1 : port - 1) + " (front.preview_port)");
+        }
+        if (tlsCert != null && preview == tlsPort) {
+            throw new DeployError(previewPort == null ? tlsExit : this.previewExit, previewName + " is the front's TLS port (--front-tls-port "
+                    + tlsPort + "): give the preview another port with --front-preview-port (front.preview_port)");
+        }
         for (Colour c : Colour.values()) {
             for (ComposeProject.Service s : composed.get(c).services().values()) {
                 for (ComposeProject.Port p : s.ports()) {
-                    if (p.hostPort() == null || p.hostPort() != port || "udp".equals(p.protocol()) || !sameAddress(bind, p.hostIp())) continue;
-                    String option = deployPorts.get(c) == port ? " (--" + c.id() + "-port " + port + ")" : "";
-                    throw new DeployError(portExit, portFrom + " " + port + " is also " + c + "'s host port" + option + ", published by service \""
-                            + s.name() + "\" of " + composed.get(c).file() + ": the managed front would hold it and every deploy to " + c
-                            + " would fail with \"port is already allocated\"; give the front another port");
+                    if (p.hostPort() == null || "udp".equals(p.protocol()) || !sameAddress(bind, p.hostIp())) continue;
+                    // the default preview port yields to a colour's (the front is then made without it, with a note)
+                    if (p.hostPort() != port && (previewPort == null || p.hostPort() != preview)) continue;
+                    String which = p.hostPort() == port ? portFrom + " " + port : previewName;
+                    String option = deployPorts.get(c) == (int) p.hostPort() ? " (--" + c.id() + "-port " + p.hostPort() + ")" : "";
+                    throw new DeployError(p.hostPort() == port ? portExit : previewExit, which + " is also " + c + "'s host port" + option
+                            + ", published by service \"" + s.name() + "\" of " + composed.get(c).file() + ": the managed front would hold it and every"
+                            + " deploy to " + c + " would fail with \"port is already allocated\"; give the front another port");
                 }
             }
         }
@@ -144,7 +164,11 @@ public final class FrontOptions {
 
     /** What the engine takes: the front as these options (and deploy.yml) chose it. */
     public FrontSettings settings() {
-        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout, publishPorts, edge(),
+        return settings(edge());
+    }
+
+    private FrontSettings settings(EdgeSettings edge) {
+        return new FrontSettings(kind == FrontSettings.Kind.MANAGED, port, bind, image, service, targetPort, drainTimeout, publishPorts, edge,
                 previewPort == null ? 0 : previewPort);
     }
 
@@ -182,6 +206,8 @@ public final class FrontOptions {
         if (!parsed.hasMatchedOption("--front-preview-port") && front.containsKey("preview_port")) {
             previewPort = Values.fromFile(file, "front.preview_port", front.get("preview_port"), Values::port);
             fromFile.add("preview_port");
+            previewFrom = file + ": front.preview_port";
+            previewExit = ExitCode.CONFIG;
         }
         if (!parsed.hasMatchedOption("--front-bind") && front.containsKey("bind")) {
             bind = front.get("bind");
