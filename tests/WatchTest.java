@@ -178,7 +178,8 @@ class WatchTest {
             assertEquals("wok2", e.previousRelease());
             assertNotNull(e.watch(), "the window's counts are in the history");
             assertEquals("switched back", e.watch().outcome());
-            assertTrue(e.watch().lastErrorRate() > 0.05, e.watch().toString());
+            // the entry keeps the rate rounded (7 of 139 is 5.04 %, written 0.05): judge the counts it keeps
+            assertTrue((double) e.watch().lastErrors() / e.watch().lastRequests() > 0.05, e.watch().toString());
             assertTrue(e.watch().lastRequests() >= 20, e.watch().toString());
             assertTrue(e.reason().matches(".*blue answered \\d+ of \\d+ requests with an error in the last 10s \\(\\d+(\\.\\d)?%, over 5%\\).*"), e.reason());
 
