@@ -56,7 +56,17 @@ public final class ImagePuller {
                 out.println("  image " + image + " is present");
                 continue;
             }
-            pullOne(image, cancel);
+            // The daemon can end a pull's stream with an error item instead of an exception (a layer it failed to
+            // register, a registry that dropped the connection): judged by the image being there, tried once more.
+            String failed = pullOne(image, cancel);
+            if (failed != null || !present(image)) {
+                out.println("  the pull of " + image + " did not leave it on the host" + (failed == null ? "" : " (" + failed + ")") + ": pulling it again");
+                failed = pullOne(image, cancel);
+                if (failed != null || !present(image)) {
+                    throw DeployError.failed("cannot pull " + image + ": " + (failed == null ? "the daemon reported the pull done, but the image is not on the host" : failed)
+                            + " (check the registry and the Docker host's disk)");
+                }
+            }
         }
         out.flush();
     }
@@ -70,14 +80,20 @@ public final class ImagePuller {
         }
     }
 
-    private void pullOne(String image, Cancellation cancel) {
+    /** Pulls once; returns the error the daemon's stream ended with, or null. */
+    private String pullOne(String image, Cancellation cancel) {
         out.println("  pulling " + image);
         out.flush();
         Map<String, String> layers = new LinkedHashMap<>();
+        String[] error = {null};
         try {
             var pull = docker.pullImageCmd(image).withAuthConfig(RegistryAuth.authConfig(RegistryAuth.registryOf(image), env)).exec(new ResultCallback.Adapter<PullResponseItem>() {
                 @Override
                 public void onNext(PullResponseItem item) {
+                    if (item.getErrorDetail() != null || item.getError() != null) {
+                        error[0] = Text.oneLine(item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                                ? item.getErrorDetail().getMessage() : item.getError());
+                    }
                     progress(item, layers);
                 }
             });
@@ -98,7 +114,9 @@ public final class ImagePuller {
                     + " (is the registry reachable from the Docker host?)");
         }
         if (tty) out.print("\r\033[K");
+        if (error[0] != null) return error[0];
         out.println("  pulled " + image);
+        return null;
     }
 
     private void progress(PullResponseItem item, Map<String, String> layers) {
