@@ -111,6 +111,8 @@ class SwarmFaultTest {
                 }
                 var next = deploy(other);
                 assertEquals(0, next.code(), phase + ": " + next);
+                // the killed deploy held the lock from its first step on: the next one finds its holder dead and breaks it
+                assertTrue((next.out() + next.err()).contains("broke the lock of"), phase + ": " + next);
                 frontAndRecordAgree(other, "after a kill at " + phase);
                 outcomes.add(phase + ": next deploy ok" + (next.out() + next.err()).lines().filter(l -> l.contains("lock")).map(l -> " (" + l.trim() + ")").toList());
                 live = other;
