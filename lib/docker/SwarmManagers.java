@@ -66,6 +66,11 @@ public final class SwarmManagers implements AutoCloseable {
         if (lost != null) lost.close();
         List<Integer> order = new ArrayList<>();
         for (int i = 1; i < managers.size(); i++) order.add((from + i) % managers.size());
+        if (order.isEmpty()) {
+            HostAddress only = managers.get(from);
+            throw new DeployError(ExitCode.DOCKER, "the Swarm's only manager in deploy.yml, " + (only.url() == null ? "the default Docker host" : Text.printable(only.url()))
+                    + ", stopped answering; run again once it answers (more managers under managers: let a run go on through another)");
+        }
         tryOrder(order);
         return host;
     }
