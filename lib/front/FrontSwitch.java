@@ -123,8 +123,9 @@ public final class FrontSwitch {
             }
         }
         if (first != null) {
+            // A failed front too: its file may hold the new upstream when the failure came after the write (a stopped
+            // container takes the copy and refuses the signal), and it would serve that colour once started again.
             for (int i = 0; i < all.size(); i++) {
-                if (done.get(i).isCompletedExceptionally()) continue;
                 FrontSwitch f = all.get(i);
                 String back = previousTarget != null ? previousTarget : f.previousTarget;
                 try {
