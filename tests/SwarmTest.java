@@ -54,6 +54,11 @@ class SwarmTest {
     }
 
     Path project(String compose) throws Exception {
+        return project(compose, "");
+    }
+
+    /** @param moreFronts further entries under fronts: */
+    Path project(String compose, String moreFronts) throws Exception {
         dir = Files.createTempDirectory("swarm-" + app);
         Files.writeString(dir.resolve("docker-compose.yml"), compose);
         Files.writeString(dir.resolve("deploy.yml"), """
@@ -69,8 +74,8 @@ class SwarmTest {
                       - host: %s
                         tls_verify: true
                         cert_path: %s
-                    replicas: 2
-                """.formatted(app, SwarmBed.managerTls(), TestBed.CERTS, SwarmBed.managerTls(), TestBed.CERTS));
+                %s    replicas: 2
+                """.formatted(app, SwarmBed.managerTls(), TestBed.CERTS, SwarmBed.managerTls(), TestBed.CERTS, moreFronts));
         return dir;
     }
 
@@ -88,8 +93,12 @@ class SwarmTest {
     }
 
     static String get(int port, String path) {
+        return get(HOST, port, path);
+    }
+
+    static String get(String host, int port, String path) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
         } catch (Exception e) {
@@ -105,11 +114,15 @@ class SwarmTest {
         private final Thread thread;
 
         Load(int port) {
+            this(HOST, port);
+        }
+
+        Load(String host, int port) {
             long end = System.currentTimeMillis() + 180_000;
             thread = new Thread(() -> {
                 for (int i = 0; i < 20_000 && !stop.get() && System.currentTimeMillis() < end; i++) {
                     long t = System.nanoTime();
-                    String a = get(port, "/version.txt");
+                    String a = get(host, port, "/version.txt");
                     synchronized (answers) {
                         at.add(t);
                         answers.add(a);
@@ -263,5 +276,119 @@ class SwarmTest {
             assertTrue(load.since(back).stream().allMatch("v1"::equals), "only v1 after the rollback");
             assertTrue(took < 15_000, "a rollback to a running standby takes seconds, not a deploy: " + took + " ms");
         }
+    }
+
+    static final String SECOND = TestBed.ip(SwarmBed.SECOND_FRONT);
+
+    String secondFront() {
+        return """
+                      - host: %s
+                        tls_verify: true
+                        cert_path: %s
+                """.formatted(TestBed.tls(SwarmBed.SECOND_FRONT), TestBed.CERTS);
+    }
+
+    String upstream(int node) throws Exception {
+        String u = SwarmBed.output("docker", "-H", TestBed.socket(node), "exec", app + "-front", "/bin/busybox", "cat", lib.front.NginxConfig.UPSTREAM);
+        assertTrue(u.contains("upstream bgdeploy_live"), u);
+        return u;
+    }
+
+    /** A deploy in-process whose output, on a line containing trigger, first runs hook on the deploy's own thread. */
+    static TestApp.Result runWith(String trigger, Runnable hook, String... args) {
+        var buf = new java.io.StringWriter();
+        var fired = new java.util.concurrent.atomic.AtomicBoolean();
+        var out = new java.io.PrintWriter(new java.io.Writer() {
+            @Override
+            public void write(char[] c, int off, int len) {
+                buf.write(c, off, len);
+                if (!fired.get() && buf.toString().contains(trigger) && fired.compareAndSet(false, true)) hook.run();
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        }, true);
+        var err = new java.io.StringWriter();
+        var cl = lib.cli.Cli.commandLine(new deploy());
+        cl.setOut(out);
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new TestApp.Result(code, buf.toString(), err.toString());
+    }
+
+    @Test
+    void twoFrontsSwitchTogetherUnderLoadAndAFrontLostAtTheSwitchPutsBothBackAndFrontSyncFollowsRescheduledTasks() throws Exception {
+        project(COMPOSE, secondFront());
+        var r = TestApp.run(args("v1"));
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("v1", get(HOST, port, "/version.txt"));
+        assertEquals("v1", get(SECOND, port, "/version.txt"));
+        assertEquals(upstream(SwarmBed.MANAGER), upstream(SwarmBed.SECOND_FRONT), "both fronts list v1's tasks");
+        try (Load first = new Load(HOST, port); Load second = new Load(SECOND, port)) {
+            Thread.sleep(300);
+            r = TestApp.run(args("v2"));
+            long switched = System.nanoTime();
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("answered from all 2 fronts") && r.out().contains("all 2 fronts switched"), r.out());
+            Thread.sleep(500);
+            first.close();
+            second.close();
+            for (Load l : List.of(first, second)) {
+                assertEquals(List.of(), l.failures(), "no failed request: " + r);
+                assertFalse(l.since(switched).isEmpty());
+                assertTrue(l.since(switched).stream().allMatch("v2"::equals), "only v2 after the switch on both fronts");
+            }
+            System.out.println("two fronts: " + r.out().lines().filter(l -> l.contains("fronts switched")).findFirst().orElse("") + "; "
+                    + (first.answers.size() + second.answers.size()) + " GETs, 0 failed");
+        }
+        String v2Upstream = upstream(SwarmBed.MANAGER);
+        assertEquals(v2Upstream, upstream(SwarmBed.SECOND_FRONT));
+
+        // The second front lost just before the switch (after the gate passed from both): both stay on v2, exit 1.
+        try (Load healthy = new Load(HOST, port)) {
+            Thread.sleep(300);
+            var bad = runWith("answered from all 2 fronts", () -> {
+                try {
+                    SwarmBed.run("docker", "-H", TestBed.socket(SwarmBed.SECOND_FRONT), "stop", "-t", "0", app + "-front");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, args("v1"));
+            Thread.sleep(300);
+            healthy.close();
+            System.out.println(bad.out() + bad.err());
+            assertEquals(1, bad.code(), bad.toString());
+            assertTrue(bad.err().contains("every front keeps serving the previous colour"), bad.err());
+            assertEquals(List.of(), healthy.failures(), "no failed request on the healthy front");
+            assertEquals("v2", get(HOST, port, "/version.txt"));
+            assertEquals(v2Upstream, upstream(SwarmBed.MANAGER), "the healthy front is back on the live colour");
+        }
+
+        // Tasks rescheduled behind the fronts' back: status names the stale fronts, front sync rewrites them.
+        SwarmBed.run("docker", "-H", TestBed.socket(SwarmBed.SECOND_FRONT), "start", app + "-front");
+        String live = SwarmBed.output("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "service", "ls", "--format", "{{.Name}}", "--filter", "name=" + app)
+                .lines().filter(l -> l.contains("_app")).filter(n -> {
+                    try {
+                        return SwarmBed.output("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "service", "inspect", n, "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}").contains(":v2@");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }).findFirst().orElseThrow();
+        // A front started again comes up serving nowhere (127.0.0.1:9): front sync below brings it back too.
+        SwarmBed.run("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "service", "scale", "--detach=false", live + "=3");
+        var status = TestApp.run("status", "--project", dir.resolve("deploy.yml").toString(), "--env", "production");
+        assertTrue(status.out().contains("FRONT OUT OF DATE: front on") && status.out().contains("front sync"), status.toString());
+        var sync = TestApp.run("front", "sync", "--project", dir.resolve("deploy.yml").toString(), "--env", "production");
+        System.out.println(sync.out());
+        assertEquals(0, sync.code(), sync.toString());
+        assertEquals(upstream(SwarmBed.MANAGER), upstream(SwarmBed.SECOND_FRONT));
+        assertEquals(3, upstream(SwarmBed.MANAGER).split("server ", -1).length - 1, "the third task is in the upstream: " + upstream(SwarmBed.MANAGER));
+        assertEquals("v2", get(HOST, port, "/version.txt"));
+        assertEquals("v2", get(SECOND, port, "/version.txt"));
+        status = TestApp.run("status", "--project", dir.resolve("deploy.yml").toString(), "--env", "production");
+        assertFalse(status.out().contains("FRONT OUT OF DATE"), status.toString());
     }
 }

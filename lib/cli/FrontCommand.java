@@ -30,12 +30,14 @@ import java.util.concurrent.Callable;
                 "reload: copies the TLS certificate and key in again (a renewal: from the options, deploy.yml, or the",
                 "paths the host recorded) and applies the front settings the options or deploy.yml name",
                 "(--front-max-body, timeouts, trusted proxies); one reload, no request lost. A certificate and key",
-                "that do not match, an expired certificate or an unreadable file is refused before anything changes."},
+                "that do not match, an expired certificate or an unreadable file is refused before anything changes.",
+                "sync (engine: swarm): rewrites every front's upstream to the live colour's running tasks (after Swarm",
+                "rescheduled them, e.g. for a lost node), reloads and confirms each; status says when one differs."},
         footer = ExitCode.HELP_FOOTER)
 public class FrontCommand implements Callable<Integer> {
-    enum Action { reload }
+    enum Action { reload, sync }
 
-    @Parameters(index = "0", paramLabel = "reload", description = "reload")
+    @Parameters(index = "0", paramLabel = "reload|sync", description = "reload or sync")
     Action action;
 
     @Mixin HostOptions target;
@@ -47,6 +49,11 @@ public class FrontCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         var parsed = spec.commandLine().getParseResult();
+        if (action == Action.sync) {
+            var swarm = StatusCommand.swarm(spec, target, project);
+            if (swarm.isEmpty()) throw DeployError.config("front sync is for an engine: swarm environment (on one host every deploy and front reload rewrites the front)");
+            return SwarmRun.sync(swarm.get(), target.app(), project.environmentName(), out, spec.commandLine().getErr());
+        }
         List<HostAddress> hosts = StatusCommand.hosts(spec, target, project);
         project.file().ifPresent(f -> front.defaultsFrom(f.front(), f.file(), parsed));
         Set<String> given = front.placeGiven(parsed);

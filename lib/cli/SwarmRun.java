@@ -17,6 +17,8 @@ import lib.target.SwarmColours;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -31,18 +33,15 @@ public final class SwarmRun {
     /** @param planFor the steps for the Deployment read from the Swarm; null when there is nothing to do (it said why) */
     public static int run(SwarmSettings swarm, String app, String environment, RunSettings settings, Duration waitLock, boolean dryRun,
                           Function<Deployment, Plan> planFor, PrintWriter out, PrintWriter err) {
-        if (swarm.fronts().size() > 1) {
-            throw DeployError.config("environment " + environment + " lists " + swarm.fronts().size() + " fronts; this version drives one front"
-                    + " per Swarm environment: list one under fronts: (the others' nginx would keep an old upstream)");
-        }
         try (Cancellation cancel = dryRun ? Cancellation.none() : Cancellation.onSignal(Duration.ofSeconds(60));
              SwarmManagers managers = SwarmManagers.connect(swarm.managers(), err);
-             DockerHost frontNode = swarm.fronts().isEmpty() ? null : swarm.fronts().get(0).connect(err)) {
+             FrontNodes nodes = FrontNodes.connect(swarm, err)) {
+            DockerHost frontNode = nodes.first();
             DockerHost manager = managers.host();
             DockerHost front = frontNode == null ? manager : frontNode;
             SwarmState store = new SwarmState(managers, app, environment, err);
-            SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out);
-            String where = "the Swarm of " + manager.describe() + " (front on " + front.describe() + ")";
+            SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out).withFronts(nodes.others());
+            String where = "the Swarm of " + manager.describe() + " (front on " + front.describe() + (nodes.others().isEmpty() ? "" : " and " + nodes.others().size() + " more") + ")";
             if (dryRun) {
                 Deployment d = new Deployment(front, colours, store, app, settings, Cancellation.none(), out, err);
                 Plan plan = planFor.apply(d);
@@ -71,16 +70,86 @@ public final class SwarmRun {
      * colour's running tasks. False when the live colour's services run no task or the front's upstream is out of date.
      */
     public static boolean colours(SwarmSettings swarm, DockerHost manager, AppState store, String app, PrintWriter out, PrintWriter err) {
-        try (DockerHost frontNode = swarm.fronts().isEmpty() ? null : swarm.fronts().get(0).connect(err)) {
-            DockerHost front = frontNode == null ? manager : frontNode;
+        try (FrontNodes nodes = FrontNodes.connect(swarm, err)) {
+            List<DockerHost> fronts = nodes.hosts().isEmpty() ? List.of(manager) : nodes.hosts();
             SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out);
             var state = colours.read();
-            java.util.List<String> lines = colours.describe(state, lib.front.ManagedFront.upstreamOf(front.client(), app));
+            List<String> lines = new ArrayList<>(colours.describe(state, fronts.size() == 1 ? lib.front.ManagedFront.upstreamOf(fronts.get(0).client(), app) : java.util.Optional.empty()));
+            if (fronts.size() > 1) {
+                for (DockerHost f : fronts) colours.frontLine(state, "front on " + f.describe(), lib.front.ManagedFront.upstreamOf(f.client(), app)).ifPresent(lines::add);
+            }
             lines.forEach(out::println);
             out.flush();
             // The record's verdict is the store's (StatusView.swarm); this adds what only the cluster shows.
             boolean degraded = state.live().map(c -> !state.of(c).empty() && !state.of(c).allRunning()).orElse(false);
             return !degraded && lines.stream().noneMatch(l -> l.startsWith("FRONT OUT OF DATE"));
+        }
+    }
+
+    /**
+     * front sync: every front's upstream rewritten to the live colour's running tasks, under the lock, each reloaded and
+     * confirmed (a front that fails keeps its previous file and the command fails naming it).
+     */
+    public static int sync(SwarmSettings swarm, String app, String environment, PrintWriter out, PrintWriter err) {
+        try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(60));
+             SwarmManagers managers = SwarmManagers.connect(swarm.managers(), err);
+             FrontNodes nodes = FrontNodes.connect(swarm, err)) {
+            DockerHost manager = managers.host();
+            SwarmState store = new SwarmState(managers, app, environment, err);
+            try (AppState.Lock lock = store.lock("front sync on the Swarm of " + manager.describe(), Duration.ZERO, out, cancel)) {
+                var record = store.readRecord().record().orElseThrow(() -> DeployError.config(app + " was never deployed to " + environment + ": nothing to sync"));
+                SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out);
+                var state = colours.read();
+                var live = state.live().orElseThrow(() -> DeployError.config("no colour of " + app + " is live: nothing to sync"));
+                List<DockerHost> fronts = nodes.hosts().isEmpty() ? List.of(manager) : nodes.hosts();
+                String failed = null;
+                for (DockerHost f : fronts) {
+                    var front = new lib.front.ManagedFront(f.client(), app, record.front(), out).onOverlay();
+                    String wanted = colours.frontTarget(front, state.of(live));
+                    var now = lib.front.ManagedFront.upstreamOf(f.client(), app);
+                    if (now.isPresent() && now.get().equals(wanted)) {
+                        out.println("front on " + f.describe() + ": already sends to " + live + "'s running tasks (" + wanted + ")");
+                        continue;
+                    }
+                    try {
+                        out.println("front on " + f.describe() + ": " + now.orElse("(no upstream)") + " -> " + wanted);
+                        new lib.front.FrontSwitch(front, out).switchTo(wanted);
+                    } catch (DeployError e) {
+                        err.println(Style.warning() + "front on " + f.describe() + ": " + e.getMessage());
+                        if (failed == null) failed = f.describe();
+                    }
+                }
+                out.flush();
+                if (failed != null) throw DeployError.failed("front sync: the front on " + failed + " could not be rewritten (it keeps its previous upstream); see above");
+                return ExitCode.OK;
+            }
+        }
+    }
+
+    /** The fronts: nodes, connected in order; every one closed. */
+    record FrontNodes(List<DockerHost> hosts) implements AutoCloseable {
+        static FrontNodes connect(SwarmSettings swarm, PrintWriter err) {
+            List<DockerHost> hosts = new ArrayList<>();
+            try {
+                for (var f : swarm.fronts()) hosts.add(f.connect(err));
+            } catch (RuntimeException e) {
+                hosts.forEach(DockerHost::close);
+                throw e;
+            }
+            return new FrontNodes(hosts);
+        }
+
+        DockerHost first() {
+            return hosts.isEmpty() ? null : hosts.get(0);
+        }
+
+        List<DockerHost> others() {
+            return hosts.size() <= 1 ? List.of() : hosts.subList(1, hosts.size());
+        }
+
+        @Override
+        public void close() {
+            hosts.forEach(DockerHost::close);
         }
     }
 

@@ -375,9 +375,9 @@ public final class Deployment {
     public void ensureFront() {
         if (!front.managed()) return;
         managed = colours.front(docker, app, front, out);
-        frontSwitch = new FrontSwitch(managed, out);
         if (promotesPreview() && !target.empty()) managed.keepingPreview(colours.frontTarget(managed, target));
         String liveTarget = live.map(c -> colours.frontTarget(managed, state.of(c))).orElse(null);
+        frontSwitch = colours.frontSwitch(managed, liveTarget, out);
         previousUpstream = liveTarget;
         Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
         boolean interruptedSwitch = state.frontPoints().isPresent() && !state.frontPoints().equals(recorded);

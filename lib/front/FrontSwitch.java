@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -23,9 +24,20 @@ public final class FrontSwitch {
     private final ManagedFront front;
     private final PrintWriter out;
 
+    /** The other fronts of a Swarm environment, switched with this one, all or nothing (empty on one host). */
+    private final java.util.List<FrontSwitch> others;
+    /** Each other front's workers from before its last switch: what its drain waits for. */
+    private final Map<FrontSwitch, Set<String>> othersWorkers = new java.util.concurrent.ConcurrentHashMap<>();
+
     public FrontSwitch(ManagedFront front, PrintWriter out) {
+        this(front, java.util.List.of(), out);
+    }
+
+    /** One switch over several fronts (a Swarm's fronts: lists): every front switches, or every front goes back. */
+    public FrontSwitch(ManagedFront front, java.util.List<ManagedFront> others, PrintWriter out) {
         this.front = front;
         this.out = out;
+        this.others = others.stream().map(o -> new FrontSwitch(o, out)).toList();
     }
 
     static final Duration RELOAD_BOUND = Duration.ofSeconds(10);
@@ -38,12 +50,14 @@ public final class FrontSwitch {
 
     /** The atomic switch. On any failure the previous upstream is put back and nginx keeps serving it. */
     public Set<String> switchTo(String target) {
+        if (!others.isEmpty()) return switchAll(target, null);
         String id = front.id();
         return switchTo(id, target, front.read(id, NginxConfig.UPSTREAM).orElse(NginxConfig.upstreamConfig(NginxConfig.NOWHERE)));
     }
 
     /** The switch when the caller knows what the front serves now (it just checked): one read less on the switch's path. */
     public Set<String> switchTo(String target, String previousTarget) {
+        if (!others.isEmpty()) return switchAll(target, previousTarget);
         return switchTo(front.id(), target, NginxConfig.upstreamConfig(previousTarget == null ? NginxConfig.NOWHERE : previousTarget));
     }
 
@@ -74,6 +88,61 @@ public final class FrontSwitch {
         out.println("  front now sends every new request to " + target);
         previousTarget = NginxConfig.currentTarget(previous);
         return oldWorkers;
+    }
+
+    /**
+     * Every front at once, each confirmed by its own new workers. When one fails, those that switched are switched back
+     * (each front's own switch already put back its file on failure): the old colour serves everywhere. Prints how far
+     * apart the fronts' confirmations were.
+     */
+    private Set<String> switchAll(String target, String previousTarget) {
+        java.util.List<FrontSwitch> all = new java.util.ArrayList<>();
+        all.add(this);
+        all.addAll(others);
+        java.util.List<CompletableFuture<Set<String>>> done = new java.util.ArrayList<>();
+        long[] confirmed = new long[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            FrontSwitch f = all.get(i);
+            int n = i;
+            done.add(CompletableFuture.supplyAsync(() -> {
+                String id = f.front.id();
+                String previous = previousTarget != null ? NginxConfig.upstreamConfig(previousTarget)
+                        : f.front.read(id, NginxConfig.UPSTREAM).orElse(NginxConfig.upstreamConfig(NginxConfig.NOWHERE));
+                Set<String> w = f.switchTo(id, target, previous);
+                confirmed[n] = System.nanoTime();
+                return w;
+            }, Parallel.POOL));
+        }
+        DeployError first = null;
+        for (int i = 0; i < all.size(); i++) {
+            try {
+                done.get(i).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                DeployError d = e.getCause() instanceof DeployError de ? de : DeployError.failed(Text.oneLine(String.valueOf(e.getCause().getMessage())));
+                if (first == null) first = new DeployError(d.exitCode(), "front " + (i + 1) + " of " + all.size() + ": " + d.getMessage(), d);
+            }
+        }
+        if (first != null) {
+            // A failed front too: its file may hold the new upstream when the failure came after the write (a stopped
+            // container takes the copy and refuses the signal), and it would serve that colour once started again.
+            for (int i = 0; i < all.size(); i++) {
+                FrontSwitch f = all.get(i);
+                String back = previousTarget != null ? previousTarget : f.previousTarget;
+                try {
+                    f.putBack(f.front.id(), NginxConfig.upstreamConfig(back == null ? NginxConfig.NOWHERE : back));
+                    out.println("  front " + (i + 1) + " of " + all.size() + " switched back to " + (back == null ? NginxConfig.NOWHERE : back));
+                } catch (RuntimeException e) {
+                    out.println(Style.warning() + "front " + (i + 1) + " of " + all.size() + " could not be switched back: " + Text.oneLine(String.valueOf(e.getMessage())));
+                }
+            }
+            out.flush();
+            throw new DeployError(first.exitCode(), first.getMessage() + "; every front keeps serving the previous colour", first);
+        }
+        long min = java.util.Arrays.stream(confirmed).min().orElse(0);
+        long max = java.util.Arrays.stream(confirmed).max().orElse(0);
+        out.println("  all " + all.size() + " fronts switched; their confirmations " + (max - min) / 1_000_000 + " ms apart");
+        for (int i = 0; i < others.size(); i++) othersWorkers.put(others.get(i), done.get(i + 1).join());
+        return done.get(0).join();
     }
 
     private void putBack(String id, String previous) {
@@ -114,6 +183,7 @@ public final class FrontSwitch {
      * upstream and reloading, the file already names the new (gated) colour while nginx still sends to the old one.
      */
     public Set<String> reloadAsWritten() {
+        for (FrontSwitch o : others) othersWorkers.put(o, o.reloadAsWritten());
         String id = front.id();
         Set<String> oldWorkers = front.workers(id);
         front.validateAndReload(id);
@@ -150,6 +220,20 @@ public final class FrontSwitch {
 
     /** Waits until the workers that ran before the switch have exited: then no request is in flight on the old colour. */
     public void drain(Set<String> oldWorkers, Cancellation cancel) {
+        if (!others.isEmpty()) {
+            List<CompletableFuture<Void>> drains = new java.util.ArrayList<>();
+            for (FrontSwitch o : others) {
+                Set<String> w = othersWorkers.remove(o);
+                if (w != null) drains.add(CompletableFuture.runAsync(() -> o.drain(w, cancel), Parallel.POOL));
+            }
+            drainOne(oldWorkers, cancel);
+            drains.forEach(Parallel::join);
+            return;
+        }
+        drainOne(oldWorkers, cancel);
+    }
+
+    private void drainOne(Set<String> oldWorkers, Cancellation cancel) {
         String id = front.idIfExists();
         if (id == null || oldWorkers.isEmpty()) return;
         Instant start = Instant.now();

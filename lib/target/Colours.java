@@ -94,6 +94,14 @@ public interface Colours {
         return new lib.front.ManagedFront(docker, app, settings, out);
     }
 
+    /**
+     * The switch of the app's front(s): on one host the one front; on a Swarm with several fronts: the others are made
+     * to serve the live colour first, and the switch moves all of them, all or nothing.
+     */
+    default lib.front.FrontSwitch frontSwitch(lib.front.ManagedFront front, String liveTarget, java.io.PrintWriter out) {
+        return new lib.front.FrontSwitch(front, out);
+    }
+
     /** What the front's upstream names for a colour: on one host its front service's container by name, on a Swarm its tasks' addresses. */
     default String frontTarget(lib.front.ManagedFront front, ColourState colour) {
         return front.targetOf(colour);

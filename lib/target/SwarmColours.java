@@ -61,6 +61,7 @@ public final class SwarmColours implements Colours {
     /** The addresses the gate probed, by colour: the upstream lists exactly these. */
     private final Map<Colour, String> gated = new ConcurrentHashMap<>();
     private final List<ManagedFront> fronts = new CopyOnWriteArrayList<>();
+    private List<DockerHost> otherFronts = List.of();
     private Duration gateTimeout = Duration.ofSeconds(60);
     private Cancellation cancel = Cancellation.none();
 
@@ -153,13 +154,18 @@ public final class SwarmColours implements Colours {
                 }
             }
         }
-        if (live.isPresent() && frontTarget.isPresent()) {
-            String expected = frontTarget(null, state.of(live.get()));
-            lines.add(expected.equals(frontTarget.get()) ? "front: sends to " + live.get() + "'s running tasks (" + frontTarget.get() + ")"
-                    : "FRONT OUT OF DATE: its upstream lists " + frontTarget.get() + ", " + live.get() + "'s running tasks are " + expected
-                    + "; the next deploy rewrites it");
-        }
+        frontLine(state, "front", frontTarget).ifPresent(lines::add);
         return lines;
+    }
+
+    /** Whether one front's upstream lists exactly the live colour's running tasks; empty with no live colour or no front. */
+    public Optional<String> frontLine(HostState state, String name, Optional<String> frontTarget) {
+        Optional<Colour> live = state.live();
+        if (live.isEmpty() || frontTarget.isEmpty()) return Optional.empty();
+        String expected = frontTarget(null, state.of(live.get()));
+        return Optional.of(expected.equals(frontTarget.get()) ? name + ": sends to " + live.get() + "'s running tasks (" + frontTarget.get() + ")"
+                : "FRONT OUT OF DATE: " + name + "'s upstream lists " + frontTarget.get() + ", " + live.get() + "'s running tasks are " + expected
+                + "; run deploy.java front sync --env ENV (the next deploy rewrites it too)");
     }
 
     // ---- images -----------------------------------------------------------------------------------------------
@@ -455,7 +461,25 @@ public final class SwarmColours implements Colours {
         ManagedFront f = new ManagedFront(docker, app, settings, out).onOverlay();
         fronts.clear();
         fronts.add(f);
+        for (DockerHost h : otherFronts) fronts.add(new ManagedFront(h.client(), app, settings, out).onOverlay());
         return f;
+    }
+
+    /** The other fronts serve the live colour before anything changes (the first front is Deployment's to check). */
+    @Override
+    public lib.front.FrontSwitch frontSwitch(ManagedFront front, String liveTarget, PrintWriter out) {
+        if (fronts.size() <= 1) return new lib.front.FrontSwitch(front, out);
+        List<ManagedFront> others = fronts.subList(1, fronts.size()).stream().toList();
+        List<CompletableFuture<Void>> ensured = others.stream()
+                .map(o -> CompletableFuture.runAsync(() -> o.ensure(liveTarget), lib.docker.Parallel.POOL)).toList();
+        ensured.forEach(lib.docker.Parallel::join);
+        return new lib.front.FrontSwitch(front, others, out);
+    }
+
+    /** The fronts after the first (fronts: in deploy.yml past its first entry), each on its node's engine. */
+    public SwarmColours withFronts(List<DockerHost> others) {
+        otherFronts = List.copyOf(others);
+        return this;
     }
 
     /** The addresses of the colour's tasks the gate probed; for the live colour (not gated in this run), its running tasks'. */

@@ -19,6 +19,7 @@ final class SwarmBed {
     /** The managed front's image: the fixture nginx plus busybox, whose wget the gate probes each task with. */
     static final String FRONT = "se-front:1";
     static final int MANAGER = 4;
+    static final int SECOND_FRONT = 5;
     static final int[] NODES = {4, 5, 6};
     private static boolean pushed;
 
@@ -40,6 +41,8 @@ final class SwarmBed {
         List<String> save = new ArrayList<>(List.of("docker", "save", FRONT));
         for (String v : new String[]{"v1", "v2", "crash", "unhealthy"}) save.add(TestHost.APP_REPO + ":" + v);
         pipe(save, List.of("docker", "-H", TestBed.socket(MANAGER), "load", "-q"));
+        // SwarmTest's second front runs on bgh5
+        pipe(List.of("docker", "save", FRONT), List.of("docker", "-H", TestBed.socket(SECOND_FRONT), "load", "-q"));
         for (String v : new String[]{"v1", "v2", "crash", "unhealthy"}) {
             run("docker", "-H", TestBed.socket(MANAGER), "tag", TestHost.APP_REPO + ":" + v, APP_REPO + ":" + v);
             run("docker", "-H", TestBed.socket(MANAGER), "push", "-q", APP_REPO + ":" + v);
@@ -65,8 +68,10 @@ final class SwarmBed {
             String ids = output("docker", "-H", sock, kind, "ls", "-q", "--filter", "name=" + app);
             for (String id : ids.split("\\s+")) if (!id.isBlank()) run("docker", "-H", sock, kind, "rm", id);
         }
-        String containers = output("docker", "-H", sock, "ps", "-aq", "--filter", "name=" + app);
-        for (String id : containers.split("\\s+")) if (!id.isBlank()) run("docker", "-H", sock, "rm", "-f", id);
+        for (int node : new int[]{MANAGER, SECOND_FRONT}) {
+            String containers = output("docker", "-H", TestBed.socket(node), "ps", "-aq", "--filter", "name=" + app);
+            for (String id : containers.split("\\s+")) if (!id.isBlank()) run("docker", "-H", TestBed.socket(node), "rm", "-f", id);
+        }
         // a removed service's tasks leave its overlay within seconds (up to half a minute on the busy test bed)
         for (int i = 0; i < 120; i++) {
             String nets = output("docker", "-H", sock, "network", "ls", "-q", "--filter", "name=" + app);
