@@ -325,8 +325,11 @@ class SwarmTest {
         project(COMPOSE, secondFront());
         var r = TestApp.run(args("v1"));
         assertEquals(0, r.code(), r.toString());
-        assertEquals("v1", get(HOST, port, "/version.txt"));
-        assertEquals("v1", get(SECOND, port, "/version.txt"));
+        // A first deploy has no traffic to keep: once in a full-suite run a front answered its very first request 502
+        // (not root-caused; the README's Swarm section lists it), so this waits up to 5 s for v1 on each front.
+        for (String front : List.of(HOST, SECOND)) {
+            assertTrue(Poll.until(Duration.ofSeconds(5), () -> "v1".equals(get(front, port, "/version.txt"))), "v1 on the front of " + front);
+        }
         assertEquals(upstream(SwarmBed.MANAGER), upstream(SwarmBed.SECOND_FRONT), "both fronts list v1's tasks");
         try (Load first = new Load(HOST, port); Load second = new Load(SECOND, port)) {
             Thread.sleep(300);
