@@ -174,11 +174,18 @@ class TagTest {
             assertEquals(Optional.empty(), RegistryAuth.basic("127.0.0.1:18151", env), "no helper and no auths entry for it: anonymous");
 
             AtomicReference<AuthConfig> sent = new AtomicReference<>();
+            var pulled = new java.util.concurrent.atomic.AtomicBoolean();
             DockerClient docker = fake(DockerClient.class, (d, method, args) -> switch (method) {
-                case "inspectImageCmd" -> fake(InspectImageCmd.class, (c, m, a) -> { throw new NotFoundException("no such image"); });
+                // The puller checks that the image is there after the pull: it is once the fake pull ran.
+                case "inspectImageCmd" -> fake(InspectImageCmd.class, (c, m, a) -> {
+                    if (!m.equals("exec")) return c;
+                    if (!pulled.get()) throw new NotFoundException("no such image");
+                    return new com.github.dockerjava.api.command.InspectImageResponse();
+                });
                 case "pullImageCmd" -> fake(PullImageCmd.class, (c, m, a) -> {
                     if (m.equals("withAuthConfig")) sent.set((AuthConfig) a[0]);
                     if (!m.equals("exec")) return c;
+                    pulled.set(true);
                     var callback = (com.github.dockerjava.api.async.ResultCallback<?>) a[0];
                     callback.onComplete();
                     return callback;
