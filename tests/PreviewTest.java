@@ -202,7 +202,8 @@ class PreviewTest {
             Process p = new ProcessBuilder("env", "--default-signal=INT", ProcessHandle.current().info().command().orElse("java"), "-cp",
                     System.getProperty("java.class.path"), "deploy", "promote", "--app", app.name, "--probe", "/health.txt")
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            assertTrue(Commands.waitForLine(log, "  front now sends every new request", 60_000), java.nio.file.Files.readString(log));
+            // The promote's front check prints the same words for the live colour first: wait for the previewed one's.
+            assertTrue(Commands.waitForLine(log, "  front now sends every new request to " + app.name + "-green", 60_000), java.nio.file.Files.readString(log));
             p.destroyForcibly();
             p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
             assertEquals("v2", get(port, "/version.txt", false), "the switch happened");
