@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Deploy wall time and time to the switch against replicas per colour on the test-bed Swarm (tests/swarm-up.sh:
 # bgh4 manager, bgh5-6 workers, registry 10.210.0.1:5000 holding se-app:v1/v2, which SwarmTest pushes), one front
-# on the manager. Per size: a first deploy, then REPS deploys alternating v2/v1; the time to the switch is from the
-# command's start to its "front now sends" line. Run with compiled classes (CLASSES=/tmp/jcout-... from /tmp/jc.sh)
+# on the manager. Per size: a first deploy, then REPS deploys alternating v2/v1, then REPS rollbacks from the warm
+# standby (each goes back to the other colour); the time to the switch is from the command's start to its
+# "front now sends" line. Run with compiled classes (CLASSES=/tmp/jcout-... from /tmp/jc.sh)
 # or, without, through ./jbang.
 #   bench/swarm.sh [REPS]      (default 3)
 set -euo pipefail
@@ -11,7 +12,10 @@ reps=${1:-3}
 certs=${BGH_DIR:-/tmp/bgh}
 work=$(mktemp -d /tmp/se-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-run() { if [ -n "${CLASSES:-}" ]; then java -cp "$CLASSES:$(cat /tmp/deps.cp)" deploy "$@"; else ./jbang deploy.java "$@"; fi; }
+run() { # $1 = deploy or rollback
+  local cmd=$1; shift
+  if [ -n "${CLASSES:-}" ]; then java -cp "$CLASSES:$(cat /tmp/deps.cp)" "$cmd" "$@"; else ./jbang "$cmd.java" "$@"; fi
+}
 d4() { docker -H unix:///run/bgh4/docker.sock "$@"; }
 cleanup() { # $1 = app
   d4 service ls -q --filter "name=$1" | xargs -r docker -H unix:///run/bgh4/docker.sock service rm >/dev/null
@@ -24,22 +28,30 @@ cleanup() { # $1 = app
 }
 printf 'services:\n  app:\n    image: 10.210.0.1:5000/se-app:${DEPLOY_RELEASE}\n    ports: ["9000"]\n' > "$work/docker-compose.yml"
 
-deploy() { # $1 = deploy.yml, $2 = release: prints "wall switch" in seconds
+timed() { # the command and its arguments: prints "wall switch" in seconds
   local t0 t1 sw=""
+  : > "$work/log"
   t0=$(date +%s.%N)
   while IFS= read -r line; do
     echo "$line" >> "$work/log"
     case "$line" in *"front now sends"*) sw=$(date +%s.%N) ;; esac
-  done < <(run --project "$1" --env production --release "$2" -f "$work/docker-compose.yml" --front managed --front-bind 0.0.0.0 \
-             --front-port 18590 --front-image se-front:1 --probe /health.txt 2>&1; echo "exit $?")
+  done < <(run "$@" 2>&1; echo "exit $?")
   t1=$(date +%s.%N)
   tail -1 "$work/log" | grep -qx "exit 0" || { cat "$work/log"; exit 1; }
   echo "$(echo "$t1 - $t0" | bc) $(echo "$sw - $t0" | bc)"
 }
+deploy() { # $1 = deploy.yml, $2 = release
+  timed deploy --project "$1" --env production --release "$2" -f "$work/docker-compose.yml" --front managed --front-bind 0.0.0.0 \
+    --front-port 18590 --front-image se-front:1 --probe /health.txt
+}
+rollback() { # $1 = deploy.yml: back to the warm standby
+  timed rollback --project "$1" --env production -f "$work/docker-compose.yml" --probe /health.txt
+}
+stat() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.2f s (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'; }
 
-echo "| replicas per colour | deploy wall time, median of $reps (range) | time to the switch, median (range) |"
-echo "|---|---|---|"
-for n in 1 2 4; do
+echo "| replicas per colour | deploy wall time, median of $reps (range) | deploy: time to the switch | rollback wall time | rollback: time to the switch |"
+echo "|---|---|---|---|---|"
+for n in ${SIZES:-1 2 4 8}; do
   app=se-bench$n
   cleanup "$app"
   printf 'app: %s\nenvironments:\n  production:\n    engine: swarm\n    managers:\n      - {host: "tcp://10.210.0.14:2376", tls_verify: true, cert_path: %s}\n    fronts:\n      - {host: "tcp://10.210.0.14:2376", tls_verify: true, cert_path: %s}\n    replicas: %s\n' \
@@ -51,7 +63,11 @@ for n in 1 2 4; do
     read -r w s < <(deploy "$work/deploy-$n.yml" "$v")
     walls+=("$w"); switches+=("$s")
   done
-  stat() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.2f s (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'; }
-  echo "| $n | $(stat "${walls[@]}") | $(stat "${switches[@]}") |"
+  rwalls=(); rswitches=()
+  for i in $(seq "$reps"); do
+    read -r w s < <(rollback "$work/deploy-$n.yml")
+    rwalls+=("$w"); rswitches+=("$s")
+  done
+  echo "| $n | $(stat "${walls[@]}") | $(stat "${switches[@]}") | $(stat "${rwalls[@]}") | $(stat "${rswitches[@]}") |"
   cleanup "$app"
 done
