@@ -40,9 +40,14 @@ class SwarmFailoverTest {
     }
 
     void project() throws Exception {
+        project(true);
+    }
+
+    /** next: the TLS endpoint listed after the proxy; without it the proxy is the Swarm's only manager in deploy.yml. */
+    void project(boolean next) throws Exception {
         dir = Files.createTempDirectory("swarm-" + app);
         Files.writeString(dir.resolve("docker-compose.yml"), SwarmTest.COMPOSE);
-        Files.writeString(dir.resolve("deploy.yml"), """
+        String yml = """
                 app: %s
                 environments:
                   production:
@@ -57,7 +62,10 @@ class SwarmFailoverTest {
                         tls_verify: true
                         cert_path: %s
                     replicas: 2
-                """.formatted(app, proxySocket, SwarmBed.managerTls(), TestBed.CERTS, SwarmBed.managerTls(), TestBed.CERTS));
+                """.formatted(app, proxySocket, SwarmBed.managerTls(), TestBed.CERTS, SwarmBed.managerTls(), TestBed.CERTS);
+        if (!next) yml = yml.replace("      - host: " + SwarmBed.managerTls() + "\n        tls_verify: true\n        cert_path: " + TestBed.CERTS + "\n    fronts:", "    fronts:");
+        assertEquals(next, yml.indexOf(SwarmBed.managerTls()) != yml.lastIndexOf(SwarmBed.managerTls()), yml);
+        Files.writeString(dir.resolve("deploy.yml"), yml);
     }
 
     List<String> args(String release) {
@@ -142,13 +150,55 @@ class SwarmFailoverTest {
                 load.close();
                 assertTrue(output.contains(lostNote), output);
                 String note = output.lines().filter(l -> l.startsWith(lostNote)).findFirst().orElseThrow();
-                // the gate's own calls (the tasks, the nodes) met the lost manager first, not the store's
-                assertTrue(note.contains("while reading the tasks of " + app) || note.contains("while reading the Swarm's nodes"), note);
+                // a colour's call (the gate's reads) met the lost manager first, not one of the store's
+                assertTrue(List.of("live record", "deploy lock", "release history").stream().noneMatch(note::contains), note);
                 assertEquals(List.of(), load.failures(), "no failed GET while the manager was lost in the gate");
                 report.add("in the gate: " + output.lines().filter(l -> l.contains("note:")).toList());
             }
             frontAndRecordAgree("v1", "after the manager was lost in the gate");
         }
         System.out.println("manager lost mid-deploy: " + report);
+    }
+
+    /**
+     * The only manager in deploy.yml cut in the gate (its connections closed, where SwarmFaultTest freezes it): exit 5
+     * at once, not after the Docker call bound, the undo's calls failing at once too; the front on its own node keeps
+     * serving v1 throughout; the next deploy through the manager back takes over (it breaks the dead run's lock).
+     */
+    @Test
+    void theOnlyManagerLostInTheGateEndsTheDeployWithExit5AndTheFrontKeepsServingTheOldColour() throws Exception {
+        project(false);
+        try (SocketProxy proxy = new SocketProxy(proxySocket, managerSocket)) {
+            var v1 = TestApp.run(args("v1").toArray(new String[0]));
+            assertEquals(0, v1.code(), v1.toString());
+            Path log = dir.resolve("only.log");
+            try (var load = new SwarmTest.Load(port)) {
+                Process p = deployProcess(log, "v2");
+                boolean inGate;
+                boolean ended;
+                try {
+                    inGate = Commands.waitForLine(log, "==> health gate", 90_000);
+                    proxy.close();
+                    ended = p.waitFor(75, TimeUnit.SECONDS);
+                } finally {
+                    p.destroyForcibly();
+                }
+                p.waitFor(10, TimeUnit.SECONDS);
+                String output = Files.readString(log);
+                assertTrue(inGate && ended, output);
+                assertEquals(5, p.exitValue(), output);
+                assertTrue(output.contains("the Swarm's only manager in deploy.yml, unix://" + proxySocket + ", stopped answering"), output);
+                Thread.sleep(500);
+                load.close();
+                assertEquals(List.of(), load.failures(), "the front on its node kept serving: " + output);
+                assertTrue(load.answers.stream().allMatch("v1"::equals), "only v1 served: " + load.answers.stream().distinct().toList());
+                System.out.println("only manager lost in the gate: " + output.lines().filter(l -> l.contains("error") || l.contains("note:") || l.contains("warning")).toList());
+            }
+        }
+        try (SocketProxy back = new SocketProxy(proxySocket, managerSocket)) {
+            var next = TestApp.run(args("v2").toArray(new String[0]));
+            assertEquals(0, next.code(), next.toString());
+            frontAndRecordAgree("v2", "after the manager came back");
+        }
     }
 }

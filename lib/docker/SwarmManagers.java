@@ -61,8 +61,8 @@ public final class SwarmManagers implements AutoCloseable {
             return op.apply(m);
         } catch (RuntimeException e) {
             if (!lost(e)) throw e;
-            notes.println("note: the Swarm manager " + m.describe() + " stopped answering while " + what + " (" + DockerHost.rootMessage(e)
-                    + "); going on through the next manager");
+            notes.println("note: the Swarm manager " + m.describe() + " stopped answering while " + what + " (" + DockerHost.rootMessage(e) + ")"
+                    + (managers.size() > 1 ? "; going on through the next manager" : ""));
             notes.flush();
             DockerHost next = failover(m);
             failovers.incrementAndGet();
