@@ -417,8 +417,12 @@ public final class SwarmColours implements Colours {
                 throw DeployError.failed("health gate: " + colour.colour() + " did not pass within " + gateTimeout.toSeconds() + "s (--health-timeout): waiting for " + waiting);
             }
             cancel.check();
+            int failoversBefore = managers.failovers();
+            Instant asked = Instant.now();
             List<SwarmTasks.Task> tasks = tasks(ids);
             Map<String, SwarmTasks.Node> nodes = nodes();
+            // The wait for a lost manager (up to the Docker call bound) is not the colour's: --health-timeout is for the tasks.
+            if (managers.failovers() != failoversBefore) deadline = deadline.plus(Duration.between(asked, Instant.now()));
             for (SwarmTasks.Task t : tasks) {
                 ContainerInfo s = byId.get(t.serviceId());
                 String where = s.name() + "." + t.slot() + (t.nodeId() == null ? "" : " on node " + nodes.getOrDefault(t.nodeId(), new SwarmTasks.Node(t.nodeId(), t.nodeId(), false)).hostname());
