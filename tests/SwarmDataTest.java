@@ -139,13 +139,13 @@ class SwarmDataTest {
 
     @Test
     void aManagerIsLostWhenItDoesNotAnswerNotWhenItAnswersNo() {
-        assertTrue(SwarmState.lost(new lib.base.DeployError(lib.base.ExitCode.DOCKER, "the Docker daemon did not answer within 25s")));
-        assertTrue(SwarmState.lost(new RuntimeException(new java.net.SocketException("Connection reset"))));
-        assertTrue(SwarmState.lost(new com.github.dockerjava.api.exception.DockerException("The swarm does not have a leader", 503)));
-        assertFalse(SwarmState.lost(new lib.base.DeployError(lib.base.ExitCode.LOCKED, "app shop is locked by ...")));
-        assertFalse(SwarmState.lost(new com.github.dockerjava.api.exception.ConflictException("config shop-bgdeploy-lock already exists")));
-        assertFalse(SwarmState.lost(new com.github.dockerjava.api.exception.InternalServerErrorException("update out of sequence")));
-        assertFalse(SwarmState.lost(new IllegalStateException("a bug")));
+        assertTrue(lib.docker.SwarmManagers.lost(new lib.base.DeployError(lib.base.ExitCode.DOCKER, "the Docker daemon did not answer within 25s")));
+        assertTrue(lib.docker.SwarmManagers.lost(new RuntimeException(new java.net.SocketException("Connection reset"))));
+        assertTrue(lib.docker.SwarmManagers.lost(new com.github.dockerjava.api.exception.DockerException("The swarm does not have a leader", 503)));
+        assertFalse(lib.docker.SwarmManagers.lost(new lib.base.DeployError(lib.base.ExitCode.LOCKED, "app shop is locked by ...")));
+        assertFalse(lib.docker.SwarmManagers.lost(new com.github.dockerjava.api.exception.ConflictException("config shop-bgdeploy-lock already exists")));
+        assertFalse(lib.docker.SwarmManagers.lost(new com.github.dockerjava.api.exception.InternalServerErrorException("update out of sequence")));
+        assertFalse(lib.docker.SwarmManagers.lost(new IllegalStateException("a bug")));
     }
 
     static String config(String id, String name, long index, String app, String role, String data) {

@@ -45,7 +45,7 @@ public class StatusCommand implements Callable<Integer> {
             try (var managers = SwarmManagers.connect(swarm.get().managers(), spec.commandLine().getErr())) {
                 var store = new SwarmState(managers, target.app(), project.environmentName(), spec.commandLine().getErr());
                 boolean ok = StatusView.swarm(out, target.app(), store, store.readRecord());
-                ok &= SwarmRun.colours(swarm.get(), managers.host(), store, target.app(), out, spec.commandLine().getErr());
+                ok &= SwarmRun.colours(swarm.get(), managers, store, target.app(), out, spec.commandLine().getErr());
                 return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
             }
         }

@@ -40,7 +40,8 @@ public final class SwarmRun {
             DockerHost manager = managers.host();
             DockerHost front = frontNode == null ? manager : frontNode;
             SwarmState store = new SwarmState(managers, app, environment, err);
-            SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out).withFronts(nodes.others());
+            // The colours and the store go through the same managers: the one lost mid-run is passed over once, for both.
+            SwarmColours colours = new SwarmColours(managers, store, app, swarm.replicas(), out, err).withFronts(nodes.others());
             String where = "the Swarm of " + manager.describe() + " (front on " + front.describe() + (nodes.others().isEmpty() ? "" : " and " + nodes.others().size() + " more") + ")";
             if (dryRun) {
                 Deployment d = new Deployment(front, colours, store, app, settings, Cancellation.none(), out, err);
@@ -69,10 +70,10 @@ public final class SwarmRun {
      * status's part the engine reads: each colour's services and tasks, and whether the front's upstream lists the live
      * colour's running tasks. False when the live colour's services run no task or the front's upstream is out of date.
      */
-    public static boolean colours(SwarmSettings swarm, DockerHost manager, AppState store, String app, PrintWriter out, PrintWriter err) {
+    public static boolean colours(SwarmSettings swarm, SwarmManagers managers, AppState store, String app, PrintWriter out, PrintWriter err) {
         try (FrontNodes nodes = FrontNodes.connect(swarm, err)) {
-            List<DockerHost> fronts = nodes.hosts().isEmpty() ? List.of(manager) : nodes.hosts();
-            SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out);
+            List<DockerHost> fronts = nodes.hosts().isEmpty() ? List.of(managers.host()) : nodes.hosts();
+            SwarmColours colours = new SwarmColours(managers, store, app, swarm.replicas(), out, err);
             var state = colours.read();
             List<String> lines = new ArrayList<>(colours.describe(state, fronts.size() == 1 ? lib.front.ManagedFront.upstreamOf(fronts.get(0).client(), app) : java.util.Optional.empty()));
             if (fronts.size() > 1) {
@@ -98,7 +99,7 @@ public final class SwarmRun {
             SwarmState store = new SwarmState(managers, app, environment, err);
             try (AppState.Lock lock = store.lock("front sync on the Swarm of " + manager.describe(), Duration.ZERO, out, cancel)) {
                 var record = store.readRecord().record().orElseThrow(() -> DeployError.config(app + " was never deployed to " + environment + ": nothing to sync"));
-                SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out);
+                SwarmColours colours = new SwarmColours(managers, store, app, swarm.replicas(), out, err);
                 var state = colours.read();
                 var live = state.live().orElseThrow(() -> DeployError.config("no colour of " + app + " is live: nothing to sync"));
                 List<DockerHost> fronts = nodes.hosts().isEmpty() ? List.of(manager) : nodes.hosts();

@@ -4,12 +4,14 @@ import lib.base.DeployError;
 import lib.base.ExitCode;
 import lib.base.Text;
 
+import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.LocalNodeState;
 import com.github.dockerjava.api.model.SwarmInfo;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The managers of a Swarm environment, tried in order: the first that answers and is a manager of an active Swarm
@@ -23,6 +25,7 @@ public final class SwarmManagers implements AutoCloseable {
     private final PrintWriter err;
     private int current;
     private DockerHost host;
+    private final java.util.concurrent.atomic.AtomicInteger failovers = new java.util.concurrent.atomic.AtomicInteger();
 
     private SwarmManagers(List<HostAddress> managers, PrintWriter err) {
         this.managers = List.copyOf(managers);
@@ -40,6 +43,54 @@ public final class SwarmManagers implements AutoCloseable {
     /** The manager answering for the cluster. */
     public synchronized DockerHost host() {
         return host;
+    }
+
+    /**
+     * One call to the Swarm through the manager answering now, repeated once through the next one when that manager is
+     * lost mid-call ({@link #lost}), with a note on {@code notes} naming it. {@code op} must be safe to repeat: the
+     * first try may have landed with only its answer lost (see {@link #failovers} to tell). Once no manager is left, every
+     * call fails at once with exit 5, so an undo after the loss costs no further waits.
+     */
+    public <T> T call(String what, PrintWriter notes, Function<DockerHost, T> op) {
+        DockerHost m = host();
+        if (m == null) {
+            throw new DeployError(ExitCode.DOCKER, "no Swarm manager answers any more (lost earlier in this run) while " + what
+                    + "; run again once one answers");
+        }
+        try {
+            return op.apply(m);
+        } catch (RuntimeException e) {
+            if (!lost(e)) throw e;
+            notes.println("note: the Swarm manager " + m.describe() + " stopped answering while " + what + " (" + DockerHost.rootMessage(e) + ")"
+                    + (managers.size() > 1 ? "; going on through the next manager" : ""));
+            notes.flush();
+            DockerHost next = failover(m);
+            failovers.incrementAndGet();
+            return op.apply(next);
+        }
+    }
+
+    /**
+     * Calls repeated through another manager so far: one that grew during a write means a conflict may be that write's
+     * own first try, landed, whose answer was lost with the manager.
+     */
+    public int failovers() {
+        return failovers.get();
+    }
+
+    /**
+     * The manager is gone, as opposed to having answered no: no answer within the bound (or an earlier call ran out of
+     * it), or the connection itself failed. A refusal by the daemon (an HTTP status) is its answer, never a reason to
+     * ask another manager.
+     */
+    public static boolean lost(Throwable e) {
+        if (e instanceof DeployError d) return d.exitCode() == ExitCode.DOCKER;
+        // 503: the node lost its managers' quorum or was demoted; another manager may still answer for the cluster.
+        if (e instanceof DockerException d) return d.getHttpStatus() == 503;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.io.IOException) return true;
+        }
+        return false;
     }
 
     /** Which entry of managers: answers (for messages and tests): its address as deploy.yml gave it. */

@@ -84,8 +84,6 @@ public final class SwarmState implements AppState {
     /** The record service's version this state last read or wrote; null before the first read. */
     private Long recordVersion;
     private boolean recordRead;
-    /** Calls repeated through another manager: a conflict after one may be our own first try, whose answer was lost. */
-    private final java.util.concurrent.atomic.AtomicInteger failovers = new java.util.concurrent.atomic.AtomicInteger();
 
     /** environment: the deploy.yml environment, for the unlock command this state advises; null when unknown. */
     public SwarmState(DockerHost manager, String app, String environment) {
@@ -120,24 +118,18 @@ public final class SwarmState implements AppState {
         return m == null ? "Swarm (no manager answering)" : "Swarm (manager " + m.describe() + ")";
     }
 
+    /** Calls repeated through another manager so far: a conflict after one may be our own first try, whose answer was lost. */
+    private int failovers() {
+        return managers == null ? 0 : managers.failovers();
+    }
+
     private DockerHost manager() {
         return managers == null ? fixed : managers.host();
     }
 
-    /** One call to the Swarm, repeated once through the next manager when the one answering is lost. */
+    /** One call to the Swarm, repeated once through the next manager when the one answering is lost (SwarmManagers.call). */
     private <T> T call(String what, java.util.function.Function<DockerHost, T> op) {
-        DockerHost m = manager();
-        try {
-            return op.apply(m);
-        } catch (RuntimeException e) {
-            if (managers == null || !lost(e)) throw e;
-            notes.println("note: the Swarm manager " + m.describe() + " stopped answering while " + what + " (" + DockerHost.rootMessage(e)
-                    + "); going on through the next manager");
-            notes.flush();
-            DockerHost next = managers.failover(m);
-            failovers.incrementAndGet();
-            return op.apply(next);
-        }
+        return managers == null ? op.apply(fixed) : managers.call(what, notes, op);
     }
 
     private void run(String what, java.util.function.Consumer<DockerClient> op) {
@@ -145,21 +137,6 @@ public final class SwarmState implements AppState {
             op.accept(m.client());
             return null;
         });
-    }
-
-    /**
-     * The manager is gone, as opposed to having answered no: no answer within the bound (or an earlier call ran out of
-     * it), or the connection itself failed. A refusal by the daemon (an HTTP status) is its answer, never a reason to
-     * ask another manager.
-     */
-    public static boolean lost(Throwable e) {
-        if (e instanceof DeployError d) return d.exitCode() == ExitCode.DOCKER;
-        // 503: the node lost its managers' quorum or was demoted; another manager may still answer for the cluster.
-        if (e instanceof DockerException d) return d.getHttpStatus() == 503;
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.io.IOException) return true;
-        }
-        return false;
     }
 
     // ---- names
@@ -196,7 +173,7 @@ public final class SwarmState implements AppState {
     private final DeployLock.Slot slot = new DeployLock.Slot() {
         @Override
         public Optional<String> create(Map<String, String> labels) {
-            int failoversBefore = failovers.get();
+            int failoversBefore = failovers();
             return call("taking the deploy lock", m -> {
                 try {
                     return Optional.of(m.client().createConfigCmd().withName(lockName(app)).withLabels(labels)
@@ -204,7 +181,7 @@ public final class SwarmState implements AppState {
                 } catch (ConflictException held) {
                     // Ours when, on the try repeated through the next manager, its labels are ours to the nanosecond: a
                     // create whose answer the lost manager never sent.
-                    if (failovers.get() == failoversBefore) return Optional.<String>empty();
+                    if (failovers() == failoversBefore) return Optional.<String>empty();
                     JsonNode c = m.getJson(configPath(lockName(app)));
                     Stored s = c == null ? null : Stored.of(c);
                     return s != null && s.labels().equals(labels) ? Optional.of(s.id()) : Optional.<String>empty();
@@ -290,7 +267,7 @@ public final class SwarmState implements AppState {
     public synchronized void writeRecord(LiveRecord record) {
         Map<String, String> labels = new LinkedHashMap<>(record.toLabels(app));
         Service current = inspectRecord();
-        int failoversBefore = failovers.get();
+        int failoversBefore = failovers();
         Long stored = current == null ? null : version(current);
         Optional<String> lost = conflict(recordRead, recordVersion, stored);
         if (lost.isPresent()) throw lostTo(lost.get(), current);
@@ -314,7 +291,7 @@ public final class SwarmState implements AppState {
      * landed and its answer was lost with the manager. Only then: identical labels from another writer still lose.
      */
     private boolean ownLostAnswer(int failoversBefore, Map<String, String> labels) {
-        if (failovers.get() == failoversBefore) return false;
+        if (failovers() == failoversBefore) return false;
         Service now = inspectRecord();
         return now != null && labels.equals(labels(now));
     }

@@ -7,6 +7,7 @@ import lib.base.Text;
 import lib.compose.ComposeProject;
 import lib.docker.DockerHost;
 import lib.docker.ImagePuller;
+import lib.docker.SwarmManagers;
 import lib.front.ManagedFront;
 import lib.front.NginxConfig;
 import lib.health.HealthGate;
@@ -28,6 +29,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,21 +39,29 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * {@link Colours} as Swarm services: each colour a stack {@code <app>-<colour>} of services (see
  * {@link SwarmServiceSpec}) on its own overlay, every task also on the app's attachable overlay, where the managed
  * front reaches it by address. Swarm places and restarts tasks; this class decides when a colour is ready (the gate
  * reads every task and probes each from the front, see {@link #await}) and what the front's upstream lists (the
- * addresses of tasks that passed the gate). The record, history and lock stay on the manager's engine.
+ * addresses of tasks that passed the gate). The record, history and lock are {@link lib.host.SwarmState}'s, in the
+ * cluster's store.
+ * <p>
+ * Every call goes to the manager answering now ({@link SwarmManagers}, the same the store uses): one lost mid-call is
+ * passed over and the call made once more through the next, with a note on err. So each call here is safe to repeat:
+ * a service create whose answer was lost finds its service on the retry and adopts it, a remove of what is gone
+ * already is done, a scale reads the service again before it writes.
  */
 public final class SwarmColours implements Colours {
     /** How long a task may stay pending with a scheduler error before the gate fails with Swarm's reason. */
     static final Duration PENDING_GRACE = Duration.ofSeconds(3);
     static final Duration POLL = Duration.ofMillis(100);
 
-    private final DockerHost manager;
-    private final DockerClient docker;
+    private final SwarmManagers managers;
+    private final PrintWriter err;
     private final lib.host.AppState store;
     private final String app;
     private final int defaultReplicas;
@@ -65,21 +75,41 @@ public final class SwarmColours implements Colours {
     private Duration gateTimeout = Duration.ofSeconds(60);
     private Cancellation cancel = Cancellation.none();
 
-    /** @param defaultReplicas the environment's replicas: a service without deploy.replicas runs this many tasks */
-    public SwarmColours(DockerHost manager, lib.host.AppState store, String app, int defaultReplicas, PrintWriter out) {
-        this.manager = manager;
+    /**
+     * @param defaultReplicas the environment's replicas: a service without deploy.replicas runs this many tasks
+     * @param err             where a manager passed over is noted
+     */
+    public SwarmColours(SwarmManagers managers, lib.host.AppState store, String app, int defaultReplicas, PrintWriter out, PrintWriter err) {
+        this.managers = managers;
         this.store = store;
-        this.docker = manager.client();
         this.app = app;
         this.defaultReplicas = defaultReplicas;
         this.out = out;
+        this.err = err;
+    }
+
+    /** One call through the manager answering now, repeated once through the next when it is lost. */
+    private <T> T call(String what, Function<DockerHost, T> op) {
+        return managers.call(what, err, op);
+    }
+
+    private <T> T docker(String what, Function<DockerClient, T> op) {
+        return call(what, m -> op.apply(m.client()));
+    }
+
+    private List<SwarmTasks.Task> tasks(Collection<String> serviceIds) {
+        return call("reading the tasks of " + app, m -> SwarmTasks.of(m, serviceIds));
+    }
+
+    private Map<String, SwarmTasks.Node> nodes() {
+        return call("reading the Swarm's nodes", SwarmTasks::nodes);
     }
 
     // ---- reading ----------------------------------------------------------------------------------------------
 
     @Override
     public HostState read() {
-        List<Service> services = docker.listServicesCmd().withLabelFilter(Map.of(Labels.APP, app)).exec();
+        List<Service> services = docker("listing the services of " + app, d -> d.listServicesCmd().withLabelFilter(Map.of(Labels.APP, app)).exec());
         var record = store.readRecord();
         List<ContainerInfo> blue = new ArrayList<>();
         List<ContainerInfo> green = new ArrayList<>();
@@ -96,11 +126,8 @@ public final class SwarmColours implements Colours {
     public ColourState reread(Colour colour, List<String> ids) {
         List<Service> services = new ArrayList<>();
         for (String id : ids) {
-            try {
-                services.add(docker.inspectServiceCmd(id).exec());
-            } catch (NotFoundException gone) {
-                // removed meanwhile
-            }
+            Service s = inspect(id);
+            if (s != null) services.add(s);
         }
         return new ColourState(colour, members(services));
     }
@@ -110,7 +137,7 @@ public final class SwarmColours implements Colours {
      * 0, "created" while none runs yet. The gate looks at every task itself.
      */
     private List<ContainerInfo> members(List<Service> services) {
-        List<SwarmTasks.Task> tasks = SwarmTasks.of(manager, services.stream().map(Service::getId).toList());
+        List<SwarmTasks.Task> tasks = tasks(services.stream().map(Service::getId).toList());
         List<ContainerInfo> out = new ArrayList<>();
         for (Service s : services) {
             Map<String, String> labels = s.getSpec().getLabels() == null ? Map.of() : s.getSpec().getLabels();
@@ -135,14 +162,14 @@ public final class SwarmColours implements Colours {
      */
     public List<String> describe(HostState state, Optional<String> frontTarget) {
         List<String> lines = new ArrayList<>();
-        Map<String, SwarmTasks.Node> nodes = SwarmTasks.nodes(manager);
+        Map<String, SwarmTasks.Node> nodes = nodes();
         String net = ManagedFront.network(app);
         Optional<Colour> live = state.live();
         for (Colour c : Colour.values()) {
             ColourState cs = state.of(c);
             if (cs.empty()) continue;
             lines.add(c + (live.equals(Optional.of(c)) ? " (live)" : "") + ": release " + Text.printable(cs.release()) + " (stack " + c.project(app) + ")");
-            List<SwarmTasks.Task> tasks = SwarmTasks.of(manager, cs.containers().stream().map(ContainerInfo::id).toList());
+            List<SwarmTasks.Task> tasks = tasks(cs.containers().stream().map(ContainerInfo::id).toList());
             for (ContainerInfo s : cs.containers()) {
                 List<SwarmTasks.Task> mine = tasks.stream().filter(t -> t.serviceId().equals(s.id()) && t.wanted()).toList();
                 lines.add("  " + s.name() + ": " + mine.stream().filter(SwarmTasks.Task::running).count() + "/" + s.labels().getOrDefault(Labels.REPLICAS, "?")
@@ -185,7 +212,7 @@ public final class SwarmColours implements Colours {
 
     /** The registries the manager's engine pulls from over plain HTTP (--insecure-registry): so do we. */
     private Set<String> insecureRegistries() {
-        var config = docker.infoCmd().exec().getRegistryConfig();
+        var config = docker("reading docker info", d -> d.infoCmd().exec()).getRegistryConfig();
         if (config == null || config.getIndexConfigs() == null) return Set.of();
         Set<String> out = new java.util.HashSet<>();
         config.getIndexConfigs().forEach((name, index) -> {
@@ -233,7 +260,8 @@ public final class SwarmColours implements Colours {
     public HealthGate gate(Duration timeout, Cancellation cancel) {
         this.gateTimeout = timeout;
         this.cancel = cancel;
-        return new HealthGate(docker, timeout, cancel, out);
+        // Its container checks are for one host; await is the Swarm's gate, and goes through the managers.
+        return new HealthGate(managers.host() == null ? null : managers.host().client(), timeout, cancel, out);
     }
 
     @Override
@@ -255,10 +283,7 @@ public final class SwarmColours implements Colours {
                     if (image == null) image = pin(s.image(), insecureRegistries());
                     SwarmServiceSpec spec = SwarmServiceSpec.of(compose, s, project, labels, image, defaultReplicas, ManagedFront.network(app));
                     try {
-                        services.add(docker.createServiceCmd(spec.toServiceSpec()).exec().getId());
-                    } catch (ConflictException taken) {
-                        throw DeployError.failed("a Swarm service named " + spec.name() + " already exists and is not part of this deploy;"
-                                + " remove it with: docker service rm " + spec.name());
+                        services.add(create(spec));
                     } catch (DockerException e) {
                         throw DeployError.failed(compose.file() + ": service \"" + s.name() + "\": Swarm refused it: " + Text.oneLine(e.getMessage()));
                     }
@@ -280,26 +305,70 @@ public final class SwarmColours implements Colours {
         };
     }
 
+    /**
+     * The service created, its id. On the try repeated through the next manager a service of its name with exactly
+     * this run's labels (release, colour and the run's start to the microsecond) is the first try's, landed with
+     * its answer lost: adopted, not a conflict. Any other service of the name is someone else's.
+     */
+    private String create(SwarmServiceSpec spec) {
+        AtomicInteger tries = new AtomicInteger();
+        return docker("creating service " + spec.name(), d -> {
+            boolean repeated = tries.incrementAndGet() > 1;
+            try {
+                return d.createServiceCmd(spec.toServiceSpec()).exec().getId();
+            } catch (ConflictException taken) {
+                Service there = repeated ? inspectOn(d, spec.name()) : null;
+                if (there != null && spec.labels().equals(there.getSpec().getLabels())) {
+                    out.println("  service " + spec.name() + " was created before the manager was lost: it is this run's");
+                    return there.getId();
+                }
+                throw DeployError.failed("a Swarm service named " + spec.name() + " already exists and is not part of this deploy;"
+                        + " remove it with: docker service rm " + spec.name());
+            }
+        });
+    }
+
+    /** The service, null when it is not there. */
+    private Service inspect(String idOrName) {
+        return docker("inspecting service " + idOrName, d -> inspectOn(d, idOrName));
+    }
+
+    private static Service inspectOn(DockerClient d, String idOrName) {
+        try {
+            return d.inspectServiceCmd(idOrName).exec();
+        } catch (NotFoundException gone) {
+            return null;
+        }
+    }
+
     /** An overlay the colours' tasks and the fronts can join (attachable); created is told when this run made it. */
     private void ensureOverlay(String name, Map<String, String> labels, List<String> created) {
         // Created, not listed first and not with the daemon's duplicate check: a removed overlay lingers for a few seconds
         // on a node that ran its tasks, in its list and in that check, while the cluster no longer knows it. The
         // cluster's store itself refuses a second network of one name.
-        try {
-            String id = docker.createNetworkCmd().withName(name).withDriver("overlay").withAttachable(true).withLabels(labels).exec().getId();
-            if (created != null) created.add(id);
-        } catch (DockerException e) {
-            if (!String.valueOf(e.getMessage()).contains("already exists")) throw e;
-        }
+        // On a try repeated through the next manager "already exists" may be the first try's: the overlay is then not
+        // removed with a failed colour, and the next deploy reuses it.
+        String id = docker("creating network " + name, d -> {
+            try {
+                return d.createNetworkCmd().withName(name).withDriver("overlay").withAttachable(true).withLabels(labels).exec().getId();
+            } catch (DockerException e) {
+                if (!String.valueOf(e.getMessage()).contains("already exists")) throw e;
+                return null;
+            }
+        });
+        if (id != null && created != null) created.add(id);
     }
 
     private void removeServices(List<String> ids) {
         for (String id : ids) {
-            try {
-                docker.removeServiceCmd(id).exec();
-            } catch (NotFoundException gone) {
-                // removed already
-            }
+            docker("removing service " + id, d -> {
+                try {
+                    d.removeServiceCmd(id).exec();
+                } catch (NotFoundException gone) {
+                    // removed already (perhaps by the first try, through a manager lost before it answered)
+                }
+                return null;
+            });
         }
     }
 
@@ -309,11 +378,12 @@ public final class SwarmColours implements Colours {
             long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             while (true) {
                 try {
-                    docker.removeNetworkCmd(id).exec();
+                    docker("removing network " + id, d -> d.removeNetworkCmd(id).exec());
                     break;
                 } catch (NotFoundException gone) {
                     break;
                 } catch (RuntimeException inUse) {
+                    if (SwarmManagers.lost(inUse)) throw inUse; // no manager left: waiting for the tasks to leave cannot help
                     if (System.nanoTime() > end) break; // left behind: an empty overlay costs nothing and the next deploy reuses it
                     sleep(Duration.ofMillis(250));
                 }
@@ -347,8 +417,12 @@ public final class SwarmColours implements Colours {
                 throw DeployError.failed("health gate: " + colour.colour() + " did not pass within " + gateTimeout.toSeconds() + "s (--health-timeout): waiting for " + waiting);
             }
             cancel.check();
-            List<SwarmTasks.Task> tasks = SwarmTasks.of(manager, ids);
-            Map<String, SwarmTasks.Node> nodes = SwarmTasks.nodes(manager);
+            int failoversBefore = managers.failovers();
+            Instant asked = Instant.now();
+            List<SwarmTasks.Task> tasks = tasks(ids);
+            Map<String, SwarmTasks.Node> nodes = nodes();
+            // The wait for a lost manager (up to the Docker call bound) is not the colour's: --health-timeout is for the tasks.
+            if (managers.failovers() != failoversBefore) deadline = deadline.plus(Duration.between(asked, Instant.now()));
             for (SwarmTasks.Task t : tasks) {
                 ContainerInfo s = byId.get(t.serviceId());
                 String where = s.name() + "." + t.slot() + (t.nodeId() == null ? "" : " on node " + nodes.getOrDefault(t.nodeId(), new SwarmTasks.Node(t.nodeId(), t.nodeId(), false)).hostname());
@@ -380,7 +454,7 @@ public final class SwarmColours implements Colours {
     private void failTask(String where, SwarmTasks.Task t) {
         List<String> log = List.of();
         try {
-            log = SwarmTasks.log(manager, "tasks", t.id(), 5);
+            log = call("reading the log of task " + t.id(), m -> SwarmTasks.log(m, "tasks", t.id(), 5));
         } catch (RuntimeException unavailable) {
             // a task rejected before it ran has no log
         }
@@ -489,7 +563,7 @@ public final class SwarmColours implements Colours {
         if (g != null) return g;
         if (colour.empty()) throw DeployError.failed(colour.colour() + " has no services");
         ContainerInfo routed = routed(colour);
-        List<String> addresses = addresses(routed, SwarmTasks.of(manager, List.of(routed.id())));
+        List<String> addresses = addresses(routed, tasks(List.of(routed.id())));
         if (addresses.isEmpty()) return NginxConfig.NOWHERE;
         int port = port(routed);
         return NginxConfig.targetOf(addresses.stream().map(a -> a + ":" + port).toList());
@@ -501,7 +575,7 @@ public final class SwarmColours implements Colours {
         Map<String, String> out = new LinkedHashMap<>();
         String net = ManagedFront.network(app);
         for (ColourState c : colours) {
-            for (SwarmTasks.Task t : SwarmTasks.of(manager, c.containers().stream().map(ContainerInfo::id).toList())) {
+            for (SwarmTasks.Task t : tasks(c.containers().stream().map(ContainerInfo::id).toList())) {
                 String a = t.addresses().get(net);
                 if (a != null) out.put(a, c.colour().id());
             }
@@ -526,17 +600,19 @@ public final class SwarmColours implements Colours {
         return List.of();
     }
 
+    /** Read and written in one call: repeated, it reads the version the first try may have written, and sets the same count. */
     private void scale(String serviceId, int replicas) {
-        try {
-            Service s = docker.inspectServiceCmd(serviceId).exec();
+        String name = docker("scaling service " + serviceId, d -> {
+            Service s = inspectOn(d, serviceId);
+            if (s == null) return null; // removed meanwhile
             var spec = s.getSpec();
             spec.getMode().getReplicated().withReplicas(replicas);
-            docker.updateServiceCmd(serviceId, spec).withVersion(s.getVersion().getIndex()).exec();
-            out.println("  scaled " + spec.getName() + " to " + replicas);
-            out.flush();
-        } catch (NotFoundException gone) {
-            // removed meanwhile
-        }
+            d.updateServiceCmd(serviceId, spec).withVersion(s.getVersion().getIndex()).exec();
+            return spec.getName();
+        });
+        if (name == null) return;
+        out.println("  scaled " + name + " to " + replicas);
+        out.flush();
     }
 
     /**
@@ -554,14 +630,7 @@ public final class SwarmColours implements Colours {
     /** Services removed, their names are free at once; their tasks leave the overlay within seconds, off our path. */
     private void awaitGone(ColourState colour) {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < end && colour.containers().stream().anyMatch(c -> {
-            try {
-                docker.inspectServiceCmd(c.id()).exec();
-                return true;
-            } catch (NotFoundException gone) {
-                return false;
-            }
-        })) sleep(Duration.ofMillis(100));
+        while (System.nanoTime() < end && colour.containers().stream().anyMatch(c -> inspect(c.id()) != null)) sleep(Duration.ofMillis(100));
     }
 
     @Override
@@ -579,7 +648,8 @@ public final class SwarmColours implements Colours {
         if (!remove) return stop(colour);
         removeServices(colour.containers().stream().map(ContainerInfo::id).toList());
         out.println("  removed " + colour.colour() + "'s services");
-        List<String> nets = docker.listNetworksCmd().withFilter("label", List.of(Labels.STACK_NAMESPACE + "=" + colour.colour().project(app))).exec()
+        List<String> nets = docker("listing the networks of " + colour.colour(),
+                        d -> d.listNetworksCmd().withFilter("label", List.of(Labels.STACK_NAMESPACE + "=" + colour.colour().project(app))).exec())
                 .stream().map(com.github.dockerjava.api.model.Network::getId).toList();
         CompletableFuture.runAsync(() -> removeNetworks(nets), lib.docker.Parallel.POOL);
         return List.of();
@@ -599,7 +669,7 @@ public final class SwarmColours implements Colours {
 
     @Override
     public List<String> lastLog(String memberId, int lines) {
-        return SwarmTasks.log(manager, "services", memberId, lines);
+        return call("reading the log of service " + memberId, m -> SwarmTasks.log(m, "services", memberId, lines));
     }
 
     private static void sleep(Duration d) {
