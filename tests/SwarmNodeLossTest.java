@@ -199,6 +199,7 @@ class SwarmNodeLossTest {
                 cutFor = ms(cut);
                 Runtime.getRuntime().removeShutdownHook(hook);
             }
+            System.out.println(LOST_NODE + "'s link down for " + cutFor + " ms: Swarm marked it down after " + down + " ms, its tasks ran elsewhere after " + rescheduled + " ms");
             System.out.println(sync.out() + sync.err());
             System.out.println(status.out() + status.err());
             assertEquals(0, sync.code(), sync.toString());
@@ -207,14 +208,20 @@ class SwarmNodeLossTest {
             assertEquals(3, synced.split("server ", -1).length - 1, "the three live tasks: " + synced);
             for (String a : lostAddresses) assertFalse(synced.contains(a + ":"), "no task of " + LOST_NODE + " in the upstream: " + synced);
             assertFalse(status.out().contains("FRONT OUT OF DATE"), status.toString());
-            assertTrue(status.out().contains("front on " + TestBed.tls(SwarmBed.MANAGER) + ": sends to") && status.out().contains("front on " + TestBed.tls(SwarmBed.SECOND_FRONT) + ": sends to"), status.out());
+            assertEquals(2, status.out().lines().filter(l -> l.startsWith("front on tcp://") && l.contains(": sends to ")).count(), "both fronts send to the live tasks: " + status.out());
             // Back on the Swarm: the node's old tasks are shut down by Swarm (replaced), nothing routes to them.
+            // A node back from a cut can read Ready on its old session, then down while its agent registers again:
+            // Ready counts once it held for 10 s.
             long back = System.nanoTime();
-            while (!"ready".equals(nodeState(LOST_NODE))) {
-                assertTrue(ms(back) < 90_000, LOST_NODE + " is not Ready 90 s after its link came back");
+            long readySince = -1;
+            while (readySince < 0 || ms(readySince) < 10_000) {
+                assertTrue(ms(back) < 120_000, LOST_NODE + " is not steadily Ready 120 s after its link came back");
+                boolean ready = "ready".equals(nodeState(LOST_NODE));
+                if (!ready) readySince = -1;
+                else if (readySince < 0) readySince = System.nanoTime();
                 Thread.sleep(500);
             }
-            System.out.println(LOST_NODE + " Ready again " + ms(back) + " ms after its link came back");
+            System.out.println(LOST_NODE + " Ready again (and for 10 s) " + ms(back) + " ms after its link came back");
             Thread.sleep(1_000);
             first.close();
             second.close();
@@ -226,8 +233,12 @@ class SwarmNodeLossTest {
                 synchronized (l.answers) {
                     for (int i = 0; i < l.answers.size(); i++) if (l.startedAt.get(i) <= settled && l.answers.get(i).startsWith("ERR")) lost++;
                 }
+                long slowest = 0;
+                synchronized (l.answers) {
+                    for (int i = 0; i < l.answers.size(); i++) if (l.startedAt.get(i) > cut) slowest = Math.max(slowest, l.endedAt.get(i) - l.startedAt.get(i));
+                }
                 report.append(" front ").append(l == first ? HOST : SECOND).append(": ").append(l.answers.size()).append(" GETs, ").append(lost).append(" lost at the cut ")
-                        .append(l.failures()).append(";");
+                        .append(l.failures()).append(", the slowest begun after it ").append(slowest / 1_000_000).append(" ms;");
             }
             System.out.println(report);
             for (var l : List.of(first, second)) {
@@ -244,8 +255,8 @@ class SwarmNodeLossTest {
         assertEquals(oldUpstream, upstream(SwarmBed.SECOND_FRONT));
         var stale = cli("status");
         assertEquals(1, stale.code(), stale.toString());
-        assertTrue(stale.out().contains("FRONT OUT OF DATE: front on " + TestBed.tls(SwarmBed.SECOND_FRONT) + "'s upstream lists"), stale.out());
-        assertFalse(stale.out().contains("FRONT OUT OF DATE: front on " + TestBed.tls(SwarmBed.MANAGER)), "only the stale front is named: " + stale.out());
+        assertEquals(List.of(TestBed.tls(SwarmBed.SECOND_FRONT)), stale.out().lines().filter(l -> l.startsWith("FRONT OUT OF DATE: front on "))
+                .map(l -> l.substring("FRONT OUT OF DATE: front on ".length()).split(" ")[0]).toList(), "only the stale front is named: " + stale.out());
         var repaired = cli("status", "--repair");
         System.out.println(repaired.out() + repaired.err());
         assertEquals(0, repaired.code(), repaired.toString());
