@@ -32,6 +32,9 @@ class NginxConfigTest {
         assertTrue(c.contains("client_max_body_size 64m;"), c);
         assertTrue(c.contains("proxy_request_buffering off;"), c);
         assertTrue(c.contains("proxy_read_timeout 300s;"), c);
+        // a task on a lost node never refuses: the connect gives up after 1 s and the request moves to another task
+        assertTrue(c.contains("proxy_connect_timeout 1s;") && c.contains("proxy_next_upstream error timeout;"), c);
+        assertFalse(c.contains("non_idempotent"), "a POST already sent to a task is never sent to another");
         assertTrue(c.contains("proxy_send_timeout 300s;"), c);
         assertTrue(c.contains("map $http_upgrade $bgdeploy_connection { default upgrade; '' ''; }"), c);
         assertTrue(c.contains("proxy_set_header Upgrade $http_upgrade;") && c.contains("proxy_set_header Connection $bgdeploy_connection;"), c);

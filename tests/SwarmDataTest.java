@@ -153,4 +153,25 @@ class SwarmDataTest {
         return "{\"ID\":\"" + id + "\",\"Version\":{\"Index\":" + index + "},\"CreatedAt\":\"2026-12-02T04:47:55.40436754Z\",\"Spec\":{\"Name\":\"" + name
                 + "\",\"Labels\":{\"" + Labels.APP + "\":\"" + app + "\",\"" + Labels.ROLE + "\":\"" + role + "\"},\"Data\":\"" + b64 + "\"}}";
     }
+
+    @Test
+    void statusCallsTheClusterOutOfDateOnlyForAFrontThatDiffersAndRepairIsForASwarmOnly() {
+        var fine = new lib.cli.SwarmRun.Cluster(List.of("green (live): release v2 (stack shop-green)",
+                "front on tcp://10.0.0.1:2376 (TLS): sends to green's running tasks (10.0.6.8:9000)"), false);
+        assertTrue(fine.ok());
+        assertFalse(fine.frontsOutOfDate());
+        var stale = new lib.cli.SwarmRun.Cluster(List.of("green (live): release v2 (stack shop-green)",
+                "front on tcp://10.0.0.1:2376 (TLS): sends to green's running tasks (10.0.6.8:9000)",
+                "FRONT OUT OF DATE: front on tcp://10.0.0.2:2376 (TLS)'s upstream lists 10.0.6.7:9000, green's running tasks are 10.0.6.8:9000; run deploy.java front sync --env ENV"), false);
+        assertFalse(stale.ok());
+        assertTrue(stale.frontsOutOfDate());
+        assertEquals(2, stale.frontLines().size(), "one line per front, the colours' lines left out: " + stale.frontLines());
+        var degraded = new lib.cli.SwarmRun.Cluster(fine.lines(), true);
+        assertFalse(degraded.ok());
+        assertFalse(degraded.frontsOutOfDate(), "a colour short of tasks is not what front sync repairs");
+
+        var r = TestApp.run("status", "--app", "shop", "--repair");
+        assertEquals(lib.base.ExitCode.CONFIG, r.code(), r.toString());
+        assertTrue(r.err().contains("status --repair is for an engine: swarm environment"), r.err());
+    }
 }

@@ -118,7 +118,7 @@ class SwarmFailoverTest {
             // retry through the next manager finds the service with this run's labels and takes it as its own.
             first.loseTheAnswerTo("/services/create");
             Path log = dir.resolve("create.log");
-            try (var load = new SwarmTest.Load(port)) {
+            try (var load = SwarmTest.load(port)) {
                 String output = finished(deployProcess(log, "v2"), log, "lost at the create");
                 load.close();
                 assertTrue(first.lostAnAnswer(), "the proxy lost the create's answer: " + output);
@@ -135,7 +135,7 @@ class SwarmFailoverTest {
         // connection closed) while the gate polls the new colour's tasks.
         try (SocketProxy second = new SocketProxy(proxySocket, managerSocket)) {
             Path log = dir.resolve("gate.log");
-            try (var load = new SwarmTest.Load(port)) {
+            try (var load = SwarmTest.load(port)) {
                 Process p = deployProcess(log, "v1");
                 boolean inGate;
                 try {
@@ -172,7 +172,7 @@ class SwarmFailoverTest {
             var v1 = TestApp.run(args("v1").toArray(new String[0]));
             assertEquals(0, v1.code(), v1.toString());
             Path log = dir.resolve("only.log");
-            try (var load = new SwarmTest.Load(port)) {
+            try (var load = SwarmTest.load(port)) {
                 Process p = deployProcess(log, "v2");
                 boolean inGate;
                 boolean ended;

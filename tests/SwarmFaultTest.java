@@ -97,7 +97,7 @@ class SwarmFaultTest {
         assertEquals(0, deploy("v1").code());
         String live = "v1";
         List<String> outcomes = new ArrayList<>();
-        try (var load = new SwarmTest.Load(port)) {
+        try (var load = SwarmTest.load(port)) {
             for (String phase : List.of("==> pull images", "==> start ", "==> health gate", "==> switch the front", "==> retire")) {
                 String other = live.equals("v1") ? "v2" : "v1";
                 Path log = dir.resolve("killed.log");
@@ -158,7 +158,7 @@ class SwarmFaultTest {
         assertEquals(0, r.code(), r.toString());
         assertEquals("0", replicas(app + "-blue_app"), "blue scaled to 0");
         assertEquals("2", replicas(app + "-green_app"));
-        try (var load = new SwarmTest.Load(port)) {
+        try (var load = SwarmTest.load(port)) {
             Thread.sleep(300);
             var back = SwarmTest.rollback("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--front", "managed", "--front-bind", "0.0.0.0",
                     "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt", "--health-timeout", "40s");
@@ -191,7 +191,7 @@ class SwarmFaultTest {
                 throw new IllegalStateException(e);
             }
         });
-        try (var load = new SwarmTest.Load(port)) {
+        try (var load = SwarmTest.load(port)) {
             Process p = deployProcess("deploy.yml", log, "v2");
             long took;
             try {

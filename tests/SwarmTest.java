@@ -2,10 +2,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +10,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,7 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SwarmTest {
     static final String HOST = TestBed.ip(SwarmBed.MANAGER);
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     static final String COMPOSE = """
             services:
               app:
@@ -38,8 +32,9 @@ class SwarmTest {
                     max_replicas_per_node: 1
             """.formatted(SwarmBed.APP_REPO);
 
-    final String app = "se-" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
-    final int port = 18500 + ThreadLocalRandom.current().nextInt(100);
+    // A run beside other test runs on the same test bed passes its own prefix and ports (-Dswarm.prefix=snl -Dswarm.port=19150 -Dswarm.ports=50).
+    final String app = System.getProperty("swarm.prefix", "se") + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
+    final int port = Integer.getInteger("swarm.port", 18500) + ThreadLocalRandom.current().nextInt(Integer.getInteger("swarm.ports", 100));
     Path dir;
 
     @BeforeAll
@@ -97,64 +92,51 @@ class SwarmTest {
     }
 
     static String get(String host, int port, String path) {
-        try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path)).timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
-        } catch (Exception e) {
-            return "ERR " + e.getClass().getSimpleName();
-        }
+        return TestApp.get(host, port, path);
     }
 
-    /** GETs through the front in a loop, bounded in count and time. */
-    static final class Load implements AutoCloseable {
-        final List<String> answers = Collections.synchronizedList(new ArrayList<>());
-        final List<Long> at = Collections.synchronizedList(new ArrayList<>());
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final Thread thread;
+    /** GETs through the front of the manager in a loop, bounded in count and time. */
+    static TestApp.Load load(int port) {
+        return load(HOST, port);
+    }
 
-        Load(int port) {
-            this(HOST, port);
+    static TestApp.Load load(String host, int port) {
+        return new TestApp.Load(host, port, "/version.txt", 20_000, 180_000);
+    }
+
+    /**
+     * Slow POSTs (1.5 s each) through a front in three loops started 0.5 s apart, so at any moment one of them is
+     * about a second from its answer: some POST is in flight across the switch. Bounded in count and time.
+     */
+    record SlowPosts(List<TestApp.Load> loops) implements AutoCloseable {
+        static SlowPosts through(String host, int port) {
+            List<TestApp.Load> loops = new ArrayList<>();
+            for (int i = 0; i < 3; i++) loops.add(TestApp.Load.slowPosts(host, port, 500L * i, 200, 180_000));
+            return new SlowPosts(loops);
         }
 
-        Load(String host, int port) {
-            long end = System.currentTimeMillis() + 180_000;
-            thread = new Thread(() -> {
-                for (int i = 0; i < 20_000 && !stop.get() && System.currentTimeMillis() < end; i++) {
-                    long t = System.nanoTime();
-                    String a = get(host, port, "/version.txt");
-                    synchronized (answers) {
-                        at.add(t);
-                        answers.add(a);
-                    }
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-            thread.start();
+        List<String> all(java.util.function.Function<TestApp.Load, List<String>> part) {
+            return loops.stream().flatMap(l -> part.apply(l).stream()).toList();
         }
 
-        List<String> failures() {
-            synchronized (answers) {
-                return answers.stream().filter(a -> a.startsWith("ERR")).toList();
-            }
+        int count() {
+            return loops.stream().mapToInt(l -> l.answers.size()).sum();
         }
 
-        List<String> since(long nanos) {
-            synchronized (answers) {
-                List<String> out = new ArrayList<>();
-                for (int i = 0; i < answers.size(); i++) if (at.get(i) > nanos) out.add(answers.get(i));
-                return out;
-            }
+        /** 0 failed; every POST begun after the switch answered by v2; some in flight at the switch finished on v1 after it. */
+        void check(long switchedAt, String what) {
+            assertEquals(List.of(), all(TestApp.Load::failures), "no failed slow POST through " + what);
+            List<String> began = all(l -> l.answersSince(switchedAt));
+            assertTrue(began.stream().allMatch("v2"::equals), "every POST begun after the switch answered by v2 through " + what + ": " + began);
+            List<String> finished = all(l -> l.endedAfter(switchedAt));
+            assertTrue(finished.contains("v1"), "a POST in flight at the switch finished on the old colour through " + what + ": " + finished);
+            System.out.println("slow POSTs through " + what + ": " + count() + ", 0 failed; in flight at the switch: "
+                    + all(l -> l.inFlightAt(switchedAt)) + "; ended after it: " + finished);
         }
 
         @Override
         public void close() throws InterruptedException {
-            stop.set(true);
-            thread.join(15_000);
+            for (TestApp.Load l : loops) l.close();
         }
     }
 
@@ -169,17 +151,20 @@ class SwarmTest {
         var r = TestApp.run(args("v1"));
         assertEquals(0, r.code(), r.toString());
         assertEquals("v1", get(port, "/version.txt"));
-        try (Load load = new Load(port)) {
-            Thread.sleep(300);
+        try (TestApp.Load load = load(port); SlowPosts posts = SlowPosts.through(HOST, port)) {
+            Thread.sleep(1_200);
             long t0 = System.nanoTime();
-            r = TestApp.run(args("v2"));
+            long[] switchedAt = {0};
+            r = runWith("front now sends every new request", () -> switchedAt[0] = System.nanoTime(), args("v2"));
             long switched = System.nanoTime();
             assertEquals(0, r.code(), r.toString());
             assertEquals("v2", get(port, "/version.txt"));
             Thread.sleep(500);
             load.close();
+            posts.close();
+            posts.check(switchedAt[0], "the front");
             assertEquals(List.of(), load.failures(), "no failed request: " + r);
-            List<String> after = load.since(switched);
+            List<String> after = load.answersSince(switched);
             assertFalse(after.isEmpty());
             assertTrue(after.stream().allMatch("v2"::equals), "only v2 after the switch: " + after);
             assertTrue(Set.copyOf(load.answers).containsAll(Set.of("v1", "v2")), "both served during the run: " + Set.copyOf(load.answers));
@@ -215,7 +200,7 @@ class SwarmTest {
         var r = TestApp.run(args("v1"));
         assertEquals(0, r.code(), r.toString());
         String before = upstream();
-        try (Load load = new Load(port)) {
+        try (TestApp.Load load = load(port)) {
             record Case(String file, String release, String says, long maxMillis) {}
             for (Case c : List.of(
                     new Case("docker-compose.yml", "crash", "non-zero exit", 30_000),
@@ -259,7 +244,7 @@ class SwarmTest {
             assertEquals(0, r.code(), r.toString());
         }
         assertEquals("v2", get(port, "/version.txt"));
-        try (Load load = new Load(port)) {
+        try (TestApp.Load load = load(port)) {
             Thread.sleep(300);
             long t0 = System.nanoTime();
             var r = rollback("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--front", "managed", "--front-bind", "0.0.0.0",
@@ -274,7 +259,7 @@ class SwarmTest {
             Thread.sleep(300);
             load.close();
             assertEquals(List.of(), load.failures(), "no failed request");
-            assertTrue(load.since(back).stream().allMatch("v1"::equals), "only v1 after the rollback");
+            assertTrue(load.answersSince(back).stream().allMatch("v1"::equals), "only v1 after the rollback");
             assertTrue(took < 15_000, "a rollback to a running standby takes seconds, not a deploy: " + took + " ms");
         }
     }
@@ -331,19 +316,25 @@ class SwarmTest {
             assertTrue(Poll.until(Duration.ofSeconds(5), () -> "v1".equals(get(front, port, "/version.txt"))), "v1 on the front of " + front);
         }
         assertEquals(upstream(SwarmBed.MANAGER), upstream(SwarmBed.SECOND_FRONT), "both fronts list v1's tasks");
-        try (Load first = new Load(HOST, port); Load second = new Load(SECOND, port)) {
-            Thread.sleep(300);
-            r = TestApp.run(args("v2"));
+        try (TestApp.Load first = load(HOST, port); TestApp.Load second = load(SECOND, port);
+             SlowPosts firstPosts = SlowPosts.through(HOST, port); SlowPosts secondPosts = SlowPosts.through(SECOND, port)) {
+            Thread.sleep(1_200);
+            long[] switchedAt = {0};
+            r = runWith("fronts switched;", () -> switchedAt[0] = System.nanoTime(), args("v2"));
             long switched = System.nanoTime();
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("answered from all 2 fronts") && r.out().contains("all 2 fronts switched"), r.out());
             Thread.sleep(500);
             first.close();
             second.close();
-            for (Load l : List.of(first, second)) {
+            firstPosts.close();
+            secondPosts.close();
+            firstPosts.check(switchedAt[0], "the front on " + HOST);
+            secondPosts.check(switchedAt[0], "the front on " + SECOND);
+            for (TestApp.Load l : List.of(first, second)) {
                 assertEquals(List.of(), l.failures(), "no failed request: " + r);
-                assertFalse(l.since(switched).isEmpty());
-                assertTrue(l.since(switched).stream().allMatch("v2"::equals), "only v2 after the switch on both fronts");
+                assertFalse(l.answersSince(switched).isEmpty());
+                assertTrue(l.answersSince(switched).stream().allMatch("v2"::equals), "only v2 after the switch on both fronts");
             }
             System.out.println("two fronts: " + r.out().lines().filter(l -> l.contains("fronts switched")).findFirst().orElse("") + "; "
                     + (first.answers.size() + second.answers.size()) + " GETs, 0 failed");
@@ -352,7 +343,7 @@ class SwarmTest {
         assertEquals(v2Upstream, upstream(SwarmBed.SECOND_FRONT));
 
         // The second front lost just before the switch (after the gate passed from both): both stay on v2, exit 1.
-        try (Load healthy = new Load(HOST, port)) {
+        try (TestApp.Load healthy = load(HOST, port)) {
             Thread.sleep(300);
             var bad = runWith("answered from all 2 fronts", () -> {
                 try {

@@ -19,6 +19,7 @@ import lib.options.ProjectOptions;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -36,17 +37,35 @@ public class StatusCommand implements Callable<Integer> {
     @Mixin HostOptions target;
     @Mixin ProjectOptions project;
     @Spec CommandSpec spec;
+    @Option(names = "--repair", description = {"engine: swarm: rewrite every front whose upstream differs from the live colour's",
+            "running tasks (what deploy.java front sync does), then show the fronts again."})
+    boolean repair;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         var swarm = swarm(spec, target, project);
+        if (repair && swarm.isEmpty()) {
+            throw DeployError.config("status --repair is for an engine: swarm environment (on a host every deploy rewrites its front); run status without it");
+        }
         if (swarm.isPresent()) {
             try (var managers = SwarmManagers.connect(swarm.get().managers(), spec.commandLine().getErr())) {
                 var store = new SwarmState(managers, target.app(), project.environmentName(), spec.commandLine().getErr());
-                boolean ok = StatusView.swarm(out, target.app(), store, store.readRecord());
-                ok &= SwarmRun.colours(swarm.get(), managers, store, target.app(), out, spec.commandLine().getErr());
-                return ok ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
+                PrintWriter err = spec.commandLine().getErr();
+                boolean recorded = StatusView.swarm(out, target.app(), store, store.readRecord());
+                var cluster = SwarmRun.colours(swarm.get(), managers, store, target.app(), out, err);
+                cluster.lines().forEach(out::println);
+                if (repair && cluster.frontsOutOfDate()) {
+                    // A front node that came back (or missed a sync) serves an old upstream: the same rewrite as front sync.
+                    out.println("repairing: rewriting the fronts that are out of date (as deploy.java front sync does)");
+                    out.flush();
+                    SwarmRun.sync(swarm.get(), target.app(), project.environmentName(), out, err);
+                    cluster = SwarmRun.colours(swarm.get(), managers, store, target.app(), out, err);
+                    out.println("after the repair:");
+                    cluster.frontLines().forEach(out::println);
+                }
+                out.flush();
+                return recorded && cluster.ok() ? ExitCode.OK : ExitCode.DEPLOY_FAILED;
             }
         }
         List<HostAddress> hosts = hosts(spec, target, project);

@@ -67,10 +67,29 @@ public final class SwarmRun {
     }
 
     /**
-     * status's part the engine reads: each colour's services and tasks, and whether the front's upstream lists the live
-     * colour's running tasks. False when the live colour's services run no task or the front's upstream is out of date.
+     * status's part the engine reads: each colour's services and tasks, and whether each front's upstream lists the
+     * live colour's running tasks (lines, in the order status prints them).
      */
-    public static boolean colours(SwarmSettings swarm, SwarmManagers managers, AppState store, String app, PrintWriter out, PrintWriter err) {
+    public record Cluster(List<String> lines, boolean degraded) {
+        static final String OUT_OF_DATE = "FRONT OUT OF DATE";
+
+        /** Some front's upstream differs from the live colour's running tasks: what front sync repairs. */
+        public boolean frontsOutOfDate() {
+            return lines.stream().anyMatch(l -> l.startsWith(OUT_OF_DATE));
+        }
+
+        /** False when the live colour's services run no task on a ready node, or a front is out of date. */
+        public boolean ok() {
+            return !degraded && !frontsOutOfDate();
+        }
+
+        /** The lines about the fronts only, one per front. */
+        public List<String> frontLines() {
+            return lines.stream().filter(l -> l.startsWith("front") || l.startsWith(OUT_OF_DATE)).toList();
+        }
+    }
+
+    public static Cluster colours(SwarmSettings swarm, SwarmManagers managers, AppState store, String app, PrintWriter out, PrintWriter err) {
         try (FrontNodes nodes = FrontNodes.connect(swarm, err)) {
             List<DockerHost> fronts = nodes.hosts().isEmpty() ? List.of(managers.host()) : nodes.hosts();
             SwarmColours colours = new SwarmColours(managers, store, app, swarm.replicas(), out, err);
@@ -79,11 +98,9 @@ public final class SwarmRun {
             if (fronts.size() > 1) {
                 for (DockerHost f : fronts) colours.frontLine(state, "front on " + f.describe(), lib.front.ManagedFront.upstreamOf(f.client(), app)).ifPresent(lines::add);
             }
-            lines.forEach(out::println);
-            out.flush();
             // The record's verdict is the store's (StatusView.swarm); this adds what only the cluster shows.
             boolean degraded = state.live().map(c -> !state.of(c).empty() && !state.of(c).allRunning()).orElse(false);
-            return !degraded && lines.stream().noneMatch(l -> l.startsWith("FRONT OUT OF DATE"));
+            return new Cluster(List.copyOf(lines), degraded);
         }
     }
 

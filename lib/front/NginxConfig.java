@@ -62,7 +62,7 @@ public final class NginxConfig {
                 + shutdown()
                 + "events { worker_connections 4096; }\n"
                 + "http {\n"
-                + indent(logs() + connections() + bodies() + upgrades() + clientIdentity() + maintenanceMaps()
+                + indent(logs() + connections() + failover() + bodies() + upgrades() + clientIdentity() + maintenanceMaps()
                 + "include " + UPSTREAM + ";\n" + previewRouting() + httpServer() + tlsServer() + previewServer())
                 + "}\n";
     }
@@ -96,6 +96,16 @@ public final class NginxConfig {
                 uwsgi_temp_path /tmp/nginx-uwsgi;
                 scgi_temp_path /tmp/nginx-scgi;
                 """;
+    }
+
+    /**
+     * A Swarm colour's upstream lists several tasks, and one on a node that is lost stops answering without refusing:
+     * a connect gives up after 1 s and the request goes to the next task (nginx then skips the dead one for 10 s, its
+     * default fail_timeout). A request already sent to a task is not sent again, so a POST is never repeated. On one
+     * host the colour's one address is on the same engine, where a connect takes well under that.
+     */
+    String failover() {
+        return "proxy_connect_timeout 1s;\nproxy_next_upstream error timeout;\n";
     }
 
     /** Bodies up to front.max_body, streamed to the colour as they arrive rather than spooled whole first. */

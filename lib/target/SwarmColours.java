@@ -437,7 +437,7 @@ public final class SwarmColours implements Colours {
             }
             waiting = notRunning(colour, tasks, nodes);
             if (waiting == null) {
-                List<String> addresses = addresses(routed, tasks);
+                List<String> addresses = addresses(routed, tasks, nodes);
                 waiting = probeAll(addresses, port, probe, answered);
                 if (waiting == null) {
                     gated.put(colour.colour(), NginxConfig.targetOf(addresses.stream().map(a -> a + ":" + port).toList()));
@@ -494,10 +494,14 @@ public final class SwarmColours implements Colours {
         return routed.unpublishedPort() != null ? routed.unpublishedPort() : 80;
     }
 
-    /** The running tasks' addresses on the front's overlay. */
-    private List<String> addresses(ContainerInfo routed, List<SwarmTasks.Task> tasks) {
+    /**
+     * The running tasks' addresses on the front's overlay, on ready nodes only: a task on a node that is down stays
+     * "running" in the manager's list until Swarm replaces it, and its address no longer answers.
+     */
+    private List<String> addresses(ContainerInfo routed, List<SwarmTasks.Task> tasks, Map<String, SwarmTasks.Node> nodes) {
         String net = ManagedFront.network(app);
         return tasks.stream().filter(t -> t.serviceId().equals(routed.id()) && t.wanted() && t.running() && t.addresses().containsKey(net))
+                .filter(t -> t.nodeId() != null && nodes.containsKey(t.nodeId()) && nodes.get(t.nodeId()).ready())
                 .map(t -> t.addresses().get(net)).sorted().toList();
     }
 
@@ -563,7 +567,7 @@ public final class SwarmColours implements Colours {
         if (g != null) return g;
         if (colour.empty()) throw DeployError.failed(colour.colour() + " has no services");
         ContainerInfo routed = routed(colour);
-        List<String> addresses = addresses(routed, tasks(List.of(routed.id())));
+        List<String> addresses = addresses(routed, tasks(List.of(routed.id())), nodes());
         if (addresses.isEmpty()) return NginxConfig.NOWHERE;
         int port = port(routed);
         return NginxConfig.targetOf(addresses.stream().map(a -> a + ":" + port).toList());

@@ -78,24 +78,75 @@ final class TestApp implements AutoCloseable {
         return front;
     }
 
-    /** GETs a 127.0.0.1 port in a loop (bounded in count and time) until stopped; collects every answer. */
+    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(3)).build();
+
+    /** A GET to a test-bed address (a front on another host): the body, or "ERR " and the status or the exception. */
+    static String get(String host, int port, String path) {
+        try {
+            var r = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + host + ":" + port + path))
+                    .timeout(java.time.Duration.ofSeconds(10)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
+        } catch (Exception e) {
+            return "ERR " + e.getClass().getSimpleName();
+        }
+    }
+
+    /** A POST to compose/app's /cgi-bin/slow (it answers its version after 1.5 s), as a form an order would send. */
+    static String slowPost(String host, int port) {
+        try {
+            var r = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + host + ":" + port + "/cgi-bin/slow"))
+                    .timeout(java.time.Duration.ofSeconds(30)).POST(java.net.http.HttpRequest.BodyPublishers.ofString("order=42")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body().trim() : "ERR " + r.statusCode();
+        } catch (Exception e) {
+            return "ERR " + e.getClass().getSimpleName();
+        }
+    }
+
+    /** Requests in a loop (bounded in count and time) until stopped; collects every answer with when it started and ended. */
     static final class Load implements AutoCloseable {
         final List<String> answers = Collections.synchronizedList(new ArrayList<>());
         final List<Long> startedAt = Collections.synchronizedList(new ArrayList<>());
+        /** When each answer came back (System.nanoTime), beside startedAt. */
+        final List<Long> endedAt = Collections.synchronizedList(new ArrayList<>());
         /** When each answer came back, epoch ms: what a count of the front's log is checked against. */
         final List<Long> endedAtMillis = Collections.synchronizedList(new ArrayList<>());
         private final AtomicBoolean stop = new AtomicBoolean();
         private final Thread thread;
+        private final long joinMillis;
 
+        /** GETs to 127.0.0.1:port. */
         Load(int port, String path, int maxRequests, long maxMillis) {
+            this(() -> FrontTest.get(port, path), 0, maxRequests, maxMillis, 10_000);
+        }
+
+        /** GETs to host:port (a front on a test-bed host). */
+        Load(String host, int port, String path, int maxRequests, long maxMillis) {
+            this(() -> get(host, port, path), 0, maxRequests, maxMillis, 15_000);
+        }
+
+        /** Slow POSTs (1.5 s each) to host:port back to back, the first after delayMillis (to stagger several loops). */
+        static Load slowPosts(String host, int port, long delayMillis, int maxRequests, long maxMillis) {
+            return new Load(() -> slowPost(host, port), delayMillis, maxRequests, maxMillis, 35_000);
+        }
+
+        private Load(java.util.function.Supplier<String> request, long delayMillis, int maxRequests, long maxMillis, long joinMillis) {
+            this.joinMillis = joinMillis;
             long end = System.currentTimeMillis() + maxMillis;
             thread = new Thread(() -> {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
                 for (int i = 0; i < maxRequests && !stop.get() && System.currentTimeMillis() < end; i++) {
                     long t = System.nanoTime();
-                    String a = FrontTest.get(port, path);
+                    String a = request.get();
+                    long endedNanos = System.nanoTime();
                     long ended = System.currentTimeMillis();
                     synchronized (answers) {
                         startedAt.add(t);
+                        endedAt.add(endedNanos);
                         endedAtMillis.add(ended);
                         answers.add(a);
                     }
@@ -117,6 +168,24 @@ final class TestApp implements AutoCloseable {
             }
         }
 
+        /** The answers of the requests that started before nanos and came back after it: in flight at that moment. */
+        List<String> inFlightAt(long nanos) {
+            synchronized (answers) {
+                List<String> out = new ArrayList<>();
+                for (int i = 0; i < answers.size(); i++) if (startedAt.get(i) < nanos && endedAt.get(i) > nanos) out.add(answers.get(i));
+                return out;
+            }
+        }
+
+        /** The answers of the requests that came back after nanos. */
+        List<String> endedAfter(long nanos) {
+            synchronized (answers) {
+                List<String> out = new ArrayList<>();
+                for (int i = 0; i < answers.size(); i++) if (endedAt.get(i) > nanos) out.add(answers.get(i));
+                return out;
+            }
+        }
+
         List<String> failures() {
             synchronized (answers) {
                 return answers.stream().filter(a -> a.startsWith("ERR")).toList();
@@ -126,7 +195,7 @@ final class TestApp implements AutoCloseable {
         @Override
         public void close() throws InterruptedException {
             stop.set(true);
-            thread.join(10_000);
+            thread.join(joinMillis);
         }
     }
 
