@@ -40,7 +40,7 @@ public final class SwarmRun {
             DockerHost manager = managers.host();
             DockerHost front = frontNode == null ? manager : frontNode;
             SwarmState store = new SwarmState(managers, app, environment, err);
-            SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out).withFronts(nodes.others());
+            SwarmColours colours = new SwarmColours(manager, store, app, swarm.replicas(), out).withFronts(front.describe(), nodes.others());
             String where = "the Swarm of " + manager.describe() + " (front on " + front.describe() + (nodes.others().isEmpty() ? "" : " and " + nodes.others().size() + " more") + ")";
             if (dryRun) {
                 Deployment d = new Deployment(front, colours, store, app, settings, Cancellation.none(), out, err);
