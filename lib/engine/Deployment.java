@@ -383,7 +383,7 @@ public final class Deployment {
         boolean running = managed.running();
         // Registered first: a front this run creates goes again if the run fails before its switch; on a first deploy
         // so does every other front it creates (a Swarm's fronts: entries past the first, made just below).
-        if (!running || live.isEmpty()) steps.onUndo("remove the managed front" + (colours.allFronts(managed).size() > 1 ? "s" : "") + " if this run created it",
+        if (!running || live.isEmpty()) steps.onUndo(colours.allFronts(managed).size() > 1 ? "remove the managed fronts this run created" : "remove the managed front if this run created it",
                 () -> colours.removeCreatedFronts(managed));
         frontSwitch = colours.frontSwitch(managed, liveTarget, out);
         // The other fronts exist now (frontSwitch made them serve the live colour): their logs are counted too.
