@@ -186,8 +186,6 @@ public class deploy implements Callable<Integer> {
             if (preview || replacePreview) throw DeployError.config("--preview is not run on a Swarm yet: deploy environment " + project.environmentName() + " without it");
             if (watch().on()) throw DeployError.config("--watch (deploy.yml watch:) is not run on a Swarm yet: deploy environment "
                     + project.environmentName() + " with --watch off");
-            if (!settings.checks().isEmpty()) throw DeployError.config("health.checks are not run on a Swarm yet (the gate probes every task with --probe):"
-                    + " remove them from " + project.file().map(f -> f.file().toString()).orElse("deploy.yml") + " for environment " + project.environmentName());
             return SwarmRun.run(swarm.get(), app, project.environmentName(), settings, up.waitLock(), options.dryRun, d -> {
                 Colour next = d.state().target();
                 d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar));

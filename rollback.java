@@ -114,8 +114,6 @@ public class rollback implements Callable<Integer> {
         RunSettings settings = project.settings("rollback", parsed, health, up, front, retire.keepOld, false, out, err);
         var swarm = project.swarm(target, parsed.hasMatchedOption("--host"));
         if (swarm.isPresent()) {
-            if (!settings.checks().isEmpty()) throw DeployError.config("health.checks are not run on a Swarm yet (the gate probes every task with --probe):"
-                    + " remove them from " + project.file().map(f -> f.file().toString()).orElse("deploy.yml") + " for environment " + project.environmentName());
             return lib.cli.SwarmRun.run(swarm.get(), app, project.environmentName(), settings, up.waitLock(), false, d -> {
                 d.withTasks(singletons());
                 String wanted = wanted(d, d.store());

@@ -132,4 +132,15 @@ class AccessLogTest {
         assertEquals(0, TrafficTimeline.width(0, 10));
         assertEquals(TrafficTimeline.WIDTH, TrafficTimeline.width(10, 10));
     }
+
+    @Test
+    void severalFrontsReportsAddUpTheirCountsAndKeepTheLongestSilence() {
+        var a = new AccessLog.Report(1000, "blue", 10, "green", 20, 0, 1, 1, 300, 2000);
+        var b = new AccessLog.Report(900, "blue", 5, "green", 7, 2, 0, 0, 450, 2100);
+        var sum = AccessLog.Report.sum(List.of(a, b));
+        assertEquals(new AccessLog.Report(900, "blue", 15, "green", 27, 2, 1, 1, 450, 2100), sum);
+        assertEquals(45, sum.total());
+        assertEquals("31 requests, 1 failed", a.counts());
+        assertEquals(a, AccessLog.Report.sum(List.of(a)), "one front's report is itself");
+    }
 }

@@ -168,4 +168,45 @@ class SmokeChecksUnitTest {
         assertEquals(404, notFound.status());
         assertNull(HttpAnswer.parseWget("wget: can't connect to remote host (127.0.0.1): Connection refused\n", ""));
     }
+
+    /** What busybox 1.35's wget -q -S prints for a 200 (its stderr; the body is on stdout), as seen on this machine. */
+    static final String WGET_200 = """
+            Connecting to 10.0.6.8:9000 (10.0.6.8:9000)
+              HTTP/1.1 200 OK
+              Date: Wed, 02 Dec 2026 13:01:22 GMT
+              Connection: close
+              Content-type: text/plain
+              Content-Length: 3
+            \s\s
+            """;
+
+    @Test
+    void aCheckFromASwarmFrontIsOneBusyboxWgetWithArgumentsAndItsOutputIsJudgedAsTheAnswer() {
+        assertEquals(List.of("/bin/busybox", "timeout", "3", "/bin/busybox", "wget", "-q", "-S", "-O", "-", "-U", "bgdeploy-check",
+                        "--header", "Host: shop.example.com", "http://10.0.6.8:9000/a b;$(x)"),
+                lib.front.ManagedFront.fetchCommand("http://10.0.6.8:9000/a b;$(x)", "shop.example.com", "bgdeploy-check", Duration.ofMillis(2500)),
+                "whole seconds rounded up, every value one argument as given (no shell)");
+        assertEquals(List.of("/bin/busybox", "timeout", "1", "/bin/busybox", "wget", "-q", "-S", "-O", "-", "-U", "ua", "http://a:1/"),
+                lib.front.ManagedFront.fetchCommand("http://a:1/", null, "ua", Duration.ofMillis(10)), "no Host header unless asked; at least a second");
+
+        SmokeCheck v1 = new SmokeCheck("/version.txt", List.of(), "v1", Map.of("Content-Type", "text/plain"), null, Duration.ofSeconds(5));
+        assertNull(lib.health.FrontChecks.judge(v1, new lib.front.ManagedFront.Fetched(0L, "v1\n", WGET_200)), "status, header (any case) and body pass");
+        assertEquals("it answered 200 without \"v1\" in its body (body: \"v2\")",
+                lib.health.FrontChecks.judge(v1, new lib.front.ManagedFront.Fetched(0L, "v2\n", WGET_200)), "the failure quotes the answer");
+        assertEquals("it answered 200 with Content-Type: text/html",
+                lib.health.FrontChecks.judge(v1, new lib.front.ManagedFront.Fetched(0L, "v1", WGET_200.replace("text/plain", "text/html"))));
+        assertEquals("it answered 503 (busybox wget shows no body of an error)",
+                lib.health.FrontChecks.judge(v1, new lib.front.ManagedFront.Fetched(1L, "",
+                        "Connecting to 10.0.6.8:9000 (10.0.6.8:9000)\n  HTTP/1.1 503 Service Unavailable\nwget: server returned error: HTTP/1.1 503 Service Unavailable\n")),
+                "an error's status, not a claim about a body wget never read");
+        SmokeCheck gone = new SmokeCheck("/old", List.of(404), null, Map.of(), null, Duration.ofSeconds(5));
+        assertNull(lib.health.FrontChecks.judge(gone, new lib.front.ManagedFront.Fetched(1L, "", "  HTTP/1.1 404 Not Found\nwget: server returned error: HTTP/1.1 404 Not Found\n")),
+                "a check may expect a 404: wget's exit 1 is not the verdict");
+        assertEquals("no HTTP answer (wget: can't connect to remote host (10.0.6.8): Connection refused)",
+                lib.health.FrontChecks.judge(v1, new lib.front.ManagedFront.Fetched(1L, "",
+                        "Connecting to 10.0.6.8:9000 (10.0.6.8:9000)\nwget: can't connect to remote host (10.0.6.8): Connection refused\n")));
+        assertEquals("no answer within 5s", lib.health.FrontChecks.judge(v1, new lib.front.ManagedFront.Fetched(143L, "", "Connecting to 10.0.6.8:9000 (10.0.6.8:9000)\n")),
+                "busybox's timeout ended it");
+        assertEquals("no answer within 5s", lib.health.FrontChecks.judge(v1, new lib.front.ManagedFront.Fetched(null, "", "")), "the exec's own bound ended it");
+    }
 }

@@ -41,7 +41,7 @@ public final class SwarmRun {
             DockerHost front = frontNode == null ? manager : frontNode;
             SwarmState store = new SwarmState(managers, app, environment, err);
             // The colours and the store go through the same managers: the one lost mid-run is passed over once, for both.
-            SwarmColours colours = new SwarmColours(managers, store, app, swarm.replicas(), out, err).withFronts(nodes.others());
+            SwarmColours colours = new SwarmColours(managers, store, app, swarm.replicas(), out, err).withFronts(front.describe(), nodes.others());
             String where = "the Swarm of " + manager.describe() + " (front on " + front.describe() + (nodes.others().isEmpty() ? "" : " and " + nodes.others().size() + " more") + ")";
             if (dryRun) {
                 Deployment d = new Deployment(front, colours, store, app, settings, Cancellation.none(), out, err);

@@ -32,7 +32,6 @@ import lib.docker.Parallel;
 import lib.front.ManagedFront;
 import lib.health.HealthGate;
 import lib.health.Probes;
-import lib.health.SmokeChecks;
 import lib.project.Notifier;
 import lib.host.ReleaseHistory;
 import lib.release.ReleaseInfo;
@@ -98,6 +97,10 @@ public final class Deployment {
     private CompletableFuture<Long> logPrepared = CompletableFuture.completedFuture(0L);
     private long switchStarted;
     private AccessLog.Report traffic;
+    /** With several fronts: each one's share of the traffic report (null with one front). */
+    private String trafficPerFront;
+    /** The other fronts' log rotations and clock offsets, as logPrepared is the first's. */
+    private final Map<ManagedFront, CompletableFuture<Long>> otherLogsPrepared = new java.util.concurrent.ConcurrentHashMap<>();
     private CompletableFuture<Void> asideTeardown = CompletableFuture.completedFuture(null);
     private TaskSteps tasks;
     private Singletons singletons;
@@ -377,7 +380,16 @@ public final class Deployment {
         managed = colours.front(docker, app, front, out);
         if (promotesPreview() && !target.empty()) managed.keepingPreview(colours.frontTarget(managed, target));
         String liveTarget = live.map(c -> colours.frontTarget(managed, state.of(c))).orElse(null);
+        boolean running = managed.running();
+        // Registered first: a front this run creates goes again if the run fails before its switch; on a first deploy
+        // so does every other front it creates (a Swarm's fronts: entries past the first, made just below).
+        if (!running || live.isEmpty()) steps.onUndo(colours.allFronts(managed).size() > 1 ? "remove the managed fronts this run created" : "remove the managed front if this run created it",
+                () -> colours.removeCreatedFronts(managed));
         frontSwitch = colours.frontSwitch(managed, liveTarget, out);
+        // The other fronts exist now (frontSwitch made them serve the live colour): their logs are counted too.
+        for (ManagedFront o : colours.allFronts(managed)) {
+            if (o != managed) otherLogsPrepared.put(o, CompletableFuture.supplyAsync(o::prepareLog, Parallel.POOL));
+        }
         previousUpstream = liveTarget;
         Optional<Colour> recorded = state.record().flatMap(LiveRecord::liveColour);
         boolean interruptedSwitch = state.frontPoints().isPresent() && !state.frontPoints().equals(recorded);
@@ -387,10 +399,7 @@ public final class Deployment {
             live.ifPresent(c -> colours.joinFront(managed, state.of(c)));
             managed.ensure(liveTarget);
         };
-        boolean running = managed.running();
         if (running) logPrepared = CompletableFuture.supplyAsync(managed::prepareLog, Parallel.POOL);
-        // Registered first: a front this run creates goes again if the run fails before its switch.
-        if (!running) steps.onUndo("remove the managed front if this run created it", managed::removeCreated);
         if (warmRollback) {
             managed.ensureRunning(liveTarget); // the switch rewrites the upstream anyway
         } else if (!interruptedSwitch && running) {
@@ -550,7 +559,7 @@ public final class Deployment {
 
     /** After the gate, before the switch: the new colour must answer deploy.yml's health.checks as they expect. */
     public void smokeChecks() {
-        String failed = SmokeChecks.against(settings.probe(), settings.checks(), singletons.without(target), host, out).firstFailure();
+        String failed = colours.smokeChecks(settings.probe(), settings.checks(), singletons.without(target), host, out).firstFailure();
         if (failed != null) throw new DeployError(ExitCode.DEPLOY_FAILED, failed);
         out.println("  " + (settings.checks().size() == 1 ? "the check" : "all " + settings.checks().size() + " checks") + " passed");
     }
@@ -586,25 +595,41 @@ public final class Deployment {
      */
     private void countTraffic() {
         long end = System.currentTimeMillis();
-        try {
-            long offset = 0;
+        List<ManagedFront> fronts = colours.allFronts(managed);
+        List<AccessLog.Report> reports = new ArrayList<>();
+        List<String> perFront = new ArrayList<>();
+        Map<String, String> addresses = null;
+        for (int i = 0; i < fronts.size(); i++) {
+            ManagedFront f = fronts.get(i);
             try {
-                offset = logPrepared.get(5, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException rotationFailed) {
-                // a log not rotated is still readable; the clocks are then taken to agree
+                long offset = 0;
+                try {
+                    offset = (f == managed ? logPrepared : otherLogsPrepared.getOrDefault(f, CompletableFuture.completedFuture(0L))).get(5, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException rotationFailed) {
+                    // a log not rotated is still readable; the clocks are then taken to agree
+                }
+                if (addresses == null) {
+                    List<ColourState> both = new ArrayList<>();
+                    live.ifPresent(c -> both.add(state.of(c)));
+                    both.add(target);
+                    addresses = colours.frontAddresses(managed, both);
+                }
+                var lines = AccessLog.parse(f.accessLog(AccessLog.DEPLOY_TAIL_BYTES, false));
+                AccessLog.Report r = AccessLog.report(lines, switchStarted + offset, end + offset, addresses, live.map(Colour::id).orElse(null), next.id());
+                reports.add(r);
+                perFront.add(r.counts());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                perFront.add("not read");
+                err.println(Style.warning() + "could not count the requests of the switch from the " + (fronts.size() == 1 ? "front's" : "front " + (i + 1) + "'s")
+                        + " access log: " + Failures.classify(e, Cancellation.none()).getMessage());
             }
-            List<ColourState> both = new ArrayList<>();
-            live.ifPresent(c -> both.add(state.of(c)));
-            both.add(target);
-            var addresses = colours.frontAddresses(managed, both);
-            var lines = AccessLog.parse(managed.accessLog(AccessLog.DEPLOY_TAIL_BYTES, false));
-            traffic = AccessLog.report(lines, switchStarted + offset, end + offset, addresses, live.map(Colour::id).orElse(null), next.id());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            err.println(Style.warning() + "could not count the requests of the switch from the front's access log: "
-                    + Failures.classify(e, Cancellation.none()).getMessage());
         }
+        if (reports.isEmpty()) return;
+        traffic = AccessLog.Report.sum(reports);
+        trafficPerFront = fronts.size() == 1 ? null : "per front (in fronts: order): " + String.join("; ", perFront);
     }
 
     /** Whether the plan has a watch window: asked for, behind the managed front, with an old colour to switch back to. */
@@ -634,7 +659,7 @@ public final class Deployment {
         List<lib.health.LiveCheck> checks = new ArrayList<>();
         var probe = Probes.fromContainers(settings.probe().withSuccesses(1), singletons.without(target), docker, host, out);
         if (probe != null) checks.add(lib.health.LiveCheck.probe(probe));
-        if (hasChecks()) checks.add(SmokeChecks.against(settings.probe(), settings.checks(), singletons.without(target), host, out)::firstFailure);
+        if (hasChecks()) checks.add(colours.smokeChecks(settings.probe(), settings.checks(), singletons.without(target), host, out));
         lib.health.LiveCheck check = lib.health.LiveCheck.all(checks);
         java.util.concurrent.ExecutorService prober = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "bgdeploy-watch-probe");
@@ -837,6 +862,7 @@ public final class Deployment {
         history("ok", null, notes.isEmpty() ? null : String.join("; ", notes));
         boolean rollback = settings.action().equals("rollback");
         if (traffic != null) out.println("  " + traffic.describe());
+        if (traffic != null && trafficPerFront != null) out.println("    " + trafficPerFront);
         out.println(Style.success(rollback ? "rolled back" : settings.action().equals("promote") ? "promoted" : "deployed") + " " + app + " release " + Text.printable(release) + ": "
                 + next + " is live" + (cancel.cancelled() ? " (interrupted after the switch; the rest is left to the daemon and the next deploy)" : ""));
         out.flush();

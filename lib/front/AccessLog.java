@@ -145,6 +145,32 @@ public final class AccessLog {
                     + "; longest time without an answer " + longestGapMillis + " ms";
         }
 
+        /** One front's share, for a report of several: 120 requests, 0 failed. */
+        public String counts() {
+            return total() + " requests, " + failed + " failed";
+        }
+
+        /**
+         * Several fronts' reports as one (each read from its own access log, in its own clock): the counts added, the
+         * window the widest, the longest silence the longest any front saw (a client of that front saw it).
+         */
+        public static Report sum(List<Report> reports) {
+            if (reports.size() == 1) return reports.get(0);
+            Report first = reports.get(0);
+            long old = 0, neu = 0, other = 0, failed = 0, upstreamErrors = 0, gap = 0, window = 0, from = Long.MAX_VALUE;
+            for (Report r : reports) {
+                old += r.oldAnswered;
+                neu += r.newAnswered;
+                other += r.otherAnswered;
+                failed += r.failed;
+                upstreamErrors += r.upstreamErrors;
+                gap = Math.max(gap, r.longestGapMillis);
+                window = Math.max(window, r.windowMillis);
+                from = Math.min(from, r.fromMillis);
+            }
+            return new Report(from, first.oldColour, old, first.newColour, neu, other, failed, upstreamErrors, gap, window);
+        }
+
         private static String seconds(long ms) {
             return String.format(java.util.Locale.ROOT, "%.2f s", ms / 1000.0);
         }

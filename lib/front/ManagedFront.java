@@ -705,6 +705,63 @@ public final class ManagedFront {
         return e.output().isEmpty() ? (e.code() == 143 || e.code() == 124 ? "no answer within " + GET_TIMEOUT.toSeconds() + "s" : "wget exit code " + e.code()) : Text.oneLine(e.output());
     }
 
+    /**
+     * What one GET from inside the front printed. code is null when it did not end within its bound; stdout and stderr
+     * are kept apart (wget -S writes the answer's head to stderr and the body to stdout), each cut at a limit.
+     */
+    public record Fetched(Long code, String stdout, String stderr) {}
+
+    /**
+     * One GET from inside the front showing the answer's status line and headers (busybox wget -q -S), the body on
+     * stdout, for the smoke checks. The arguments are passed as they are, never through a shell; busybox's timeout
+     * bounds the answer (its wget's own -T crashes), the exec's bound a couple of seconds more.
+     *
+     * @param host the Host header to send, or null for the address's own
+     */
+    public Fetched fetch(String url, String host, String userAgent, Duration timeout, int limit) {
+        List<String> cmd = fetchCommand(url, host, userAgent, timeout);
+        String execId = docker.execCreateCmd(id()).withCmd(cmd.toArray(String[]::new)).withAttachStdout(true).withAttachStderr(true).exec().getId();
+        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        boolean finished = false;
+        var callback = docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
+            @Override
+            public void onNext(Frame f) {
+                var to = f.getStreamType() == com.github.dockerjava.api.model.StreamType.STDERR ? stderr : stdout;
+                synchronized (to) {
+                    int room = limit - to.size();
+                    if (room > 0) to.write(f.getPayload(), 0, Math.min(room, f.getPayload().length));
+                }
+            }
+        });
+        try {
+            finished = callback.awaitCompletion(timeout.plusSeconds(3).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!finished) closeQuietly(callback);
+        }
+        Long code = finished ? docker.inspectExecCmd(execId).exec().getExitCodeLong() : null;
+        if (code != null && (code == 126 || code == 127)) {
+            throw DeployError.config("the front image " + options.image() + " has no /bin/busybox, which the smoke checks run their GETs from the front with;"
+                    + " use an Alpine-based nginx (--front-image nginx:stable-alpine)");
+        }
+        synchronized (stdout) {
+            synchronized (stderr) {
+                return new Fetched(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    /** The argv of {@link #fetch}: whole seconds, at least one, for busybox's timeout. */
+    public static List<String> fetchCommand(String url, String host, String userAgent, Duration timeout) {
+        String seconds = String.valueOf(Math.max(1, (timeout.toMillis() + 999) / 1000));
+        List<String> cmd = new java.util.ArrayList<>(List.of("/bin/busybox", "timeout", seconds, "/bin/busybox", "wget", "-q", "-S", "-O", "-", "-U", userAgent));
+        if (host != null) cmd.addAll(List.of("--header", "Host: " + host));
+        cmd.add(url);
+        return cmd;
+    }
+
     /** The front by its name, else by its labels: a front renamed by hand still serves, and is still ours. */
     private Optional<InspectContainerResponse> inspect() {
         try {

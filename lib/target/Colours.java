@@ -117,6 +117,29 @@ public interface Colours {
         return front.addresses(colours);
     }
 
+    /**
+     * deploy.yml's health.checks against a colour that passed its gate: on one host where its probe runs (the Docker
+     * host's side, or this machine); on a Swarm from every front against every task. Nothing runs until its
+     * firstFailure(), which may be asked again (the watch window does, every second).
+     */
+    default lib.health.LiveCheck smokeChecks(Probes.Settings probe, List<lib.model.SmokeCheck> checks, ColourState colour,
+                                             lib.docker.DockerHost host, java.io.PrintWriter out) {
+        return lib.health.SmokeChecks.against(probe, checks, colour, host, out)::firstFailure;
+    }
+
+    /**
+     * Takes back the front(s) this run created (each only if it did), for a first deploy that failed before its
+     * switch: nothing should answer on a front's port for an app that never went live behind it.
+     */
+    default void removeCreatedFronts(lib.front.ManagedFront front) {
+        front.removeCreated();
+    }
+
+    /** Every front the switch moves, the given one first: on a Swarm with several fronts: entries, all of them. */
+    default List<lib.front.ManagedFront> allFronts(lib.front.ManagedFront front) {
+        return List.of(front);
+    }
+
     /** A colour being brought up: remove() takes back exactly what up() created, even when up() failed half way. */
     interface NewColour {
         /** Creates and starts every member in dependency order, waiting for service_healthy dependencies. */

@@ -70,8 +70,13 @@ public final class SwarmColours implements Colours {
     private final Map<String, String> pinned = new ConcurrentHashMap<>();
     /** The addresses the gate probed, by colour: the upstream lists exactly these. */
     private final Map<Colour, String> gated = new ConcurrentHashMap<>();
+    /** The same as address:port, for the smoke checks. */
+    private final Map<Colour, List<String>> gatedTargets = new ConcurrentHashMap<>();
     private final List<ManagedFront> fronts = new CopyOnWriteArrayList<>();
     private List<DockerHost> otherFronts = List.of();
+    private String firstFrontName = "the front";
+    /** The app's front overlay when this run created it (a first deploy): a failed first deploy removes it again. */
+    private final List<String> createdFrontOverlay = new CopyOnWriteArrayList<>();
     private Duration gateTimeout = Duration.ofSeconds(60);
     private Cancellation cancel = Cancellation.none();
 
@@ -440,7 +445,9 @@ public final class SwarmColours implements Colours {
                 List<String> addresses = addresses(routed, tasks, nodes);
                 waiting = probeAll(addresses, port, probe, answered);
                 if (waiting == null) {
-                    gated.put(colour.colour(), NginxConfig.targetOf(addresses.stream().map(a -> a + ":" + port).toList()));
+                    List<String> targets = addresses.stream().map(a -> a + ":" + port).toList();
+                    gated.put(colour.colour(), NginxConfig.targetOf(targets));
+                    gatedTargets.put(colour.colour(), targets);
                     out.println("  every task of " + colour.colour() + " runs and answered from " + (fronts.size() == 1 ? "the front" : "all " + fronts.size() + " fronts")
                             + " over the overlay: " + String.join(", ", addresses));
                     out.flush();
@@ -535,7 +542,7 @@ public final class SwarmColours implements Colours {
 
     @Override
     public ManagedFront front(DockerClient docker, String app, FrontSettings settings, PrintWriter out) {
-        ensureOverlay(ManagedFront.network(app), Map.of(Labels.APP, app, Labels.ROLE, "front-network"), null);
+        ensureOverlay(ManagedFront.network(app), Map.of(Labels.APP, app, Labels.ROLE, "front-network"), createdFrontOverlay);
         ManagedFront f = new ManagedFront(docker, app, settings, out).onOverlay();
         fronts.clear();
         fronts.add(f);
@@ -554,10 +561,52 @@ public final class SwarmColours implements Colours {
         return new lib.front.FrontSwitch(front, others, out);
     }
 
-    /** The fronts after the first (fronts: in deploy.yml past its first entry), each on its node's engine. */
-    public SwarmColours withFronts(List<DockerHost> others) {
+    /**
+     * The fronts after the first (fronts: in deploy.yml past its first entry), each on its node's engine.
+     *
+     * @param first how the first front's node is described (its engine's address), for the smoke checks' failures
+     */
+    public SwarmColours withFronts(String first, List<DockerHost> others) {
+        firstFrontName = "the front on " + first;
         otherFronts = List.copyOf(others);
         return this;
+    }
+
+    @Override
+    public List<ManagedFront> allFronts(ManagedFront front) {
+        return fronts.isEmpty() ? List.of(front) : List.copyOf(fronts);
+    }
+
+    /** A failed first deploy takes back every front it created, on every node, and the front overlay if it made it. */
+    @Override
+    public void removeCreatedFronts(ManagedFront front) {
+        List<ManagedFront> all = allFronts(front);
+        all.stream().map(f -> CompletableFuture.runAsync(f::removeCreated, lib.docker.Parallel.POOL)).toList().forEach(lib.docker.Parallel::join);
+        // After the colour's services (their undo ran first): their tasks leave the overlay within seconds.
+        removeNetworks(createdFrontOverlay);
+    }
+
+    /**
+     * The smoke checks from every front against every task the gate probed (the address the upstream will list),
+     * over the overlay: the real path traffic takes.
+     */
+    @Override
+    public lib.health.LiveCheck smokeChecks(Probes.Settings probe, List<lib.model.SmokeCheck> checks, ColourState colour, DockerHost host, PrintWriter out) {
+        if (fronts.isEmpty()) throw DeployError.config("a Swarm colour is reached through the managed front: deploy with --front managed");
+        List<String> targets = gatedTargets.get(colour.colour());
+        if (targets == null) {
+            ContainerInfo routed = routed(colour);
+            int port = port(routed);
+            targets = addresses(routed, tasks(List.of(routed.id())), nodes()).stream().map(a -> a + ":" + port).toList();
+        }
+        List<lib.health.FrontChecks.Front> named = new ArrayList<>();
+        for (int i = 0; i < fronts.size(); i++) {
+            named.add(new lib.health.FrontChecks.Front(i == 0 ? firstFrontName : "the front on " + otherFronts.get(i - 1).describe(), fronts.get(i)));
+        }
+        out.println("  smoke checks run from " + (fronts.size() == 1 ? "the front" : "all " + fronts.size() + " fronts") + " against every task of "
+                + colour.colour() + " over the overlay (" + String.join(", ", targets) + "), with busybox wget");
+        out.flush();
+        return new lib.health.FrontChecks(checks, named, targets);
     }
 
     /** The addresses of the colour's tasks the gate probed; for the live colour (not gated in this run), its running tasks'. */
