@@ -90,7 +90,7 @@ class SwarmAsideTest {
 
     /** Every task of the service running, as many as it wants. */
     boolean allRunning(String service) throws Exception {
-        return Poll.until(java.time.Duration.ofSeconds(30), () -> {
+        return Poll.until(java.time.Duration.ofSeconds(60), () -> {
             String states = SwarmBed.output("docker", "-H", sock, "service", "ps", service, "--filter", "desired-state=running", "--format", "{{.CurrentState}}");
             return states.lines().filter(l -> l.startsWith("Running")).count() == 2;
         });

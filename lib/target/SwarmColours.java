@@ -162,6 +162,10 @@ public final class SwarmColours implements Colours {
                 }
             }
         }
+        for (ContainerInfo a : state.aside()) {
+            lines.add("set aside: " + HostState.ownName(a.name()) + " (" + Text.printable(a.labels().getOrDefault(Labels.RELEASE, "?"))
+                    + "), its spec kept in a Swarm config by a deploy that did not finish; the next deploy or rollback restores or removes it");
+        }
         frontLine(state, "front", frontTarget).ifPresent(lines::add);
         return lines;
     }
