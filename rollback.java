@@ -100,6 +100,8 @@ public class rollback implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--yes", description = "Go on without asking when the rollback crosses a release that ran migrations (the schema is not rolled back); needed without a terminal.")
     boolean yes;
 
+    private boolean onSwarm;
+
     public static void main(String... args) {
         Cancellation.exit(Cli.commandLine(new rollback()).execute(args));
     }
@@ -114,6 +116,7 @@ public class rollback implements Callable<Integer> {
         RunSettings settings = project.settings("rollback", parsed, health, up, front, retire.keepOld, false, out, err);
         var swarm = project.swarm(target, parsed.hasMatchedOption("--host"));
         if (swarm.isPresent()) {
+            onSwarm = true;
             return lib.cli.SwarmRun.run(swarm.get(), app, project.environmentName(), settings, up.waitLock(), false, d -> {
                 d.withTasks(singletons());
                 String wanted = wanted(d, d.store());
@@ -212,8 +215,15 @@ public class rollback implements Callable<Integer> {
         ComposeModel model = ComposeModel.of(app, pattern, wanted, project.accessories(accessories), front, up);
         Colour next = state.target();
         d.toCompose(next, model.colours().get(next), wanted).withAccessories(model.split(next).accessories());
+        // A Swarm runs images pinned by digest and the history keeps them: the release comes back as it ran, even if its
+        // tag was pushed over since. A host runs its images by tag (its history has none to read).
+        if (onSwarm) d.withRecordedImages(ReleaseHistory.recordedImages(d.store().readHistory(err(out)), wanted));
         Style.step(out, "rollback " + app + " to release " + Text.printable(wanted) + ": no colour holds it, deploying it to " + next + " (slow path)");
         return deploy.steps(d, Strategy.BLUE_GREEN);
+    }
+
+    private PrintWriter err(PrintWriter fallback) {
+        return spec == null ? fallback : spec.commandLine().getErr();
     }
 
     /** Every host of the environment back to one release, all or none, each by its own fast or slow path. */

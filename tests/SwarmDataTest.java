@@ -174,4 +174,39 @@ class SwarmDataTest {
         assertEquals(lib.base.ExitCode.CONFIG, r.code(), r.toString());
         assertTrue(r.err().contains("status --repair is for an engine: swarm environment"), r.err());
     }
+
+    @Test
+    void theHistoryKeepsDigestPinnedImagesAndARollbackFindsTheNewestSuccessfulOnes() throws Exception {
+        String pinned = "reg.example:5000/shop:v1@sha256:" + "a".repeat(64);
+        var ok = new ReleaseHistory.Entry("2026-01-01T00:00:00Z", "deploy", "v1", "blue", null, "ok", 1, "me", null, null, null, null, null, Map.of("web", pinned));
+        var failed = new ReleaseHistory.Entry("2026-01-02T00:00:00Z", "deploy", "v1", "green", null, "failed", 1, "me", "x", null, null, null, null,
+                Map.of("web", "reg.example:5000/shop:v1@sha256:" + "b".repeat(64)));
+        var old = new ReleaseHistory.Entry("2026-01-03T00:00:00Z", "deploy", "v2", "green", "v1", "ok", 1, "me", null, null, null, null);
+        List<ReleaseHistory.Entry> read = new ArrayList<>();
+        for (var e : List.of(ok, failed, old)) {
+            var stored = SwarmState.Stored.of(new ObjectMapper().readTree(config("c", "h", 1, "shop", SwarmState.HISTORY_ROLE, ReleaseHistory.encode(e))));
+            read.add(SwarmState.entries(List.of(stored), new PrintWriter(new StringWriter())).get(0));
+        }
+        assertEquals(Map.of("web", pinned), read.get(0).images());
+        assertFalse(ReleaseHistory.encode(old).contains("images"), "an entry without pinned images reads as before");
+        assertEquals(Map.of("web", pinned), ReleaseHistory.recordedImages(read, "v1"), "a failed run's images are not the release as it ran");
+        assertEquals(Map.of(), ReleaseHistory.recordedImages(read, "v2"));
+    }
+
+    @Test
+    void aSwarmServiceSetAsideGoesBackWhenItsNameIsFreeAndAwayWhenItsColourWentLive() {
+        String name = SwarmState.asideName("a".repeat(70), Colour.GREEN, "lz3k9q1");
+        assertTrue(name.length() <= SwarmState.CONFIG_NAME_MAX && name.endsWith("-green-lz3k9q1"), name);
+        Map<String, String> labels = Map.of(Labels.APP, "shop", Labels.COLOUR, "green", Labels.RELEASE, "v1");
+        var aside = new lib.model.ContainerInfo("old-id", "shop-green_web" + lib.model.HostState.ASIDE, "web", "img", null, "running", null, null, null, null, labels);
+        var free = new lib.model.HostState("shop", new lib.model.ColourState(Colour.BLUE, List.of()), new lib.model.ColourState(Colour.GREEN, List.of()),
+                Optional.empty(), Optional.empty(), List.of(aside));
+        var r = lib.engine.Recovery.of(free);
+        assertEquals(List.of(aside), r.restore());
+        assertEquals(List.of("shop-green_web"), r.after().green().containers().stream().map(lib.model.ContainerInfo::name).toList());
+        var live = new lib.model.ContainerInfo("new-id", "shop-green_web", "web", "img", null, "running", null, null, null, null, labels);
+        var replaced = new lib.model.HostState("shop", new lib.model.ColourState(Colour.BLUE, List.of()), new lib.model.ColourState(Colour.GREEN, List.of(live)),
+                Optional.empty(), Optional.empty(), List.of(aside));
+        assertEquals(List.of(aside), lib.engine.Recovery.of(replaced).remove(), "two releases old once green is live");
+    }
 }

@@ -276,6 +276,12 @@ public final class Deployment {
         return this;
     }
 
+    /** A rollback's slow path: the release's images as the history recorded them, pinned by digest (see Colours). */
+    public Deployment withRecordedImages(Map<String, String> byService) {
+        if (!byService.isEmpty()) colours.useRecordedImages(byService);
+        return this;
+    }
+
     /** The accessories a deploy starts before the new colour when they are missing (and never stops). */
     public Deployment withAccessories(List<AccessorySplit.Accessory> accessories) {
         this.accessories = List.copyOf(accessories);
@@ -461,7 +467,7 @@ public final class Deployment {
      */
     public void clearTarget() {
         ColourState old = state.of(next);
-        aside = new ArrayList<>(state.aside().stream().filter(c -> c.name().startsWith(next.project(app) + "-")).map(ContainerInfo::id).toList());
+        aside = new ArrayList<>(state.aside().stream().filter(c -> next.owns(app, c.name())).map(ContainerInfo::id).toList());
         if (!old.empty() && !state.mayServe(old)) {
             out.println("  removing " + next + ": it never passed its health gate (an interrupted deploy)");
             colours.retire(old, true, false);
@@ -1034,10 +1040,24 @@ public final class Deployment {
             String ran = tasks.summary();
             if (ran != null && !"ok".equals(result) && tasks.databaseNote() != null) ran += "; " + tasks.databaseNote();
             store.appendHistory(new ReleaseHistory.Entry(Instant.now().toString(), settings.action(),
-                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic, ran, watched));
+                    release, next.id(), previous, result, System.currentTimeMillis() - started, Operator.name(), reason, notes, traffic, ran, watched,
+                    pinnedImages()));
         } catch (RuntimeException e) {
             err.println(Style.warning() + "could not record the release history: " + Failures.classify(e, Cancellation.none()).getMessage());
         }
+    }
+
+    /**
+     * The colour's images by service when pinned by digest (a Swarm's services are): what a later rollback to this
+     * release deploys, whatever its tag names by then. Null when none is pinned (a host runs its images by tag).
+     */
+    private Map<String, String> pinnedImages() {
+        if (target == null) return null;
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (ContainerInfo c : target.containers()) {
+            if (c.image() != null && c.image().contains("@sha256:")) out.put(c.service(), c.image());
+        }
+        return out.isEmpty() ? null : out;
     }
 
     private Notifier notifier() {

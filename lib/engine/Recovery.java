@@ -24,8 +24,7 @@ public record Recovery(List<ContainerInfo> restore, List<ContainerInfo> remove, 
         List<ContainerInfo> green = new ArrayList<>(s.green().containers());
         for (ContainerInfo c : s.aside()) {
             String own = HostState.ownName(c.name());
-            Colour colour = own.startsWith(Colour.BLUE.project(s.app()) + "-") ? Colour.BLUE
-                    : own.startsWith(Colour.GREEN.project(s.app()) + "-") ? Colour.GREEN : null;
+            Colour colour = Colour.BLUE.owns(s.app(), own) ? Colour.BLUE : Colour.GREEN.owns(s.app(), own) ? Colour.GREEN : null;
             boolean taken = blue.stream().anyMatch(x -> x.name().equals(own)) || green.stream().anyMatch(x -> x.name().equals(own));
             if (colour != null && !taken) {
                 restore.add(c);

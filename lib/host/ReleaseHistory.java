@@ -58,14 +58,22 @@ public final class ReleaseHistory {
      * tasks: how the release tasks ended ("tasks: migrate ok in 2.1s; ran before_switch tasks"), null when none ran.
      * watch: what the watch window after the switch measured (--watch), null without one; with result
      * failed-after-switch, the window switched back to the previous release.
+     * images: each service's image as the release ran it when pinned by digest (on a Swarm: repo:tag@sha256:...),
+     * null otherwise; a rollback to the release deploys these bits even if the tag was moved since.
      */
     public record Entry(String at, String action, String release, String colour, String previousRelease,
                         String result, long durationMillis, String by, String reason, String notes, AccessLog.Report traffic,
-                        String tasks, WatchWindow.Report watch) {
+                        String tasks, WatchWindow.Report watch, Map<String, String> images) {
         /** The mark rollback.java looks for: this deploy ran tasks that may have changed the database's schema. */
         public static final String MIGRATED = "ran before_switch tasks";
         /** The result of a deploy whose watch window switched back to the release before it. */
         public static final String FAILED_AFTER_SWITCH = "failed-after-switch";
+
+        public Entry(String at, String action, String release, String colour, String previousRelease,
+                     String result, long durationMillis, String by, String reason, String notes, AccessLog.Report traffic,
+                     String tasks, WatchWindow.Report watch) {
+            this(at, action, release, colour, previousRelease, result, durationMillis, by, reason, notes, traffic, tasks, watch, null);
+        }
 
         public Entry(String at, String action, String release, String colour, String previousRelease,
                      String result, long durationMillis, String by, String reason, String notes, AccessLog.Report traffic,
@@ -144,7 +152,18 @@ public final class ReleaseHistory {
         }
         return new Entry(field(n, "at"), field(n, "action"), field(n, "release"), field(n, "colour"), field(n, "previousRelease"),
                 field(n, "result"), n.path("durationMillis").asLong(0), field(n, "by"), field(n, "reason"), field(n, "notes"), traffic(n),
-                field(n, "tasks"), watch(n));
+                field(n, "tasks"), watch(n), images(n));
+    }
+
+    /** The pinned images if the line has them (service to image); anything else there is dropped, the entry stays. */
+    private static Map<String, String> images(JsonNode n) {
+        JsonNode i = n.get("images");
+        if (i == null || !i.isObject()) return null;
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        i.fields().forEachRemaining(e -> {
+            if (e.getValue().isTextual()) out.put(e.getKey(), e.getValue().asText());
+        });
+        return out.isEmpty() ? null : out;
     }
 
     /** The traffic report if the line has a readable one; a damaged one is dropped, the entry stays. */
@@ -244,6 +263,15 @@ public final class ReleaseHistory {
             if (!ok.get(i).release().equals(currentRelease)) return Optional.of(ok.get(i));
         }
         return Optional.empty();
+    }
+
+    /** The images the newest successful run of a release was pinned to, by service; empty when none was recorded. */
+    public static Map<String, String> recordedImages(List<Entry> entries, String release) {
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            Entry e = entries.get(i);
+            if ("ok".equals(e.result()) && release.equals(e.release()) && e.images() != null) return e.images();
+        }
+        return Map.of();
     }
 
     private String container() {

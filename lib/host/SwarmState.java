@@ -70,6 +70,8 @@ public final class SwarmState implements AppState {
     public static final int SERVICE_NAME_MAX = 63;
     public static final int CONFIG_NAME_MAX = 64;
     public static final String HISTORY_ROLE = "history";
+    /** The role of a config that keeps the specs of a colour's services set aside during a deploy (SwarmColours.setAside). */
+    public static final String ASIDE_ROLE = "aside";
     static final String HISTORY_AT = Labels.NS + "history.at";
     private static final DateTimeFormatter SORTABLE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -147,6 +149,12 @@ public final class SwarmState implements AppState {
 
     public static String recordName(String app) {
         return fit(app + "-bgdeploy-record", SERVICE_NAME_MAX);
+    }
+
+    /** One set-aside of a colour's services: unique by the suffix, found by its labels. */
+    public static String asideName(String app, lib.model.Colour colour, String suffix) {
+        String tail = "-" + colour.id() + "-" + suffix;
+        return fit(app + "-bgdeploy-aside", CONFIG_NAME_MAX - tail.length()) + tail;
     }
 
     /** Sortable by time to the millisecond as `docker config ls` lists them, unique by the random part. */

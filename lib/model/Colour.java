@@ -18,6 +18,14 @@ public enum Colour {
         return app + "-" + id();
     }
 
+    /**
+     * Whether a member's name is of this colour's project: a container's {@code <app>-blue-web-1}, a Swarm service's
+     * {@code <app>-blue_web} (a stack's separator).
+     */
+    public boolean owns(String app, String name) {
+        return name.startsWith(project(app) + "-") || name.startsWith(project(app) + "_");
+    }
+
     @Override
     public String toString() {
         return id();

@@ -31,6 +31,12 @@ public interface Colours {
     /** The commit the images say they were built from (org.opencontainers.image.revision), else the release as given. */
     String revision(ComposeProject compose, String release);
 
+    /**
+     * A rollback to a release as it ran: images the history recorded pinned by digest (by service), used instead of
+     * what their tags name now. An engine that runs images by tag ignores them.
+     */
+    default void useRecordedImages(Map<String, String> byService) {}
+
     /** One colour read again by its members' ids, without reading the whole target. */
     ColourState reread(Colour colour, List<String> ids);
 

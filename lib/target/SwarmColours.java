@@ -24,6 +24,8 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Service;
+import com.fasterxml.jackson.databind.JsonNode;
+import lib.host.SwarmState;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -77,6 +79,10 @@ public final class SwarmColours implements Colours {
     private String firstFrontName = "the front";
     /** The app's front overlay when this run created it (a first deploy): a failed first deploy removes it again. */
     private final List<String> createdFrontOverlay = new CopyOnWriteArrayList<>();
+    /** Images a rollback deploys as the history recorded them (repo:tag to repo:tag@sha256:...), not as the tag says now. */
+    private final Map<String, String> recorded = new ConcurrentHashMap<>();
+    /** A set-aside service recreated by restore() gets a new id: the old one, as the run's states hold it, to the new. */
+    private final Map<String, String> recreated = new ConcurrentHashMap<>();
     private Duration gateTimeout = Duration.ofSeconds(60);
     private Cancellation cancel = Cancellation.none();
 
@@ -123,15 +129,17 @@ public final class SwarmColours implements Colours {
             if (Colour.BLUE.id().equals(c)) blue.add(m);
             else if (Colour.GREEN.id().equals(c)) green.add(m);
         }
+        List<ContainerInfo> aside = new ArrayList<>();
+        for (Aside a : asides()) aside.addAll(a.members());
         return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), record.record(),
-                Optional.empty(), List.of(), record.problem());
+                Optional.empty(), aside, record.problem());
     }
 
     @Override
     public ColourState reread(Colour colour, List<String> ids) {
         List<Service> services = new ArrayList<>();
         for (String id : ids) {
-            Service s = inspect(id);
+            Service s = inspect(now(id));
             if (s != null) services.add(s);
         }
         return new ColourState(colour, members(services));
@@ -186,6 +194,10 @@ public final class SwarmColours implements Colours {
                 }
             }
         }
+        for (ContainerInfo a : state.aside()) {
+            lines.add("set aside: " + HostState.ownName(a.name()) + " (" + Text.printable(a.labels().getOrDefault(Labels.RELEASE, "?"))
+                    + "), its spec kept in a Swarm config by a deploy that did not finish; the next deploy or rollback restores or removes it");
+        }
         frontLine(state, "front", frontTarget).ifPresent(lines::add);
         return lines;
     }
@@ -211,7 +223,25 @@ public final class SwarmColours implements Colours {
         Set<String> plainHttp = insecureRegistries();
         for (String image : images) {
             cancel.check();
-            pinned.put(image, pin(image, plainHttp));
+            String given = recorded.getOrDefault(image, image);
+            pinned.put(image, pin(given, plainHttp));
+            if (!given.equals(image)) {
+                out.println("  " + image + ": the digest the history recorded for this release, " + given.substring(given.indexOf('@') + 1)
+                        + " (whatever the tag names now)");
+                out.flush();
+            }
+        }
+    }
+
+    /**
+     * A rollback's release as it ran: each recorded image (repo:tag@sha256:...) is deployed by its digest instead of
+     * what its tag names now, which anyone may have pushed over since.
+     */
+    @Override
+    public void useRecordedImages(Map<String, String> byService) {
+        for (String image : byService.values()) {
+            int at = image.indexOf('@');
+            if (at > 0) recorded.put(image.substring(0, at), image);
         }
     }
 
@@ -366,9 +396,10 @@ public final class SwarmColours implements Colours {
 
     private void removeServices(List<String> ids) {
         for (String id : ids) {
-            docker("removing service " + id, d -> {
+            String current = now(id);
+            docker("removing service " + current, d -> {
                 try {
-                    d.removeServiceCmd(id).exec();
+                    d.removeServiceCmd(current).exec();
                 } catch (NotFoundException gone) {
                     // removed already (perhaps by the first try, through a manager lost before it answered)
                 }
@@ -507,7 +538,7 @@ public final class SwarmColours implements Colours {
      */
     private List<String> addresses(ContainerInfo routed, List<SwarmTasks.Task> tasks, Map<String, SwarmTasks.Node> nodes) {
         String net = ManagedFront.network(app);
-        return tasks.stream().filter(t -> t.serviceId().equals(routed.id()) && t.wanted() && t.running() && t.addresses().containsKey(net))
+        return tasks.stream().filter(t -> t.serviceId().equals(now(routed.id())) && t.wanted() && t.running() && t.addresses().containsKey(net))
                 .filter(t -> t.nodeId() != null && nodes.containsKey(t.nodeId()) && nodes.get(t.nodeId()).ready())
                 .map(t -> t.addresses().get(net)).sorted().toList();
     }
@@ -616,7 +647,7 @@ public final class SwarmColours implements Colours {
         if (g != null) return g;
         if (colour.empty()) throw DeployError.failed(colour.colour() + " has no services");
         ContainerInfo routed = routed(colour);
-        List<String> addresses = addresses(routed, tasks(List.of(routed.id())), nodes());
+        List<String> addresses = addresses(routed, tasks(List.of(now(routed.id()))), nodes());
         if (addresses.isEmpty()) return NginxConfig.NOWHERE;
         int port = port(routed);
         return NginxConfig.targetOf(addresses.stream().map(a -> a + ":" + port).toList());
@@ -654,7 +685,8 @@ public final class SwarmColours implements Colours {
     }
 
     /** Read and written in one call: repeated, it reads the version the first try may have written, and sets the same count. */
-    private void scale(String serviceId, int replicas) {
+    private void scale(String given, int replicas) {
+        String serviceId = now(given);
         String name = docker("scaling service " + serviceId, d -> {
             Service s = inspectOn(d, serviceId);
             if (s == null) return null; // removed meanwhile
@@ -669,31 +701,171 @@ public final class SwarmColours implements Colours {
     }
 
     /**
-     * The release before last in the idle colour, whose names the new services need: a Swarm service cannot be
-     * renamed, so it is removed now (it is unrouted; the live colour stays the rollback target).
+     * The release before last in the idle colour, whose names the new services need. A Swarm service cannot be
+     * renamed aside as a container can, so each is removed, but only after its full spec (as the engine holds it,
+     * the image pinned by digest, its networks by name) is kept in a Swarm config {@code <app>-bgdeploy-aside-...}:
+     * a failed deploy recreates the services from it ({@link #restore}), so the user keeps the warm standby, and
+     * because the config is in the cluster's store, a run killed after this is put right by the next one (its read
+     * lists the kept services as set aside, and {@code Recovery} restores or removes them as on a host). The
+     * services' tasks and addresses are new after a restore; nothing routes to the idle colour, so nothing notices.
+     * Keeping the specs is simpler than scaling to 0 under other names (impossible) or deploying under a second
+     * stack name (every name, network and front target would change with it).
      */
     @Override
     public CompletableFuture<Void> setAside(ColourState colour, boolean unrouted) {
-        out.println("  removing " + colour.colour() + "'s services (a Swarm service cannot be renamed aside; the live colour stays the rollback target)");
+        com.fasterxml.jackson.databind.node.ArrayNode services = JSON.createArrayNode();
+        for (ContainerInfo c : colour.containers()) {
+            JsonNode inspected = call("reading service " + c.name(), m -> m.getJson("/services/" + now(c.id())));
+            if (inspected == null || inspected.path("Spec").isMissingNode()) continue; // removed meanwhile
+            com.fasterxml.jackson.databind.node.ObjectNode spec = (com.fasterxml.jackson.databind.node.ObjectNode) inspected.path("Spec").deepCopy();
+            // By name: the colour's overlay may be removed and made again before a restore, under a new id.
+            for (JsonNode n : spec.path("TaskTemplate").path("Networks")) {
+                JsonNode net = call("reading network " + n.path("Target").asText(), m -> m.getJson("/networks/" + n.path("Target").asText()));
+                if (net != null && net.path("Name").isTextual()) ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("Target", net.path("Name").asText());
+            }
+            services.addObject().put("id", c.id()).put("name", c.name()).put("running", c.running()).set("spec", spec);
+        }
+        String name = SwarmState.asideName(app, colour.colour(), Long.toString(System.currentTimeMillis(), 36));
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(Labels.APP, app);
+        labels.put(Labels.ROLE, SwarmState.ASIDE_ROLE);
+        labels.put(Labels.COLOUR, colour.colour().id());
+        byte[] data = JSON.createObjectNode().put("colour", colour.colour().id()).set("services", services).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        docker("keeping the specs of " + colour.colour() + "'s services", d -> {
+            try {
+                return d.createConfigCmd().withName(name).withLabels(labels).withData(data).exec();
+            } catch (ConflictException landed) {
+                return null; // this run's own create, whose answer was lost with a manager: the name holds this run's time
+            }
+        });
         removeServices(colour.containers().stream().map(ContainerInfo::id).toList());
         awaitGone(colour);
+        out.println("  " + colour.colour() + "'s services removed, their specs kept in Swarm config " + name
+                + " (a Swarm service cannot be renamed aside): a failed deploy recreates them");
+        out.flush();
         return CompletableFuture.completedFuture(null);
     }
 
     /** Services removed, their names are free at once; their tasks leave the overlay within seconds, off our path. */
     private void awaitGone(ColourState colour) {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < end && colour.containers().stream().anyMatch(c -> inspect(c.id()) != null)) sleep(Duration.ofMillis(100));
+        while (System.nanoTime() < end && colour.containers().stream().anyMatch(c -> inspect(now(c.id())) != null)) sleep(Duration.ofMillis(100));
     }
 
+    /** Recreates set-aside services (by their old ids) from their kept specs; each config goes once all of it is back. */
     @Override
     public void restore(List<String> ids) {
-        // nothing was renamed aside on a Swarm (see setAside)
+        for (Aside a : asides()) {
+            boolean all = true;
+            for (Aside.Kept k : a.services()) {
+                if (!ids.contains(k.id())) {
+                    all = false;
+                    continue;
+                }
+                if (exists(k.id())) continue; // a set-aside cut short before it removed this one
+                for (JsonNode n : k.spec().path("TaskTemplate").path("Networks")) {
+                    String net = n.path("Target").asText();
+                    if (net.equals(SwarmServiceSpec.defaultNetwork(a.colour().project(app))) || docker("listing networks", d -> d.listNetworksCmd().withNameFilter(net).exec()).isEmpty()) {
+                        ensureOverlay(net, net.equals(ManagedFront.network(app)) ? Map.of(Labels.APP, app, Labels.ROLE, "front-network")
+                                : Map.of(Labels.STACK_NAMESPACE, a.colour().project(app), Labels.APP, app), null);
+                    }
+                }
+                com.github.dockerjava.api.model.ServiceSpec spec;
+                try {
+                    spec = JSON.treeToValue(k.spec(), com.github.dockerjava.api.model.ServiceSpec.class);
+                } catch (java.io.IOException e) {
+                    throw DeployError.failed("the kept spec of " + k.name() + " in Swarm config " + a.name() + " cannot be read: " + Text.oneLine(e.getMessage()));
+                }
+                try {
+                    String id = docker("restoring service " + k.name(), d -> d.createServiceCmd(spec).exec()).getId();
+                    recreated.put(k.id(), id);
+                    out.println("  restored service " + k.name() + " from its kept spec (" + spec.getTaskTemplate().getContainerSpec().getImage() + ")");
+                } catch (ConflictException taken) {
+                    throw DeployError.failed("cannot restore service " + k.name() + ": a service of that name exists; its spec stays in Swarm config " + a.name());
+                }
+            }
+            out.flush();
+            if (all) removeConfig(a.id());
+        }
     }
 
     @Override
     public void remove(List<String> ids) {
         removeServices(ids);
+        // set-aside services among them are given up: their kept specs go with them
+        for (Aside a : asides()) {
+            if (a.services().stream().anyMatch(k -> ids.contains(k.id()))) removeConfig(a.id());
+        }
+    }
+
+    private boolean exists(String id) {
+        return inspect(now(id)) != null;
+    }
+
+    private void removeConfig(String id) {
+        docker("removing Swarm config " + id, d -> {
+            try {
+                d.removeConfigCmd(id).exec();
+            } catch (NotFoundException gone) {
+                // removed by another run, or by this one's first try through a manager since lost
+            }
+            return null;
+        });
+    }
+
+    /** A service's id as it is now: a restored one has a new id. */
+    private String now(String id) {
+        return recreated.getOrDefault(id, id);
+    }
+
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** One set-aside: the config that keeps the specs, the colour, and each service kept (its id when removed). */
+    record Aside(String id, String name, Colour colour, List<Kept> services) {
+        record Kept(String id, String name, boolean running, JsonNode spec) {}
+
+        /** The kept services as the engine's read lists set-aside members: under their names plus HostState.ASIDE. */
+        List<ContainerInfo> members() {
+            List<ContainerInfo> out = new ArrayList<>();
+            for (Kept k : services) {
+                Map<String, String> labels = new LinkedHashMap<>();
+                k.spec().path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+                String image = k.spec().path("TaskTemplate").path("ContainerSpec").path("Image").asText(null);
+                out.add(new ContainerInfo(k.id(), k.name() + HostState.ASIDE, labels.getOrDefault(Labels.COMPOSE_SERVICE, k.name()), image, null,
+                        k.running() ? "running" : "exited", null, null, null, null, labels));
+            }
+            return out;
+        }
+
+        static Aside of(SwarmState.Stored c) {
+            try {
+                JsonNode d = JSON.readTree(c.data());
+                Colour colour = Colour.valueOf(d.path("colour").asText().toUpperCase(java.util.Locale.ROOT));
+                List<Kept> kept = new ArrayList<>();
+                for (JsonNode k : d.path("services")) kept.add(new Kept(k.path("id").asText(), k.path("name").asText(), k.path("running").asBoolean(), k.path("spec")));
+                return new Aside(c.id(), c.name(), colour, kept);
+            } catch (java.io.IOException | IllegalArgumentException unreadable) {
+                return null;
+            }
+        }
+    }
+
+    /** The app's set-aside configs, oldest first; one that cannot be read is left alone (and in docker config ls). */
+    private List<Aside> asides() {
+        String filters = "{\"label\":[\"" + Labels.APP + "=" + app + "\",\"" + Labels.ROLE + "=" + SwarmState.ASIDE_ROLE + "\"]}";
+        JsonNode list = call("listing the set-aside specs of " + app, m -> m.getJson("/configs?filters=" + java.net.URLEncoder.encode(filters, java.nio.charset.StandardCharsets.UTF_8)));
+        List<Aside> out = new ArrayList<>();
+        if (list == null) return out;
+        List<SwarmState.Stored> stored = new ArrayList<>();
+        list.forEach(c -> stored.add(SwarmState.Stored.of(c)));
+        stored.sort(Comparator.comparingLong(SwarmState.Stored::index));
+        for (SwarmState.Stored c : stored) {
+            if (!app.equals(c.labels().get(Labels.APP))) continue;
+            Aside a = Aside.of(c);
+            if (a != null) out.add(a);
+        }
+        return out;
     }
 
     @Override
