@@ -136,6 +136,10 @@ class SwarmTasksTest {
     @Test
     void aMigrationRunsOncePerDeployAsAOneShotServiceFromTheNewImageAndAFailingOneIsUndoneUnderLoad() throws Exception {
         project();
+        var plan = TestApp.run(args("v1", "--dry-run"));
+        assertEquals(0, plan.code(), plan.toString());
+        assertTrue(plan.out().contains("task migrate (app: sh -c") && plan.out().contains("task after the switch warm")
+                && plan.out().contains("singletons: start blue's"), "the dry run lists the tasks and the singletons' hand-over:\n" + plan.out());
         var r = TestApp.run(args("v1"));
         assertEquals(0, r.code(), r.toString());
         r = TestApp.run(args("v2"));
@@ -234,13 +238,22 @@ class SwarmTasksTest {
             assertTrue(r.out().contains(app + "-blue_cron (a singleton: 0 replicas until the switch"), r.out());
             r = TestApp.run(args("v2"));
             assertEquals(0, r.code(), r.toString());
+            System.out.println(r.out());
             assertTrue(r.out().contains("stopping blue's singletons (cron; the old colour)") && r.out().contains("starting green's singletons: cron"), r.out());
             assertEquals(0, replicas(app + "-blue_cron"), "the standby's singleton is scaled to 0");
             assertEquals(1, replicas(app + "-green_cron"));
             assertEquals(2, replicas(app + "-blue_app"), "the standby's web service stays warm");
             Thread.sleep(1000);
-            var back = SwarmTest.rollback("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--front", "managed", "--front-bind", "0.0.0.0",
-                    "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt");
+            String[] rollback = {"--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--front", "managed", "--front-bind", "0.0.0.0",
+                    "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt"};
+            var refused = SwarmTest.rollback(rollback);
+            assertEquals(2, refused.code(), "v2 migrated after v1 last served: without a terminal the rollback needs --yes\n" + refused);
+            assertTrue(refused.err().contains("the database schema is not rolled back: release v2 ran migrations"), refused.toString());
+            assertEquals(1, replicas(app + "-green_cron"), "a refused rollback changes nothing");
+            List<String> withYes = new ArrayList<>(List.of(rollback));
+            withYes.add("--yes");
+            var back = SwarmTest.rollback(withYes.toArray(new String[0]));
+            System.out.println(back.out());
             assertEquals(0, back.code(), back.toString());
             assertTrue(back.out().contains("holds it (fast path, no pull)") && back.out().contains("starting blue's singletons: cron"), back.out());
             assertEquals(1, replicas(app + "-blue_cron"), "the rollback hands the singleton back");
