@@ -175,6 +175,35 @@ class SwarmTasksTest {
         assertEquals(List.of(app + "-bgdeploy-record", app + "-green_app", app + "-green_cron"), services(),
                 "the new colour and the task's service are removed; the old colour and its singleton stay");
         assertEquals("v1 blue\nv2 green\nv1 blue\n", shared("cat /shared/migrations.log"));
+
+        // task run: one task from a release's image, without deploying, from the live colour's service
+        shared("rm /shared/fail");
+        var run = TestApp.run("task", "run", "migrate", "--project", dir.resolve("deploy.yml").toString(), "--env", "production",
+                "-f", dir.resolve("docker-compose.yml").toString(), "--release", "v1");
+        assertEquals(0, run.code(), run.toString());
+        assertTrue(run.out().contains("[migrate] migrating to v1 in green with ***") && run.out().contains("task migrate ok in"), run.toString());
+        assertEquals("v1 blue\nv2 green\nv1 blue\nv1 green\n", shared("cat /shared/migrations.log"), "v1's image, green's environment");
+        assertEquals("v2", SwarmTest.get(port, "/version.txt"), "task run deploys nothing");
+
+        // a task past its timeout is stopped and removed, and the deploy undone
+        Files.writeString(dir.resolve("hang.yml"), Files.readString(dir.resolve("deploy.yml")).replace(TASKS, """
+                tasks:
+                  before_switch:
+                    - name: hang
+                      service: app
+                      command: [sh, -c, 'echo started; sleep 300']
+                      timeout: 3s
+                """));
+        List<String> hang = new ArrayList<>(List.of(args("v1")));
+        hang.set(1, dir.resolve("hang.yml").toString());
+        long t0 = System.currentTimeMillis();
+        var hung = TestApp.run(hang.toArray(new String[0]));
+        long took = System.currentTimeMillis() - t0;
+        assertEquals(1, hung.code(), hung.toString());
+        assertTrue(hung.err().contains("task hang timed out after") && hung.err().contains("was killed"), hung.err());
+        assertTrue(took < 90_000, "the task's timeout bounds it: " + took + " ms");
+        assertFalse(services().stream().anyMatch(s -> s.contains("-task-") || s.contains("-blue_")), "the task and the new colour are removed: " + services());
+        assertEquals("v2", SwarmTest.get(port, "/version.txt"));
     }
 
     /** Every 100 ms: how many tasks of the app's cron services (both colours) run; the most ever seen at once. */
