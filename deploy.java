@@ -173,8 +173,13 @@ public class deploy implements Callable<Integer> {
         var swarm = project.swarm(target, parsed.hasMatchedOption("--host"));
         if (swarm.isPresent()) {
             if (!model.split(Colour.BLUE).accessories().isEmpty()) {
-                throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") are not run on a Swarm yet;"
-                        + " run them outside it and reach them by address");
+                // Until a Swarm runs them itself: what works today, in one line (SwarmTasksTest does exactly this with its db).
+                throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") are not run on a Swarm yet:"
+                        + " take them out of the Compose file, run each once as its own service pinned to its volume's node on an attachable overlay"
+                        + " (docker network create -d overlay --attachable " + app + "-accessories; docker service create --name " + app + "-db"
+                        + " --network " + app + "-accessories --endpoint-mode dnsrr --constraint node.hostname==NODE ...), and give the colour's"
+                        + " services that network as external (networks: {accessories: {external: true, name: " + app + "-accessories}}):"
+                        + " the colours and their release tasks then reach it by its service name");
             }
             // Tasks run once per deploy as one-shot Swarm services; singletons are scaled between the colours.
             ReleaseTasks swarmTasks = tasks.resolve(project.file().map(ProjectFile::tasks).orElse(null));

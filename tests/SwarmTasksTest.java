@@ -40,6 +40,7 @@ class SwarmTasksTest {
                     ports: ["9000"]
                     environment: {COLOUR_ENV: "${DEPLOY_COLOUR}", DB_PASSWORD: "hunter2-secret"}
                     volumes: [shared:/shared]
+                    networks: [default, accessories]
                     deploy:
                       placement:
                         constraints: [node.role==manager]
@@ -55,13 +56,19 @@ class SwarmTasksTest {
                         constraints: [node.role==manager]
                 volumes:
                   shared: {external: true, name: %s}
-                """.formatted(SwarmBed.APP_REPO, SwarmBed.APP_REPO, volume);
+                networks:
+                  accessories: {external: true, name: %s-accessories}
+                """.formatted(SwarmBed.APP_REPO, SwarmBed.APP_REPO, volume, app);
     }
 
     /** Fails (exit 3) while /shared/fail exists, so one release can migrate once and fail the next time. */
     static final String TASKS = """
             tasks:
               before_switch:
+                - name: dbcheck
+                  service: app
+                  command: [sh, -c, 'echo "the db answers $(wget -qO- http://DBHOST:9000/version.txt)"']
+                  timeout: 60s
                 - name: migrate
                   service: app
                   command: [sh, -c, 'echo "migrating to $VERSION in $COLOUR_ENV with $DB_PASSWORD"; echo "$VERSION $COLOUR_ENV" >> /shared/migrations.log; if [ -f /shared/fail ]; then echo "schema conflict"; exit 3; fi']
@@ -108,8 +115,13 @@ class SwarmTasksTest {
                         tls_verify: true
                         cert_path: %s
                     replicas: 2
-                """.formatted(app, TASKS, SwarmBed.managerTls(), TestBed.CERTS, SwarmBed.managerTls(), TestBed.CERTS));
-        SwarmBed.run("docker", "-H", TestBed.socket(SwarmBed.MANAGER), "volume", "create", volume);
+                """.formatted(app, TASKS.replace("DBHOST", app + "-db"), SwarmBed.managerTls(), TestBed.CERTS, SwarmBed.managerTls(), TestBed.CERTS));
+        String sock = TestBed.socket(SwarmBed.MANAGER);
+        SwarmBed.run("docker", "-H", sock, "volume", "create", volume);
+        // The app's "database": an accessory run once outside the colours, as deploy.java's refusal of accessories: on a Swarm says to
+        SwarmBed.run("docker", "-H", sock, "network", "create", "-d", "overlay", "--attachable", app + "-accessories");
+        SwarmBed.run("docker", "-H", sock, "service", "create", "--detach", "-q", "--name", app + "-db", "--network", app + "-accessories",
+                "--endpoint-mode", "dnsrr", "--constraint", "node.role==worker", SwarmBed.APP_REPO + ":v1");
     }
 
     String[] args(String release, String... extra) {
@@ -149,6 +161,7 @@ class SwarmTasksTest {
         assertTrue(out.contains("[migrate] migrating to v2 in green with ***"), "streamed with its name, the secret masked:\n" + out);
         assertFalse(out.contains("hunter2-secret") || r.err().contains("hunter2-secret"), "a secret was printed:\n" + r);
         assertTrue(out.contains("task migrate ran on node bgh4"), "on the node its service's constraint names:\n" + out);
+        assertTrue(out.contains("[dbcheck] the db answers v1"), "a task reaches the accessory on a worker over the colour's external overlay:\n" + out);
         assertTrue(out.indexOf("[migrate] migrating") < out.indexOf("health gate") && out.indexOf("health gate") < out.indexOf("switch the front to green"), out);
         assertTrue(out.indexOf("[warm] warmed v2") > out.indexOf("switch the front to green"), "after_switch runs after the switch:\n" + out);
         assertTrue(out.contains("task migrate ok in"), out);
@@ -166,13 +179,13 @@ class SwarmTasksTest {
             assertEquals(1, bad.code(), bad.toString());
             assertTrue(bad.out().contains("[migrate] schema conflict"), bad.out());
             assertTrue(bad.err().contains("task migrate exited 3") && bad.err().contains("its last output:") && bad.err().contains("schema conflict"), bad.err());
-            assertTrue(bad.err().contains("the database may have been changed by task migrate"), "never 'nothing was changed' once a migration ran: " + bad.err());
+            assertTrue(bad.err().contains("the database may have been changed by task dbcheck, migrate"), "never 'nothing was changed' once a migration ran: " + bad.err());
             assertFalse(bad.out().contains("front now sends"), "never switched: " + bad.out());
             assertEquals(List.of(), load.failures(), "no failed request: " + bad);
             assertEquals(Set.of("v2"), Set.copyOf(load.answers), "only the old colour answered");
         }
         assertEquals("v2", SwarmTest.get(port, "/version.txt"));
-        assertEquals(List.of(app + "-bgdeploy-record", app + "-green_app", app + "-green_cron"), services(),
+        assertEquals(List.of(app + "-bgdeploy-record", app + "-db", app + "-green_app", app + "-green_cron"), services(),
                 "the new colour and the task's service are removed; the old colour and its singleton stay");
         assertEquals("v1 blue\nv2 green\nv1 blue\n", shared("cat /shared/migrations.log"));
 
@@ -186,7 +199,7 @@ class SwarmTasksTest {
         assertEquals("v2", SwarmTest.get(port, "/version.txt"), "task run deploys nothing");
 
         // a task past its timeout is stopped and removed, and the deploy undone
-        Files.writeString(dir.resolve("hang.yml"), Files.readString(dir.resolve("deploy.yml")).replace(TASKS, """
+        Files.writeString(dir.resolve("hang.yml"), Files.readString(dir.resolve("deploy.yml")).replace(TASKS.replace("DBHOST", app + "-db"), """
                 tasks:
                   before_switch:
                     - name: hang
