@@ -173,13 +173,21 @@ public class deploy implements Callable<Integer> {
         var swarm = project.swarm(target, parsed.hasMatchedOption("--host"));
         if (swarm.isPresent()) {
             if (!model.split(Colour.BLUE).accessories().isEmpty()) {
-                throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") are not run on a Swarm yet;"
-                        + " run them outside it and reach them by address");
+                // Until a Swarm runs them itself: what works today, in one line (SwarmTasksTest does exactly this with its db).
+                throw DeployError.config("accessories (" + String.join(", ", model.split(Colour.BLUE).accessoryNames()) + ") are not run on a Swarm yet:"
+                        + " take them out of the Compose file, run each once as its own service pinned to its volume's node on an attachable overlay"
+                        + " (docker network create -d overlay --attachable " + app + "-accessories; docker service create --name " + app + "-db"
+                        + " --network " + app + "-accessories --endpoint-mode dnsrr --constraint node.hostname==NODE ...), and give the colour's"
+                        + " services that network as external (networks: {accessories: {external: true, name: " + app + "-accessories}}):"
+                        + " the colours and their release tasks then reach it by its service name");
             }
+            // Tasks run once per deploy as one-shot Swarm services; singletons are scaled between the colours.
             ReleaseTasks swarmTasks = tasks.resolve(project.file().map(ProjectFile::tasks).orElse(null));
-            if (!swarmTasks.tasks().isEmpty() || !swarmTasks.singletons().isEmpty()) {
-                throw DeployError.config("release tasks and singletons are not run on a Swarm yet; remove tasks: and singletons: from environment "
-                        + project.environmentName() + "'s deploy, or run them outside it");
+            TasksReader.checkAgainst(swarmTasks, composed.get(Colour.BLUE).services().keySet(), composed.get(Colour.BLUE).file(),
+                    project.file().map(f -> f.file().toString()).orElse("--singleton"));
+            if (swarmTasks.host() != null) {
+                throw DeployError.config("tasks.host: names a host of a fleet; on a Swarm each task runs as a one-shot service wherever Swarm places it"
+                        + " (its service's deploy.placement.constraints): remove tasks.host from " + project.file().map(f -> f.file().toString()).orElse("deploy.yml"));
             }
             RunSettings settings = project.settings("deploy", parsed, health, up, front, retire.keepOld, options.removeOld, out, err);
             // Each of these reads or runs containers on one host; on a Swarm they would silently do something else.
@@ -187,6 +195,7 @@ public class deploy implements Callable<Integer> {
             if (watch().on()) throw DeployError.config("--watch (deploy.yml watch:) is not run on a Swarm yet: deploy environment "
                     + project.environmentName() + " with --watch off");
             return SwarmRun.run(swarm.get(), app, project.environmentName(), settings, up.waitLock(), options.dryRun, d -> {
+                d.withTasks(swarmTasks);
                 Colour next = d.state().target();
                 d.toCompose(next, composed.get(next), ReleaseInfo.releaseLabel(options.release, composed.get(next), releaseVar));
                 return steps(d, options.strategy);

@@ -53,7 +53,7 @@ public class AllTests {
                     FrontEdgeTest.class, SmokeCheckTest.class, WatchTest.class),
             List.of(EngineTest.class, DeployTest.class, HostStatesTest.class, LockTest.class, ComposeKeysTest.class, PreviewTest.class),
             List.of(ReleaseTest.class, BuildTest.class, FrontTest.class, ProjectTest.class, AccessoryE2ETest.class, TrafficTest.class),
-            List.of(SwarmStateTest.class, SwarmTest.class, SwarmChecksTest.class, SwarmFaultTest.class, SwarmAsideTest.class, SwarmFailoverTest.class, SwarmNodeLossTest.class, TasksE2ETest.class));
+            List.of(SwarmStateTest.class, SwarmTest.class, SwarmChecksTest.class, SwarmFaultTest.class, SwarmAsideTest.class, SwarmFailoverTest.class, SwarmNodeLossTest.class, SwarmTasksTest.class, TasksE2ETest.class));
 
     /** A lane that runs longer than this is stuck; CI gives the whole run 90 minutes. */
     static final long LANE_MINUTES = 45;

@@ -123,6 +123,83 @@ class SwarmSpecTest {
     }
 
     @Test
+    void aReleaseTaskIsAOneShotOfItsServiceNeverRestartedWithoutHealthcheckAliasOrFrontAndWithItsOwnCommandAndVolumes() throws Exception {
+        var p = load("""
+                services:
+                  app:
+                    image: 10.210.0.1:5000/shop:v2
+                    ports: ["9000"]
+                    environment: {DB_HOST: db, MYSQL_PASSWORD: s3cret}
+                    entrypoint: [/entry.sh]
+                    command: [serve]
+                    user: www-data
+                    working_dir: /srv
+                    healthcheck: {test: ["CMD", "true"]}
+                    volumes: ["media:/media"]
+                    networks: [default, back]
+                    deploy:
+                      replicas: 4
+                      placement: {constraints: [node.labels.db==1], max_replicas_per_node: 1}
+                networks:
+                  back: {}
+                volumes:
+                  media: {}
+                """);
+        var migrate = new lib.model.TaskSpec("migrate", "app", List.of("bin/migrate", "--force"), null, List.of("/srv/backups:/backups", "dumps:/dumps:ro"),
+                java.time.Duration.ofMinutes(5), lib.model.TaskSpec.When.BEFORE_SWITCH);
+        var t = SwarmServiceSpec.forTask(p, p.services().get("app"), "shop-green", migrate, Map.of(Labels.APP, "shop", Labels.COLOUR, "green", Labels.RELEASE, "v2"),
+                Map.of("BACKUP_FILE", "/backups/x"), PINNED);
+        assertEquals("shop-green-task-migrate", t.name());
+        assertEquals(PINNED, t.image());
+        assertEquals(1, t.replicas(), "one task, whatever the service's replicas");
+        assertNull(t.maxReplicasPerNode());
+        assertEquals(List.of("node.labels.db==1"), t.constraints(), "placed where its service may run (its volumes are there)");
+        assertEquals("none", t.restart().condition(), "a one-shot is never restarted");
+        assertEquals(List.of("NONE"), t.healthcheck().test(), "no healthcheck, not even the image's");
+        assertEquals(List.of("/entry.sh"), t.command(), "the service's entrypoint");
+        assertEquals(List.of("bin/migrate", "--force"), t.args(), "the task's command, not the service's");
+        assertEquals("www-data", t.user());
+        assertEquals("/srv", t.workingDir());
+        assertTrue(t.env().containsAll(List.of("DB_HOST=db", "MYSQL_PASSWORD=s3cret", "BACKUP_FILE=/backups/x")), t.env().toString());
+        assertEquals(List.of(new SwarmServiceSpec.Attachment("shop-green_default", List.of()), new SwarmServiceSpec.Attachment("shop-green_back", List.of())),
+                t.networks(), "the colour's overlays, so it reaches what the colour reaches; no alias (the service's name never resolves to it), not the front's");
+        assertEquals(List.of(new SwarmServiceSpec.MountSpec("volume", "shop-green_media", "/media", false),
+                new SwarmServiceSpec.MountSpec("bind", "/srv/backups", "/backups", false), new SwarmServiceSpec.MountSpec("volume", "dumps", "/dumps", true)), t.mounts());
+        assertEquals("task", t.labels().get(Labels.ROLE));
+        assertEquals("migrate", t.labels().get(lib.compose.TaskContainer.TASK));
+        assertNull(t.labels().get(Labels.COLOUR), "never counted as a member of the colour");
+        assertNull(t.labels().get(Labels.PORTS));
+        assertEquals("shop", t.labels().get(Labels.APP));
+        ServiceSpec api = t.toServiceSpec();
+        assertEquals(ServiceRestartCondition.NONE, api.getTaskTemplate().getRestartPolicy().getCondition());
+        assertEquals(1L, api.getMode().getReplicated().getReplicas());
+        assertNull(api.getEndpointSpec().getPorts(), "no published port");
+        assertEquals(List.of("NONE"), api.getTaskTemplate().getContainerSpec().getHealthCheck().getTest());
+
+        var unpinned = load("""
+                services:
+                  app: {image: 10.210.0.1:5000/shop:v2}
+                """);
+        var e = assertThrows(DeployError.class, () -> SwarmServiceSpec.forTask(unpinned, unpinned.services().get("app"), "shop-green", migrate, Map.of(), Map.of(), PINNED));
+        assertTrue(e.getMessage().contains("volume /srv/backups:/backups is a host path") && e.getMessage().contains("deploy.placement.constraints"), e.getMessage());
+        String longName = "a-very-long-task-name-that-makes-the-service-name-longer-than-swarm-allows";
+        var longTask = new lib.model.TaskSpec(longName, "app", null, null, List.of(), null, lib.model.TaskSpec.When.AFTER_SWITCH);
+        String fitted = SwarmServiceSpec.forTask(unpinned, unpinned.services().get("app"), "shop-green", longTask, Map.of(), Map.of(), PINNED).name();
+        assertTrue(fitted.length() <= 63 && fitted.startsWith("shop-green-task-a-very"), fitted);
+    }
+
+    @Test
+    void aSingletonIsCreatedWithNoTaskAndScalesBackToOne() throws Exception {
+        var p = load("""
+                services:
+                  cron: {image: r.example.com/app:1}
+                """);
+        var spec = SwarmServiceSpec.of(p, p.services().get("cron"), "shop-blue", Map.of(), PINNED, 1, "f").withReplicas(0);
+        assertEquals(0L, spec.toServiceSpec().getMode().getReplicated().getReplicas(), "not started before the switch");
+        assertEquals("1", spec.labels().get(Labels.REPLICAS), "what startAgain scales it to");
+    }
+
+    @Test
     void withoutDeployKeysTheEnvironmentsReplicasAndTheComposeRestartApply() throws Exception {
         var p = load("""
                 services:
@@ -198,6 +275,14 @@ class SwarmSpecTest {
         assertTrue(tasks.get(0).running() && tasks.get(0).wanted());
         assertEquals(Map.of(), tasks.get(1).addresses(), "a pending task has no address yet");
         assertEquals("pending: no suitable node (scheduling constraints not satisfied on 3 nodes)", tasks.get(1).said());
+        assertNull(tasks.get(0).exitCode(), "a running task has no exit code");
+        assertTrue(tasks.get(0).active() && !tasks.get(0).ended());
+        var failed = SwarmTasks.parse("""
+                [{"ID":"t3","ServiceID":"s2","Slot":1,"NodeID":"n1","DesiredState":"shutdown",
+                  "Status":{"State":"failed","Err":"task: non-zero exit (3)","ContainerStatus":{"ContainerID":"c3","ExitCode":3}}}]
+                """.getBytes(StandardCharsets.UTF_8)).get(0);
+        assertEquals(3, failed.exitCode(), "a one-shot's exit code, for the task's result");
+        assertTrue(failed.ended() && !failed.active());
     }
 
     @Test

@@ -144,6 +144,25 @@ public final class SwarmRun {
         }
     }
 
+    /**
+     * task run on a Swarm: one of deploy.yml's tasks from release R's image as a one-shot service made from the live
+     * colour's service (blue's when nothing is live), on its overlays, under the cluster's lock.
+     */
+    public static lib.model.TaskResult task(SwarmSettings swarm, String app, String environment, lib.model.TaskSpec task, String release,
+                                            java.util.Map<lib.model.Colour, lib.compose.ComposeProject> composed, Duration waitLock, PrintWriter out, PrintWriter err) {
+        try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(30));
+             SwarmManagers managers = SwarmManagers.connect(swarm.managers(), err)) {
+            DockerHost manager = managers.host();
+            SwarmState store = new SwarmState(managers, app, environment, err);
+            try (AppState.Lock lock = store.lock("task " + task.name() + " on the Swarm of " + manager.describe(), waitLock, out, cancel)) {
+                SwarmColours colours = new SwarmColours(managers, store, app, swarm.replicas(), out, err);
+                lib.model.Colour colour = colours.read().live().orElse(lib.model.Colour.BLUE);
+                Style.step(out, "task " + task.describe() + " from release " + Text.printable(release) + " in " + colour + "'s overlays on the Swarm of " + manager.describe());
+                return colours.runTask(composed.get(colour), colour.project(app), task, lib.release.ReleaseInfo.labels(app, colour, release), java.util.Map.of(), cancel);
+            }
+        }
+    }
+
     /** The fronts: nodes, connected in order; every one closed. */
     record FrontNodes(List<DockerHost> hosts) implements AutoCloseable {
         static FrontNodes connect(SwarmSettings swarm, PrintWriter err) {

@@ -56,7 +56,8 @@ public class TaskCommand implements Callable<Integer> {
                     "The task's container is made from its service as the live colour would run release R",
                     "(that colour's networks and volumes; blue when nothing is live), under the app's deploy",
                     "lock, its output streamed, removed afterwards. Exit 0 when it exits 0, else 1.",
-                    "On a fleet it runs on tasks.host, else the environment's first host."},
+                    "On a fleet it runs on tasks.host, else the environment's first host; on a Swarm",
+                    "(engine: swarm) as a one-shot service on the live colour's overlays."},
             footer = ExitCode.HELP_FOOTER)
     public static class Run implements Callable<Integer> {
         @Mixin HostOptions target;
@@ -86,6 +87,12 @@ public class TaskCommand implements Callable<Integer> {
             Map<Colour, ComposeProject> composed = ComposeFiles.loadBoth(pattern, target.app(), up.ports(), release, System.getenv());
             lib.project.TasksReader.checkAgainst(new ReleaseTasks(List.of(task), 0, null, java.util.Set.of()), composed.get(Colour.BLUE).services().keySet(),
                     composed.get(Colour.BLUE).file(), file.file().toString());
+            var swarm = project.swarm(target, parsed.hasMatchedOption("--host"));
+            if (swarm.isPresent()) {
+                // read as a Swarm runs the files: the one-shot is made from the colour's Swarm service spec
+                Map<Colour, ComposeProject> forSwarm = ComposeFiles.loadEach(pattern, target.app(), up.ports(), release, System.getenv(), java.util.Set.of(), true);
+                return outcome(SwarmRun.task(swarm.get(), target.app(), project.environmentName(), task, release, forSwarm, up.waitLock(), out, err), out);
+            }
             HostAddress where = where(tasks, project.hosts(target, parsed.hasMatchedOption("--host")), file);
             try (Cancellation cancel = Cancellation.onSignal(Duration.ofSeconds(30));
                  DockerHost docker = where.connect(err);
@@ -95,13 +102,17 @@ public class TaskCommand implements Callable<Integer> {
                 Style.step(out, "task " + task.describe() + " from release " + Text.printable(release) + " in " + colour + "'s networks on " + docker.describe());
                 TaskResult r = new TaskRunner(docker, target.app(), out).run(composed.get(colour), colour.project(target.app()), task,
                         ReleaseInfo.labels(target.app(), colour, release), Map.of(), cancel);
-                if (r.ok()) {
-                    out.println(Style.success("task " + r.summary()));
-                    return ExitCode.OK;
-                }
-                if (r.outcome() == TaskResult.Outcome.INTERRUPTED) throw new DeployError(ExitCode.INTERRUPTED, "task " + r.summary());
-                throw DeployError.failed("task " + r.summary() + (r.lastLines().isEmpty() ? "" : "; its last output: " + String.join(" | ", r.lastLines())));
+                return outcome(r, out);
             }
+        }
+
+        private static int outcome(TaskResult r, PrintWriter out) {
+            if (r.ok()) {
+                out.println(Style.success("task " + r.summary()));
+                return ExitCode.OK;
+            }
+            if (r.outcome() == TaskResult.Outcome.INTERRUPTED) throw new DeployError(ExitCode.INTERRUPTED, "task " + r.summary());
+            throw DeployError.failed("task " + r.summary() + (r.lastLines().isEmpty() ? "" : "; its last output: " + String.join(" | ", r.lastLines())));
         }
 
         private static HostAddress where(ReleaseTasks tasks, List<HostAddress> hosts, ProjectFile file) {

@@ -162,7 +162,7 @@ public final class Deployment {
 
     /** deploy.yml's tasks and singletons for this run (none by default; a fleet host that does not run the tasks gets only the singletons). */
     public Deployment withTasks(lib.model.ReleaseTasks releaseTasks) {
-        this.tasks = new TaskSteps(host, app, releaseTasks, cancel, out, err);
+        this.tasks = new TaskSteps(colours, app, releaseTasks, cancel, out, err);
         this.singletons = new Singletons(releaseTasks.singletons(), colours, out);
         return this;
     }

@@ -5,11 +5,10 @@ import lib.base.DeployError;
 import lib.base.ExitCode;
 import lib.base.Style;
 import lib.compose.ComposeProject;
-import lib.docker.DockerHost;
 import lib.model.ReleaseTasks;
 import lib.model.TaskResult;
 import lib.model.TaskSpec;
-import lib.target.TaskRunner;
+import lib.target.Colours;
 
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -21,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The release tasks of one deploy: each run by {@link TaskRunner} from the new colour's service, its result kept for
+ * The release tasks of one deploy: each run by the target's {@link Colours#runTask} from the new colour's service, its result kept for
  * the history and the notification. A task before the switch that does not exit 0 throws, so {@link Steps} undoes
  * the deploy; since a migration may have changed the database even when it failed, {@link #databaseNote} says so for
  * the failure message and the history. An after_switch task's failure is a warning: the new release serves.
@@ -36,7 +35,7 @@ public final class TaskSteps {
     static final String PRUNE = "ls -1 \"$BACKUP_DIR\" | grep -E \"^${BACKUP_PREFIX}[0-9]{8}T[0-9]{6}Z-\" | sort -r | tail -n +$((BACKUP_KEEP + 1))"
             + " | while read -r f; do rm -f -- \"$BACKUP_DIR/$f\" && echo \"removed old backup $f\"; done";
 
-    private final TaskRunner runner;
+    private final Colours runner;
     private final ReleaseTasks tasks;
     private final String app;
     private final Cancellation cancel;
@@ -46,8 +45,9 @@ public final class TaskSteps {
     private final List<String> ranBeforeSwitch = new ArrayList<>();
     private String backupFile;
 
-    public TaskSteps(DockerHost host, String app, ReleaseTasks tasks, Cancellation cancel, PrintWriter out, PrintWriter err) {
-        this.runner = new TaskRunner(host, app, out);
+    /** @param colours where the tasks run: containers on one host, one-shot services on a Swarm */
+    public TaskSteps(Colours colours, String app, ReleaseTasks tasks, Cancellation cancel, PrintWriter out, PrintWriter err) {
+        this.runner = colours;
         this.tasks = tasks;
         this.app = app;
         this.cancel = cancel;
@@ -71,7 +71,7 @@ public final class TaskSteps {
         if (task.gates() && task.when() != TaskSpec.When.BACKUP) ranBeforeSwitch.add(task.name());
         TaskResult r;
         try {
-            r = runner.run(compose, project, task, labels, env, cancel);
+            r = runner.runTask(compose, project, task, labels, env, cancel);
         } catch (RuntimeException e) {
             // Not started, or the daemon failed under it: what it did is unknown, so it counts as having run.
             results.add(new TaskResult(task.name(), task.when(), TaskResult.Outcome.FAILED, null, 0, List.of()));
@@ -100,7 +100,7 @@ public final class TaskSteps {
         TaskSpec prune = new TaskSpec(backup.name() + "-prune", backup.service(), List.of("sh", "-c", PRUNE), backup.image(), backup.volumes(),
                 java.time.Duration.ofMinutes(2), TaskSpec.When.AFTER_SWITCH);
         try {
-            TaskResult r = runner.run(compose, project, prune, labels, Map.of("BACKUP_DIR", backupDir(backup), "BACKUP_KEEP", String.valueOf(tasks.backupKeep()),
+            TaskResult r = runner.runTask(compose, project, prune, labels, Map.of("BACKUP_DIR", backupDir(backup), "BACKUP_KEEP", String.valueOf(tasks.backupKeep()),
                     "BACKUP_PREFIX", backupPrefix()), cancel);
             if (!r.ok()) err.println(Style.warning() + "could not prune old backups: " + r.summary() + lastLines(r));
         } catch (RuntimeException e) {

@@ -55,6 +55,17 @@ public interface Colours {
         return newColour(colour, compose, labels);
     }
 
+    /**
+     * Runs one release task to its end as a one-shot made from a service of a colour's Compose project (see
+     * {@link TaskRunner} on one host, a one-shot Swarm service on a Swarm), its output streamed with the task's name
+     * as prefix and secrets masked, removed afterwards whatever happened. Past its timeout or on Ctrl-C it is killed.
+     *
+     * @param project  the colour's Compose project ({@code <app>-<colour>}) whose service, networks and volumes it uses
+     * @param extraEnv variables the tool adds (a backup's BACKUP_FILE; never a secret)
+     */
+    lib.model.TaskResult runTask(ComposeProject compose, String project, lib.model.TaskSpec task, Map<String, String> labels,
+                                 Map<String, String> extraEnv, Cancellation cancel);
+
     /** Starts a colour's existing members again (rollback's fast path, the undo of a stop). */
     void startAgain(ColourState colour);
 

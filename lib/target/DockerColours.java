@@ -92,6 +92,12 @@ public final class DockerColours implements Colours {
     }
 
     @Override
+    public lib.model.TaskResult runTask(ComposeProject compose, String project, lib.model.TaskSpec task, Map<String, String> labels,
+                                        Map<String, String> extraEnv, Cancellation cancel) {
+        return new TaskRunner(host, app, out).run(compose, project, task, labels, extraEnv, cancel);
+    }
+
+    @Override
     public void startAgain(ColourState colour) {
         ColourStack.startAll(docker, colour, out);
     }

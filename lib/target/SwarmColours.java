@@ -301,6 +301,22 @@ public final class SwarmColours implements Colours {
 
     @Override
     public NewColour newColour(Colour colour, ComposeProject compose, Map<String, String> labels) {
+        return newColour(colour, compose, labels, Set.of());
+    }
+
+    /**
+     * Singletons (createdOnly) are created with 0 replicas and labelled to run 1: {@link #startAgain} scales them up at
+     * the switch, once the old colour's have been scaled to 0 and their tasks have ended ({@link #stop}).
+     */
+    @Override
+    public NewColour newColour(Colour colour, ComposeProject compose, Map<String, String> labels, Set<String> createdOnly) {
+        for (String name : createdOnly) {
+            ComposeProject.Service s = compose.services().get(name);
+            if (s != null && s.swarm().replicas() != null && s.swarm().replicas() != 1) {
+                throw DeployError.config(compose.file() + ": service \"" + name + "\" is a singleton (singletons:), which runs one task, but says deploy.replicas: "
+                        + s.swarm().replicas() + "; drop deploy.replicas or set it to 1");
+            }
+        }
         String project = colour.project(app);
         List<String> services = new CopyOnWriteArrayList<>();
         List<String> networks = new CopyOnWriteArrayList<>();
@@ -316,13 +332,16 @@ public final class SwarmColours implements Colours {
                     cancel.check();
                     String image = pinned.get(s.image());
                     if (image == null) image = pin(s.image(), insecureRegistries());
-                    SwarmServiceSpec spec = SwarmServiceSpec.of(compose, s, project, labels, image, defaultReplicas, ManagedFront.network(app));
+                    boolean singleton = createdOnly.contains(s.name());
+                    SwarmServiceSpec spec = SwarmServiceSpec.of(compose, s, project, labels, image, singleton ? 1 : defaultReplicas, ManagedFront.network(app));
+                    if (singleton) spec = spec.withReplicas(0);
                     try {
                         services.add(create(spec));
                     } catch (DockerException e) {
                         throw DeployError.failed(compose.file() + ": service \"" + s.name() + "\": Swarm refused it: " + Text.oneLine(e.getMessage()));
                     }
-                    out.println("  created service " + spec.name() + " (" + spec.replicas() + " replica" + (spec.replicas() == 1 ? "" : "s") + ", " + image + ")");
+                    out.println("  created service " + spec.name() + " (" + (singleton ? "a singleton: 0 replicas until the switch"
+                            : spec.replicas() + " replica" + (spec.replicas() == 1 ? "" : "s")) + ", " + image + ")");
                     out.flush();
                 }
             }
@@ -671,6 +690,31 @@ public final class SwarmColours implements Colours {
     @Override
     public void joinFront(ManagedFront front, ColourState colour) {}
 
+    // ---- release tasks and singletons ---------------------------------------------------------------------------
+
+    /**
+     * A one-shot Swarm service from the colour's service spec (see {@link SwarmTaskRunner}), on the colour's overlays:
+     * they are made here when the task runs before the colour (a backup, before: start), and kept for it.
+     */
+    @Override
+    public lib.model.TaskResult runTask(ComposeProject compose, String project, lib.model.TaskSpec task, Map<String, String> labels,
+                                        Map<String, String> extraEnv, Cancellation cancel) {
+        ComposeProject.Service s = compose.services().get(task.service());
+        if (s == null) throw DeployError.config(compose.file() + ": task \"" + task.name() + "\" names service \"" + task.service() + "\", which it does not have");
+        ensureOverlay(SwarmServiceSpec.defaultNetwork(project), Map.of(Labels.STACK_NAMESPACE, project, Labels.APP, app), null);
+        for (ComposeProject.Resource n : compose.networks().values()) {
+            if (!n.external()) ensureOverlay(n.name(), Map.of(Labels.STACK_NAMESPACE, project, Labels.APP, app), null);
+        }
+        String image = task.image() != null ? task.image() : s.image();
+        String pinnedImage = pinned.get(image);
+        if (pinnedImage == null) {
+            pinnedImage = pin(image, insecureRegistries());
+            pinned.put(image, pinnedImage);
+        }
+        // A task is one service create, a wait and its logs; a manager lost meanwhile fails the task (undone as any failure).
+        return new SwarmTaskRunner(managers.host(), app, out).run(compose, project, task, labels, extraEnv, pinnedImage, cancel);
+    }
+
     // ---- the rest of a colour's life --------------------------------------------------------------------------
 
     @Override
@@ -678,10 +722,34 @@ public final class SwarmColours implements Colours {
         for (ContainerInfo s : colour.containers()) scale(s.id(), Integer.parseInt(s.labels().getOrDefault(Labels.REPLICAS, "1")));
     }
 
+    /**
+     * Scaled to 0, and returns once their tasks' containers have exited (each within its stop_grace_period, then
+     * killed by Swarm): a singleton's successor must not start while it still runs, as on a host.
+     */
     @Override
     public List<String> stop(ColourState colour) {
         for (ContainerInfo s : colour.containers()) scale(s.id(), 0);
-        return List.of();
+        long graceSeconds = colour.containers().stream().mapToLong(c -> {
+            try {
+                return Long.parseLong(c.labels().getOrDefault(Labels.STOP_GRACE, "10"));
+            } catch (NumberFormatException e) {
+                return 10;
+            }
+        }).max().orElse(0);
+        // past its grace Swarm kills it; the margin covers the manager hearing of the exit from the node
+        long end = System.nanoTime() + Duration.ofSeconds(graceSeconds + 15).toNanos();
+        List<String> ids = colour.containers().stream().map(ContainerInfo::id).toList();
+        List<String> notes = new ArrayList<>();
+        while (true) {
+            List<SwarmTasks.Task> active = tasks(ids).stream().filter(SwarmTasks.Task::active).toList();
+            if (active.isEmpty()) return notes;
+            if (System.nanoTime() > end) {
+                notes.add(colour.colour() + ": " + active.size() + " task(s) still " + active.get(0).state() + " " + (graceSeconds + 15)
+                        + " s after being scaled to 0 (their nodes may be unreachable)");
+                return notes;
+            }
+            sleep(POLL);
+        }
     }
 
     /** Read and written in one call: repeated, it reads the version the first try may have written, and sets the same count. */

@@ -98,7 +98,7 @@ public record SwarmServiceSpec(String name, String image, Map<String, String> la
             ComposeProject.Resource r = compose.networks().get(key);
             networks.add(new Attachment(r == null ? project + "_" + key : r.name(), aliases(s, aliases)));
         });
-        networks.add(new Attachment(frontNetwork, List.of()));
+        if (frontNetwork != null) networks.add(new Attachment(frontNetwork, List.of()));
 
         List<MountSpec> mounts = new ArrayList<>();
         for (Mount m : s.volumes()) {
@@ -116,6 +116,62 @@ public record SwarmServiceSpec(String name, String image, Map<String, String> la
                 run == null ? null : run.nanoCpus(), run == null ? null : run.memory(), s.swarm().reserveNanoCpus(),
                 run == null ? null : run.memoryReservation(), restart(s), s.healthcheck(), s.stopSignal(),
                 s.stopGraceOrDefault() * 1_000_000_000L, mounts, s.init(), s.hostname());
+    }
+
+    /** The same service with another replica count in the create request; its REPLICAS label (what it scales back to) stays. */
+    public SwarmServiceSpec withReplicas(int n) {
+        return new SwarmServiceSpec(name, image, labels, containerLabels, env, command, args, user, workingDir, networks, n, constraints,
+                maxReplicasPerNode, limitNanoCpus, limitMemory, reserveNanoCpus, reserveMemory, restart, healthcheck, stopSignal, stopGraceNanos,
+                mounts, init, hostname);
+    }
+
+    /** A healthcheck of NONE switches the image's own off too: a one-shot is judged by its exit code alone. */
+    static final ComposeProject.Health NO_HEALTHCHECK = new ComposeProject.Health(List.of("NONE"), null, null, null, null, null);
+
+    /** How long a task killed past its timeout (or on Ctrl-C) gets after its stop signal: on a host it is killed at once. */
+    static final long TASK_STOP_GRACE_NANOS = 1_000_000_000L;
+
+    /**
+     * A release task's one-shot service, as {@code docker compose run --rm} makes a task on one host: the colour's
+     * service (its image pinned by digest, environment, mounts, networks, user, working_dir, entrypoint, placement)
+     * with the task's command as its args, one replica that is never restarted, no healthcheck (the image's neither),
+     * no published port, no network alias (the service's name never resolves to a migration), and not on the front's
+     * overlay. Labelled as a task, not as a colour member, so reading the colours never counts it.
+     *
+     * @param pinnedImage the task's image (task.image, else the service's), pinned by digest
+     * @param extraEnv    variables the tool adds (a backup's BACKUP_FILE)
+     */
+    public static SwarmServiceSpec forTask(ComposeProject compose, Service s, String project, lib.model.TaskSpec task, Map<String, String> ourLabels,
+                                           Map<String, String> extraEnv, String pinnedImage) {
+        SwarmServiceSpec base = of(compose, s, project, ourLabels, pinnedImage, 1, null);
+        Map<String, String> labels = new LinkedHashMap<>(base.labels());
+        labels.remove(Labels.COLOUR);
+        labels.remove(Labels.REPLICAS);
+        labels.remove(Labels.PORTS);
+        labels.remove(Labels.STACK_NAMESPACE); // docker stack rm of the colour must not count it, nor status list it as a colour's
+        labels.put(Labels.ROLE, lib.compose.TaskContainer.ROLE);
+        labels.put(lib.compose.TaskContainer.TASK, task.name());
+        List<String> env = new ArrayList<>(base.env());
+        extraEnv.forEach((k, v) -> {
+            env.removeIf(e -> e.equals(k) || e.startsWith(k + "="));
+            env.add(k + "=" + v);
+        });
+        List<MountSpec> mounts = new ArrayList<>(base.mounts());
+        for (String v : task.volumes()) {
+            String[] p = v.split(":");
+            boolean bind = p[0].startsWith("/");
+            if (bind && (base.constraints() == null || base.constraints().isEmpty())) {
+                throw lib.base.DeployError.config("task " + task.name() + ": volume " + v + " is a host path, which on a Swarm is on whichever node the task"
+                        + " lands; give service \"" + s.name() + "\" deploy.placement.constraints (e.g. node.hostname==db1) so it runs where that path is");
+            }
+            mounts.add(new MountSpec(bind ? "bind" : "volume", p[0], p[1], p.length > 2 && p[2].equals("ro")));
+        }
+        List<Attachment> networks = base.networks().stream().map(n -> new Attachment(n.network(), List.of())).toList();
+        String name = lib.host.SwarmState.fit(lib.compose.TaskContainer.name(project, task.name()), lib.host.SwarmState.SERVICE_NAME_MAX);
+        return new SwarmServiceSpec(name, pinnedImage, labels, new LinkedHashMap<>(labels), List.copyOf(env), base.command(), task.command(),
+                base.user(), base.workingDir(), networks, 1, base.constraints(), null, base.limitNanoCpus(), base.limitMemory(),
+                base.reserveNanoCpus(), base.reserveMemory(), new Restart("none", null, null, null), NO_HEALTHCHECK, base.stopSignal(),
+                TASK_STOP_GRACE_NANOS, mounts, base.init(), base.hostname());
     }
 
     /** Within its colour a service answers to its Compose name (and aliases), as under docker stack deploy. */

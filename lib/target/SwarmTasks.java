@@ -27,13 +27,23 @@ public final class SwarmTasks {
      * rejected, shutdown, orphaned); err is the scheduler's or the runtime's reason; addresses by network name.
      */
     public record Task(String id, String serviceId, int slot, String nodeId, String desired, String state, String message, String err,
-                Instant since, Map<String, String> addresses, String containerId) {
+                Instant since, Map<String, String> addresses, String containerId, Integer exitCode) {
         public boolean wanted() {
             return "running".equals(desired);
         }
 
         public boolean running() {
             return "running".equals(state);
+        }
+
+        /** A one-shot's end: it exited 0 (complete) or not (failed), was rejected, or was shut down. */
+        public boolean ended() {
+            return List.of("complete", "failed", "rejected", "shutdown", "orphaned", "remove").contains(state);
+        }
+
+        /** Whether its container may still run (being stopped, it stays "running" until it exited). */
+        public boolean active() {
+            return List.of("assigned", "accepted", "preparing", "ready", "starting", "running").contains(state);
         }
 
         public boolean failed() {
@@ -51,7 +61,7 @@ public final class SwarmTasks {
 
     private SwarmTasks() {}
 
-    static List<Task> of(DockerHost manager, Collection<String> serviceIds) {
+    public static List<Task> of(DockerHost manager, Collection<String> serviceIds) {
         if (serviceIds.isEmpty()) return List.of();
         Map<String, Map<String, Boolean>> filter = Map.of("service", toTrue(serviceIds));
         return parse(manager.get("/tasks?filters=" + encode(filter)));
@@ -76,7 +86,8 @@ public final class SwarmTasks {
                 }
                 out.add(new Task(t.path("ID").asText(), t.path("ServiceID").asText(), t.path("Slot").asInt(), text(t.path("NodeID")),
                         t.path("DesiredState").asText(), st.path("State").asText(), text(st.path("Message")), text(st.path("Err")), since,
-                        addresses, text(st.path("ContainerStatus").path("ContainerID"))));
+                        addresses, text(st.path("ContainerStatus").path("ContainerID")),
+                        st.path("ContainerStatus").path("ExitCode").isInt() ? st.path("ContainerStatus").path("ExitCode").asInt() : null));
             }
         } catch (java.io.IOException e) {
             throw new lib.base.DeployError(lib.base.ExitCode.DOCKER, "the Swarm manager's task list is not JSON (" + e.getMessage() + ")");
