@@ -129,8 +129,11 @@ public final class SwarmColours implements Colours {
             if (Colour.BLUE.id().equals(c)) blue.add(m);
             else if (Colour.GREEN.id().equals(c)) green.add(m);
         }
+        // A kept spec whose service still exists was never removed (a set-aside cut short): that service is where it
+        // belongs, and listing it as set aside would let a recovery remove it by its id.
+        Set<String> existing = new java.util.HashSet<>(services.stream().map(Service::getId).toList());
         List<ContainerInfo> aside = new ArrayList<>();
-        for (Aside a : asides()) aside.addAll(a.members());
+        for (Aside a : asides()) aside.addAll(a.members().stream().filter(m -> !existing.contains(m.id())).toList());
         return new HostState(app, new ColourState(Colour.BLUE, blue), new ColourState(Colour.GREEN, green), record.record(),
                 Optional.empty(), aside, record.problem());
     }
@@ -781,6 +784,10 @@ public final class SwarmColours implements Colours {
      */
     @Override
     public CompletableFuture<Void> setAside(ColourState colour, boolean unrouted) {
+        // Kept specs of a set-aside cut short before it removed anything: every service is still there, nothing to keep.
+        for (Aside a : asides()) {
+            if (a.colour() == colour.colour() && a.services().stream().allMatch(k -> exists(k.id()))) removeConfig(a.id());
+        }
         com.fasterxml.jackson.databind.node.ArrayNode services = JSON.createArrayNode();
         for (ContainerInfo c : colour.containers()) {
             JsonNode inspected = call("reading service " + c.name(), m -> m.getJson("/services/" + now(c.id())));
