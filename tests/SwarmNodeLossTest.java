@@ -269,4 +269,87 @@ class SwarmNodeLossTest {
         assertEquals(0, clean.code(), clean.toString());
         assertFalse(clean.out().contains("FRONT OUT OF DATE"), clean.out());
     }
+
+    /**
+     * A node lost during the gate: the new colour's task there never counts (the gate waits for Swarm to run it
+     * elsewhere, within --health-timeout, or fails with the old colour serving), and no address of a task on the lost
+     * node is ever in an upstream; GETs through the fronts go on from the old colour's other tasks.
+     */
+    @Test
+    void aNodeLostDuringTheGateIsNeverRoutedToAndTheDeployWaitsForSwarmOrFailsWithTheOldColourServing() throws Exception {
+        assertEquals("ready", nodeState(LOST_NODE), LOST_NODE + " is Ready before the test (docker node ls)");
+        project();
+        var first = TestApp.run(deploy("v1"));
+        assertEquals(0, first.code(), first.toString());
+        for (String front : List.of(HOST, SECOND)) {
+            assertTrue(Poll.until(java.time.Duration.ofSeconds(5), () -> "v1".equals(TestApp.get(front, port, "/version.txt"))), "v1 on the front of " + front);
+        }
+        String lostId = nodeId(LOST_NODE);
+        var gateBegins = new java.util.concurrent.CountDownLatch(1);
+        var out = new java.io.StringWriter() {
+            @Override
+            public void write(String str, int off, int len) {
+                super.write(str, off, len);
+                if (toString().contains("==> health gate")) gateBegins.countDown();
+            }
+        };
+        var err = new java.io.StringWriter();
+        List<String> lostAddresses = new ArrayList<>();
+        int code;
+        long cut;
+        Thread hook = new Thread(SwarmNodeLossTest::restore);
+        try (TestApp.Load a = new TestApp.Load(HOST, port, "/version.txt", 20_000, 180_000);
+             TestApp.Load b = new TestApp.Load(SECOND, port, "/version.txt", 20_000, 180_000)) {
+            var deploying = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                var cl = lib.cli.Cli.commandLine(new deploy());
+                cl.setOut(new java.io.PrintWriter(out, true));
+                cl.setErr(new java.io.PrintWriter(err, true));
+                return cl.execute(deploy("v2"));
+            });
+            assertTrue(gateBegins.await(120, TimeUnit.SECONDS), out.toString());
+            Runtime.getRuntime().addShutdownHook(hook);
+            cut = System.nanoTime();
+            try {
+                link("down");
+                // the new colour's tasks as Swarm placed them when the node went: the one there must never be routed
+                for (String service : SwarmBed.output("docker", "-H", SOCK, "service", "ls", "--format", "{{.Name}}", "--filter", "name=" + app).trim().split("\\s+")) {
+                    if (!service.endsWith("_app") || !SwarmBed.output("docker", "-H", SOCK, "service", "inspect", service, "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}").contains(":v2@")) continue;
+                    for (String t : tasks(service)) if (t.startsWith(lostId + " ") && t.split(" ").length == 3) lostAddresses.add(t.substring(t.lastIndexOf(' ') + 1));
+                }
+                assertFalse(lostAddresses.isEmpty(), "a task of the new colour was placed on " + LOST_NODE + " (Swarm spreads 3 tasks over 3 nodes)");
+                code = deploying.get(150, TimeUnit.SECONDS);
+            } finally {
+                restore();
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            System.out.println("node lost during the gate: the deploy ended with exit " + code + " after the cut " + ms(cut) + " ms; the new colour's addresses on "
+                    + LOST_NODE + " then: " + lostAddresses + "\n" + out + err);
+            Thread.sleep(1_000);
+            a.close();
+            b.close();
+            long settled = cut + 3_000_000_000L;
+            String serving = code == 0 ? "v2" : "v1";
+            assertTrue(code == 0 || code == 1, "the deploy passed once Swarm ran the task elsewhere, or failed: " + code + "\n" + out + err);
+            for (var l : List.of(a, b)) {
+                List<String> after = l.answersSince(settled);
+                assertFalse(after.isEmpty(), "GETs ran after the cut");
+                assertTrue(after.stream().allMatch(x -> x.equals("v1") || x.equals("v2")), "0 failed GETs from 3 s after the cut: " + after.stream().filter(x -> !x.startsWith("v")).toList());
+                assertEquals(serving, after.get(after.size() - 1), "the last GET is answered by the release the deploy left live");
+            }
+            for (int node : new int[]{SwarmBed.MANAGER, SwarmBed.SECOND_FRONT}) {
+                String u = upstream(node);
+                for (String addr : lostAddresses) assertFalse(u.contains(addr + ":"), "no task of " + LOST_NODE + " in the upstream of front " + node + ": " + u);
+            }
+        }
+        // bgh6 back and steady for the tests after this one
+        long back = System.nanoTime();
+        long readySince = -1;
+        while (readySince < 0 || ms(readySince) < 10_000) {
+            assertTrue(ms(back) < 120_000, LOST_NODE + " is not steadily Ready 120 s after its link came back");
+            boolean ready = "ready".equals(nodeState(LOST_NODE));
+            if (!ready) readySince = -1;
+            else if (readySince < 0) readySince = System.nanoTime();
+            Thread.sleep(500);
+        }
+    }
 }
