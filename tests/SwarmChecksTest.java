@@ -208,6 +208,17 @@ class SwarmChecksTest {
         }
         assertEquals("v2", SwarmTest.get(HOST, port, "/version.txt"));
         assertEquals("v2", SwarmTest.get(SECOND, port, "/version.txt"));
+
+        // A rollback checks its target too: blue (v1, the warm standby) does not answer "v2", so nothing moves.
+        Set<String> v2 = servers(upstream(SwarmBed.MANAGER));
+        var back = SwarmTest.rollback("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--front", "managed", "--front-bind", "0.0.0.0",
+                "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt");
+        System.out.println(back.out() + back.err());
+        assertEquals(1, back.code(), back.toString());
+        assertTrue(back.err().contains("it answered 200 without \"v2\" in its body (body: \"v1\")"), back.err());
+        assertEquals("v2", SwarmTest.get(HOST, port, "/version.txt"));
+        assertEquals(v2, servers(upstream(SwarmBed.MANAGER)));
+        assertEquals(v2, servers(upstream(SwarmBed.SECOND_FRONT)));
     }
 
     @Test
