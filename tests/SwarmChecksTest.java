@@ -126,12 +126,30 @@ class SwarmChecksTest {
                   contains: "v1"
                   header: {Content-Type: text/plain}
                 """);
-        var v1Deploy = TestApp.run(args("v1"));
+        // GETs on both fronts from the moment the first deploy's switch is confirmed: the fronts' workers from before it
+        // (serving nowhere: 502) exit a moment later, and the deploy waits for them, so after it only v1 answers.
+        List<SwarmTest.Load> early = Collections.synchronizedList(new ArrayList<>());
+        TestApp.Result v1Deploy;
+        long returned;
+        try {
+            v1Deploy = SwarmTest.runWith("fronts switched", () -> {
+                for (String h : List.of(HOST, SECOND)) early.add(new SwarmTest.Load(h, port));
+            }, args("v1"));
+            returned = System.nanoTime();
+            Thread.sleep(500);
+        } finally {
+            for (SwarmTest.Load l : early) l.close();
+        }
         assertEquals(0, v1Deploy.code(), v1Deploy.toString());
         assertTrue(v1Deploy.out().contains("smoke checks run from all 2 fronts against every task of blue over the overlay"), v1Deploy.out());
         assertTrue(v1Deploy.out().contains("the check passed"), v1Deploy.out());
-        for (String front : List.of(HOST, SECOND)) {
-            assertTrue(Poll.until(java.time.Duration.ofSeconds(5), () -> "v1".equals(SwarmTest.get(front, port, "/version.txt"))), "v1 on the front of " + front);
+        assertEquals(2, v1Deploy.out().lines().filter(l -> l.contains("drained: the front's workers from before the switch (answering 502: nothing was live) exited")).count(),
+                "the first deploy waited for both fronts' old workers: " + v1Deploy.out());
+        assertEquals(2, early.size());
+        for (SwarmTest.Load l : early) {
+            List<String> after = l.since(returned);
+            assertFalse(after.isEmpty());
+            assertEquals(Set.of("v1"), Set.copyOf(after), "only v1 once the first deploy returned, on both fronts");
         }
         Set<String> v1 = servers(upstream(SwarmBed.MANAGER));
         assertEquals(2, v1.size(), "two tasks: " + v1);
@@ -190,6 +208,17 @@ class SwarmChecksTest {
         }
         assertEquals("v2", SwarmTest.get(HOST, port, "/version.txt"));
         assertEquals("v2", SwarmTest.get(SECOND, port, "/version.txt"));
+
+        // A rollback checks its target too: blue (v1, the warm standby) does not answer "v2", so nothing moves.
+        Set<String> v2 = servers(upstream(SwarmBed.MANAGER));
+        var back = SwarmTest.rollback("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--front", "managed", "--front-bind", "0.0.0.0",
+                "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt");
+        System.out.println(back.out() + back.err());
+        assertEquals(1, back.code(), back.toString());
+        assertTrue(back.err().contains("it answered 200 without \"v2\" in its body (body: \"v1\")"), back.err());
+        assertEquals("v2", SwarmTest.get(HOST, port, "/version.txt"));
+        assertEquals(v2, servers(upstream(SwarmBed.MANAGER)));
+        assertEquals(v2, servers(upstream(SwarmBed.SECOND_FRONT)));
     }
 
     @Test

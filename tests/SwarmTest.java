@@ -310,11 +310,8 @@ class SwarmTest {
         project(COMPOSE, secondFront());
         var r = TestApp.run(args("v1"));
         assertEquals(0, r.code(), r.toString());
-        // A first deploy has no traffic to keep: once in a full-suite run a front answered its very first request 502
-        // (not root-caused; the README's Swarm section lists it), so this waits up to 5 s for v1 on each front.
-        for (String front : List.of(HOST, SECOND)) {
-            assertTrue(Poll.until(Duration.ofSeconds(5), () -> "v1".equals(get(front, port, "/version.txt"))), "v1 on the front of " + front);
-        }
+        // A first deploy waits for each front's workers from before its switch (they answer 502) to exit: v1 at once.
+        for (String front : List.of(HOST, SECOND)) assertEquals("v1", get(front, port, "/version.txt"), "v1 on the front of " + front);
         assertEquals(upstream(SwarmBed.MANAGER), upstream(SwarmBed.SECOND_FRONT), "both fronts list v1's tasks");
         try (TestApp.Load first = load(HOST, port); TestApp.Load second = load(SECOND, port);
              SlowPosts firstPosts = SlowPosts.through(HOST, port); SlowPosts secondPosts = SlowPosts.through(SECOND, port)) {

@@ -807,6 +807,8 @@ public final class Deployment {
 
     /** After the switch: the old colour per --keep-old, then the set-aside containers (now two releases back). */
     public void retireOld() {
+        // A first deploy has no drain step; its front's workers from before the switch still answer 502 for a moment.
+        if (live.isEmpty() && managed != null && oldWorkers != null) frontSwitch.settle(oldWorkers, cancel);
         retireNote();
         KeepOld keep = keepOld;
         if (keep == KeepOld.RUNNING || live.isEmpty()) {

@@ -218,6 +218,21 @@ public final class FrontSwitch {
         }
     }
 
+    /** What a drain's end says: on a first deploy there was no old colour, only nginx's answer that nothing is live. */
+    private volatile String drained = "in-flight requests on the old colour finished";
+
+    /**
+     * A first deploy's drain: the workers from before the switch answer 502 (no colour was live) until they exit,
+     * a moment after the reload, and a request can still reach one after the switch was confirmed by the new
+     * workers. Waiting for them means every request after the deploy is answered by the new colour.
+     */
+    public void settle(Set<String> oldWorkers, Cancellation cancel) {
+        String says = "the front's workers from before the switch (answering 502: nothing was live) exited";
+        drained = says;
+        others.forEach(o -> o.drained = says);
+        drain(oldWorkers, cancel);
+    }
+
     /** Waits until the workers that ran before the switch have exited: then no request is in flight on the old colour. */
     public void drain(Set<String> oldWorkers, Cancellation cancel) {
         if (!others.isEmpty()) {
@@ -250,7 +265,7 @@ public final class FrontSwitch {
                     closeLongLived(id, oldWorkers, still, cancel);
                     return;
                 }
-                out.println("  drained: in-flight requests on the old colour finished in " + took.toMillis() + " ms");
+                out.println("  drained: " + drained + " in " + took.toMillis() + " ms");
                 return;
             }
             if (Instant.now().isAfter(deadline)) {
