@@ -128,17 +128,17 @@ class SwarmChecksTest {
                 """);
         // GETs on both fronts from the moment the first deploy's switch is confirmed: the fronts' workers from before it
         // (serving nowhere: 502) exit a moment later, and the deploy waits for them, so after it only v1 answers.
-        List<SwarmTest.Load> early = Collections.synchronizedList(new ArrayList<>());
+        List<TestApp.Load> early = Collections.synchronizedList(new ArrayList<>());
         TestApp.Result v1Deploy;
         long returned;
         try {
             v1Deploy = SwarmTest.runWith("fronts switched", () -> {
-                for (String h : List.of(HOST, SECOND)) early.add(new SwarmTest.Load(h, port));
+                for (String h : List.of(HOST, SECOND)) early.add(SwarmTest.load(h, port));
             }, args("v1"));
             returned = System.nanoTime();
             Thread.sleep(500);
         } finally {
-            for (SwarmTest.Load l : early) l.close();
+            for (TestApp.Load l : early) l.close();
         }
         assertEquals(0, v1Deploy.code(), v1Deploy.toString());
         assertTrue(v1Deploy.out().contains("smoke checks run from all 2 fronts against every task of blue over the overlay"), v1Deploy.out());
@@ -146,7 +146,7 @@ class SwarmChecksTest {
         assertEquals(2, v1Deploy.out().lines().filter(l -> l.contains("drained: the front's workers from before the switch (answering 502: nothing was live) exited")).count(),
                 "the first deploy waited for both fronts' old workers: " + v1Deploy.out());
         assertEquals(2, early.size());
-        for (SwarmTest.Load l : early) {
+        for (TestApp.Load l : early) {
             List<String> after = l.since(returned);
             assertFalse(after.isEmpty());
             assertEquals(Set.of("v1"), Set.copyOf(after), "only v1 once the first deploy returned, on both fronts");
