@@ -147,7 +147,7 @@ class SwarmChecksTest {
                 "the first deploy waited for both fronts' old workers: " + v1Deploy.out());
         assertEquals(2, early.size());
         for (TestApp.Load l : early) {
-            List<String> after = l.since(returned);
+            List<String> after = l.answersSince(returned);
             assertFalse(after.isEmpty());
             assertEquals(Set.of("v1"), Set.copyOf(after), "only v1 once the first deploy returned, on both fronts");
         }
