@@ -433,7 +433,9 @@ public final class SwarmColours implements Colours {
     /** A removed service's tasks leave its overlay within seconds; until then the network is in use. */
     private void removeNetworks(List<String> ids) {
         for (String id : ids) {
-            long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            // A removed service's tasks leave the overlay once their containers stopped: up to their stop grace
+            // period (10 s by default) for an app that ignores SIGTERM, more on a busy node.
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (true) {
                 try {
                     docker("removing network " + id, d -> d.removeNetworkCmd(id).exec());
@@ -442,7 +444,13 @@ public final class SwarmColours implements Colours {
                     break;
                 } catch (RuntimeException inUse) {
                     if (SwarmManagers.lost(inUse)) throw inUse; // no manager left: waiting for the tasks to leave cannot help
-                    if (System.nanoTime() > end) break; // left behind: an empty overlay costs nothing and the next deploy reuses it
+                    if (System.nanoTime() > end) {
+                        // an empty overlay costs nothing and the next deploy reuses it
+                        out.println("  network " + id + " is still in use 30 s after its services were removed: left for the next deploy to reuse ("
+                                + DockerHost.rootMessage(inUse) + ")");
+                        out.flush();
+                        break;
+                    }
                     sleep(Duration.ofMillis(250));
                 }
             }
