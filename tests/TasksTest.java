@@ -321,4 +321,37 @@ class TasksTest {
                 "tasks: migrate exited 3 after 1.0s; " + ReleaseHistory.Entry.MIGRATED);
         assertEquals(java.util.Optional.empty(), SchemaWarning.forRollback(List.of(plain, failedMigration), "r1"), "only releases that went live count");
     }
+
+    /** On a Swarm what cannot apply is refused before anything connects: tasks.host, a task's unknown service, accessories (saying what works). */
+    @Test
+    void onASwarmTasksHostAnUnknownTaskServiceAndAccessoriesAreOneLineEachBeforeAnythingConnects() throws Exception {
+        Files.writeString(dir.resolve("docker-compose.yml"), """
+                services:
+                  app: {image: "r.example.com/app:${DEPLOY_RELEASE}", ports: ["9000"]}
+                  db: {image: "mysql:8", volumes: ["data:/var/lib/mysql"]}
+                volumes: {data: {}}
+                """);
+        String env = """
+                environments:
+                  production:
+                    engine: swarm
+                    managers: ["tcp://192.0.2.1:2376"]
+                    fronts: ["tcp://192.0.2.1:2376"]
+                """;
+        record Case(String yaml, String says) {}
+        for (Case c : List.of(
+                new Case("app: shop\ncolours: [db]\ntasks:\n  host: tcp://192.0.2.1:2376\n  before_switch:\n    - {name: m, service: app, command: [true]}\n",
+                        "tasks.host: names a host of a fleet; on a Swarm each task runs as a one-shot service"),
+                new Case("app: shop\ncolours: [db]\ntasks:\n  before_switch:\n    - {name: m, service: nope, command: [true]}\n", "nope"),
+                new Case("app: shop\ncolours: [db]\nsingletons: [nope]\n", "nope"),
+                new Case("app: shop\naccessories: [db]\n", "accessories (db) are not run on a Swarm yet: take them out of the Compose file, run each once"))) {
+            Files.writeString(dir.resolve("deploy.yml"), c.yaml() + env);
+            var r = TestApp.run("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "-f", dir.resolve("docker-compose.yml").toString(),
+                    "--release", "v1", "--front", "managed");
+            assertEquals(3, r.code(), c + ": " + r);
+            assertTrue(r.err().contains(c.says()), c + ": " + r);
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            assertFalse(r.err().contains("192.0.2.1") && r.err().contains("connect"), "nothing connected: " + r.err());
+        }
+    }
 }
