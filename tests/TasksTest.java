@@ -354,4 +354,20 @@ class TasksTest {
             assertFalse(r.err().contains("192.0.2.1") && r.err().contains("connect"), "nothing connected: " + r.err());
         }
     }
+
+    /** A singleton about to run (a restarting container, a Swarm task still pulling) is stopped at a hand-over like a running one. */
+    @Test
+    void aSingletonAboutToRunOutsideTheLiveColourIsUnsettled() {
+        java.util.function.BiFunction<String, String, lib.model.ContainerInfo> cron = (colour, state) -> new lib.model.ContainerInfo(colour + "-id",
+                "shop-" + colour + "_cron", "cron", "img", null, state, null, null, null, null, Map.of());
+        var singletons = new lib.engine.Singletons(Set.of("cron"), null, new java.io.PrintWriter(new java.io.StringWriter()));
+        for (String state : List.of("running", "restarting")) {
+            var host = new lib.model.HostState("shop", new lib.model.ColourState(lib.model.Colour.BLUE, List.of(cron.apply("blue", state))),
+                    new lib.model.ColourState(lib.model.Colour.GREEN, List.of(cron.apply("green", "running"))));
+            assertTrue(singletons.unsettled(host, java.util.Optional.of(lib.model.Colour.GREEN)), state + " outside the live colour");
+        }
+        var settled = new lib.model.HostState("shop", new lib.model.ColourState(lib.model.Colour.BLUE, List.of(cron.apply("blue", "exited"))),
+                new lib.model.ColourState(lib.model.Colour.GREEN, List.of(cron.apply("green", "running"))));
+        assertFalse(singletons.unsettled(settled, java.util.Optional.of(lib.model.Colour.GREEN)));
+    }
 }
