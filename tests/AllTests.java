@@ -45,7 +45,7 @@ public class AllTests {
 
     /**
      * Balanced by the time each class took in a full run on a loaded machine (EngineTest 680 s, ReleaseTest 520 s, RemoteTest 350 s,
-     * BuildTest and FleetTest 210 s, TasksE2ETest 200 s, SwarmFaultTest 500 s). Lane A holds everything touching test-bed hosts 1-3, lane D everything
+     * BuildTest and FleetTest 210 s, TasksE2ETest 200 s, SwarmFaultTest 500 s, SwarmTasksTest 240 s). Lane A holds everything touching test-bed hosts 1-3, lane D everything
      * touching the test-bed Swarm (hosts 4-6): each test bed is used by one lane at a time.
      */
     static final List<List<Class<?>>> LANES = List.of(

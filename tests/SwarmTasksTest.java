@@ -278,6 +278,7 @@ class SwarmTasksTest {
             var r = TestApp.run(args("v1"));
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains(app + "-blue_cron (a singleton: 0 replicas until the switch"), r.out());
+            assertTrue(Poll.until(java.time.Duration.ofSeconds(60), () -> cronRuns().equals("blue")), "blue's cron runs after the first deploy: " + cronRuns());
             r = TestApp.run(args("v2"));
             assertEquals(0, r.code(), r.toString());
             System.out.println(r.out());
@@ -285,7 +286,7 @@ class SwarmTasksTest {
             assertEquals(0, replicas(app + "-blue_cron"), "the standby's singleton is scaled to 0");
             assertEquals(1, replicas(app + "-green_cron"));
             assertEquals(2, replicas(app + "-blue_app"), "the standby's web service stays warm");
-            Thread.sleep(1000);
+            assertTrue(Poll.until(java.time.Duration.ofSeconds(60), () -> cronRuns().endsWith("blue green")), "green's cron runs: " + cronRuns());
             String[] rollback = {"--project", dir.resolve("deploy.yml").toString(), "--env", "production", "--front", "managed", "--front-bind", "0.0.0.0",
                     "--front-port", String.valueOf(port), "--front-image", SwarmBed.FRONT, "--probe", "/health.txt"};
             var refused = SwarmTest.rollback(rollback);
@@ -300,6 +301,8 @@ class SwarmTasksTest {
             assertTrue(back.out().contains("holds it (fast path, no pull)") && back.out().contains("starting blue's singletons: cron"), back.out());
             assertEquals(1, replicas(app + "-blue_cron"), "the rollback hands the singleton back");
             assertEquals(0, replicas(app + "-green_cron"));
+            // scaled to 1 is not yet running: on the loaded test bed its task takes seconds to start writing
+            assertTrue(Poll.until(java.time.Duration.ofSeconds(60), () -> cronRuns().endsWith("green blue")), "blue's cron runs again: " + cronRuns());
             Thread.sleep(1000);
             sampler.close();
             assertTrue(sampler.counts.size() > 100, "sampled all along: " + sampler.counts.size());

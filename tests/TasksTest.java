@@ -321,4 +321,53 @@ class TasksTest {
                 "tasks: migrate exited 3 after 1.0s; " + ReleaseHistory.Entry.MIGRATED);
         assertEquals(java.util.Optional.empty(), SchemaWarning.forRollback(List.of(plain, failedMigration), "r1"), "only releases that went live count");
     }
+
+    /** On a Swarm what cannot apply is refused before anything connects: tasks.host, a task's unknown service, accessories (saying what works). */
+    @Test
+    void onASwarmTasksHostAnUnknownTaskServiceAndAccessoriesAreOneLineEachBeforeAnythingConnects() throws Exception {
+        Files.writeString(dir.resolve("docker-compose.yml"), """
+                services:
+                  app: {image: "r.example.com/app:${DEPLOY_RELEASE}", ports: ["9000"]}
+                  db: {image: "mysql:8", volumes: ["data:/var/lib/mysql"]}
+                volumes: {data: {}}
+                """);
+        String env = """
+                environments:
+                  production:
+                    engine: swarm
+                    managers: ["tcp://192.0.2.1:2376"]
+                    fronts: ["tcp://192.0.2.1:2376"]
+                """;
+        record Case(String yaml, String says) {}
+        for (Case c : List.of(
+                new Case("app: shop\ncolours: [db]\ntasks:\n  host: tcp://192.0.2.1:2376\n  before_switch:\n    - {name: m, service: app, command: [true]}\n",
+                        "tasks.host: names a host of a fleet; on a Swarm each task runs as a one-shot service"),
+                new Case("app: shop\ncolours: [db]\ntasks:\n  before_switch:\n    - {name: m, service: nope, command: [true]}\n", "nope"),
+                new Case("app: shop\ncolours: [db]\nsingletons: [nope]\n", "nope"),
+                new Case("app: shop\naccessories: [db]\n", "accessories (db) are not run on a Swarm yet: take them out of the Compose file, run each once"))) {
+            Files.writeString(dir.resolve("deploy.yml"), c.yaml() + env);
+            var r = TestApp.run("--project", dir.resolve("deploy.yml").toString(), "--env", "production", "-f", dir.resolve("docker-compose.yml").toString(),
+                    "--release", "v1", "--front", "managed");
+            assertEquals(3, r.code(), c + ": " + r);
+            assertTrue(r.err().contains(c.says()), c + ": " + r);
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            assertFalse(r.err().contains("192.0.2.1") && r.err().contains("connect"), "nothing connected: " + r.err());
+        }
+    }
+
+    /** A singleton about to run (a restarting container, a Swarm task still pulling) is stopped at a hand-over like a running one. */
+    @Test
+    void aSingletonAboutToRunOutsideTheLiveColourIsUnsettled() {
+        java.util.function.BiFunction<String, String, lib.model.ContainerInfo> cron = (colour, state) -> new lib.model.ContainerInfo(colour + "-id",
+                "shop-" + colour + "_cron", "cron", "img", null, state, null, null, null, null, Map.of());
+        var singletons = new lib.engine.Singletons(Set.of("cron"), null, new java.io.PrintWriter(new java.io.StringWriter()));
+        for (String state : List.of("running", "restarting")) {
+            var host = new lib.model.HostState("shop", new lib.model.ColourState(lib.model.Colour.BLUE, List.of(cron.apply("blue", state))),
+                    new lib.model.ColourState(lib.model.Colour.GREEN, List.of(cron.apply("green", "running"))));
+            assertTrue(singletons.unsettled(host, java.util.Optional.of(lib.model.Colour.GREEN)), state + " outside the live colour");
+        }
+        var settled = new lib.model.HostState("shop", new lib.model.ColourState(lib.model.Colour.BLUE, List.of(cron.apply("blue", "exited"))),
+                new lib.model.ColourState(lib.model.Colour.GREEN, List.of(cron.apply("green", "running"))));
+        assertFalse(singletons.unsettled(settled, java.util.Optional.of(lib.model.Colour.GREEN)));
+    }
 }

@@ -53,7 +53,7 @@ public final class Singletons {
         for (Colour c : Colour.values()) {
             boolean isLive = live.isPresent() && live.get() == c;
             ColourState s = of(state.of(c));
-            if (!isLive && s.anyRunning()) return true;
+            if (!isLive && s.containers().stream().anyMatch(Singletons::mayRun)) return true;
             if (isLive && !s.empty() && !s.allRunning()) return true;
         }
         return state.aside().stream().anyMatch(c -> services.contains(c.service()) && c.running());
@@ -91,12 +91,20 @@ public final class Singletons {
 
     /** Stops what runs of them, gracefully, and keeps them down if the daemon restarts. */
     private void stopRunning(ColourState s, String why) {
-        ColourState running = new ColourState(s.colour(), s.containers().stream().filter(ContainerInfo::running).toList());
+        ColourState running = new ColourState(s.colour(), s.containers().stream().filter(Singletons::mayRun).toList());
         if (running.empty()) return;
         out.println("  stopping " + s.colour() + "'s singletons (" + names(running) + "; " + why + ") and waiting for them to finish");
         out.flush();
         colours.holdRestarts(running);
         colours.stop(running);
+    }
+
+    /**
+     * Running, or about to run again: a container the daemon restarts, a Swarm task being placed, pulled or started
+     * (a rollback right after a deploy may find the old colour's singleton still pulling its image).
+     */
+    static boolean mayRun(ContainerInfo c) {
+        return c.running() || "restarting".equals(c.state());
     }
 
     private static List<String> ids(ColourState s) {

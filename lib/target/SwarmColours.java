@@ -150,7 +150,7 @@ public final class SwarmColours implements Colours {
 
     /**
      * One member per service, as the steps count them: running while any of its tasks runs, "exited" when scaled to
-     * 0, "created" while none runs yet. The gate looks at every task itself.
+     * 0, "restarting" while one is being placed, pulled or started, "created" while none runs yet. The gate looks at every task itself.
      */
     private List<ContainerInfo> members(List<Service> services) {
         List<SwarmTasks.Task> tasks = tasks(services.stream().map(Service::getId).toList());
@@ -158,7 +158,9 @@ public final class SwarmColours implements Colours {
         for (Service s : services) {
             Map<String, String> labels = s.getSpec().getLabels() == null ? Map.of() : s.getSpec().getLabels();
             long running = tasks.stream().filter(t -> t.serviceId().equals(s.getId()) && t.wanted() && t.running()).count();
-            String state = running > 0 ? "running" : replicas(s) == 0 ? "exited" : "created";
+            // a task being placed, pulled or started runs in a moment: a singleton's hand-over must stop it like a running one
+            boolean coming = tasks.stream().anyMatch(t -> t.serviceId().equals(s.getId()) && t.wanted() && t.active());
+            String state = running > 0 ? "running" : replicas(s) == 0 ? "exited" : coming ? "restarting" : "created";
             Instant created = s.getCreatedAt() == null ? null : s.getCreatedAt().toInstant();
             out.add(new ContainerInfo(s.getId(), s.getSpec().getName(), labels.getOrDefault(Labels.COMPOSE_SERVICE, s.getSpec().getName()),
                     s.getSpec().getTaskTemplate().getContainerSpec().getImage(), null, state, null, created, running > 0 ? created : null,
