@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * can run the tests that freeze the manager or cut a node's link in a lane of their own. Every test reaches its Swarm
  * through these constants, never by a host number of its own. The fixture images reach the nodes through the
  * registry 10.210.0.1:5000, which this machine's engine does not trust: each is copied onto the manager's engine
- * (docker save | docker -H bgh4 load) and pushed from there, once per JVM.
+ * (docker save | docker -H <manager> load) and pushed from there, once per JVM.
  */
 final class SwarmBed {
     static final String REGISTRY = "10.210.0.1:5000";
