@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -35,7 +36,9 @@ import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.r
  * Lanes, because most of an end-to-end test is waiting (health gates, drains, stop grace periods), so two lanes on
  * two cores take a little over half the time of one. Every test owns its app name, ports and images, so lanes
  * cannot see each other; what they share is the one Docker Engine. The test bed's daemons are restarted and frozen
- * by RemoteTest, so everything that talks to the test bed is in one lane, in order.
+ * by RemoteTest, so everything that talks to test-bed hosts 1-3 is in one lane, in order. The Swarm tests have two
+ * test-bed Swarms (tests/swarm-up.sh): some freeze the manager's dockerd or cut a node's link, which would break any
+ * Swarm test running beside them, so those run in a lane of their own on Swarm 2 (-Dswarm.bed=2, SwarmBed).
  */
 public class AllTests {
     static final List<Class<?>> UNIT = List.of(LayersTest.class, StepsTest.class, ModelTest.class, UnitTest.class, CliTest.class,
@@ -43,17 +46,33 @@ public class AllTests {
             BadComposeInputTest.class, HistoryTest.class, ComposeCorpusTest.class, AccessoriesTest.class, NginxConfigTest.class, AccessLogTest.class, FrontPortsTest.class, TasksTest.class,
             SmokeChecksUnitTest.class, PreviewConfigTest.class, WatchWindowTest.class, SwarmDataTest.class, SwarmSpecTest.class);
 
+    /** A lane: its classes, run in order in a JVM of its own started with these system properties. */
+    record Lane(Map<String, String> properties, List<Class<?>> classes) {}
+
+    static Lane lane(Class<?>... classes) {
+        return new Lane(Map.of(), List.of(classes));
+    }
+
+    /** A lane on the second test-bed Swarm (hosts 7-9). */
+    static Lane onSwarm2(Class<?>... classes) {
+        return new Lane(Map.of(SwarmBed.PROPERTY, "2"), List.of(classes));
+    }
+
     /**
      * Balanced by the time each class took in a full run on a loaded machine (EngineTest 680 s, ReleaseTest 520 s, RemoteTest 350 s,
-     * BuildTest and FleetTest 210 s, TasksE2ETest 200 s, SwarmFaultTest 500 s, SwarmTasksTest 240 s). Lane A holds everything touching test-bed hosts 1-3, lane D everything
-     * touching the test-bed Swarm (hosts 4-6): each test bed is used by one lane at a time.
+     * BuildTest and FleetTest 210 s, TasksE2ETest 200 s, SwarmFaultTest 500 s; alone on Swarm 2 at a load of 20: SwarmFaultTest 275 s,
+     * SwarmFailoverTest 196 s, SwarmNodeLossTest 161 s, SwarmTest 157 s, SwarmTasksTest 144 s, SwarmAsideTest 123 s, SwarmChecksTest 89 s,
+     * SwarmStateTest 54 s). Lane A holds everything touching test-bed hosts 1-3, lane D
+     * the Swarm tests on test-bed Swarm 1 (hosts 4-6), lane E those that freeze its manager or cut a link (and SwarmStateTest, for balance), on Swarm 2 (hosts 7-9):
+     * each test bed is used by one lane at a time.
      */
-    static final List<List<Class<?>>> LANES = List.of(
-            List.of(RemoteTest.class, FleetTest.class, PreviewFleetTest.class, DockerHostTest.class, TagTest.class, BlogComposeTest.class, FailureTest.class,
+    static final List<Lane> LANES = List.of(
+            lane(RemoteTest.class, FleetTest.class, PreviewFleetTest.class, DockerHostTest.class, TagTest.class, BlogComposeTest.class, FailureTest.class,
                     FrontEdgeTest.class, SmokeCheckTest.class, WatchTest.class),
-            List.of(EngineTest.class, DeployTest.class, HostStatesTest.class, LockTest.class, ComposeKeysTest.class, PreviewTest.class),
-            List.of(ReleaseTest.class, BuildTest.class, FrontTest.class, ProjectTest.class, AccessoryE2ETest.class, TrafficTest.class),
-            List.of(SwarmStateTest.class, SwarmTest.class, SwarmChecksTest.class, SwarmFaultTest.class, SwarmAsideTest.class, SwarmFailoverTest.class, SwarmNodeLossTest.class, SwarmTasksTest.class, TasksE2ETest.class));
+            lane(EngineTest.class, DeployTest.class, HostStatesTest.class, LockTest.class, ComposeKeysTest.class, PreviewTest.class),
+            lane(ReleaseTest.class, BuildTest.class, FrontTest.class, ProjectTest.class, AccessoryE2ETest.class, TrafficTest.class),
+            lane(SwarmTest.class, SwarmChecksTest.class, SwarmAsideTest.class, SwarmTasksTest.class, TasksE2ETest.class),
+            onSwarm2(SwarmFaultTest.class, SwarmFailoverTest.class, SwarmNodeLossTest.class, SwarmStateTest.class));
 
     /** A lane that runs longer than this is stuck; CI gives the whole run 90 minutes. */
     static final long LANE_MINUTES = 45;
@@ -83,7 +102,7 @@ public class AllTests {
     static void unlisted(List<String> failures) throws java.io.IOException {
         java.util.Set<String> listed = new java.util.HashSet<>();
         UNIT.forEach(c -> listed.add(c.getSimpleName()));
-        LANES.forEach(l -> l.forEach(c -> listed.add(c.getSimpleName())));
+        LANES.forEach(l -> l.classes().forEach(c -> listed.add(c.getSimpleName())));
         try (var files = java.nio.file.Files.list(java.nio.file.Path.of("tests"))) {
             files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith("Test.java")).map(f -> f.replace(".java", ""))
                     .filter(c -> !listed.contains(c)).sorted()
@@ -101,9 +120,12 @@ public class AllTests {
         List<Process> processes = new ArrayList<>();
         for (int i = 0; i < LANES.size(); i++) {
             String lane = String.valueOf((char) ('A' + i));
-            List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), "AllTests"));
-            LANES.get(i).forEach(c -> cmd.add(c.getName()));
-            System.out.println("lane " + lane + ": " + LANES.get(i).stream().map(Class::getSimpleName).collect(Collectors.joining(" ")));
+            List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
+            new java.util.TreeMap<>(LANES.get(i).properties()).forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+            cmd.add("AllTests");
+            LANES.get(i).classes().forEach(c -> cmd.add(c.getName()));
+            System.out.println("lane " + lane + ": " + LANES.get(i).classes().stream().map(Class::getSimpleName).collect(Collectors.joining(" "))
+                    + LANES.get(i).properties().entrySet().stream().map(e -> " -D" + e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             processes.add(p);
             Thread t = new Thread(() -> relay(lane, p, passed, skipped, failures));

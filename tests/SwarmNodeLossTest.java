@@ -23,9 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * repaired by status --repair. The only test that cuts a link; it is restored in a finally (and a shutdown hook).
  */
 class SwarmNodeLossTest {
-    static final int LOST = 6;
-    static final String LINK = "vbgh" + LOST;
-    static final String LOST_NODE = "bgh" + LOST;
+    static final int LOST = SwarmBed.THIRD;
+    static final String LINK = "v" + SwarmBed.hostname(LOST);
+    static final String LOST_NODE = SwarmBed.hostname(LOST);
     static final String HOST = TestBed.ip(SwarmBed.MANAGER);
     static final String SECOND = TestBed.ip(SwarmBed.SECOND_FRONT);
     static final String SOCK = TestBed.socket(SwarmBed.MANAGER);

@@ -46,10 +46,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * writes the other sees; of two at once, one wins and the other is told who did.
  */
 class SwarmStateTest {
-    static final String MANAGER = "tcp://10.210.0.14:2376";
-    static final String MANAGER_SOCKET = "unix:///run/bgh4/docker.sock";
-    /** Test-bed host 5: in the Swarm, as a worker. */
-    static final String WORKER = "tcp://10.210.0.15:2376";
+    static final String MANAGER = SwarmBed.managerTls();
+    static final String MANAGER_SOCKET = TestBed.socket(SwarmBed.MANAGER);
+    /** In the Swarm, as a worker. */
+    static final String WORKER = TestBed.tls(SwarmBed.SECOND_FRONT);
     /** On the test bed's network, and nothing there. */
     static final String DEAD = "tcp://10.210.0.99:2376";
     static final PrintWriter QUIET = new PrintWriter(java.io.Writer.nullWriter());
@@ -305,7 +305,7 @@ class SwarmStateTest {
         String app = "ssfailover";
         Path sock = Path.of("/tmp/ssproxy-" + ProcessHandle.current().pid() + ".sock");
         StringWriter notes = new StringWriter();
-        try (SocketProxy proxy = new SocketProxy(sock, Path.of("/run/bgh4/docker.sock"));
+        try (SocketProxy proxy = new SocketProxy(sock, Path.of(MANAGER_SOCKET.substring("unix://".length())));
              var managers = SwarmManagers.connect(List.of(new HostAddress("unix://" + sock, "the test", null, null, false), address(MANAGER)),
                      new PrintWriter(notes, true))) {
             assertEquals("unix://" + sock, managers.address().url(), "the first in the list answers");
@@ -342,7 +342,7 @@ class SwarmStateTest {
             for (String request : List.of("/configs/create", "/update", "/configs/create")) {
                 Path sock = Path.of("/tmp/ssproxy-" + ProcessHandle.current().pid() + "-" + n++ + ".sock");
                 StringWriter notes = new StringWriter();
-                try (SocketProxy proxy = new SocketProxy(sock, Path.of("/run/bgh4/docker.sock"));
+                try (SocketProxy proxy = new SocketProxy(sock, Path.of(MANAGER_SOCKET.substring("unix://".length())));
                      var managers = SwarmManagers.connect(List.of(new HostAddress("unix://" + sock, "the test", null, null, false), address(MANAGER)), QUIET)) {
                     var state = new SwarmState(managers, app, "prod", new PrintWriter(notes, true));
                     switch (n) {
@@ -398,12 +398,13 @@ class SwarmStateTest {
                             tls_verify: true
                             cert_path: %s
                         fronts:
-                          - host: ssh://root@10.210.0.15
+                          - host: %s
                       gone:
                         engine: swarm
                         managers: [{host: %s, tls_verify: true, cert_path: %s}]
-                        fronts: [{host: ssh://root@10.210.0.15}]
-                    """.formatted(WORKER, TestBed.CERTS, MANAGER, TestBed.CERTS, DEAD, TestBed.CERTS));
+                        fronts: [{host: %s}]
+                    """.formatted(WORKER, TestBed.CERTS, MANAGER, TestBed.CERTS, TestBed.ssh(SwarmBed.SECOND_FRONT), DEAD, TestBed.CERTS,
+                            TestBed.ssh(SwarmBed.SECOND_FRONT)));
             String[] env = {"--project", file.toString(), "--env", "prod"};
             var empty = TestApp.run(Commands.concat(new String[]{"status"}, env));
             assertEquals(ExitCode.DEPLOY_FAILED, empty.code(), empty.toString());

@@ -50,5 +50,5 @@ if ! bed_up; then
 fi
 if bed_up; then echo "engine-up: test-bed hosts 10.210.0.11-13 answer (TLS and ssh)"; fi
 
-# The Swarm the Swarm tests deploy to (hosts 4-6 and a registry on 10.210.0.1:5000): tests/swarm-up.sh.
+# The two Swarms the Swarm tests deploy to (hosts 4-6 and 7-9, and a registry on 10.210.0.1:5000): tests/swarm-up.sh.
 if [ "$(id -u)" = 0 ] && [ -f "$testbed" ]; then BGDEPLOY_TESTBED="$testbed" bash "$(dirname "${BASH_SOURCE[0]}")/swarm-up.sh"; fi

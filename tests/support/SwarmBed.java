@@ -9,21 +9,42 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The test-bed Swarm (tests/swarm-up.sh: bgh4 the manager, bgh5 and bgh6 workers) and its registry. The fixture
- * images reach the nodes through the registry 10.210.0.1:5000, which this machine's engine does not trust: each is
- * copied onto the manager's engine (docker save | docker -H bgh4 load) and pushed from there, once per run.
+ * The test-bed Swarm this JVM uses and its registry. tests/swarm-up.sh brings up two: Swarm 1 (bgh4 the manager,
+ * bgh5 and bgh6 workers), the default, and Swarm 2 (bgh7, bgh8, bgh9), chosen with -Dswarm.bed=2, so that AllTests
+ * can run the tests that freeze the manager or cut a node's link in a lane of their own. Every test reaches its Swarm
+ * through these constants, never by a host number of its own. The fixture images reach the nodes through the
+ * registry 10.210.0.1:5000, which this machine's engine does not trust: each is copied onto the manager's engine
+ * (docker save | docker -H <manager> load) and pushed from there, once per JVM.
  */
 final class SwarmBed {
     static final String REGISTRY = "10.210.0.1:5000";
     static final String APP_REPO = REGISTRY + "/se-app";
     /** The managed front's image: the fixture nginx plus busybox, whose wget the gate probes each task with. */
     static final String FRONT = "se-front:1";
-    static final int MANAGER = 4;
-    static final int SECOND_FRONT = 5;
-    static final int[] NODES = {4, 5, 6};
+    /** The system property that picks the Swarm: 1 (hosts 4-6) or 2 (hosts 7-9). */
+    static final String PROPERTY = "swarm.bed";
+    static final int BED = bed();
+    /** The only manager; a front runs on it. */
+    static final int MANAGER = BED == 2 ? 7 : 4;
+    /** A worker that runs the second front (SwarmTest, SwarmChecksTest, SwarmNodeLossTest). */
+    static final int SECOND_FRONT = MANAGER + 1;
+    /** A worker that runs no front (SwarmNodeLossTest cuts its link). */
+    static final int THIRD = MANAGER + 2;
+    static final int[] NODES = {MANAGER, SECOND_FRONT, THIRD};
     private static boolean pushed;
 
     private SwarmBed() {}
+
+    private static int bed() {
+        String v = System.getProperty(PROPERTY, "1");
+        if (!v.equals("1") && !v.equals("2")) throw new IllegalStateException("-D" + PROPERTY + "=" + v + ": the test bed has Swarm 1 (hosts 4-6) and 2 (hosts 7-9)");
+        return Integer.parseInt(v);
+    }
+
+    /** A node's hostname (the Swarm's node name): bgh and its host number. */
+    static String hostname(int node) {
+        return "bgh" + node;
+    }
 
     static String managerTls() {
         return TestBed.tls(MANAGER);
@@ -41,7 +62,7 @@ final class SwarmBed {
         List<String> save = new ArrayList<>(List.of("docker", "save", FRONT));
         for (String v : new String[]{"v1", "v2", "crash", "unhealthy"}) save.add(TestHost.APP_REPO + ":" + v);
         pipe(save, List.of("docker", "-H", TestBed.socket(MANAGER), "load", "-q"));
-        // SwarmTest's second front runs on bgh5
+        // SwarmTest's second front runs there
         pipe(List.of("docker", "save", FRONT), List.of("docker", "-H", TestBed.socket(SECOND_FRONT), "load", "-q"));
         for (String v : new String[]{"v1", "v2", "crash", "unhealthy"}) {
             run("docker", "-H", TestBed.socket(MANAGER), "tag", TestHost.APP_REPO + ":" + v, APP_REPO + ":" + v);
