@@ -185,8 +185,10 @@ class SwarmTasksTest {
             assertEquals(Set.of("v2"), Set.copyOf(load.answers), "only the old colour answered");
         }
         assertEquals("v2", SwarmTest.get(port, "/version.txt"));
-        assertEquals(List.of(app + "-bgdeploy-record", app + "-db", app + "-green_app", app + "-green_cron"), services(),
-                "the new colour and the task's service are removed; the old colour and its singleton stay");
+        assertEquals(List.of(app + "-bgdeploy-record", app + "-blue_app", app + "-blue_cron", app + "-db", app + "-green_app", app + "-green_cron"), services(),
+                "the new colour and the task's service are removed, the standby it replaced is back (recreated from its kept specs); the live colour and its singleton stay");
+        assertEquals(0, replicas(app + "-blue_cron"), "the restored standby's singleton stays at 0: only the live colour's runs");
+        assertEquals(1, replicas(app + "-green_cron"));
         assertEquals("v1 blue\nv2 green\nv1 blue\n", shared("cat /shared/migrations.log"));
 
         // task run: one task from a release's image, without deploying, from the live colour's service

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -125,10 +126,18 @@ class SwarmTest {
 
         /** 0 failed; every POST begun after the switch answered by v2; some in flight at the switch finished on v1 after it. */
         void check(long switchedAt, String what) {
+            check(switchedAt, switchedAt, what);
+        }
+
+        /**
+         * The same across several fronts, which switch a moment apart: begun after the last confirmation, answered by
+         * v2; in flight at the first, finished on v1.
+         */
+        void check(long firstSwitched, long switchedAt, String what) {
             assertEquals(List.of(), all(TestApp.Load::failures), "no failed slow POST through " + what);
             List<String> began = all(l -> l.answersSince(switchedAt));
             assertTrue(began.stream().allMatch("v2"::equals), "every POST begun after the switch answered by v2 through " + what + ": " + began);
-            List<String> finished = all(l -> l.endedAfter(switchedAt));
+            List<String> finished = all(l -> l.endedAfter(firstSwitched));
             assertTrue(finished.contains("v1"), "a POST in flight at the switch finished on the old colour through " + what + ": " + finished);
             System.out.println("slow POSTs through " + what + ": " + count() + ", 0 failed; in flight at the switch: "
                     + all(l -> l.inFlightAt(switchedAt)) + "; ended after it: " + finished);
@@ -282,13 +291,20 @@ class SwarmTest {
 
     /** A deploy in-process whose output, on a line containing trigger, first runs hook on the deploy's own thread. */
     static TestApp.Result runWith(String trigger, Runnable hook, String... args) {
+        return runWith(Map.of(trigger, hook), args);
+    }
+
+    /** Each hook runs once, when the output first contains its trigger. */
+    static TestApp.Result runWith(Map<String, Runnable> hooks, String... args) {
         var buf = new java.io.StringWriter();
-        var fired = new java.util.concurrent.atomic.AtomicBoolean();
+        var fired = java.util.concurrent.ConcurrentHashMap.<String>newKeySet();
         var out = new java.io.PrintWriter(new java.io.Writer() {
             @Override
             public void write(char[] c, int off, int len) {
                 buf.write(c, off, len);
-                if (!fired.get() && buf.toString().contains(trigger) && fired.compareAndSet(false, true)) hook.run();
+                hooks.forEach((trigger, hook) -> {
+                    if (!fired.contains(trigger) && buf.toString().contains(trigger) && fired.add(trigger)) hook.run();
+                });
             }
 
             @Override
@@ -316,8 +332,9 @@ class SwarmTest {
         try (TestApp.Load first = load(HOST, port); TestApp.Load second = load(SECOND, port);
              SlowPosts firstPosts = SlowPosts.through(HOST, port); SlowPosts secondPosts = SlowPosts.through(SECOND, port)) {
             Thread.sleep(1_200);
-            long[] switchedAt = {0};
-            r = runWith("fronts switched;", () -> switchedAt[0] = System.nanoTime(), args("v2"));
+            long[] switchedAt = {0, 0};
+            r = runWith(Map.of("front now sends every new request", () -> switchedAt[0] = System.nanoTime(),
+                    "fronts switched;", () -> switchedAt[1] = System.nanoTime()), args("v2"));
             long switched = System.nanoTime();
             assertEquals(0, r.code(), r.toString());
             assertTrue(r.out().contains("answered from all 2 fronts") && r.out().contains("all 2 fronts switched"), r.out());
@@ -326,8 +343,8 @@ class SwarmTest {
             second.close();
             firstPosts.close();
             secondPosts.close();
-            firstPosts.check(switchedAt[0], "the front on " + HOST);
-            secondPosts.check(switchedAt[0], "the front on " + SECOND);
+            firstPosts.check(switchedAt[0], switchedAt[1], "the front on " + HOST);
+            secondPosts.check(switchedAt[0], switchedAt[1], "the front on " + SECOND);
             for (TestApp.Load l : List.of(first, second)) {
                 assertEquals(List.of(), l.failures(), "no failed request: " + r);
                 assertFalse(l.answersSince(switched).isEmpty());
