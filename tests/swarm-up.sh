@@ -52,7 +52,9 @@ swarm() {
   done
   # every node pulls the fixture images from the registry over plain HTTP
   for i in "$@"; do
-    d "$i" info --format '{{range .RegistryConfig.IndexConfigs}}{{.Name}} {{.Secure}}{{"\n"}}{{end}}' | grep -qx '10.210.0.1:5000 false' \
+    # read whole first: grep -q stops reading at its match, and under pipefail docker's SIGPIPE would fail the check
+    registries=$(d "$i" info --format '{{range .RegistryConfig.IndexConfigs}}{{.Name}} {{.Secure}}{{"\n"}}{{end}}')
+    grep -qx '10.210.0.1:5000 false' <<<"$registries" \
       || { echo "swarm-up: bgh$i does not trust the registry 10.210.0.1:5000 as insecure; restart its dockerd with --insecure-registry 10.210.0.1:5000" >&2; exit 1; }
   done
   echo "swarm-up: Swarm of $(d "$m" node ls --format '{{.Hostname}}:{{.Status}}' | tr '\n' ' ')(manager bgh$m at tcp://$ip:2376), registry at 10.210.0.1:5000"
