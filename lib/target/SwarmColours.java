@@ -580,22 +580,36 @@ public final class SwarmColours implements Colours {
         if (fronts.isEmpty()) throw DeployError.config("a Swarm colour is reached through the managed front: deploy with --front managed");
         int needed = Math.max(1, probe.enabled() ? probe.successes() : 1);
         String path = probe.enabled() ? probe.path() : "/";
-        String waiting = null;
+        // Every GET still needed this round at once: each is an exec in a front, a round trip to its engine that
+        // waits on the network, and 8 tasks probed one after another from two fronts made the gate the deploy's
+        // longest step.
+        record Probe(String key, String url, java.util.concurrent.CompletableFuture<String> failed) {}
+        List<Probe> round = new ArrayList<>();
         for (int f = 0; f < fronts.size(); f++) {
+            ManagedFront front = fronts.get(f);
             for (String a : addresses) {
                 String key = f + " " + a;
                 if (answered.getOrDefault(key, 0) >= needed) continue;
                 String url = "http://" + a + ":" + port + path;
-                String failed = fronts.get(f).get(url);
-                // without a probe path any HTTP answer proves the task is reachable
-                if (failed != null && !probe.enabled() && failed.contains("server returned error")) failed = null;
-                if (failed == null) {
-                    answered.merge(key, 1, Integer::sum);
-                    if (answered.get(key) < needed && waiting == null) waiting = url + " to answer " + needed + " times in a row";
-                } else {
-                    answered.put(key, 0);
-                    if (waiting == null) waiting = url + " to answer from the front (" + failed + ")";
-                }
+                round.add(new Probe(key, url, java.util.concurrent.CompletableFuture.supplyAsync(() -> front.get(url), lib.docker.Parallel.POOL)));
+            }
+        }
+        String waiting = null;
+        for (Probe p : round) {
+            String failed;
+            try {
+                failed = p.failed().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+            // without a probe path any HTTP answer proves the task is reachable
+            if (failed != null && !probe.enabled() && failed.contains("server returned error")) failed = null;
+            if (failed == null) {
+                answered.merge(p.key(), 1, Integer::sum);
+                if (answered.get(p.key()) < needed && waiting == null) waiting = p.url() + " to answer " + needed + " times in a row";
+            } else {
+                answered.put(p.key(), 0);
+                if (waiting == null) waiting = p.url() + " to answer from the front (" + failed + ")";
             }
         }
         return waiting;
