@@ -28,17 +28,18 @@ cleanup() { # $1 = app
 }
 printf 'services:\n  app:\n    image: 10.210.0.1:5000/se-app:${DEPLOY_RELEASE}\n    ports: ["9000"]\n' > "$work/docker-compose.yml"
 
-timed() { # the command and its arguments: prints "wall switch" in seconds
-  local t0 t1 sw=""
+timed() { # the command and its arguments: prints "wall switch from-first-line" in seconds
+  local t0 t1 sw="" first=""
   : > "$work/log"
   t0=$(date +%s.%N)
   while IFS= read -r line; do
     echo "$line" >> "$work/log"
+    [ -z "$first" ] && first=$(date +%s.%N)
     case "$line" in *"front now sends"*) sw=$(date +%s.%N) ;; esac
   done < <(run "$@" 2>&1; echo "exit $?")
   t1=$(date +%s.%N)
   tail -1 "$work/log" | grep -qx "exit 0" || { cat "$work/log"; exit 1; }
-  echo "$(echo "$t1 - $t0" | bc) $(echo "$sw - $t0" | bc)"
+  echo "$(echo "$t1 - $t0" | bc) $(echo "$sw - $t0" | bc) $(echo "$sw - $first" | bc)"
 }
 deploy() { # $1 = deploy.yml, $2 = release
   timed deploy --project "$1" --env production --release "$2" -f "$work/docker-compose.yml" --front managed --front-bind 0.0.0.0 \
@@ -49,8 +50,8 @@ rollback() { # $1 = deploy.yml: back to the warm standby
 }
 stat() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.2f s (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'; }
 
-echo "| replicas per colour | deploy wall time, median of $reps (range) | deploy: time to the switch | rollback wall time | rollback: time to the switch |"
-echo "|---|---|---|---|---|"
+echo "| replicas per colour | deploy wall time, median of $reps (range) | deploy: time to the switch | rollback wall time | rollback: time to the switch | rollback: switch after its first line |"
+echo "|---|---|---|---|---|---|"
 for n in ${SIZES:-1 2 4 8}; do
   app=se-bench$n
   cleanup "$app"
@@ -60,14 +61,14 @@ for n in ${SIZES:-1 2 4 8}; do
   walls=(); switches=()
   for i in $(seq "$reps"); do
     v=$([ $((i % 2)) = 1 ] && echo v2 || echo v1)
-    read -r w s < <(deploy "$work/deploy-$n.yml" "$v")
+    read -r w s _ < <(deploy "$work/deploy-$n.yml" "$v")
     walls+=("$w"); switches+=("$s")
   done
-  rwalls=(); rswitches=()
+  rwalls=(); rswitches=(); rafter=()
   for i in $(seq "$reps"); do
-    read -r w s < <(rollback "$work/deploy-$n.yml")
-    rwalls+=("$w"); rswitches+=("$s")
+    read -r w s f < <(rollback "$work/deploy-$n.yml")
+    rwalls+=("$w"); rswitches+=("$s"); rafter+=("$f")
   done
-  echo "| $n | $(stat "${walls[@]}") | $(stat "${switches[@]}") | $(stat "${rwalls[@]}") | $(stat "${rswitches[@]}") |"
+  echo "| $n | $(stat "${walls[@]}") | $(stat "${switches[@]}") | $(stat "${rwalls[@]}") | $(stat "${rswitches[@]}") | $(stat "${rafter[@]}") |"
   cleanup "$app"
 done
