@@ -407,15 +407,31 @@ public final class SwarmColours implements Colours {
         // cluster's store itself refuses a second network of one name.
         // On a try repeated through the next manager "already exists" may be the first try's: the overlay is then not
         // removed with a failed colour, and the next deploy reuses it.
-        String id = docker("creating network " + name, d -> {
-            try {
-                return d.createNetworkCmd().withName(name).withDriver("overlay").withAttachable(true).withLabels(labels).exec().getId();
-            } catch (DockerException e) {
-                if (!String.valueOf(e.getMessage()).contains("already exists")) throw e;
-                return null;
+        // "Already exists" can also come from the node's own list while the cluster has dropped that name (an
+        // overlay removed a moment ago, by the previous run's undo or make-room): a service then cannot attach to
+        // it ("network ... not found"). Only a name the cluster itself knows counts; a lingering one is waited out.
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            String id = docker("creating network " + name, d -> {
+                try {
+                    return d.createNetworkCmd().withName(name).withDriver("overlay").withAttachable(true).withLabels(labels).exec().getId();
+                } catch (DockerException e) {
+                    if (!String.valueOf(e.getMessage()).contains("already exists")) throw e;
+                    return null;
+                }
+            });
+            if (id != null) {
+                if (created != null) created.add(id);
+                return;
             }
-        });
-        if (id != null && created != null) created.add(id);
+            String path = "/networks/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8) + "?scope=swarm";
+            if (call("reading network " + name, m -> m.getJson(path)) != null) return;
+            if (System.nanoTime() > end) {
+                throw DeployError.failed("the overlay network " + name + " is still being removed on the manager's node after 20 s, so it can be neither"
+                        + " created nor used; run again in a minute, or remove it with: docker network rm " + name);
+            }
+            sleep(Duration.ofMillis(250));
+        }
     }
 
     private void removeServices(List<String> ids) {
