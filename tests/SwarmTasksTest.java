@@ -217,7 +217,8 @@ class SwarmTasksTest {
         assertEquals(1, hung.code(), hung.toString());
         assertTrue(hung.err().contains("task hang timed out after") && hung.err().contains("was killed"), hung.err());
         assertTrue(took < 90_000, "the task's timeout bounds it: " + took + " ms");
-        assertFalse(services().stream().anyMatch(s -> s.contains("-task-") || s.contains("-blue_")), "the task and the new colour are removed: " + services());
+        assertFalse(services().stream().anyMatch(s -> s.contains("-task-")), "the task's service is removed: " + services());
+        assertEquals(0, replicas(app + "-blue_cron"), "the new colour is undone and the standby it replaced is back, its singleton at 0: " + services());
         assertEquals("v2", SwarmTest.get(port, "/version.txt"));
     }
 
