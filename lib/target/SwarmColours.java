@@ -70,9 +70,7 @@ public final class SwarmColours implements Colours {
     private final PrintWriter out;
     /** Each image as the registry pins it, resolved by pull(): what every node runs. */
     private final Map<String, String> pinned = new ConcurrentHashMap<>();
-    /** The addresses the gate probed, by colour: the upstream lists exactly these. */
-    private final Map<Colour, String> gated = new ConcurrentHashMap<>();
-    /** The same as address:port, for the smoke checks. */
+    /** The address:port of every task the gate probed, by colour: the upstream lists exactly these, the smoke checks ask them. */
     private final Map<Colour, List<String>> gatedTargets = new ConcurrentHashMap<>();
     private final List<ManagedFront> fronts = new CopyOnWriteArrayList<>();
     private List<DockerHost> otherFronts = List.of();
@@ -525,7 +523,6 @@ public final class SwarmColours implements Colours {
                 waiting = probeAll(addresses, port, probe, answered);
                 if (waiting == null) {
                     List<String> targets = addresses.stream().map(a -> a + ":" + port).toList();
-                    gated.put(colour.colour(), NginxConfig.targetOf(targets));
                     gatedTargets.put(colour.colour(), targets);
                     out.println("  every task of " + colour.colour() + " runs and answered from " + (fronts.size() == 1 ? "the front" : "all " + fronts.size() + " fronts")
                             + " over the overlay: " + String.join(", ", addresses));
@@ -705,8 +702,8 @@ public final class SwarmColours implements Colours {
     /** The addresses of the colour's tasks the gate probed; for the live colour (not gated in this run), its running tasks'. */
     @Override
     public String frontTarget(ManagedFront front, ColourState colour) {
-        String g = gated.get(colour.colour());
-        if (g != null) return g;
+        List<String> g = gatedTargets.get(colour.colour());
+        if (g != null) return NginxConfig.targetOf(g);
         if (colour.empty()) throw DeployError.failed(colour.colour() + " has no services");
         ContainerInfo routed = routed(colour);
         List<String> addresses = addresses(routed, tasks(List.of(now(routed.id()))), nodes());
@@ -880,10 +877,9 @@ public final class SwarmColours implements Colours {
                 if (exists(k.id())) continue; // a set-aside cut short before it removed this one
                 for (JsonNode n : k.spec().path("TaskTemplate").path("Networks")) {
                     String net = n.path("Target").asText();
-                    if (net.equals(SwarmServiceSpec.defaultNetwork(a.colour().project(app))) || docker("listing networks", d -> d.listNetworksCmd().withNameFilter(net).exec()).isEmpty()) {
-                        ensureOverlay(net, net.equals(ManagedFront.network(app)) ? Map.of(Labels.APP, app, Labels.ROLE, "front-network")
-                                : Map.of(Labels.STACK_NAMESPACE, a.colour().project(app), Labels.APP, app), null);
-                    }
+                    // ensureOverlay keeps a network the cluster knows as it is, so a listing first adds nothing
+                    ensureOverlay(net, net.equals(ManagedFront.network(app)) ? Map.of(Labels.APP, app, Labels.ROLE, "front-network")
+                            : Map.of(Labels.STACK_NAMESPACE, a.colour().project(app), Labels.APP, app), null);
                 }
                 com.github.dockerjava.api.model.ServiceSpec spec;
                 try {
