@@ -147,18 +147,53 @@ public class AllTests {
 
     private static void relay(String lane, Process p, AtomicInteger passed, AtomicInteger skipped, List<String> failures) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            Failure failure = null;
             for (String line; (line = r.readLine()) != null; ) {
+                if (failure != null && !failure.read(line)) {
+                    failures.add(failure.summary());
+                    failure = null;
+                }
                 if (line.startsWith("PASS ")) passed.incrementAndGet();
                 else if (line.startsWith("SKIP ")) skipped.incrementAndGet();
-                else if (line.startsWith("FAIL ")) failures.add(line.substring(5).replaceFirst(" \\(\\d+ ms\\).*", ""));
+                else if (line.startsWith("FAIL ")) failure = new Failure(line.substring(5).replaceFirst(" \\(\\d+ ms\\).*", ""), line);
                 // the lane's own summary would read as the whole run's
-                if (line.matches("\\d+ passed, \\d+ failed.*") || line.startsWith("failed: ")) continue;
+                if (line.matches("\\d+ passed, \\d+ failed.*") || line.startsWith("failed: ") || line.startsWith(Failure.INDENT)) continue;
                 synchronized (System.out) {
                     System.out.println(lane + " " + line);
                 }
             }
+            if (failure != null) failures.add(failure.summary());
         } catch (java.io.IOException e) {
             failures.add("lane " + lane + " (its output could not be read: " + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * A failed test's name and the end of its message (the lines between its FAIL line and its stack trace), repeated in
+     * the summary: CI shows the tail of a run, where a FAIL line hundreds of lines up would be out of sight.
+     */
+    static final class Failure {
+        static final int KEEP = 12;
+        static final String INDENT = "    | ";
+        final String name;
+        final List<String> message = new ArrayList<>();
+
+        Failure(String name, String failLine) {
+            this.name = name;
+            message.add(failLine.replaceFirst("^FAIL [^:]*: ", ""));
+        }
+
+        /** Takes one more line of the message; false once the message has ended. */
+        boolean read(String line) {
+            // printStackTrace repeats the message from its first line, then the frames
+            if (line.equals(message.get(0)) || line.startsWith("\tat ") || line.startsWith("PASS ") || line.startsWith("FAIL ") || line.startsWith("SKIP ")) return false;
+            message.add(line);
+            return true;
+        }
+
+        String summary() {
+            List<String> kept = message.size() <= KEEP ? message : message.subList(message.size() - KEEP, message.size());
+            return name + kept.stream().map(l -> "\n" + INDENT + l).collect(Collectors.joining());
         }
     }
 
@@ -193,7 +228,9 @@ public class AllTests {
                 }
                 Throwable t = result.getThrowable().orElse(null);
                 String label = id.isTest() ? name : id.getDisplayName() + " (setup)";
-                failures.add(label);
+                Failure failure = new Failure(label, "FAIL " + label + ": " + t);
+                if (t != null && t.getMessage() != null) t.getMessage().lines().skip(1).forEach(failure::read);
+                failures.add(failure.summary());
                 System.out.println("FAIL " + label + " (" + ms + " ms): " + t);
                 if (t != null) t.printStackTrace(System.out);
             }
