@@ -81,6 +81,13 @@ public final class SwarmColours implements Colours {
     private final Map<String, String> recorded = new ConcurrentHashMap<>();
     /** A set-aside service recreated by restore() gets a new id: the old one, as the run's states hold it, to the new. */
     private final Map<String, String> recreated = new ConcurrentHashMap<>();
+    /**
+     * Overlays this run attaches services to: retire's removal in the background (a colour's networks once its services
+     * are gone) leaves these alone, or a deploy that makes room in a colour and starts it again could see the overlay it
+     * is about to use removed between its check and the service create ("network ... not found").
+     */
+    private final Set<String> overlaysInUse = ConcurrentHashMap.newKeySet();
+    private final Object overlayLock = new Object();
     private Duration gateTimeout = Duration.ofSeconds(60);
     private Cancellation cancel = Cancellation.none();
 
@@ -408,6 +415,9 @@ public final class SwarmColours implements Colours {
         // "Already exists" can also come from the node's own list while the cluster has dropped that name (an
         // overlay removed a moment ago, by the previous run's undo or make-room): a service then cannot attach to
         // it ("network ... not found"). Only a name the cluster itself knows counts; a lingering one is waited out.
+        synchronized (overlayLock) {
+            overlaysInUse.add(name);
+        }
         long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
             String id = docker("creating network " + name, d -> {
@@ -448,13 +458,21 @@ public final class SwarmColours implements Colours {
 
     /** A removed service's tasks leave its overlay within seconds; until then the network is in use. */
     private void removeNetworks(List<String> ids) {
+        removeNetworks(ids, id -> false);
+    }
+
+    /** The same, giving up on a network as soon as {@code wanted} says this run uses it after all (checked under {@link #overlayLock}). */
+    private void removeNetworks(List<String> ids, java.util.function.Predicate<String> wanted) {
         for (String id : ids) {
             // A removed service's tasks leave the overlay once their containers stopped: up to their stop grace
             // period (10 s by default) for an app that ignores SIGTERM, more on a busy node.
             long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (true) {
                 try {
-                    docker("removing network " + id, d -> d.removeNetworkCmd(id).exec());
+                    synchronized (overlayLock) {
+                        if (wanted.test(id)) break;
+                        docker("removing network " + id, d -> d.removeNetworkCmd(id).exec());
+                    }
                     break;
                 } catch (NotFoundException gone) {
                     break;
@@ -984,10 +1002,11 @@ public final class SwarmColours implements Colours {
         if (!remove) return stop(colour);
         removeServices(colour.containers().stream().map(ContainerInfo::id).toList());
         out.println("  removed " + colour.colour() + "'s services");
-        List<String> nets = docker("listing the networks of " + colour.colour(),
-                        d -> d.listNetworksCmd().withFilter("label", List.of(Labels.STACK_NAMESPACE + "=" + colour.colour().project(app))).exec())
-                .stream().map(com.github.dockerjava.api.model.Network::getId).toList();
-        CompletableFuture.runAsync(() -> removeNetworks(nets), lib.docker.Parallel.POOL);
+        Map<String, String> nets = new LinkedHashMap<>();
+        docker("listing the networks of " + colour.colour(),
+                d -> d.listNetworksCmd().withFilter("label", List.of(Labels.STACK_NAMESPACE + "=" + colour.colour().project(app))).exec())
+                .forEach(n -> nets.put(n.getId(), n.getName()));
+        CompletableFuture.runAsync(() -> removeNetworks(List.copyOf(nets.keySet()), id -> overlaysInUse.contains(nets.get(id))), lib.docker.Parallel.POOL);
         return List.of();
     }
 
