@@ -169,6 +169,44 @@ class DeployTest {
         }
     }
 
+    /**
+     * A pull that takes longer than the puller's 200 ms poll arrives whole. docker-java's awaitCompletion(timeout)
+     * closes the stream it waits on, so a pull polled with it was cut at the first poll: the daemon abandoned it, the
+     * deploy said "pulled", found no image and failed (seen under load even with small images).
+     */
+    @Test
+    void aPullSlowerThanThePollArrivesWhole() throws Exception {
+        try (TestRegistry registry = new TestRegistry(); TestApp app = new TestApp("bigpull")) {
+            String image = registry.address + "/" + app.name + "-app";
+            Path ctx = java.nio.file.Files.createDirectory(app.dir.resolve("big"));
+            byte[] noise = new byte[48 << 20]; // random, so neither the push nor the pull can compress it away
+            new java.util.Random(1).nextBytes(noise);
+            java.nio.file.Files.write(ctx.resolve("noise"), noise);
+            java.nio.file.Files.writeString(ctx.resolve("Dockerfile"), "FROM " + TestHost.APP_REPO + ":v1\nCOPY noise /noise\n");
+            try {
+                for (List<String> cmd : List.of(List.of("docker", "build", "-q", "-t", image + ":v1", ctx.toString()),
+                        List.of("docker", "push", "-q", image + ":v1"), List.of("docker", "rmi", image + ":v1"))) {
+                    var p = new org.zeroturnaround.exec.ProcessExecutor().command(cmd).readOutput(true).timeout(3, java.util.concurrent.TimeUnit.MINUTES).execute();
+                    assertEquals(0, p.getExitValue(), cmd + ": " + p.outputUTF8());
+                }
+                java.nio.file.Files.writeString(app.composeFile, TestApp.COMPOSE.replace(TestHost.APP_REPO + ":${DEPLOY_RELEASE}", image + ":${DEPLOY_RELEASE}"));
+                long t0 = System.nanoTime();
+                var r = app.deploy("v1", "--pull", "missing"); // the app image only: the web image is not in this registry
+                assertEquals(0, r.code(), r.toString());
+                assertTrue(r.out().contains("pulled " + image + ":v1") && !r.out().contains("did not leave it on the host"), r.out());
+                assertEquals("v1", app.front().get("/version.txt"));
+                System.out.println("    deploy with a 48 MB pull took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            } finally {
+                TestHost.removeApp(app.name);
+                try {
+                    TestHost.docker().removeImageCmd(image + ":v1").withForce(true).exec();
+                } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+                    // the deploy failed before its pull
+                }
+            }
+        }
+    }
+
     @Test
     void recreateStrategyReplacesTheLiveColourAndRestartsItWhenTheNewOneFails() throws Exception {
         try (TestApp app = new TestApp("recreate")) {

@@ -6,7 +6,6 @@ import lib.base.DeployError;
 import lib.base.ExitCode;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.PullResponseItem;
@@ -87,7 +86,7 @@ public final class ImagePuller {
         Map<String, String> layers = new LinkedHashMap<>();
         String[] error = {null};
         try {
-            var pull = docker.pullImageCmd(image).withAuthConfig(RegistryAuth.authConfig(RegistryAuth.registryOf(image), env)).exec(new ResultCallback.Adapter<PullResponseItem>() {
+            var pull = docker.pullImageCmd(image).withAuthConfig(RegistryAuth.authConfig(RegistryAuth.registryOf(image), env)).exec(new StreamCallback<PullResponseItem>() {
                 @Override
                 public void onNext(PullResponseItem item) {
                     if (item.getErrorDetail() != null || item.getError() != null) {
@@ -98,7 +97,7 @@ public final class ImagePuller {
                 }
             });
             // Polled, so Ctrl-C is honoured within a fraction of a second even while a layer downloads.
-            while (!pull.awaitCompletion(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            while (!pull.awaitEnd(java.time.Duration.ofMillis(200))) {
                 if (cancel.cancelled()) {
                     pull.close();
                     throw new DeployError(ExitCode.INTERRUPTED, "interrupted while pulling " + image);

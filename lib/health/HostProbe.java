@@ -179,7 +179,7 @@ final class HostProbe implements HealthGate.Probe {
     }
 
     /** The looping probe's answers as they arrive, read by the gate between its polls. */
-    static final class Stream extends ResultCallback.Adapter<Frame> {
+    static final class Stream extends lib.docker.StreamCallback<Frame> {
         private final boolean curl;
         private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
         private volatile int consecutive;
@@ -219,14 +219,7 @@ final class HostProbe implements HealthGate.Probe {
 
         /** The loop ended: by itself, for lack of a shell, or because the stream broke. */
         boolean finished() {
-            try {
-                return awaitCompletion(0, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false; // the gate's next sleep sees the interrupt and cancels the deploy
-            } catch (RuntimeException broken) {
-                return true;
-            }
+            return ended();
         }
 
         /** null once the loop saw the successes it needs; until then the last failure (successes on the way say nothing new). */

@@ -165,7 +165,7 @@ public final class TaskRunner {
     private final class Follower implements Closeable {
         private final String id;
         private final TaskOutput output;
-        private ResultCallback.Adapter<Frame> current;
+        private lib.docker.StreamCallback<Frame> current;
         private volatile String lastStamp;
         private int printedAtStamp;
         private int skipAtStamp;
@@ -199,14 +199,14 @@ public final class TaskRunner {
             closeQuietly(rest);
         }
 
-        private ResultCallback.Adapter<Frame> follow(boolean follow) {
+        private lib.docker.StreamCallback<Frame> follow(boolean follow) {
             var cmd = host.slowClient().logContainerCmd(id).withStdOut(true).withStdErr(true).withTimestamps(true).withFollowStream(follow);
             String since = lastStamp;
             synchronized (this) {
                 skipAtStamp = printedAtStamp; // the lines at the last stamp come again
             }
             if (since != null) cmd.withSince((int) java.time.Instant.parse(since).getEpochSecond());
-            return cmd.exec(new ResultCallback.Adapter<>() {
+            return cmd.exec(new lib.docker.StreamCallback<>() {
                 final StringBuilder partial = new StringBuilder();
 
                 @Override
@@ -241,13 +241,8 @@ public final class TaskRunner {
             output.line(text);
         }
 
-        private boolean done(ResultCallback.Adapter<Frame> cb) {
-            try {
-                return cb.awaitCompletion(0, java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+        private boolean done(lib.docker.StreamCallback<Frame> cb) {
+            return cb.ended();
         }
 
         @Override
