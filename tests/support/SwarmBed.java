@@ -91,7 +91,14 @@ final class SwarmBed {
         }
         for (int node : new int[]{MANAGER, SECOND_FRONT}) {
             String containers = output("docker", "-H", TestBed.socket(node), "ps", "-aq", "--filter", "name=" + app);
-            for (String id : containers.split("\\s+")) if (!id.isBlank()) run("docker", "-H", TestBed.socket(node), "rm", "-f", id);
+            for (String id : containers.split("\\s+")) {
+                if (id.isBlank()) continue;
+                // a task container of a service removed above may be on its way out already
+                String said = output("docker", "-H", TestBed.socket(node), "rm", "-f", id);
+                if (!said.contains(id) && !said.contains("already in progress") && !said.contains("No such container")) {
+                    throw new IllegalStateException("docker rm -f " + id + " on bgh" + node + " failed: " + said);
+                }
+            }
         }
         // a removed service's tasks leave its overlay within seconds (up to half a minute on the busy test bed)
         for (int i = 0; i < 120; i++) {
