@@ -126,6 +126,17 @@ class SwarmDataTest {
                 "reasons and notes (which can quote a failing command's output) stay in the data, never in labels");
     }
 
+    /** A manager refused before any connection (plaintext without insecure: true) is named so, never called dead; nothing is sent to it. */
+    @Test
+    void aPlaintextManagerIsSkippedAsRefusedNotAsDeadAndNoneLeftIsExitFive() {
+        var err = new java.io.StringWriter();
+        var e = org.junit.jupiter.api.Assertions.assertThrows(lib.base.DeployError.class, () -> SwarmManagers.connect(
+                java.util.List.of(new lib.docker.HostAddress("tcp://10.210.0.250:2375", "managers[0]", false, null, false)), new java.io.PrintWriter(err, true)));
+        assertEquals(lib.base.ExitCode.DOCKER, e.exitCode());
+        assertTrue(e.getMessage().startsWith("no Swarm manager answers (") && e.getMessage().contains("refusing plaintext Docker API at tcp://10.210.0.250:2375"), e.getMessage());
+        assertTrue(err.toString().startsWith("note: skipping tcp://10.210.0.250:2375: refusing plaintext") && !err.toString().contains("does not answer"), err.toString());
+    }
+
     @Test
     void onlyAnActiveManagerAnswersForTheSwarm() {
         assertNull(SwarmManagers.notAManager(LocalNodeState.ACTIVE, true));

@@ -146,7 +146,8 @@ public final class SwarmManagers implements AutoCloseable {
                 String m = e.getMessage();
                 int advice = m.indexOf(". Is dockerd running?");
                 failures.add(advice > 0 ? m.substring(0, advice) : name + ": " + m);
-                note(name + " does not answer; trying the next manager");
+                // refused here before any connection (plaintext without --insecure, missing TLS files): not a dead manager
+                note(advice > 0 ? name + " does not answer; trying the next manager" : "skipping " + name + ": " + m);
                 continue;
             }
             String notManager;
