@@ -103,9 +103,7 @@ class SwarmDataTest {
                 config("l1", "shop-bgdeploy-lock", 7, app, "lock", "deploy lock"),
                 config("c2", "shop-bgdeploy-history-2", 20, app, SwarmState.HISTORY_ROLE, ReleaseHistory.encode(e2)),
                 config("bad", "shop-bgdeploy-history-4", 40, app, SwarmState.HISTORY_ROLE, "{not json")) + "]";
-        List<SwarmState.Stored> all = new ArrayList<>();
-        new ObjectMapper().readTree(json).forEach(c -> all.add(SwarmState.Stored.of(c)));
-        List<SwarmState.Stored> ordered = SwarmState.ordered(all, app);
+        List<SwarmState.Stored> ordered = SwarmState.configs(new ObjectMapper().readTree(json), app, SwarmState.HISTORY_ROLE);
         assertEquals(List.of("c1", "c2", "c3", "bad"), ordered.stream().map(SwarmState.Stored::id).toList(),
                 "by the store's index, not by each entry's own clock (e2's at is the earliest)");
         StringWriter warn = new StringWriter();

@@ -422,20 +422,29 @@ public final class SwarmState implements AppState {
 
     /** The app's history configs, in the order Swarm stored them (oldest first). */
     private List<Stored> historyConfigs() {
-        String filters = "{\"label\":[\"" + Labels.APP + "=" + app + "\",\"" + Labels.ROLE + "=" + HISTORY_ROLE + "\"]}";
-        JsonNode list = call("reading the release history", m -> m.getJson("/configs?filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8)));
+        return configs(call("reading the release history", m -> m.getJson(configsPath(app, HISTORY_ROLE))), app, HISTORY_ROLE);
+    }
+
+    /** The API path that lists an app's configs of one role (the history's entries, the set-aside specs). */
+    public static String configsPath(String app, String role) {
+        String filters = "{\"label\":[\"" + Labels.APP + "=" + app + "\",\"" + Labels.ROLE + "=" + role + "\"]}";
+        return "/configs?filters=" + URLEncoder.encode(filters, StandardCharsets.UTF_8);
+    }
+
+    /** That listing's configs, {@link #ordered}; none for no answer. */
+    public static List<Stored> configs(JsonNode list, String app, String role) {
         List<Stored> out = new ArrayList<>();
         if (list != null) list.forEach(c -> out.add(Stored.of(c)));
-        return ordered(out, app);
+        return ordered(out, app, role);
     }
 
     /**
      * Oldest first by the store's own version (the Raft index at creation, one sequence for the whole cluster), not by
-     * a time: the entries come from machines whose clocks disagree. Configs of another app (a label filter is exact,
-     * but the list is taken as it comes) are left out.
+     * a time: the entries come from machines whose clocks disagree. Configs of another app or role (a label filter is
+     * exact, but the list is taken as it comes) are left out.
      */
-    public static List<Stored> ordered(List<Stored> configs, String app) {
-        return configs.stream().filter(c -> app.equals(c.labels().get(Labels.APP)) && HISTORY_ROLE.equals(c.labels().get(Labels.ROLE)))
+    public static List<Stored> ordered(List<Stored> configs, String app, String role) {
+        return configs.stream().filter(c -> app.equals(c.labels().get(Labels.APP)) && role.equals(c.labels().get(Labels.ROLE)))
                 .sorted(Comparator.comparingLong(Stored::index).thenComparing(Stored::name)).toList();
     }
 

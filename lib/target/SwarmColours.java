@@ -982,15 +982,9 @@ public final class SwarmColours implements Colours {
 
     /** The app's set-aside configs, oldest first; one that cannot be read is left alone (and in docker config ls). */
     private List<Aside> asides() {
-        String filters = "{\"label\":[\"" + Labels.APP + "=" + app + "\",\"" + Labels.ROLE + "=" + SwarmState.ASIDE_ROLE + "\"]}";
-        JsonNode list = call("listing the set-aside specs of " + app, m -> m.getJson("/configs?filters=" + java.net.URLEncoder.encode(filters, java.nio.charset.StandardCharsets.UTF_8)));
+        JsonNode list = call("listing the set-aside specs of " + app, m -> m.getJson(SwarmState.configsPath(app, SwarmState.ASIDE_ROLE)));
         List<Aside> out = new ArrayList<>();
-        if (list == null) return out;
-        List<SwarmState.Stored> stored = new ArrayList<>();
-        list.forEach(c -> stored.add(SwarmState.Stored.of(c)));
-        stored.sort(Comparator.comparingLong(SwarmState.Stored::index));
-        for (SwarmState.Stored c : stored) {
-            if (!app.equals(c.labels().get(Labels.APP))) continue;
+        for (SwarmState.Stored c : SwarmState.configs(list, app, SwarmState.ASIDE_ROLE)) {
             Aside a = Aside.of(c);
             if (a != null) out.add(a);
         }
