@@ -245,4 +245,36 @@ class FleetTest {
             stop();
         }
     }
+
+    /**
+     * A fleet of three runs its tasks once, on tasks.host; every host keeps its singletons. Here, not in TasksE2ETest:
+     * this lane owns test-bed hosts 1-3 (another test of it freezes their daemons).
+     */
+    @Test
+    void aFleetRunsItsTasksOnceOnTheTasksHost() throws Exception {
+        int[] hosts = {1, 2, 3};
+        for (int h : hosts) TestBed.images(h);
+        try (TestApp app = new TestApp("tfleet")) {
+            Path project = app.dir.resolve("deploy.yml");
+            StringBuilder y = new StringBuilder("app: " + app.name + "\nenvironments:\n  prod:\n    hosts:\n");
+            for (int h : hosts) {
+                y.append("      - host: ").append(TestBed.tls(h)).append("\n        tls_verify: true\n        cert_path: ").append(TestBed.CERTS).append('\n');
+            }
+            y.append("tasks:\n  host: ").append(TestBed.tls(2)).append("\n  before_switch:\n    - name: once\n      service: app\n      command: [sh, -c, 'echo ran once for $VERSION']\n");
+            Files.writeString(project, y.toString());
+            try {
+                var r = app.deploy("v1", "--project", project.toString(), "--env", "prod");
+                assertEquals(0, r.code(), r.toString());
+                List<String> ran = r.out().lines().filter(l -> l.contains("[once] ran once for v1")).toList();
+                assertEquals(1, ran.size(), r.toString());
+                assertTrue(ran.get(0).startsWith("[" + TestBed.ip(2)), "on tasks.host: " + ran);
+                for (int h : hosts) {
+                    assertEquals(List.of(), TestBed.docker(h).listContainersCmd().withShowAll(true)
+                            .withLabelFilter(java.util.Map.of(lib.base.Labels.APP, app.name, lib.base.Labels.ROLE, "task")).exec(), "host " + h);
+                }
+            } finally {
+                for (int h : hosts) TestHost.removeApp(TestBed.docker(h), app.name);
+            }
+        }
+    }
 }

@@ -292,35 +292,6 @@ class TasksE2ETest {
         }
     }
 
-    /** A fleet of three runs its tasks once, on tasks.host; every host keeps its singletons. */
-    @Test
-    void aFleetRunsItsTasksOnceOnTheTasksHost() throws Exception {
-        int[] hosts = {1, 2, 3};
-        for (int h : hosts) TestBed.images(h);
-        try (TestApp app = new TestApp("tfleet")) {
-            Path project = app.dir.resolve("deploy.yml");
-            StringBuilder y = new StringBuilder("app: " + app.name + "\nenvironments:\n  prod:\n    hosts:\n");
-            for (int h : hosts) {
-                y.append("      - host: ").append(TestBed.tls(h)).append("\n        tls_verify: true\n        cert_path: ").append(TestBed.CERTS).append('\n');
-            }
-            y.append("tasks:\n  host: ").append(TestBed.tls(2)).append("\n  before_switch:\n    - name: once\n      service: app\n      command: [sh, -c, 'echo ran once for $VERSION']\n");
-            Files.writeString(project, y.toString());
-            try {
-                var r = app.deploy("v1", "--project", project.toString(), "--env", "prod");
-                assertEquals(0, r.code(), r.toString());
-                List<String> ran = r.out().lines().filter(l -> l.contains("[once] ran once for v1")).toList();
-                assertEquals(1, ran.size(), r.toString());
-                assertTrue(ran.get(0).startsWith("[" + TestBed.ip(2)), "on tasks.host: " + ran);
-                for (int h : hosts) {
-                    assertEquals(List.of(), TestBed.docker(h).listContainersCmd().withShowAll(true)
-                            .withLabelFilter(Map.of(Labels.APP, app.name, Labels.ROLE, "task")).exec(), "host " + h);
-                }
-            } finally {
-                for (int h : hosts) TestHost.removeApp(TestBed.docker(h), app.name);
-            }
-        }
-    }
-
     /** Ctrl-C while a migration runs: the task is killed and removed, the deploy undone, the lock free. */
     @Test
     void ctrlCDuringATaskKillsItAndUndoesTheDeploy() throws Exception {
