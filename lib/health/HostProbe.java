@@ -107,8 +107,8 @@ final class HostProbe implements HealthGate.Probe {
             }
             if (stream != null) {
                 String verdict = stream.verdict(runner, successesNeeded);
-                if (verdict == null || !stream.finished()) return verdict;
-                // The loop ended short of its successes (no shell in there, or the stream broke): one exec per try now.
+                if (verdict == null || !stream.ended()) return verdict;
+                // The loop ended short of its successes (by itself, for lack of a shell, or because the stream broke): one exec per try now.
                 stream = null;
             }
             return judge(exec(runner.containerId(), runner.command()));
@@ -215,11 +215,6 @@ final class HostProbe implements HealthGate.Probe {
                     lastFailure = a.said();
                 }
             }
-        }
-
-        /** The loop ended: by itself, for lack of a shell, or because the stream broke. */
-        boolean finished() {
-            return ended();
         }
 
         /** null once the loop saw the successes it needs; until then the last failure (successes on the way say nothing new). */

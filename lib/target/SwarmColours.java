@@ -334,14 +334,10 @@ public final class SwarmColours implements Colours {
             @Override
             public void up(HealthGate gate, Cancellation cancel) {
                 ensureOverlay(ManagedFront.network(app), Map.of(Labels.APP, app, Labels.ROLE, "front-network"), null);
-                ensureOverlay(SwarmServiceSpec.defaultNetwork(project), Map.of(Labels.STACK_NAMESPACE, project, Labels.APP, app), networks);
-                for (ComposeProject.Resource n : compose.networks().values()) {
-                    if (!n.external()) ensureOverlay(n.name(), Map.of(Labels.STACK_NAMESPACE, project, Labels.APP, app), networks);
-                }
+                ensureColourOverlays(compose, project, networks);
                 for (ComposeProject.Service s : compose.startOrder()) {
                     cancel.check();
-                    String image = pinned.get(s.image());
-                    if (image == null) image = pin(s.image(), insecureRegistries());
+                    String image = pinned(s.image());
                     boolean singleton = createdOnly.contains(s.name());
                     SwarmServiceSpec spec = SwarmServiceSpec.of(compose, s, project, labels, image, singleton ? 1 : defaultReplicas, ManagedFront.network(app));
                     if (singleton) spec = spec.withReplicas(0);
@@ -403,6 +399,24 @@ public final class SwarmColours implements Colours {
         } catch (NotFoundException gone) {
             return null;
         }
+    }
+
+    /** A colour's own overlays: its project's default network and the Compose file's networks that are not external. */
+    private void ensureColourOverlays(ComposeProject compose, String project, List<String> created) {
+        ensureOverlay(SwarmServiceSpec.defaultNetwork(project), Map.of(Labels.STACK_NAMESPACE, project, Labels.APP, app), created);
+        for (ComposeProject.Resource n : compose.networks().values()) {
+            if (!n.external()) ensureOverlay(n.name(), Map.of(Labels.STACK_NAMESPACE, project, Labels.APP, app), created);
+        }
+    }
+
+    /** The image as pull() pinned it, else looked up and pinned now (a task's own image, a run that pulled nothing). */
+    private String pinned(String image) {
+        String p = pinned.get(image);
+        if (p == null) {
+            p = pin(image, insecureRegistries());
+            pinned.put(image, p);
+        }
+        return p;
     }
 
     /** An overlay the colours' tasks and the fronts can join (attachable); created is told when this run made it. */
@@ -759,18 +773,10 @@ public final class SwarmColours implements Colours {
                                         Map<String, String> extraEnv, Cancellation cancel) {
         ComposeProject.Service s = compose.services().get(task.service());
         if (s == null) throw DeployError.config(compose.file() + ": task \"" + task.name() + "\" names service \"" + task.service() + "\", which it does not have");
-        ensureOverlay(SwarmServiceSpec.defaultNetwork(project), Map.of(Labels.STACK_NAMESPACE, project, Labels.APP, app), null);
-        for (ComposeProject.Resource n : compose.networks().values()) {
-            if (!n.external()) ensureOverlay(n.name(), Map.of(Labels.STACK_NAMESPACE, project, Labels.APP, app), null);
-        }
-        String image = task.image() != null ? task.image() : s.image();
-        String pinnedImage = pinned.get(image);
-        if (pinnedImage == null) {
-            pinnedImage = pin(image, insecureRegistries());
-            pinned.put(image, pinnedImage);
-        }
+        ensureColourOverlays(compose, project, null);
+        String pinnedImage = pinned(task.image() != null ? task.image() : s.image());
         // A task is one service create, a wait and its logs; a manager lost meanwhile fails the task (undone as any failure).
-        return new SwarmTaskRunner(managers.host(), app, out).run(compose, project, task, labels, extraEnv, pinnedImage, cancel);
+        return new SwarmTaskRunner(managers.host(), app, out).run(compose, s, project, task, labels, extraEnv, pinnedImage, cancel);
     }
 
     // ---- the rest of a colour's life --------------------------------------------------------------------------
@@ -787,13 +793,7 @@ public final class SwarmColours implements Colours {
     @Override
     public List<String> stop(ColourState colour) {
         for (ContainerInfo s : colour.containers()) scale(s.id(), 0);
-        long graceSeconds = colour.containers().stream().mapToLong(c -> {
-            try {
-                return Long.parseLong(c.labels().getOrDefault(Labels.STOP_GRACE, "10"));
-            } catch (NumberFormatException e) {
-                return 10;
-            }
-        }).max().orElse(0);
+        long graceSeconds = colour.containers().stream().mapToInt(ContainerInfo::graceSeconds).max().orElse(0);
         // past its grace Swarm kills it; the margin covers the manager hearing of the exit from the node
         long end = System.nanoTime() + Duration.ofSeconds(graceSeconds + 15).toNanos();
         List<String> ids = colour.containers().stream().map(ContainerInfo::id).toList();

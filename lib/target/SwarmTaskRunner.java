@@ -49,10 +49,9 @@ final class SwarmTaskRunner {
         this.out = out;
     }
 
-    TaskResult run(ComposeProject compose, String project, TaskSpec task, Map<String, String> labels, Map<String, String> extraEnv,
-                   String pinnedImage, Cancellation cancel) {
-        ComposeProject.Service service = compose.services().get(task.service());
-        if (service == null) throw DeployError.config(compose.file() + ": task \"" + task.name() + "\" names service \"" + task.service() + "\", which it does not have");
+    /** @param service the task's service in {@code compose} */
+    TaskResult run(ComposeProject compose, ComposeProject.Service service, String project, TaskSpec task, Map<String, String> labels,
+                   Map<String, String> extraEnv, String pinnedImage, Cancellation cancel) {
         SwarmServiceSpec spec = SwarmServiceSpec.forTask(compose, service, project, task, labels, extraEnv, pinnedImage);
         removeLeftover(spec.name());
         long t0 = System.currentTimeMillis();

@@ -13,7 +13,6 @@ import lib.model.TaskResult.Outcome;
 import lib.model.TaskSpec;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -176,7 +175,7 @@ public final class TaskRunner {
         }
 
         void keepFollowing() {
-            if (current != null && !done(current)) return;
+            if (current != null && !current.ended()) return;
             current = follow(true);
         }
 
@@ -239,10 +238,6 @@ public final class TaskRunner {
             }
             printedAtStamp++;
             output.line(text);
-        }
-
-        private boolean done(lib.docker.StreamCallback<Frame> cb) {
-            return cb.ended();
         }
 
         @Override
