@@ -150,16 +150,20 @@ public final class FrontSwitch {
         front.hangUp(id);
     }
 
-    /** null once nginx started new workers (it read the new configuration); otherwise why it did not. */
+    /**
+     * null once nginx started new workers (it read the new configuration) and none of the old ones still accepts
+     * connections (nginx tells them to quit a moment after the new ones start: until then a new connection could
+     * still reach the previous colour); otherwise why it did not.
+     */
     private String awaitReload(String id, Set<String> oldWorkers) {
         Instant start = Instant.now();
         boolean tested = false;
         boolean interrupted = false;
         try {
             while (Duration.between(start, Instant.now()).compareTo(RELOAD_BOUND) < 0) {
-                Set<String> now = front.workers(id);
-                now.removeAll(oldWorkers);
-                if (!now.isEmpty()) return null;
+                java.util.Map<String, Boolean> now = front.workerStates(id);
+                boolean started = now.keySet().stream().anyMatch(pid -> !oldWorkers.contains(pid));
+                if (started && oldWorkers.stream().noneMatch(pid -> Boolean.TRUE.equals(now.get(pid)))) return null;
                 if (!tested && Duration.between(start, Instant.now()).compareTo(RELOAD_SUSPECT) > 0) {
                     tested = true;
                     Duration left = RELOAD_BOUND.minus(Duration.between(start, Instant.now()));

@@ -471,13 +471,22 @@ public final class ManagedFront {
 
     /** Worker process ids, from the engine's view of the front's processes. */
     Set<String> workers(String id) {
-        Set<String> pids = new HashSet<>();
+        return new HashSet<>(workerStates(id).keySet());
+    }
+
+    /**
+     * nginx's workers by pid, each true while it still accepts connections: told to quit, a worker retitles itself
+     * "worker process is shutting down" and closes its listening sockets in the same step.
+     */
+    java.util.Map<String, Boolean> workerStates(String id) {
+        java.util.Map<String, Boolean> workers = new java.util.HashMap<>();
         var top = docker.topContainerCmd(id).withPsArgs("-o pid,args").exec();
-        if (top.getProcesses() == null) return pids;
+        if (top.getProcesses() == null) return workers;
         for (String[] p : top.getProcesses()) {
-            if (p.length >= 2 && p[p.length - 1].contains("nginx: worker process")) pids.add(p[0].trim());
+            String title = p.length >= 2 ? p[p.length - 1] : "";
+            if (title.contains("nginx: worker process")) workers.put(p[0].trim(), !title.contains("is shutting down"));
         }
-        return pids;
+        return workers;
     }
 
     /** How long an nginx command in the front may take; a test of the configuration takes milliseconds. */
