@@ -4,7 +4,7 @@
 # on the manager. Per size: a first deploy, then REPS deploys alternating v2/v1, then REPS rollbacks from the warm
 # standby (each goes back to the other colour); the time to the switch is from the command's start to its
 # "front now sends" line. Run with compiled classes (CLASSES=/tmp/jcout-... from /tmp/jc.sh)
-# or, without, through ./jbang.
+# or, without, through ./jbang. LOGS=DIR keeps each command's output there.
 #   bench/swarm.sh [REPS]      (default 3)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -39,6 +39,7 @@ timed() { # the command and its arguments: prints "wall switch from-first-line" 
   done < <(run "$@" 2>&1; echo "exit $?")
   t1=$(date +%s.%N)
   tail -1 "$work/log" | grep -qx "exit 0" || { cat "$work/log"; exit 1; }
+  if [ -n "${LOGS:-}" ]; then mkdir -p "$LOGS"; cp "$work/log" "$LOGS/$(date +%H%M%S.%N)-$1.log"; fi
   echo "$(echo "$t1 - $t0" | bc) $(echo "$sw - $t0" | bc) $(echo "$sw - $first" | bc)"
 }
 deploy() { # $1 = deploy.yml, $2 = release
